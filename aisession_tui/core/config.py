@@ -1,0 +1,85 @@
+"""Session configuration models, validated by pydantic."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DEFAULT_SHELL = "/bin/bash"
+
+
+class ContextConfig(BaseModel):
+    """Token budget of a session's AI context."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_tokens: int = Field(default=4096, gt=0)
+    compression_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+
+
+class SessionConfig(BaseModel):
+    """Everything needed to start a session.
+
+    `shell_command` (a command line run by `/bin/sh -c`) wins over `shell` (a program run as an
+    interactive shell); with neither, the user's `$SHELL` runs.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    name: str | None = None
+    working_directory: Path = Field(default_factory=Path.cwd)
+    environment: dict[str, str] = Field(default_factory=dict)
+    shell: str | None = None
+    shell_command: str | None = None
+    pty_size: tuple[int, int] = (24, 80)
+    output_buffer_size: int = Field(default=1024 * 1024, gt=0)
+    timeout: float | None = Field(default=None, gt=0, description="Idle seconds before stop.")
+    compress_output: bool = True
+    parse_output: bool = True
+    enable_ai_features: bool = False
+    context_config: ContextConfig = Field(default_factory=ContextConfig)
+    agent_role: str | None = None
+    force_headless: bool = False
+    allow_headless_fallback: bool = True
+
+    @field_validator("working_directory")
+    @classmethod
+    def _directory_exists(cls, value: Path) -> Path:
+        value = value.expanduser()
+        if not value.is_dir():
+            raise ValueError(f"working directory does not exist: {value}")
+        return value
+
+    @field_validator("pty_size")
+    @classmethod
+    def _positive_size(cls, value: tuple[int, int]) -> tuple[int, int]:
+        rows, cols = value
+        if rows <= 0 or cols <= 0:
+            raise ValueError(f"pty size must be positive (rows, cols), got {value}")
+        if rows > 10_000 or cols > 10_000:
+            raise ValueError(f"pty size is absurdly large: {value}")
+        return value
+
+    @field_validator("shell", "shell_command")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    def resolved_shell(self) -> str:
+        """The interactive shell program this session runs when no command is given."""
+        return self.shell or os.environ.get("SHELL") or DEFAULT_SHELL
+
+    def argv(self) -> list[str]:
+        """The argument vector to execute."""
+        if self.shell_command:
+            return ["/bin/sh", "-c", self.shell_command]
+        return [self.resolved_shell()]
+
+    @property
+    def display_command(self) -> str:
+        """The command as a person would type it."""
+        return self.shell_command or self.resolved_shell()
