@@ -36,6 +36,7 @@ __all__ = [
     "TerminalColors",
     "TerminalTable",
     "ThemeFile",
+    "ThemeFileError",
     "builtin_theme_dirs",
     "load_theme_file",
     "load_themes",
