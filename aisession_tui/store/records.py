@@ -1,0 +1,159 @@
+"""What the store gives back: plain, immutable rows decoded from SQLite, plus the codecs."""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aisession_tui.core.config import SessionConfig
+from aisession_tui.core.types import CommandRecord, SessionId, SessionStatus
+
+LIVE_STATUSES = frozenset({SessionStatus.INITIALIZING, SessionStatus.RUNNING, SessionStatus.PAUSED})
+
+
+def to_iso(moment: datetime) -> str:
+    """A sortable UTC timestamp string; naive datetimes are taken to be UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_iso(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_status(text: str) -> SessionStatus | str:
+    """The status as an enum member, or the raw text if a newer release wrote one we don't know."""
+    try:
+        return SessionStatus(text)
+    except ValueError:
+        return text
+
+
+def compress_lines(lines: list[str]) -> bytes:
+    """Screen and scrollback lines, zlib-compressed JSON (terminal text compresses ~10x)."""
+    return zlib.compress(json.dumps(lines, ensure_ascii=False).encode("utf-8"), 6)
+
+
+def decompress_lines(blob: bytes | None) -> list[str]:
+    if not blob:
+        return []
+    return list(json.loads(zlib.decompress(blob).decode("utf-8")))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """A session as the store remembers it."""
+
+    id: SessionId
+    name: str | None
+    role: str | None
+    config: dict[str, Any]
+    redacted_env: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    status: SessionStatus | str
+    exit_code: int | None
+    metadata: dict[str, Any]
+    total_tokens: int
+    run_id: int | None
+    command_count: int = 0
+    live: bool = False
+
+    @property
+    def label(self) -> str:
+        """`name (short id)` or just the short id: how people refer to a session."""
+        return f"{self.name} ({self.id.short})" if self.name else self.id.short
+
+    @property
+    def command(self) -> str:
+        config = self.config
+        return str(config.get("shell_command") or config.get("shell") or "$SHELL")
+
+    @property
+    def working_directory(self) -> str:
+        return str(self.config.get("working_directory", ""))
+
+    def session_config(self, environ: Mapping[str, str] | None = None) -> SessionConfig:
+        """Rebuild the `SessionConfig`; withheld secret variables are taken from `environ`.
+
+        Raises pydantic's `ValidationError` if the config no longer validates (e.g. its working
+        directory was deleted since).
+        """
+        environ = os.environ if environ is None else environ
+        data = dict(self.config)
+        env = dict(data.get("environment") or {})
+        for name in self.redacted_env:
+            if name in environ:
+                env[name] = environ[name]
+        data["environment"] = env
+        return SessionConfig.model_validate(data)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "role": self.role,
+            "status": str(self.status),
+            "exit_code": self.exit_code,
+            "live": self.live,
+            "created_at": to_iso(self.created_at),
+            "updated_at": to_iso(self.updated_at),
+            "total_tokens": self.total_tokens,
+            "command_count": self.command_count,
+            "command": self.command,
+            "working_directory": self.working_directory,
+            "config": self.config,
+            "withheld_environment": list(self.redacted_env),
+            "metadata": self.metadata,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCommand:
+    """One command history record of a stored session."""
+
+    seq: int
+    session_id: SessionId
+    record: CommandRecord
+
+    def to_json(self) -> dict[str, Any]:
+        rec = self.record
+        return {
+            "command": rec.command,
+            "timestamp": to_iso(rec.timestamp),
+            "exit_code": rec.exit_code,
+            "duration_ms": rec.duration_ms,
+            "cwd": rec.cwd,
+            "output_preview": rec.output_preview,
+            "output": rec.output,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSample:
+    ts: datetime
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    ts: datetime
+    old: SessionStatus | str | None
+    new: SessionStatus | str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScreen:
+    """A session's last screen plus scrollback, oldest line first."""
+
+    session_id: SessionId
+    updated_at: datetime
+    lines: list[str]
+    ansi_lines: list[str] = field(default_factory=list)

@@ -1,0 +1,500 @@
+"""`Store`: the app's one handle on the session database.
+
+Writes are enqueued to the writer thread and return at once (safe on the event loop); reads
+run synchronously on their own connection and see what has been committed, so call `flush()` /
+`await aflush()` first to read your own writes. Reads are quick indexed queries, but a UI should
+still run them in a worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+from aisession_tui.core.config import SessionConfig
+from aisession_tui.core.types import CommandRecord, SessionId, SessionStatus, utc_now
+
+from .db import OpenedDatabase, connect, open_database
+from .paths import DB_FILENAME, data_dir_from
+from .records import (
+    LIVE_STATUSES,
+    StatusChange,
+    StoredCommand,
+    StoredScreen,
+    StoredSession,
+    TokenSample,
+    compress_lines,
+    decompress_lines,
+    from_iso,
+    parse_status,
+    to_iso,
+)
+from .redact import split_environment
+from .writer import StoreWriter
+
+SessionKey = SessionId | str
+
+
+class SessionLike(Protocol):
+    """What `save_session` reads from a live session (the core's `AISession` fits)."""
+
+    @property
+    def id(self) -> SessionId: ...
+
+    @property
+    def config(self) -> SessionConfig: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def status(self) -> SessionStatus: ...
+
+
+def _key(session_id: SessionKey) -> str:
+    return str(session_id)
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_SESSION_COLUMNS = """
+    s.id, s.name, s.role, s.config_json, s.redacted_env, s.created_at, s.updated_at, s.status,
+    s.exit_code, s.metadata_json, s.total_tokens, s.run_id,
+    (SELECT COUNT(*) FROM commands c WHERE c.session_id = s.id) AS command_count
+"""
+
+
+class Store:
+    """Sessions, history, token samples and screens in one SQLite file."""
+
+    def __init__(self, opened: OpenedDatabase, **writer_options: Any) -> None:
+        self.path = opened.path
+        self.notices: list[str] = list(opened.notices)
+        self.migrated_from = opened.migrated_from
+        self._writer = StoreWriter(opened.conn, **writer_options)
+        self._read = connect(opened.path)
+        self._read_lock = threading.Lock()
+        self._screens_lock = threading.Lock()
+        self._pending_screens: dict[str, tuple[list[str], list[str] | None]] = {}
+        self.run_id: int | None = None
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path | None = None,
+        *,
+        path: Path | None = None,
+        recover: bool = True,
+        **writer_options: Any,
+    ) -> Store:
+        """Open the store in `data_dir` (default: `data_dir_from()`), or at an explicit `path`."""
+        if path is None:
+            path = (data_dir if data_dir is not None else data_dir_from()) / DB_FILENAME
+        return cls(open_database(path, recover=recover), **writer_options)
+
+    @property
+    def writer(self) -> StoreWriter:
+        return self._writer
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def begin_run(self) -> int:
+        """Mark the start of an app run; sessions saved from now on belong to it (for restore)."""
+        with self._read_lock:
+            cur = self._read.execute(
+                "INSERT INTO runs (started_at, pid) VALUES (?, ?)", (to_iso(utc_now()), os.getpid())
+            )
+            self.run_id = int(cur.lastrowid or 0)
+        return self.run_id
+
+    def flush(self, timeout: float | None = 30.0) -> bool:
+        """Block until all queued writes are committed (False on timeout). Not on the loop."""
+        return self._writer.flush(timeout)
+
+    async def aflush(self) -> None:
+        """Wait for all queued writes to be committed, from the event loop."""
+        await self._writer.aflush()
+
+    def close(self) -> None:
+        """Commit everything, end the run, close the files. Idempotent; blocks briefly."""
+        if self._writer.closed:
+            return
+        run_id = self.run_id
+        if run_id is not None:
+            ended = to_iso(utc_now())
+            self._writer.submit(
+                lambda c: c.execute("UPDATE runs SET ended_at = ? WHERE id = ?", (ended, run_id))
+            )
+        self._writer.close()
+        with self._read_lock:
+            self._read.close()
+
+    async def aclose(self) -> None:
+        import asyncio
+
+        await asyncio.to_thread(self.close)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writes (enqueue only; never block) ---------------------------------------------------
+
+    def save_session(self, session: SessionLike) -> None:
+        """Remember a session's identity, config and state (call on create, restart, rename)."""
+        total = getattr(session, "get_total_tokens", None)
+        self.record_session(
+            session.id,
+            session.config,
+            session.created_at,
+            name=getattr(session, "name", None),
+            status=session.status,
+            exit_code=getattr(session, "exit_code", None),
+            metadata=getattr(session, "metadata", None),
+            total_tokens=int(total()) if callable(total) else None,
+        )
+
+    def record_session(
+        self,
+        session_id: SessionKey,
+        config: SessionConfig,
+        created_at: datetime,
+        *,
+        name: str | None = None,
+        status: SessionStatus | str = SessionStatus.INITIALIZING,
+        exit_code: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        total_tokens: int | None = None,
+    ) -> None:
+        """Insert or update a session row; secret-looking environment values are withheld."""
+        data = config.model_dump(mode="json")
+        data["environment"], withheld = split_environment(config.environment)
+        sid = _key(session_id)
+        row = (
+            sid,
+            name or config.name,
+            config.agent_role,
+            json.dumps(data, ensure_ascii=False),
+            json.dumps(withheld),
+            to_iso(created_at),
+            to_iso(utc_now()),
+            str(status),
+            exit_code,
+            json.dumps(dict(metadata or {}), ensure_ascii=False, default=str),
+            total_tokens,
+            self.run_id,
+        )
+
+        def op(c: sqlite3.Connection) -> None:
+            c.execute(
+                """
+                INSERT INTO sessions (id, name, role, config_json, redacted_env, created_at,
+                    updated_at, status, exit_code, metadata_json, total_tokens, run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0), ?)
+                ON CONFLICT(id) DO UPDATE SET
+                    name = excluded.name, role = excluded.role,
+                    config_json = excluded.config_json, redacted_env = excluded.redacted_env,
+                    updated_at = excluded.updated_at, status = excluded.status,
+                    exit_code = excluded.exit_code, metadata_json = excluded.metadata_json,
+                    total_tokens = COALESCE(?, sessions.total_tokens),
+                    run_id = COALESCE(excluded.run_id, sessions.run_id)
+                """,
+                (*row, total_tokens),
+            )
+
+        self._writer.submit(op)
+
+    def record_command(self, session_id: SessionKey, record: CommandRecord) -> None:
+        """Append a command to a session's history."""
+        sid = _key(session_id)
+        values = (
+            sid,
+            record.command,
+            to_iso(record.timestamp),
+            record.exit_code,
+            record.duration_ms,
+            record.cwd,
+            record.output_preview,
+            record.output,
+        )
+        now = to_iso(utc_now())
+
+        def op(c: sqlite3.Connection) -> None:
+            c.execute(
+                """INSERT INTO commands (session_id, command, timestamp, exit_code, duration_ms,
+                       cwd, output_preview, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                values,
+            )
+            c.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, sid))
+
+        self._writer.submit(op)
+
+    def record_status(
+        self,
+        session_id: SessionKey,
+        new: SessionStatus | str,
+        old: SessionStatus | str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Record a status change (timeline) and the session's latest status."""
+        sid, ts = _key(session_id), to_iso(at or utc_now())
+        old_text = None if old is None else str(old)
+
+        def op(c: sqlite3.Connection) -> None:
+            c.execute(
+                "INSERT INTO status_changes (session_id, ts, old, new) VALUES (?, ?, ?, ?)",
+                (sid, ts, old_text, str(new)),
+            )
+            c.execute(
+                "UPDATE sessions SET status = ?, updated_at = ? WHERE id = ?", (str(new), ts, sid)
+            )
+
+        self._writer.submit(op)
+
+    def record_exit(self, session_id: SessionKey, exit_code: int | None) -> None:
+        """Record the exit code of a session's process."""
+        sid, ts = _key(session_id), to_iso(utc_now())
+        self._writer.submit(
+            lambda c: c.execute(
+                "UPDATE sessions SET exit_code = ?, updated_at = ? WHERE id = ?",
+                (exit_code, ts, sid),
+            )
+        )
+
+    def record_tokens(self, session_id: SessionKey, tokens: int, at: datetime | None = None) -> bool:
+        """Sample a session's token count; dropped (returns False) if the writer is swamped."""
+        sid, ts = _key(session_id), to_iso(at or utc_now())
+
+        def op(c: sqlite3.Connection) -> None:
+            c.execute(
+                "INSERT INTO token_samples (session_id, ts, tokens) VALUES (?, ?, ?)",
+                (sid, ts, tokens),
+            )
+            c.execute("UPDATE sessions SET total_tokens = ? WHERE id = ?", (tokens, sid))
+
+        return self._writer.submit(op, lossy=True)
+
+    def update_metadata(self, session_id: SessionKey, metadata: Mapping[str, Any]) -> None:
+        sid = _key(session_id)
+        text = json.dumps(dict(metadata), ensure_ascii=False, default=str)
+        self._writer.submit(
+            lambda c: c.execute("UPDATE sessions SET metadata_json = ? WHERE id = ?", (text, sid))
+        )
+
+    def rename_session(self, session_id: SessionKey, name: str | None) -> None:
+        sid = _key(session_id)
+        self._writer.submit(
+            lambda c: c.execute("UPDATE sessions SET name = ? WHERE id = ?", (name, sid))
+        )
+
+    def save_screen(
+        self,
+        session_id: SessionKey,
+        lines: Sequence[str],
+        ansi_lines: Sequence[str] | None = None,
+    ) -> None:
+        """Remember a session's scrollback + screen (oldest first). Repeated calls before the
+        writer gets to it coalesce: only the newest screen is compressed and written."""
+        sid = _key(session_id)
+        with self._screens_lock:
+            queued = sid in self._pending_screens
+            self._pending_screens[sid] = (list(lines), None if ansi_lines is None else list(ansi_lines))
+        if queued:
+            return
+
+        def op(c: sqlite3.Connection) -> None:
+            with self._screens_lock:
+                text, ansi = self._pending_screens.pop(sid)
+            c.execute(
+                """INSERT INTO screens (session_id, updated_at, line_count, lines_z, ansi_z)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT(session_id) DO UPDATE SET updated_at = excluded.updated_at,
+                       line_count = excluded.line_count, lines_z = excluded.lines_z,
+                       ansi_z = excluded.ansi_z""",
+                (
+                    sid,
+                    to_iso(utc_now()),
+                    len(text),
+                    compress_lines(text),
+                    None if ansi is None else compress_lines(ansi),
+                ),
+            )
+
+        self._writer.submit(op)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._read_lock:
+            self._read.row_factory = sqlite3.Row
+            return list(self._read.execute(sql, tuple(params)).fetchall())
+
+    def active_run_ids(self) -> set[int]:
+        """Runs whose app process is still alive (their sessions may be live right now)."""
+        rows = self._query("SELECT id, pid FROM runs WHERE ended_at IS NULL")
+        return {int(r["id"]) for r in rows if _pid_alive(r["pid"])}
+
+    def _sessions(self, where: str = "", params: Iterable[Any] = ()) -> list[StoredSession]:
+        active = self.active_run_ids()
+        rows = self._query(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions s {where} ORDER BY s.created_at, s.id", params
+        )
+        return [_session_from_row(r, active) for r in rows]
+
+    def list_sessions(self) -> list[StoredSession]:
+        """Every stored session, oldest first."""
+        return self._sessions()
+
+    def get_session(self, session_id: SessionKey) -> StoredSession | None:
+        found = self._sessions("WHERE s.id = ?", (_key(session_id),))
+        return found[0] if found else None
+
+    def last_run_sessions(self) -> list[StoredSession]:
+        """The sessions of the most recent finished (or crashed) run other than ours: what a
+        restore brings back. Runs of another app instance still alive are skipped."""
+        active = self.active_run_ids()
+        rows = self._query(
+            "SELECT DISTINCT run_id FROM sessions WHERE run_id IS NOT NULL ORDER BY run_id DESC"
+        )
+        for row in rows:
+            run_id = int(row["run_id"])
+            if run_id == self.run_id or run_id in active:
+                continue
+            return self._sessions("WHERE s.run_id = ?", (run_id,))
+        return []
+
+    def history(self, session_id: SessionKey, limit: int | None = None) -> list[StoredCommand]:
+        """A session's commands, oldest first (the newest `limit` if given)."""
+        sid = _key(session_id)
+        sql = "SELECT * FROM commands WHERE session_id = ? ORDER BY id"
+        params: tuple[Any, ...] = (sid,)
+        if limit is not None:
+            sql = f"SELECT * FROM ({sql} DESC LIMIT ?) ORDER BY id"
+            params = (sid, limit)
+        return [
+            StoredCommand(
+                seq=int(r["id"]),
+                session_id=SessionId.parse(r["session_id"]),
+                record=CommandRecord(
+                    command=r["command"],
+                    timestamp=from_iso(r["timestamp"]),
+                    exit_code=r["exit_code"],
+                    output_preview=r["output_preview"],
+                    duration_ms=r["duration_ms"],
+                    cwd=r["cwd"],
+                    output=r["output"],
+                ),
+            )
+            for r in self._query(sql, params)
+        ]
+
+    def token_samples(self, session_id: SessionKey) -> list[TokenSample]:
+        rows = self._query(
+            "SELECT ts, tokens FROM token_samples WHERE session_id = ? ORDER BY ts, rowid",
+            (_key(session_id),),
+        )
+        return [TokenSample(from_iso(r["ts"]), int(r["tokens"])) for r in rows]
+
+    def status_changes(self, session_id: SessionKey) -> list[StatusChange]:
+        rows = self._query(
+            "SELECT ts, old, new FROM status_changes WHERE session_id = ? ORDER BY ts, rowid",
+            (_key(session_id),),
+        )
+        return [
+            StatusChange(
+                from_iso(r["ts"]),
+                None if r["old"] is None else parse_status(r["old"]),
+                parse_status(r["new"]),
+            )
+            for r in rows
+        ]
+
+    def load_screen(self, session_id: SessionKey) -> StoredScreen | None:
+        rows = self._query(
+            "SELECT updated_at, lines_z, ansi_z FROM screens WHERE session_id = ?",
+            (_key(session_id),),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return StoredScreen(
+            session_id=SessionId.parse(_key(session_id)),
+            updated_at=from_iso(r["updated_at"]),
+            lines=decompress_lines(r["lines_z"]),
+            ansi_lines=decompress_lines(r["ansi_z"]),
+        )
+
+    def prune(self, older_than: timedelta, *, dry_run: bool = False) -> list[StoredSession]:
+        """Delete sessions (with their history, samples and screens) not updated for
+        `older_than`; sessions of a running app are kept. Returns what was (or would be) removed.
+
+        Runs on the read connection, synchronously: it is a command-line operation.
+        """
+        cutoff = to_iso(utc_now() - older_than)
+        active = self.active_run_ids()
+        victims = [
+            s
+            for s in self._sessions("WHERE s.updated_at < ?", (cutoff,))
+            if s.run_id is None or s.run_id not in active
+        ]
+        if dry_run or not victims:
+            return victims
+        with self._read_lock:
+            conn = self._read
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany("DELETE FROM sessions WHERE id = ?", [(str(s.id),) for s in victims])
+                conn.execute(
+                    "DELETE FROM runs WHERE ended_at IS NOT NULL AND id NOT IN "
+                    "(SELECT run_id FROM sessions WHERE run_id IS NOT NULL)"
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return victims
+
+
+def _session_from_row(r: sqlite3.Row, active_runs: set[int]) -> StoredSession:
+    status = parse_status(r["status"])
+    run_id = None if r["run_id"] is None else int(r["run_id"])
+    return StoredSession(
+        id=SessionId.parse(r["id"]),
+        name=r["name"],
+        role=r["role"],
+        config=json.loads(r["config_json"]),
+        redacted_env=tuple(json.loads(r["redacted_env"] or "[]")),
+        created_at=from_iso(r["created_at"]),
+        updated_at=from_iso(r["updated_at"] or r["created_at"]),
+        status=status,
+        exit_code=r["exit_code"],
+        metadata=json.loads(r["metadata_json"] or "{}"),
+        total_tokens=int(r["total_tokens"] or 0),
+        run_id=run_id,
+        command_count=int(r["command_count"]),
+        live=run_id in active_runs and status in LIVE_STATUSES,
+    )
