@@ -1,0 +1,128 @@
+"""Command line: launch the supervisor, or act on stored sessions.
+
+Errors a user can cause become one-line messages and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from . import __version__
+from .core.config import SessionConfig
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message is shown as is."""
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if not sep or not name.strip() or not rest.strip():
+            raise UsageError(f"{option} expects NAME=VALUE, got {value!r}")
+        pairs[name.strip()] = rest.strip()
+    return pairs
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aisession-tui",
+        description="Supervise AI coding agents (and shells) in tiled live terminals.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "-s",
+        "--session",
+        action="append",
+        default=[],
+        metavar="NAME=COMMAND",
+        help="open a session running COMMAND (repeatable); with none, one shell opens",
+    )
+    parser.add_argument("--role", action="append", default=[], metavar="NAME=ROLE",
+                        help="agent role of session NAME")
+    parser.add_argument("--cwd", action="append", default=[], metavar="NAME=DIR",
+                        help="working directory of session NAME")
+    parser.add_argument("--demo", action="store_true",
+                        help="start scripted demo agents to see every panel alive")
+    parser.add_argument("--prefix", default="ctrl+b", metavar="KEY",
+                        help="the prefix key before commands (default: ctrl+b)")
+    parser.add_argument("--theme", default=None, metavar="NAME", help="theme to start with")
+    parser.add_argument("--panels", default="sessions,details", metavar="LIST",
+                        help="side panels shown at start: sessions,details,tokens,history or none")
+    parser.add_argument("--scrollback", type=int, default=10_000, metavar="LINES",
+                        help="scrollback lines per pane (default: 10000)")
+    return parser
+
+
+def session_configs(args: argparse.Namespace) -> list[SessionConfig]:
+    """The sessions asked for on the command line, validated."""
+    commands = _pairs(args.session, "--session")
+    roles = _pairs(args.role, "--role")
+    cwds = _pairs(args.cwd, "--cwd")
+    for option, names in (("--role", roles), ("--cwd", cwds)):
+        unknown = sorted(set(names) - set(commands))
+        if unknown and commands:
+            raise UsageError(f"{option} names a session that -s does not open: {', '.join(unknown)}")
+    specs: list[tuple[str, str | None]] = list(commands.items())
+    if args.demo:
+        from .demo import DEMO_SESSIONS
+
+        specs += [(spec.name, spec.command) for spec in DEMO_SESSIONS]
+        roles = {**{spec.name: spec.role for spec in DEMO_SESSIONS}, **roles}
+    if not specs:
+        specs = [("shell", None)]
+    configs = []
+    for name, command in specs:
+        try:
+            configs.append(
+                SessionConfig(
+                    name=name,
+                    shell_command=command,
+                    agent_role=roles.get(name),
+                    working_directory=Path(cwds[name]) if name in cwds else Path.cwd(),
+                )
+            )
+        except ValidationError as error:
+            problem = error.errors()[0]
+            field = ".".join(str(part) for part in problem["loc"])
+            raise UsageError(f"session {name!r}: {field}: {problem['msg']}") from None
+    return configs
+
+
+def run_app(args: argparse.Namespace) -> int:
+    configs = session_configs(args)
+    panels = tuple(p.strip() for p in args.panels.split(",") if p.strip() and p.strip() != "none")
+    unknown = [p for p in panels if p not in ("sessions", "details", "tokens", "history")]
+    if unknown:
+        raise UsageError(f"--panels: unknown panel {unknown[0]!r}")
+    if args.scrollback < 0:
+        raise UsageError("--scrollback must not be negative")
+    from .ui.app import AppOptions, SupervisorApp
+    from .ui.themes import DEFAULT_THEME
+
+    options = AppOptions(
+        prefix_key=args.prefix,
+        theme=args.theme or DEFAULT_THEME,
+        panels=panels,
+        scrollback=args.scrollback,
+    )
+    SupervisorApp(configs, options=options).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run_app(args)
+    except UsageError as error:
+        print(f"aisession-tui: error: {error}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,468 @@
+"""The supervisor app: tiled live sessions with side panels, driven from the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ..core.config import SessionConfig
+from ..core.errors import SessionError
+from ..core.events import ProcessExited, StatusChanged
+from ..core.manager import SessionManager
+from ..core.types import SessionStatus
+from ..terminal.emulator import Emulator
+from ..terminal.events import Bell
+from .keymap import DEFAULT_PREFIX, PREFIX_COMMANDS, help_sections
+from .live_session import Attention, LiveSession
+from .palette import palette_for
+from .presenter import SessionPresenter
+from .screens import (
+    BroadcastScreen,
+    ConfirmScreen,
+    HelpScreen,
+    NewSessionScreen,
+    RenameScreen,
+    SearchScreen,
+)
+from .screens.prefix import PrefixScreen
+from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
+from .widgets.details_panel import DetailsPanel
+from .widgets.history_panel import HistoryPanel
+from .widgets.pane_frame import PaneFrame
+from .widgets.pane_grid import PaneGrid
+from .widgets.session_list import SessionList
+from .widgets.tokens_panel import TokensPanel
+
+PANELS = ("sessions", "details", "tokens", "history")
+DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
+
+
+@dataclass(frozen=True, slots=True)
+class AppOptions:
+    """How the app starts."""
+
+    prefix_key: str = DEFAULT_PREFIX
+    theme: str = DEFAULT_THEME
+    panels: tuple[str, ...] = ("sessions", "details")
+    scrollback: int = 10_000
+
+
+class SupervisorApp(App[None], inherit_bindings=False):
+    """Tiles every session as a live terminal; the prefix key (Ctrl+B) leads to commands."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "aisession-tui"
+    ENABLE_COMMAND_PALETTE = True
+    COMMAND_PALETTE_BINDING = "ctrl+backslash"
+
+    BINDINGS = [
+        Binding(DEFAULT_PREFIX, "prefix", "Prefix", id="prefix", priority=True, key_display="^B"),
+        *(
+            Binding(f"alt+{n}", f"focus_number({n})", f"Focus {n}", show=False, priority=True)
+            for n in range(1, 10)
+        ),
+        *(
+            Binding(f"alt+{name}", f"focus_direction('{name}')", show=False, priority=True)
+            for name in DIRECTIONS
+        ),
+    ]
+
+    def __init__(
+        self,
+        configs: Iterable[SessionConfig] = (),
+        *,
+        options: AppOptions | None = None,
+        manager: SessionManager | None = None,
+    ) -> None:
+        super().__init__()
+        self.options = options or AppOptions()
+        self.manager = manager or SessionManager()
+        self._initial_configs = list(configs)
+        self.lives: dict[str, LiveSession] = {}
+        self.presenters: dict[str, SessionPresenter] = {}
+        self.focused_key: str | None = None
+        self.loaded_themes: LoadedThemes = load_themes(*builtin_theme_dirs())
+        self.pane_grid = PaneGrid(id="panes")
+        if self.options.prefix_key != DEFAULT_PREFIX:
+            self.set_keymap({"prefix": self.options.prefix_key})
+
+    # -- composition ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield self.pane_grid
+            with Vertical(id="sidebar"):
+                yield SessionList(id="sessions")
+                yield DetailsPanel(id="details")
+                yield TokensPanel(id="tokens")
+                yield HistoryPanel(id="history")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.loaded_themes.register(self)
+        for message in self.loaded_themes.errors:
+            self.notify(message, title="Theme file skipped", severity="warning", timeout=10)
+        if self.options.theme in self.available_themes:
+            self.theme = self.options.theme
+        for panel in PANELS:
+            self.query_one(f"#{panel}").display = panel in self.options.panels
+        self._sync_sidebar()
+        for config in self._initial_configs:
+            await self.add_session(config)
+        self.set_interval(1.0, self._tick_clock, name="relative-times")
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    async def add_session(self, config: SessionConfig) -> LiveSession:
+        """Create, start and tile a session; a failure to start is shown in its pane."""
+        rows, columns = config.pty_size
+        session = await self.manager.create_session_with_config(config)
+        emulator = Emulator(columns, rows, scrollback=self.options.scrollback)
+        live = LiveSession(session, emulator, on_event=self._on_live_event)
+        key = session.id.short
+        self.lives[key] = live
+        presenter = SessionPresenter(live)
+        self.presenters[key] = presenter
+        frame = PaneFrame(live, palette_for(self.loaded_themes, self.current_theme), presenter)
+        await self.pane_grid.mount(frame)
+        self.pane_grid.renumber()
+        await self._start(live)
+        if self.focused_key is None or len(self.lives) == 1:
+            self.focus_session(key)
+        self.refresh_panels()
+        return live
+
+    async def _start(self, live: LiveSession) -> None:
+        try:
+            await live.session.start()
+        except SessionError as error:
+            live.emulator.feed(f"\x1b[1;31mcould not start: {error}\x1b[0m\r\n".encode())
+            live.attention.add(Attention.EXITED)
+            self.notify(str(error), title=f"{live.name} did not start", severity="error")
+            self._frame(live).refresh_title()
+
+    def _frame(self, live: LiveSession) -> PaneFrame:
+        return self.pane_grid.query_one(f"#frame-{live.session.id.short}", PaneFrame)
+
+    def _on_live_event(self, live: LiveSession, event: object) -> None:
+        """Session and terminal events arrive here, on the event loop, as they happen."""
+        key = live.session.id.short
+        if key not in self.lives:
+            return
+        if isinstance(event, ProcessExited):
+            code = event.exit_code
+            live.emulator.feed(
+                f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m".encode()
+            )
+            self.notify(
+                f"{live.name} exited with code {code}",
+                severity="information" if code == 0 else "error",
+            )
+        elif isinstance(event, Bell) and key != self.focused_key:
+            self.notify(f"{live.name} rang the bell", severity="warning")
+        if key == self.focused_key and isinstance(event, Bell):
+            live.attention.discard(Attention.BELL)
+        if isinstance(event, ProcessExited | StatusChanged | Bell):
+            self._frame(live).refresh_title()
+            self.refresh_panels()
+
+    def focus_session(self, key: str) -> None:
+        live = self.lives.get(key)
+        if live is None:
+            return
+        self._frame(live).terminal.focus()
+
+    @on(PaneFrame.DescendantFocus)
+    def _pane_focused(self, event: PaneFrame.DescendantFocus) -> None:
+        frame = next((f for f in self.pane_grid.frames if event.widget in f.children), None)
+        if frame is None:
+            return
+        key = frame.live.session.id.short
+        self.focused_key = key
+        frame.live.attention.discard(Attention.BELL)
+        frame.live.attention.discard(Attention.WAITING)
+        if frame.live.session.status is not SessionStatus.RUNNING:
+            frame.live.attention.discard(Attention.EXITED)
+        self.pane_grid.remember_focus(frame)
+        frame.refresh_title()
+        self.refresh_panels()
+
+    @property
+    def focused_live(self) -> LiveSession | None:
+        return self.lives.get(self.focused_key) if self.focused_key else None
+
+    def _ordered_keys(self) -> list[str]:
+        return [frame.live.session.id.short for frame in self.pane_grid.frames]
+
+    # -- panels --------------------------------------------------------------------------------
+
+    def refresh_panels(self) -> None:
+        """Show the current state in every visible panel."""
+        presenter = self.presenters.get(self.focused_key) if self.focused_key else None
+        sessions = self.query_one(SessionList)
+        if sessions.display:
+            sessions.show([(k, self.presenters[k]) for k in self._ordered_keys()], self.focused_key)
+        details = self.query_one(DetailsPanel)
+        if details.display:
+            details.show(presenter)
+        tokens = self.query_one(TokensPanel)
+        if tokens.display:
+            tokens.show(presenter)
+        history = self.query_one(HistoryPanel)
+        if history.display:
+            history.show(presenter.command_history() if presenter else [])
+
+    def _tick_clock(self) -> None:
+        """Relative times ("5s ago") age even when nothing happens."""
+        if self.query_one(SessionList).display or self.query_one(DetailsPanel).display:
+            self.refresh_panels()
+
+    def _sync_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        sidebar.display = any(self.query_one(f"#{p}").display for p in PANELS)
+
+    @on(SessionList.Chosen)
+    def _session_chosen(self, event: SessionList.Chosen) -> None:
+        self.focus_session(event.session_key)
+
+    def watch_theme(self, theme: str) -> None:
+        palette = palette_for(self.loaded_themes, self.current_theme)
+        for frame in self.pane_grid.frames:
+            frame.terminal.palette = palette
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_prefix(self) -> None:
+        if isinstance(self.screen, PrefixScreen):
+            self.screen.dismiss("send_prefix")
+            return
+        if len(self.screen_stack) > 1:
+            return
+        self.push_screen(PrefixScreen(self.options.prefix_key), self._run_prefix_command)
+
+    def _run_prefix_command(self, action: str | None) -> None:
+        if action:
+            self.call_later(self.run_action, action)
+
+    def action_send_prefix(self) -> None:
+        live = self.focused_live
+        if live is not None:
+            self._frame(live).terminal.send(prefix_bytes(self.options.prefix_key))
+
+    def action_focus_number(self, number: int) -> None:
+        keys = self._ordered_keys()
+        if 1 <= number <= len(keys):
+            self.focus_session(keys[number - 1])
+
+    def action_focus_direction(self, direction: str) -> None:
+        """Focus the nearest visible pane in a direction, by the panes' on-screen positions."""
+        current = self.focused_live
+        if current is None:
+            return
+        origin = self._frame(current).region.center
+        dx, dy = DIRECTIONS[direction]
+        best: tuple[float, str] | None = None
+        for frame in self.pane_grid.frames:
+            if frame.live is current or not frame.display:
+                continue
+            x, y = frame.region.center
+            along = (x - origin[0]) * dx + (y - origin[1]) * dy
+            if along <= 0:
+                continue
+            across = abs((x - origin[0]) * dy) + abs((y - origin[1]) * dx)
+            score = along + 2 * across
+            if best is None or score < best[0]:
+                best = (score, frame.live.session.id.short)
+        if best is not None:
+            self.focus_session(best[1])
+
+    def _cycle(self, step: int) -> None:
+        keys = self._ordered_keys()
+        if not keys:
+            return
+        index = keys.index(self.focused_key) if self.focused_key in keys else 0
+        self.focus_session(keys[(index + step) % len(keys)])
+
+    def action_focus_next_pane(self) -> None:
+        self._cycle(1)
+
+    def action_focus_previous_pane(self) -> None:
+        self._cycle(-1)
+
+    def action_toggle_zoom(self) -> None:
+        self.pane_grid.zoomed = not self.pane_grid.zoomed
+
+    def action_next_layout(self) -> None:
+        layout = self.pane_grid.next_layout()
+        self.notify(f"Layout: {layout}", timeout=1.5)
+
+    def action_toggle_panel(self, panel: str) -> None:
+        widget = self.query_one(f"#{panel}")
+        widget.display = not widget.display
+        self._sync_sidebar()
+        self.refresh_panels()
+
+    def action_resize_sidebar(self, delta: int) -> None:
+        sidebar = self.query_one("#sidebar")
+        width = sidebar.outer_size.width or 44
+        sidebar.styles.width = max(24, min(width + delta, self.size.width - 20))
+
+    def action_next_attention(self) -> None:
+        keys = self._ordered_keys()
+        if not keys:
+            return
+        start = keys.index(self.focused_key) if self.focused_key in keys else -1
+        for offset in range(1, len(keys) + 1):
+            key = keys[(start + offset) % len(keys)]
+            if self.lives[key].attention:
+                self.focus_session(key)
+                return
+        self.notify("No session needs attention", timeout=2)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(help_sections(self.options.prefix_key)))
+
+    @work(exclusive=True, group="dialog")
+    async def action_new_session(self) -> None:
+        names = {live.name for live in self.lives.values()}
+        live = self.focused_live
+        cwd = Path(live.emulator.cwd or live.session.config.working_directory) if live else Path.cwd()
+        request = await self.push_screen_wait(NewSessionScreen(cwd, names))
+        if request is None:
+            return
+        new = await self.add_session(request.to_config())
+        self.focus_session(new.session.id.short)
+
+    @work(exclusive=True, group="dialog")
+    async def action_rename_session(self) -> None:
+        live = self.focused_live
+        if live is None:
+            return
+        names = {other.name for other in self.lives.values() if other is not live}
+        name = await self.push_screen_wait(RenameScreen(live.name, names))
+        if name:
+            live.session.config.name = name
+            self._frame(live).refresh_title()
+            self.refresh_panels()
+
+    @work(exclusive=True, group="dialog")
+    async def action_kill_session(self) -> None:
+        live = self.focused_live
+        if live is None:
+            return
+        running = live.session.status is SessionStatus.RUNNING
+        question = f"Kill {live.name} and close its pane?" if running else f"Close {live.name}?"
+        if not await self.push_screen_wait(ConfirmScreen(question, "Kill" if running else "Close")):
+            return
+        await self.close_session(live)
+
+    async def close_session(self, live: LiveSession) -> None:
+        """Stop a session and remove its pane."""
+        key = live.session.id.short
+        keys = self._ordered_keys()
+        index = keys.index(key)
+        live.close()
+        await self.manager.remove_session(live.session.id)
+        del self.lives[key]
+        del self.presenters[key]
+        await self._frame(live).remove()
+        self.pane_grid.renumber()
+        remaining = self._ordered_keys()
+        self.focused_key = None
+        if remaining:
+            self.focus_session(remaining[min(index, len(remaining) - 1)])
+        self.refresh_panels()
+
+    async def action_restart_session(self) -> None:
+        live = self.focused_live
+        if live is None:
+            return
+        old = live.session
+        await self.manager.remove_session(old.id)
+        session = await self.manager.restore_session(old.id, old.config, old.created_at)
+        live.attach(session)
+        live.attention.clear()
+        live.emulator.feed(b"\r\n\x1b[2m[restarting]\x1b[0m\r\n")
+        await self._start(live)
+        self._frame(live).refresh_title()
+        self.refresh_panels()
+
+    @work(exclusive=True, group="dialog")
+    async def action_broadcast(self) -> None:
+        choices = [(key, self.lives[key].name) for key in self._ordered_keys()]
+        request = await self.push_screen_wait(
+            BroadcastScreen(choices, {self.focused_key} if self.focused_key else set())
+        )
+        if request is None:
+            return
+        data = request.payload
+        sent = 0
+        for key in request.session_ids:
+            live = self.lives.get(key)
+            if live is not None and live.session.status is SessionStatus.RUNNING:
+                live.session.write(data.encode())
+                sent += 1
+        self.notify(f"Sent to {sent} session{'s' if sent != 1 else ''}", timeout=2)
+
+    @work(exclusive=True, group="dialog")
+    async def action_search(self) -> None:
+        live = self.focused_live
+        if live is None:
+            return
+        request = await self.push_screen_wait(SearchScreen(getattr(self, "_last_search", "")))
+        if request is None:
+            return
+        self._last_search = request.pattern
+        pane = self._frame(live).terminal
+        found = pane.search(request)
+        if not found:
+            self.notify(f"Not found: {request.pattern}", severity="warning", timeout=2)
+
+    def action_change_theme(self) -> None:
+        self.search_themes()
+
+    @work(exclusive=True, group="dialog")
+    async def action_quit_app(self) -> None:
+        running = [live for live in self.lives.values() if live.session.status is SessionStatus.RUNNING]
+        if running:
+            question = f"Quit and stop {len(running)} running session{'s' if len(running) > 1 else ''}?"
+            if not await self.push_screen_wait(ConfirmScreen(question, "Quit")):
+                return
+        await self.shutdown()
+        self.exit()
+
+    async def shutdown(self) -> None:
+        """Stop every session (their history stays in the store)."""
+        for live in self.lives.values():
+            live.close()
+        await self.manager.stop_all()
+
+    async def action_quit(self) -> None:
+        await self.shutdown()
+        self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for command in PREFIX_COMMANDS:
+            if command.action in ("command_palette", "change_theme"):
+                continue
+            yield SystemCommand(command.label, command.description, _runner(self, command.action))
+
+
+def _runner(app: SupervisorApp, action: str):  # type: ignore[no-untyped-def]
+    return lambda: app.call_later(app.run_action, action)
+
+
+def prefix_bytes(key: str) -> bytes:
+    """The byte a Ctrl+letter prefix stands for (Ctrl+B is 0x02)."""
+    if key.startswith("ctrl+") and len(key) == 6 and key[5].isalpha():
+        return bytes([ord(key[5].lower()) - 96])
+    return key.encode()

@@ -1,0 +1,81 @@
+"""The app's key tables: the prefix commands (tmux style) and the direct keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "ctrl+b"
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixCommand:
+    """A key pressed after the prefix, the app action it runs, and its footer label."""
+
+    key: str
+    action: str
+    label: str
+    description: str
+    show: bool = True
+
+
+PREFIX_COMMANDS: list[PrefixCommand] = [
+    PrefixCommand("c", "new_session", "New", "Start a new session (form)"),
+    PrefixCommand("comma", "rename_session", "Rename", "Rename the focused session"),
+    PrefixCommand("r", "restart_session", "Restart", "Restart the focused session's command"),
+    PrefixCommand("x", "kill_session", "Kill", "Kill the focused session (asks first)"),
+    PrefixCommand("z", "toggle_zoom", "Zoom", "Zoom the focused pane / unzoom"),
+    PrefixCommand("space", "next_layout", "Layout", "Next layout: grid, columns, rows"),
+    PrefixCommand("n", "focus_next_pane", "Next", "Focus the next pane"),
+    PrefixCommand("p", "focus_previous_pane", "Prev", "Focus the previous pane"),
+    PrefixCommand("a", "next_attention", "Attention", "Jump to the next session needing attention"),
+    PrefixCommand("s", "toggle_panel('sessions')", "Sessions", "Show/hide the Sessions panel"),
+    PrefixCommand("d", "toggle_panel('details')", "Details", "Show/hide the Details panel"),
+    PrefixCommand("t", "toggle_panel('tokens')", "Tokens", "Show/hide the Tokens panel"),
+    PrefixCommand("h", "toggle_panel('history')", "History", "Show/hide the History panel"),
+    PrefixCommand("less_than_sign", "resize_sidebar(4)", "Wider", "Make the side panels wider", False),
+    PrefixCommand("greater_than_sign", "resize_sidebar(-4)", "Narrower", "Make the side panels narrower", False),
+    PrefixCommand("b", "broadcast", "Broadcast", "Type once, send to selected sessions"),
+    PrefixCommand("slash", "search", "Search", "Search the focused pane's scrollback"),
+    PrefixCommand("y", "change_theme", "Theme", "Change the theme"),
+    PrefixCommand("colon", "command_palette", "Palette", "Open the command palette"),
+    PrefixCommand("question_mark", "help", "Help", "Show every key binding"),
+    PrefixCommand("q", "quit_app", "Quit", "Quit (asks first when sessions run)"),
+]
+
+DIRECT_KEYS: list[tuple[str, str]] = [
+    ("Alt+1 … Alt+9", "Focus session 1 … 9"),
+    ("Alt+← ↑ → ↓", "Move focus to the pane in that direction"),
+    ("Shift+PgUp / Shift+PgDn", "Scroll the pane back / forward (any key typed returns to live)"),
+    ("Mouse wheel", "Scroll back (or to the program when it asked for the mouse)"),
+    ("Click", "Focus a pane; select a row in a panel"),
+]
+
+
+def key_label(key: str) -> str:
+    """How a Textual key name is written for people."""
+    names = {
+        "comma": ",",
+        "space": "Space",
+        "slash": "/",
+        "colon": ":",
+        "question_mark": "?",
+        "less_than_sign": "<",
+        "greater_than_sign": ">",
+        "escape": "Esc",
+    }
+    if key in names:
+        return names[key]
+    return "+".join(part.capitalize() if len(part) > 1 else part for part in key.split("+"))
+
+
+def help_sections(prefix: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every binding, grouped, for the help screen."""
+    prefix_label = key_label(prefix)
+    prefix_rows = [(key_label(c.key), c.description) for c in PREFIX_COMMANDS]
+    prefix_rows.append((prefix_label, f"Send {prefix_label} itself to the program"))
+    prefix_rows.append(("Esc", "Cancel the prefix"))
+    return [
+        (f"After the prefix ({prefix_label}, then)", prefix_rows),
+        ("Direct keys", DIRECT_KEYS),
+        ("Everything else", [("any key", "Goes to the focused program")]),
+    ]

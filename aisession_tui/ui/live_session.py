@@ -1,0 +1,144 @@
+"""A running session joined to its emulator: output is parsed in bounded slices with backpressure.
+
+This module knows nothing of Textual, so the flow control is testable without a screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from time import perf_counter
+
+from ..core.events import OutputReceived, ProcessExited, SessionEvent, StatusChanged
+from ..core.session import AISession
+from ..core.types import SessionStatus
+from ..terminal.emulator import Emulator
+from ..terminal.events import Bell, CwdChanged, TerminalEvent, TitleChanged
+
+#: Bytes fed to the emulator in one go; small enough that one slice never takes long.
+CHUNK_BYTES = 16 * 1024
+#: Time spent feeding before the loop gets a turn (keys, other panes, repaints).
+SLICE_SECONDS = 0.004
+#: Pending bytes at which the session stops reading its PTY (the child then blocks, as in tmux).
+HIGH_WATER = 1024 * 1024
+#: Pending bytes at which reading resumes.
+LOW_WATER = 128 * 1024
+
+
+class Attention(StrEnum):
+    """Why a session wants the person to look at it."""
+
+    BELL = "bell"
+    EXITED = "exited"
+    WAITING = "waiting"
+
+
+@dataclass
+class LiveSession:
+    """One supervised session: the core session, its emulator, and what the UI shows about it."""
+
+    session: AISession
+    emulator: Emulator
+    attention: set[Attention] = field(default_factory=set)
+    #: Called after emulator state changed (screen, title, cwd, modes); the pane schedules a repaint.
+    on_screen_change: Callable[[], None] | None = None
+    #: Called for events the app cares about (status changes, exits, bells).
+    on_event: Callable[[LiveSession, object], None] | None = None
+
+    def __post_init__(self) -> None:
+        self._pending: deque[bytes] = deque()
+        self._pending_bytes = 0
+        self._feeding = False
+        self._reading_paused = False
+        self._deferred: list[SessionEvent] = []
+        self.emulator.on_event = self._on_terminal_event
+        self.emulator.reply = self._reply
+        self._unsubscribe = self.session.subscribe(self._on_session_event)
+
+    @property
+    def name(self) -> str:
+        return self.session.config.name or self.session.id.short
+
+    @property
+    def pending_bytes(self) -> int:
+        """Output received but not yet parsed."""
+        return self._pending_bytes
+
+    @property
+    def reading_paused(self) -> bool:
+        return self._reading_paused
+
+    def close(self) -> None:
+        """Stop listening to the session."""
+        self._unsubscribe()
+
+    def attach(self, session: AISession) -> None:
+        """Follow a new session (a restart) in the same emulator, keeping the old screen above."""
+        self._unsubscribe()
+        self.session = session
+        self._unsubscribe = session.subscribe(self._on_session_event)
+
+    def _reply(self, data: bytes) -> None:
+        if self.session.status is SessionStatus.RUNNING:
+            self.session.write(data)
+
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if isinstance(event, OutputReceived):
+            self._queue_output(event.data)
+            return
+        if isinstance(event, ProcessExited):
+            self.attention.add(Attention.EXITED)
+        if isinstance(event, StatusChanged | ProcessExited):
+            if self._pending:
+                # Tell the app only once everything the child wrote before has been parsed.
+                self._deferred.append(event)
+            elif self.on_event is not None:
+                self.on_event(self, event)
+
+    def _on_terminal_event(self, event: TerminalEvent) -> None:
+        if isinstance(event, Bell):
+            self.attention.add(Attention.BELL)
+        if isinstance(event, Bell | TitleChanged | CwdChanged) and self.on_event is not None:
+            self.on_event(self, event)
+
+    def _queue_output(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        if self._pending_bytes > HIGH_WATER and not self._reading_paused:
+            self._reading_paused = True
+            self.session.pause_reading()
+        if not self._feeding:
+            self._feeding = True
+            asyncio.get_running_loop().call_soon(self._feed_slice)
+
+    def _feed_slice(self) -> None:
+        """Parse pending output for at most `SLICE_SECONDS`, then give the loop back."""
+        deadline = perf_counter() + SLICE_SECONDS
+        pending = self._pending
+        feed = self.emulator.feed
+        while pending:
+            chunk = pending.popleft()
+            if len(chunk) > CHUNK_BYTES:
+                pending.appendleft(chunk[CHUNK_BYTES:])
+                chunk = chunk[:CHUNK_BYTES]
+            self._pending_bytes -= len(chunk)
+            feed(chunk)
+            if perf_counter() >= deadline:
+                break
+        if self._reading_paused and self._pending_bytes <= LOW_WATER:
+            self._reading_paused = False
+            self.session.resume_reading()
+        if pending:
+            asyncio.get_running_loop().call_soon(self._feed_slice)
+        else:
+            self._feeding = False
+        if self.on_screen_change is not None:
+            self.on_screen_change()
+        if not pending and self._deferred:
+            deferred, self._deferred = self._deferred, []
+            for event in deferred:
+                if self.on_event is not None:
+                    self.on_event(self, event)

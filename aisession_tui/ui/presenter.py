@@ -1,0 +1,110 @@
+"""What the UI says about a session, derived from the session, its emulator and its monitor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.types import SessionStatus, utc_now
+from .live_session import Attention, LiveSession
+
+if TYPE_CHECKING:
+    from ..ai.monitor import SessionMonitor
+
+ATTENTION_MARKERS = {Attention.BELL: "🔔", Attention.EXITED: "■", Attention.WAITING: "?"}
+
+
+def relative_time(moment: datetime, now: datetime | None = None) -> str:
+    """'5s ago', '3m ago', '2h ago', '4d ago'."""
+    seconds = max(0, int(((now or utc_now()) - moment).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+def shorten_path(path: str | Path, home: Path | None = None) -> str:
+    """A directory with the home folder written as ~."""
+    text = str(path)
+    home_text = str(home or Path.home())
+    if text == home_text or text.startswith(home_text + "/"):
+        return "~" + text[len(home_text) :]
+    return text
+
+
+class SessionPresenter:
+    """Formats one live session for title bars and panels."""
+
+    def __init__(self, live: LiveSession, monitor: SessionMonitor | None = None) -> None:
+        self.live = live
+        self.monitor = monitor
+
+    @property
+    def session(self) -> Any:
+        return self.live.session
+
+    @property
+    def name(self) -> str:
+        return self.live.name
+
+    @property
+    def role(self) -> str | None:
+        return self.session.config.agent_role
+
+    @property
+    def cwd(self) -> str:
+        return self.live.emulator.cwd or str(self.session.config.working_directory)
+
+    @property
+    def short_cwd(self) -> str:
+        return shorten_path(self.cwd)
+
+    @property
+    def attention_marker(self) -> str:
+        return "".join(ATTENTION_MARKERS[a] for a in Attention if a in self.live.attention)
+
+    @property
+    def state_reason(self) -> str:
+        """Why the badge says what it says."""
+        if self.monitor is not None:
+            return self.monitor.state.reason
+        return f"session status is {self.session.status}"
+
+    def badge(self) -> tuple[str, str]:
+        """The status badge text and the colour variable it is shown in."""
+        status = self.session.status
+        if status in (SessionStatus.TERMINATED, SessionStatus.ERROR):
+            code = self.session.exit_code
+            text = "exited" if code is None else f"exited {code}"
+            return text, "$success" if code == 0 else "$error"
+        if self.monitor is not None:
+            state = self.monitor.state
+            kind = str(state.kind)
+            colour = {
+                "working": "$success",
+                "waiting_for_input": "$warning",
+                "idle": "$text-muted",
+                "done": "$success",
+                "error": "$error",
+            }.get(kind, "$text-muted")
+            return kind.replace("_for_input", "").replace("_", " "), colour
+        if status is SessionStatus.RUNNING:
+            return "running", "$success"
+        return str(status), "$text-muted"
+
+    @property
+    def event_summary(self) -> str:
+        """The latest parsed event worth a glance, such as 'pytest: 3 failed, 120 passed'."""
+        if self.monitor is None:
+            return ""
+        events = self.monitor.parsed_events
+        return events[-1].summary if events else ""
+
+    @property
+    def total_tokens(self) -> int:
+        return self.session.total_tokens
+
+    @property
+    def last_activity(self) -> str:
+        return relative_time(self.session.last_activity)

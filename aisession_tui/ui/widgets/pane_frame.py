@@ -1,0 +1,63 @@
+"""A tiled pane: a one-line title bar over a live terminal."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from ...terminal.render import Palette
+from ..live_session import LiveSession
+from ..presenter import SessionPresenter
+from .terminal_pane import TerminalPane
+
+
+class PaneTitle(Static):
+    """Name, role, status badge, directory, attention marker and the latest parsed event."""
+
+    def show(self, presenter: SessionPresenter, number: int, focused: bool) -> None:
+        badge, badge_class = presenter.badge()
+        parts: list[Content | str] = [
+            Content.styled(f" {number} ", "bold reverse" if focused else "bold"),
+            Content.styled(f" {presenter.name}", "bold"),
+        ]
+        if presenter.role:
+            parts.append(Content.styled(f" · {presenter.role}", "italic"))
+        parts.append(Content.styled(f"  {badge} ", f"bold {badge_class}"))
+        if presenter.attention_marker:
+            parts.append(Content.styled(f" {presenter.attention_marker} ", "bold reverse $warning"))
+        if presenter.event_summary:
+            parts.append(Content.styled(f"  {presenter.event_summary}", "$text-muted"))
+        parts.append(Content.styled(f"  {presenter.short_cwd}", "$text-muted"))
+        self.update(Content.assemble(*parts))
+
+
+class PaneFrame(Vertical):
+    """Holds one session's title bar and terminal; knows its position number in the tiling."""
+
+    def __init__(self, live: LiveSession, palette: Palette, presenter: SessionPresenter) -> None:
+        super().__init__(id=f"frame-{live.session.id.short}")
+        self.live = live
+        self.presenter = presenter
+        self.number = 0
+        self.title_bar = PaneTitle(classes="pane-title")
+        self.terminal = TerminalPane(live, palette, id=f"pane-{live.session.id.short}")
+
+    def compose(self) -> ComposeResult:
+        yield self.title_bar
+        yield self.terminal
+
+    def on_mount(self) -> None:
+        self.refresh_title()
+
+    def refresh_title(self) -> None:
+        focused = self.terminal.has_focus
+        self.set_class(focused, "-focused")
+        self.title_bar.show(self.presenter, self.number, focused)
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_title()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_title()

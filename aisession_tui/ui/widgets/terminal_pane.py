@@ -1,0 +1,279 @@
+"""A live terminal pane: renders a session's emulator through the Line API and sends it keys."""
+
+from __future__ import annotations
+
+import asyncio
+from time import monotonic
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ...core.types import SessionStatus
+from ...terminal.keys import encode_key, encode_mouse, encode_paste
+from ...terminal.render import Palette, render_row
+from ..live_session import LiveSession
+from ..screens.requests import SearchRequest
+
+#: At most this many repaints a second per pane, however fast output arrives.
+MAX_FPS = 60
+#: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
+SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
+WHEEL_LINES = 3
+INDICATOR_STYLE = Style(reverse=True, bold=True)
+
+
+class TerminalPane(Widget, can_focus=True):
+    """One session's screen. Only rows the emulator marked dirty are rendered again."""
+
+    scroll_offset: reactive[int] = reactive(0, layout=False, repaint=False)
+    """How many lines the view is scrolled back from the live screen (0: live)."""
+
+    class Activity(Message):
+        """The program wrote something that changed the screen (posted at most once per repaint)."""
+
+        def __init__(self, pane: TerminalPane) -> None:
+            super().__init__()
+            self.pane = pane
+
+        @property
+        def control(self) -> TerminalPane:
+            return self.pane
+
+    def __init__(self, live: LiveSession, palette: Palette, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.live = live
+        self.emulator = live.emulator
+        self._palette = palette
+        self._strips: dict[int, Strip] = {}
+        self._cursor_row: int | None = None
+        self._repaint_handle: asyncio.TimerHandle | None = None
+        self._last_repaint = 0.0
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.live.on_screen_change = self.schedule_repaint
+
+    def on_unmount(self) -> None:
+        if self.live.on_screen_change == self.schedule_repaint:
+            self.live.on_screen_change = None
+        if self._repaint_handle is not None:
+            self._repaint_handle.cancel()
+
+    def on_resize(self, event: events.Resize) -> None:
+        columns, lines = event.size.width, event.size.height
+        if columns <= 0 or lines <= 0:
+            return
+        if (lines, columns) != (self.emulator.lines, self.emulator.columns):
+            self.emulator.resize(lines, columns)
+            if self.live.session.status is SessionStatus.RUNNING:
+                self.live.session.resize(lines, columns)
+        self._strips.clear()
+        self.refresh()
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    # -- palette -------------------------------------------------------------------------------
+
+    @property
+    def palette(self) -> Palette:
+        return self._palette
+
+    @palette.setter
+    def palette(self, palette: Palette) -> None:
+        self._palette = palette
+        self._strips.clear()
+        self.refresh()
+
+    # -- repainting ----------------------------------------------------------------------------
+
+    def schedule_repaint(self) -> None:
+        """Coalesce screen changes into at most `MAX_FPS` repaints a second."""
+        if self._repaint_handle is not None:
+            return
+        delay = max(0.0, self._last_repaint + 1 / MAX_FPS - monotonic())
+        self._repaint_handle = asyncio.get_running_loop().call_later(delay, self._repaint)
+
+    def _repaint(self) -> None:
+        self._repaint_handle = None
+        self._last_repaint = monotonic()
+        dirty = self.emulator.take_dirty()
+        cursor_row = self.emulator.cursor[1]
+        if self._cursor_row is not None:
+            dirty.add(self._cursor_row)
+        dirty.add(cursor_row)
+        self._cursor_row = cursor_row
+        for row in dirty:
+            self._strips.pop(row, None)
+        width = self.size.width
+        if self.scroll_offset or len(dirty) > self.size.height // 2:
+            self.refresh()
+        else:
+            self.refresh(*(Region(0, row, width, 1) for row in dirty))
+        self.post_message(self.Activity(self))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        emulator = self.emulator
+        if self.scroll_offset:
+            index = emulator.history_size - self.scroll_offset + y
+            if index < 0:
+                return Strip.blank(width)
+            if index < emulator.history_size:
+                strip = render_row(emulator.history_row(index), width, self._palette)
+            else:
+                strip = self._screen_strip(index - emulator.history_size, width, live=False)
+            if y == 0:
+                strip = self._with_indicator(strip, width)
+            return strip
+        return self._screen_strip(y, width, live=True)
+
+    def _screen_strip(self, row: int, width: int, *, live: bool) -> Strip:
+        if row >= self.emulator.lines:
+            return Strip.blank(width)
+        cursor_x, cursor_y = self.emulator.cursor
+        if live and row == cursor_y and self.emulator.cursor_visible and self.has_focus:
+            return render_row(self.emulator.screen.buffer[row], width, self._palette, cursor_x=cursor_x)
+        strip = self._strips.get(row)
+        if strip is None:
+            strip = render_row(self.emulator.screen.buffer[row], width, self._palette)
+            self._strips[row] = strip
+        return strip
+
+    def _with_indicator(self, strip: Strip, width: int) -> Strip:
+        label = f" ↑ {self.scroll_offset}/{self.emulator.history_size} "
+        if len(label) >= width:
+            return strip
+        return Strip.join([strip.crop(0, width - len(label)), Strip([Segment(label, INDICATOR_STYLE)])])
+
+    def on_focus(self) -> None:
+        self._strips.pop(self.emulator.cursor[1], None)
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.on_focus()
+
+    # -- scrollback ----------------------------------------------------------------------------
+
+    def scroll_history(self, lines: int) -> None:
+        """Scroll back (negative) or forward (positive) through the scrollback."""
+        offset = min(max(self.scroll_offset - lines, 0), self.emulator.history_size)
+        if offset != self.scroll_offset:
+            self.scroll_offset = offset
+            self.refresh()
+
+    def scroll_to_live(self) -> None:
+        if self.scroll_offset:
+            self.scroll_offset = 0
+            self.refresh()
+
+    def scroll_to_history_line(self, index: int) -> None:
+        """Show the given scrollback line (0 = oldest) near the top of the pane."""
+        self.scroll_offset = max(0, min(self.emulator.history_size, self.emulator.history_size - index))
+        self.refresh()
+
+    def _line_text(self, index: int) -> str:
+        """Text of a line counted from the oldest scrollback line."""
+        emulator = self.emulator
+        if index < emulator.history_size:
+            row = emulator.history_row(index)
+        else:
+            row = emulator.screen.buffer[index - emulator.history_size]
+        return "".join(row[x].data for x in range(emulator.columns) if x in row)
+
+    def search(self, request: SearchRequest) -> bool:
+        """Scroll to the next line matching the request, from the top line in view."""
+        pattern = request.compile()
+        emulator = self.emulator
+        total = emulator.history_size + emulator.lines
+        top = emulator.history_size - self.scroll_offset
+        step = -1 if request.direction == "up" else 1
+        index = top + step
+        while 0 <= index < total:
+            if pattern.search(self._line_text(index)):
+                self.scroll_to_history_line(index)
+                return True
+            index += step
+        return False
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        """Write to the program, returning the view to the live screen."""
+        if self.live.session.status is not SessionStatus.RUNNING:
+            self.app.bell()
+            return
+        self.scroll_to_live()
+        self.live.session.write(data)
+
+    def on_key(self, event: events.Key) -> None:
+        scroll = SCROLL_KEYS.get(event.key)
+        if scroll is not None and not self.emulator.alternate_screen:
+            page = max(1, self.size.height - 1) if "page" in event.key else 1
+            self.scroll_history(scroll * page)
+        else:
+            data = encode_key(
+                event.key,
+                event.character,
+                application_cursor=self.emulator.application_cursor_keys,
+            )
+            if data is None:
+                return
+            self.send(data)
+        event.stop()
+        event.prevent_default()
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        self.send(encode_paste(event.text, bracketed=self.emulator.bracketed_paste))
+
+    def _forward_mouse(self, action: str, event: events.MouseEvent, button: int) -> bool:
+        mode = self.emulator.mouse_mode
+        if not mode or self.scroll_offset:
+            return False
+        data = encode_mouse(
+            action,
+            button,
+            event.x,
+            event.y,
+            mode=mode,
+            sgr=self.emulator.mouse_sgr,
+            shift=event.shift,
+            meta=event.meta,
+            ctrl=event.ctrl,
+        )
+        if data:
+            self.live.session.write(data)
+        event.stop()
+        return True
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if not self._forward_mouse("scroll_up", event, 4):
+            event.stop()
+            self.scroll_history(-WHEEL_LINES)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if not self._forward_mouse("scroll_down", event, 5):
+            event.stop()
+            self.scroll_history(WHEEL_LINES)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self.focus()
+        self._forward_mouse("press", event, event.button)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self._forward_mouse("release", event, event.button)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self.emulator.mouse_mode in (1002, 1003) and (event.button or self.emulator.mouse_mode == 1003):
+            self._forward_mouse("move", event, event.button)
