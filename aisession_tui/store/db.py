@@ -135,5 +135,7 @@ def open_database(path: Path, *, recover: bool = True) -> OpenedDatabase:
             if sidecar.stat().st_mode & 0o777 != 0o600:
                 sidecar.chmod(0o600)
     if 0 < before < SCHEMA_VERSION:
-        notices.append(f"Upgraded the session database {path} from schema {before} to {SCHEMA_VERSION}.")
+        notices.append(
+            f"Upgraded the session database {path} from schema {before} to {SCHEMA_VERSION}."
+        )
     return OpenedDatabase(conn=conn, path=path, notices=notices, migrated_from=before)

@@ -285,7 +285,9 @@ class Store:
             )
         )
 
-    def record_tokens(self, session_id: SessionKey, tokens: int, at: datetime | None = None) -> bool:
+    def record_tokens(
+        self, session_id: SessionKey, tokens: int, at: datetime | None = None
+    ) -> bool:
         """Sample a session's token count; dropped (returns False) if the writer is swamped."""
         sid, ts = _key(session_id), to_iso(at or utc_now())
 
@@ -322,7 +324,10 @@ class Store:
         sid = _key(session_id)
         with self._screens_lock:
             queued = sid in self._pending_screens
-            self._pending_screens[sid] = (list(lines), None if ansi_lines is None else list(ansi_lines))
+            self._pending_screens[sid] = (
+                list(lines),
+                None if ansi_lines is None else list(ansi_lines),
+            )
         if queued:
             return
 
@@ -467,7 +472,9 @@ class Store:
             conn = self._read
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany("DELETE FROM sessions WHERE id = ?", [(str(s.id),) for s in victims])
+                conn.executemany(
+                    "DELETE FROM sessions WHERE id = ?", [(str(s.id),) for s in victims]
+                )
                 conn.execute(
                     "DELETE FROM runs WHERE ended_at IS NOT NULL AND id NOT IN "
                     "(SELECT run_id FROM sessions WHERE run_id IS NOT NULL)"

@@ -68,7 +68,9 @@ class StoreWriter:
         self._closed = False
         self.stats = WriterStats()
         self.last_error: str | None = None
-        self._thread = threading.Thread(target=self._run, name="aisession-store-writer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="aisession-store-writer", daemon=True
+        )
         self._thread.start()
 
     # -- producer side (any thread, including the event loop) ------------------------------
@@ -90,10 +92,8 @@ class StoreWriter:
                 self._overflow.append(item)
             self.stats.overflowed += 1
             # Wake the thread in case it sleeps on an empty queue between our checks.
-            try:
+            with contextlib.suppress(queue.Full):
                 self._queue.put_nowait(_Marker(done=_noop))
-            except queue.Full:
-                pass
         return True
 
     def flush(self, timeout: float | None = 30.0) -> bool:
@@ -204,10 +204,8 @@ class StoreWriter:
             self.stats.transactions += 1
         except sqlite3.Error as exc:
             self._fail(f"commit failed: {exc}", len(ops))
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
 
     def _fail(self, message: str, count: int) -> None:
         self.stats.failed += count

@@ -1,0 +1,238 @@
+"""The store's command-line subcommands: `list`, `history`, `export`, `prune`.
+
+`register(subparsers)` adds them to the app's parser; each sets `handler` (a function taking
+the parsed `Namespace` and returning an exit status), so `cli.py` calls `args.handler(args)`.
+Exit status: 0 success, 1 a problem with the data (no such session, unusable database), 2 bad
+usage (argparse's own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
+
+from .errors import SessionLookupError, StoreError
+from .export import FORMATS, export_session
+from .paths import DATA_DIR_ENV, DB_FILENAME, data_dir_from
+from .records import StoredSession, to_iso
+from .resolve import resolve_session
+from .store import Store
+
+__all__ = ["data_dir_from", "parse_duration", "register"]
+
+Handler = Callable[[argparse.Namespace], int]
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30d`, `12h`, `90m`, `45s`, `2w` -> timedelta (an argparse `type`)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(
+            f"invalid duration {text!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w"
+        )
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    return timedelta(**{_UNITS[unit]: amount})
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `list`, `history`, `export` and `prune` to the app's subcommands."""
+    data_dir_help = f"session database folder (default: ${DATA_DIR_ENV} or the user data dir)"
+
+    def add(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = subparsers.add_parser(
+            name, help=help_text, description=help_text
+        )
+        # SUPPRESS: a --data-dir given before the subcommand is not reset to None here.
+        parser.add_argument(
+            "--data-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=data_dir_help
+        )
+        parser.set_defaults(handler=handler)
+        return parser
+
+    p = add("list", "List past and present sessions from the session database.", cmd_list)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = add("history", "Show the commands a session ran, with exit codes.", cmd_history)
+    p.add_argument("session", metavar="NAME|ID", help="session name, id, or id prefix")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--limit", type=int, metavar="N", help="only the newest N commands")
+
+    p = add(
+        "export",
+        "Export a session's history, outputs and parsed events for a model's context.",
+        cmd_export,
+    )
+    p.add_argument("session", metavar="NAME|ID", help="session name, id, or id prefix")
+    p.add_argument("--format", choices=FORMATS, default="markdown", help="default: markdown")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE, not stdout")
+
+    p = add("prune", "Delete sessions not updated for a while, with their history.", cmd_prune)
+    p.add_argument(
+        "--older-than",
+        type=parse_duration,
+        required=True,
+        metavar="AGE",
+        help="e.g. 30d, 12h, 2w: sessions whose last update is older are deleted",
+    )
+    p.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _error(message: str, stream: TextIO | None = None) -> int:
+    print(f"aisession-tui: error: {message}", file=stream or sys.stderr)
+    return 1
+
+
+def _open(args: argparse.Namespace) -> Store | None:
+    """The store for a command, or None when no database exists yet (nothing recorded)."""
+    path = data_dir_from(args) / DB_FILENAME
+    if not path.exists():
+        return None
+    return Store.open(path=path, recover=False)
+
+
+def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    for row in [list(headers), *rows]:
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out
+        )
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _when(session: StoredSession) -> str:
+    return to_iso(session.updated_at)[:16].replace("T", " ")
+
+
+def _with_session(args: argparse.Namespace, body: Callable[[Store, StoredSession], int]) -> int:
+    try:
+        store = _open(args)
+    except StoreError as exc:
+        return _error(str(exc))
+    if store is None:
+        return _error(f"no session matches '{args.session}' (no sessions recorded yet)")
+    with store:
+        try:
+            session = resolve_session(store, args.session)
+        except SessionLookupError as exc:
+            return _error(str(exc))
+        return body(store, session)
+
+
+# -- handlers ------------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    try:
+        store = _open(args)
+    except StoreError as exc:
+        return _error(str(exc))
+    sessions: list[StoredSession] = []
+    if store is not None:
+        with store:
+            sessions = store.list_sessions()
+    if args.json:
+        json.dump([s.to_json() for s in sessions], out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    if not sessions:
+        print("No sessions recorded yet.", file=out)
+        return 0
+    rows = [
+        [
+            s.id.short,
+            s.name or "-",
+            s.role or "-",
+            f"{s.status}{' (live)' if s.live else ''}",
+            "-" if s.exit_code is None else str(s.exit_code),
+            str(s.total_tokens),
+            str(s.command_count),
+            _when(s),
+            _clip(s.command, 40),
+        ]
+        for s in sessions
+    ]
+    headers = ["ID", "NAME", "ROLE", "STATUS", "EXIT", "TOKENS", "CMDS", "UPDATED (UTC)", "COMMAND"]
+    _table(headers, rows, out)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    out = sys.stdout
+
+    def body(store: Store, session: StoredSession) -> int:
+        commands = store.history(session.id, limit=args.limit)
+        if args.json:
+            data = {"session": str(session.id), "name": session.name}
+            data["commands"] = [c.to_json() for c in commands]  # type: ignore[assignment]
+            json.dump(data, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+            return 0
+        print(f"History of {session.label}: {len(commands)} command(s)", file=out)
+        if not commands:
+            return 0
+        rows = [
+            [
+                str(n),
+                to_iso(c.record.timestamp)[:19].replace("T", " "),
+                "-" if c.record.exit_code is None else str(c.record.exit_code),
+                "-" if c.record.duration_ms is None else f"{c.record.duration_ms} ms",
+                _clip(c.record.command, 80),
+            ]
+            for n, c in enumerate(commands, 1)
+        ]
+        _table(["#", "TIME (UTC)", "EXIT", "DURATION", "COMMAND"], rows, out)
+        return 0
+
+    return _with_session(args, body)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    def body(store: Store, session: StoredSession) -> int:
+        text = export_session(store, session, args.format)
+        if args.output is None:
+            sys.stdout.write(text)
+            return 0
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return _error(f"cannot write {args.output}: {exc.strerror or exc}")
+        print(f"Exported {session.label} to {args.output}", file=sys.stderr)
+        return 0
+
+    return _with_session(args, body)
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    try:
+        store = _open(args)
+    except StoreError as exc:
+        return _error(str(exc))
+    if store is None:
+        print("Nothing to prune: no sessions recorded yet.", file=out)
+        return 0
+    with store:
+        victims = store.prune(args.older_than, dry_run=args.dry_run)
+    verb = "Would delete" if args.dry_run else "Deleted"
+    print(f"{verb} {len(victims)} session(s) not updated for {args.older_than}.", file=out)
+    for s in victims:
+        print(f"  {s.id.short}  {s.name or '-'}  last update {_when(s)}", file=out)
+    return 0
