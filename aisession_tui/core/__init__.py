@@ -9,19 +9,43 @@ from .errors import (
     PtyError,
     SessionError,
 )
+from .event_stream import EventStream
+from .events import (
+    CommandRecorded,
+    ManagerEvent,
+    OutputReceived,
+    ProcessExited,
+    SessionAdded,
+    SessionEvent,
+    SessionRemoved,
+    StatusChanged,
+)
+from .manager import SessionManager
+from .session import AISession
 from .types import CommandRecord, SessionId, SessionInfo, SessionStatus
 
 __all__ = [
+    "AISession",
     "AlreadyExists",
     "CommandRecord",
+    "CommandRecorded",
     "CommandTimeout",
     "ContextConfig",
+    "EventStream",
+    "ManagerEvent",
     "NotFound",
+    "OutputReceived",
     "ProcessError",
+    "ProcessExited",
     "PtyError",
+    "SessionAdded",
     "SessionConfig",
     "SessionError",
+    "SessionEvent",
     "SessionId",
     "SessionInfo",
+    "SessionManager",
+    "SessionRemoved",
     "SessionStatus",
+    "StatusChanged",
 ]

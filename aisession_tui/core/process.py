@@ -1,0 +1,451 @@
+"""Child processes behind a session: a real PTY (ptyprocess) or plain pipes (headless).
+
+Everything here is built for an asyncio loop that must never block: file descriptors are
+non-blocking and watched with `loop.add_reader`, and a child's exit is noticed through a pidfd
+(Linux) instead of a thread or a polling timer. Killing a session means killing every process in
+its kernel session (interactive shells put background jobs in their own process groups), found by
+one scan of `/proc` at the moment of the hang-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ptyprocess import PtyProcess
+
+from .errors import ProcessError, PtyError
+
+log = logging.getLogger(__name__)
+
+READ_CHUNK = 64 * 1024
+HAS_PIDFD = hasattr(os, "pidfd_open")
+_PROC = Path("/proc")
+
+
+def build_environment(
+    extra: Mapping[str, str], *, session_id: str, headless: bool
+) -> dict[str, str]:
+    """The child's environment: ours, the session's additions, and what a terminal promises."""
+    env = dict(os.environ)
+    env.update(extra)
+    env["TERM"] = "dumb" if headless else "xterm-256color"
+    if not headless:
+        env["COLORTERM"] = "truecolor"
+    env["AISESSION_ID"] = session_id
+    return env
+
+
+def check_working_directory(path: Path) -> None:
+    """Fail early and clearly: a bad cwd would otherwise surface as an obscure exec error."""
+    if not path.is_dir():
+        raise ProcessError(f"working directory does not exist or is not a directory: {path}")
+    if not os.access(path, os.X_OK):
+        raise ProcessError(f"working directory is not accessible: {path}")
+
+
+def resolve_program(program: str, env: Mapping[str, str]) -> str:
+    """The full path of `program` as the child's PATH would find it."""
+    found = shutil.which(program, path=env.get("PATH", os.defpath))
+    if found is None:
+        if os.sep in program and os.path.exists(program):
+            raise ProcessError(f"program is not executable: {program}")
+        raise ProcessError(f"program not found: {program!r} (searched PATH)")
+    return found
+
+
+class ChildProcess(ABC):
+    """A started child with the fds the session reads and writes."""
+
+    pid: int
+    read_fd: int
+    write_fd: int
+    is_headless: bool
+
+    @abstractmethod
+    def try_reap(self) -> int | None:
+        """Reap the child if it has ended, without blocking; its exit code (-N for signal N)."""
+
+    @abstractmethod
+    def resize(self, rows: int, cols: int) -> None:
+        """Tell the child its terminal size changed (no-op without a terminal)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close our ends of the child's fds (idempotent)."""
+
+
+class _PtyProcess(PtyProcess):  # type: ignore[misc]
+    """ptyprocess without the blocking sleeps in its close/finaliser.
+
+    ptyprocess sleeps 0.1 s after closing and may wait in `__del__`, which would stall the event
+    loop; the session closes the fd and reaps the child itself, so this finaliser only cleans up
+    what a failed spawn left behind.
+    """
+
+    def __init__(self, pid: int, fd: int) -> None:
+        super().__init__(pid, fd)
+        self.delayafterclose = 0.0
+        self.delayafterterminate = 0.0
+
+    def __del__(self) -> None:
+        if not self.closed:
+            with contextlib.suppress(Exception):
+                self.fileobj.close()
+            self.closed = True
+        if not self.terminated:
+            self.terminated = True
+            with contextlib.suppress(Exception):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+
+
+class PtyChild(ChildProcess):
+    """A child whose stdin/stdout/stderr are the slave side of a fresh pseudo-terminal."""
+
+    is_headless = False
+
+    def __init__(self, proc: _PtyProcess) -> None:
+        self._proc = proc
+        self.pid = proc.pid
+        self.read_fd = self.write_fd = proc.fd
+        self._exit_code: int | None = None
+
+    def try_reap(self) -> int | None:
+        if self._proc.terminated:
+            return self._exit_code
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            self._proc.terminated = True
+            return self._exit_code
+        if pid == 0:
+            return None
+        self._exit_code = os.waitstatus_to_exitcode(status)
+        self._proc.terminated = True
+        self._proc.exitstatus = self._exit_code
+        return self._exit_code
+
+    def resize(self, rows: int, cols: int) -> None:
+        if not self._proc.closed:
+            self._proc.setwinsize(rows, cols)
+
+    def close(self) -> None:
+        if not self._proc.closed:
+            with contextlib.suppress(OSError):
+                self._proc.fileobj.close()
+            self._proc.closed = True
+
+
+class PipeChild(ChildProcess):
+    """A child on plain pipes (stderr merged into stdout): the headless mode."""
+
+    is_headless = True
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        assert popen.stdin is not None and popen.stdout is not None
+        self._popen = popen
+        self.pid = popen.pid
+        self.read_fd = popen.stdout.fileno()
+        self.write_fd = popen.stdin.fileno()
+
+    def try_reap(self) -> int | None:
+        return self._popen.poll()
+
+    def resize(self, rows: int, cols: int) -> None:
+        """Pipes have no window size."""
+
+    def close(self) -> None:
+        for stream in (self._popen.stdin, self._popen.stdout):
+            if stream is not None and not stream.closed:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+def _chdir_into(path: str) -> Callable[[], None]:
+    def enter() -> None:
+        os.chdir(path)
+
+    return enter
+
+
+def spawn_pty(
+    argv: list[str], *, cwd: Path, env: dict[str, str], size: tuple[int, int]
+) -> PtyChild:
+    """Start `argv` on a new PTY as leader of a new session; raises `PtyError` on any failure.
+
+    The chdir runs as `preexec_fn` so that a failing chdir is reported through ptyprocess's error
+    pipe instead of raising inside the forked copy of this interpreter.
+    """
+    try:
+        proc = _PtyProcess.spawn(argv, env=env, dimensions=size, preexec_fn=_chdir_into(str(cwd)))
+    except Exception as exc:
+        raise PtyError(f"could not start {argv[0]!r} on a pseudo-terminal: {exc}") from exc
+    os.set_blocking(proc.fd, False)
+    return PtyChild(proc)
+
+
+def spawn_pipes(argv: list[str], *, cwd: Path, env: dict[str, str]) -> PipeChild:
+    """Start `argv` on pipes as leader of a new session; raises `ProcessError` on failure."""
+    try:
+        popen = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            bufsize=0,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError as exc:
+        raise ProcessError(f"could not start {argv[0]!r}: {exc.strerror or exc}") from exc
+    child = PipeChild(popen)
+    os.set_blocking(child.read_fd, False)
+    os.set_blocking(child.write_fd, False)
+    return child
+
+
+# --- noticing exits ---------------------------------------------------------------------------
+
+
+class ExitWatch:
+    """Calls `callback` once the process `pid` has ended (it is not reaped here).
+
+    With pidfd this is one more fd in the loop's selector; without it (old kernels, non-Linux) a
+    daemon thread waits with `waitid(WNOWAIT)`, which only works for our own children.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, pid: int, callback: Callable[[], None]):
+        self._loop = loop
+        self._callback = callback
+        self._pidfd: int | None = None
+        self._done = False
+        if HAS_PIDFD:
+            try:
+                self._pidfd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                loop.call_soon(self._fire)
+                return
+            loop.add_reader(self._pidfd, self._fire)
+        else:  # pragma: no cover - exercised only where pidfd is missing
+            threading.Thread(target=self._wait_thread, args=(pid,), daemon=True).start()
+
+    def _wait_thread(self, pid: int) -> None:  # pragma: no cover
+        with contextlib.suppress(ChildProcessError):
+            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._fire)
+
+    def _fire(self) -> None:
+        if self._done:
+            return
+        self.cancel()
+        self._callback()
+
+    def cancel(self) -> None:
+        self._done = True
+        if self._pidfd is not None:
+            self._loop.remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = None
+
+
+# --- finding and killing a session's processes ------------------------------------------------
+
+
+def _stat_fields(pid: int) -> tuple[str, int, int, int] | None:
+    """(state, ppid, pgrp, session) of `pid` from /proc, or None when it is gone."""
+    try:
+        raw = (_PROC / str(pid) / "stat").read_bytes()
+    except OSError:
+        return None
+    rest = raw[raw.rfind(b")") + 2 :].split()
+    return rest[0].decode(), int(rest[1]), int(rest[2]), int(rest[3])
+
+
+def session_pids(sid: int) -> list[int]:
+    """Pids of live (non-zombie) processes whose kernel session is `sid`, from one /proc scan."""
+    found: list[int] = []
+    try:
+        entries = os.listdir(_PROC)
+    except OSError:
+        return found
+    for name in entries:
+        if not name.isdigit():
+            continue
+        fields = _stat_fields(int(name))
+        if fields is not None and fields[3] == sid and fields[0] != "Z":
+            found.append(int(name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie."""
+    fields = _stat_fields(pid)
+    if fields is not None:
+        return fields[0] != "Z"
+    if _PROC.is_dir():
+        return False
+    try:  # pragma: no cover - no /proc
+        os.kill(pid, 0)
+    except ProcessLookupError:  # pragma: no cover
+        return False
+    return True  # pragma: no cover
+
+
+@dataclass
+class _Member:
+    pid: int
+    pidfd: int | None
+
+
+def _open_members(sid: int, pids: Iterable[int]) -> list[_Member]:
+    """Pin each pid with a pidfd, then re-check its session: a recycled pid is never signalled."""
+    members: list[_Member] = []
+    for pid in pids:
+        pidfd: int | None = None
+        if HAS_PIDFD:
+            try:
+                pidfd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                continue
+            except OSError:  # e.g. out of fds: still signal it, by pid
+                pidfd = None
+        fields = _stat_fields(pid)
+        if fields is not None and fields[3] != sid:
+            if pidfd is not None:
+                os.close(pidfd)
+            continue
+        members.append(_Member(pid, pidfd))
+    return members
+
+
+def _signal(members: Iterable[_Member], sig: int) -> None:
+    for member in members:
+        try:
+            if member.pidfd is not None:
+                signal.pidfd_send_signal(member.pidfd, sig)
+            else:
+                os.kill(member.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+async def _wait_gone(members: list[_Member], limit: float) -> bool:
+    """Wait until every member has exited (pidfd readable), at most `limit` seconds."""
+    loop = asyncio.get_running_loop()
+    waits: list[asyncio.Future[None]] = []
+    watched: list[int] = []
+    for member in members:
+        if member.pidfd is None:
+            continue
+        fut: asyncio.Future[None] = loop.create_future()
+
+        def done(f: asyncio.Future[None] = fut) -> None:
+            if not f.done():
+                f.set_result(None)
+
+        loop.add_reader(member.pidfd, done)
+        watched.append(member.pidfd)
+        waits.append(fut)
+    try:
+        if waits:
+            _, pending = await asyncio.wait(waits, timeout=limit)
+            if pending:
+                return False
+        # Without pidfds (or for members that had none) fall back to a short check loop.
+        deadline = loop.time() + limit
+        for member in members:
+            if member.pidfd is not None:
+                continue
+            while is_running(member.pid):  # pragma: no cover - no pidfd
+                if loop.time() >= deadline:
+                    return False
+                await asyncio.sleep(0.05)
+        return True
+    finally:
+        for fd in watched:
+            loop.remove_reader(fd)
+
+
+def _close(members: Iterable[_Member]) -> None:
+    for member in members:
+        if member.pidfd is not None:
+            os.close(member.pidfd)
+            member.pidfd = None
+
+
+async def hang_up_session(sid: int, grace: float, *, kill_timeout: float = 5.0) -> bool:
+    """SIGHUP (+SIGCONT) every process of kernel session `sid`, SIGKILL what is left after `grace`.
+
+    Returns True when nothing of the session is running any more. The process group is signalled
+    too, for systems without /proc.
+    """
+    members = _open_members(sid, session_pids(sid))
+    try:
+        _signal(members, signal.SIGHUP)
+        _signal(members, signal.SIGCONT)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(sid, signal.SIGHUP)
+        if await _wait_gone(members, grace):
+            # A process may have forked during the grace period: look once more.
+            late = [p for p in session_pids(sid) if p not in {m.pid for m in members}]
+            if not late:
+                return True
+        survivors = _open_members(sid, session_pids(sid))
+        try:
+            _signal(survivors, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(sid, signal.SIGKILL)
+            gone = await _wait_gone(survivors, kill_timeout)
+        finally:
+            _close(survivors)
+        if not gone:
+            log.warning("processes of session %s survived SIGKILL for %ss", sid, kill_timeout)
+        return gone
+    finally:
+        _close(members)
+
+
+def signal_session(sid: int, sig: int, *, exclude: Iterable[int] = ()) -> int:
+    """Send `sig` to every process of kernel session `sid` except `exclude`; how many got it."""
+    skip = set(exclude)
+    members = _open_members(sid, [p for p in session_pids(sid) if p not in skip])
+    try:
+        _signal(members, sig)
+        return len(members)
+    finally:
+        _close(members)
+
+
+def read_available(fd: int, limit: int) -> tuple[bytes, bool]:
+    """Read what `fd` has right now, up to `limit` bytes; (data, reached_eof)."""
+    parts: list[bytes] = []
+    total = 0
+    while total < limit:
+        try:
+            chunk = os.read(fd, READ_CHUNK)
+        except BlockingIOError:
+            return b"".join(parts), False
+        except OSError as exc:
+            if exc.errno == errno.EIO:  # PTY: every slave fd is closed
+                return b"".join(parts), True
+            raise
+        if not chunk:
+            return b"".join(parts), True
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts), False

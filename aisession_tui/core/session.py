@@ -1,0 +1,681 @@
+"""`AISession`: one supervised child process (PTY or headless) and what we know about it."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+import re
+import shlex
+import signal
+import time
+import uuid
+import weakref
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from .config import SessionConfig
+from .errors import CommandTimeout, ProcessError, PtyError, SessionError
+from .event_stream import FINAL_STATUSES, EventStream
+from .events import (
+    CommandRecorded,
+    OutputReceived,
+    ProcessExited,
+    SessionEvent,
+    StatusChanged,
+)
+from .output_buffer import OutputBuffer
+from .process import (
+    READ_CHUNK,
+    ChildProcess,
+    ExitWatch,
+    build_environment,
+    check_working_directory,
+    hang_up_session,
+    read_available,
+    resolve_program,
+    signal_session,
+    spawn_pipes,
+    spawn_pty,
+)
+from .types import CommandRecord, SessionId, SessionInfo, SessionStatus, utc_now
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[SessionEvent], None]
+
+PREVIEW_CHARS = 200
+_LIVE = frozenset({SessionStatus.RUNNING, SessionStatus.PAUSED})
+_USER_PAUSE = "user"
+_FINAL_DRAIN_LIMIT = 4 * 1024 * 1024
+_EXIT_GRACE = 1.0
+
+
+class _CommandCapture:
+    """Finds one command's output between two invisible OSC markers in the output stream.
+
+    The markers are printed by `printf` from escaped format strings, so the shell's echo of the
+    command line (which shows the backslashes literally) can never be taken for them.
+    """
+
+    def __init__(self, token: str, loop: asyncio.AbstractEventLoop) -> None:
+        self.start = f"\x1b]777;ais-start;{token}\x07".encode()
+        self.end = re.compile(rb"\x1b\]777;ais-end;" + token.encode() + rb";(-?\d+)\x07")
+        self.future: asyncio.Future[tuple[bytes, int]] = loop.create_future()
+        self._buf = bytearray()
+        self._started = False
+        self._scan_from = 0
+
+    @staticmethod
+    def shell_line(command: str, token: str) -> str:
+        return (
+            f"printf '\\033]777;ais-start;%s\\007' {token}; eval {shlex.quote(command)}; "
+            f"printf '\\033]777;ais-end;%s;%d\\007' {token} \"$?\"\n"
+        )
+
+    def feed(self, data: bytes) -> None:
+        if self.future.done():
+            return
+        self._buf += data
+        if not self._started:
+            at = self._buf.find(self.start)
+            if at < 0:
+                keep = len(self.start) - 1  # the marker may be split across chunks
+                if len(self._buf) > keep:
+                    del self._buf[: len(self._buf) - keep]
+                return
+            del self._buf[: at + len(self.start)]
+            self._started = True
+            self._scan_from = 0
+        match = self.end.search(self._buf, self._scan_from)
+        if match is None:
+            self._scan_from = max(0, len(self._buf) - 80)
+            return
+        self.future.set_result((bytes(self._buf[: match.start()]), int(match.group(1))))
+
+    def partial(self) -> bytes:
+        return bytes(self._buf) if self._started else b""
+
+
+def _to_text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+
+
+class AISession:
+    """A child process on a real PTY (or pipes, headless), watched from the asyncio loop.
+
+    Output is read with `loop.add_reader` (no threads, no polling), handed to subscribers as it
+    arrives and kept in a bounded buffer for `read_output`. The child's exit is noticed via a pidfd.
+    Create it with a config, `await start()`, and `await stop()` when done.
+    """
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        session_id: SessionId | None = None,
+        created_at: datetime | None = None,
+    ) -> None:
+        self.id: SessionId = session_id or SessionId.new()
+        self.config: SessionConfig = config
+        self.created_at: datetime = created_at or utc_now()
+        self.metadata: dict[str, Any] = {}
+        self._status = SessionStatus.INITIALIZING
+        self._history: list[CommandRecord] = []
+        self._command_count = 0
+        self._total_tokens = 0
+        self._activity_wall = time.time()
+        self._activity_mono = time.monotonic()
+        self._buffer = OutputBuffer(config.output_buffer_size)
+        self._listeners: list[Listener] = []
+        self._streams: weakref.WeakSet[EventStream] = weakref.WeakSet()
+        self._size: tuple[int, int] = config.pty_size
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._child: ChildProcess | None = None
+        self._exit_watch: ExitWatch | None = None
+        self._exit_code: int | None = None
+        self._reaped = False
+        self._reading = False
+        self._eof = False
+        self._finalized = True
+        self._pause_tokens: set[object] = set()
+        self._pending = bytearray()
+        self._writing = False
+        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._leader_exited = asyncio.Event()
+        self._eof_seen = asyncio.Event()
+        self._finished: asyncio.Future[int | None] | None = None
+        self._shutdown_task: asyncio.Task[None] | None = None
+        self._idle_handle: asyncio.TimerHandle | None = None
+        self._idle_task: asyncio.Task[int | None] | None = None
+        self._command_lock = asyncio.Lock()
+        self._capture: _CommandCapture | None = None
+
+    def __repr__(self) -> str:
+        name = f" {self.config.name!r}" if self.config.name else ""
+        return f"<AISession {self.id.short}{name} {self._status.value}>"
+
+    # --- read-only state --------------------------------------------------------------------
+
+    @property
+    def status(self) -> SessionStatus:
+        return self._status
+
+    @property
+    def last_activity(self) -> datetime:
+        """When the child last printed something or was sent input."""
+        return datetime.fromtimestamp(self._activity_wall, UTC)
+
+    @property
+    def exit_code(self) -> int | None:
+        """The main child's exit code once it ended; -N when signal N killed it."""
+        return self._exit_code
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.pid if self._child is not None else None
+
+    @property
+    def is_headless(self) -> bool:
+        """True when the child runs on pipes rather than a PTY (forced or as a fallback)."""
+        if self._child is not None:
+            return self._child.is_headless
+        return self.config.force_headless
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(rows, cols) of the session's terminal."""
+        return self._size
+
+    @property
+    def dropped_output_bytes(self) -> int:
+        """Bytes the `read_output` buffer had to drop because nobody read them in time."""
+        return self._buffer.dropped
+
+    @property
+    def is_reading_paused(self) -> bool:
+        return bool(self._pause_tokens)
+
+    @property
+    def total_tokens(self) -> int:
+        return self._total_tokens
+
+    @property
+    def command_count(self) -> int:
+        return self._command_count
+
+    @property
+    def command_history(self) -> list[CommandRecord]:
+        return list(self._history)
+
+    def info(self) -> SessionInfo:
+        """A snapshot summary, as `SessionManager.list_sessions_detailed` lists it."""
+        return SessionInfo(
+            id=self.id,
+            name=self.config.name,
+            status=self._status,
+            created_at=self.created_at,
+            last_activity=self.last_activity,
+            working_directory=self.config.working_directory,
+            ai_features_enabled=self.config.enable_ai_features,
+            context_token_count=self._total_tokens,
+            command_count=self._command_count,
+        )
+
+    # --- metadata, tokens, history ----------------------------------------------------------
+
+    def set_metadata(self, key: str, value: Any) -> None:
+        self.metadata[key] = value
+
+    def get_metadata(self, key: str, default: Any = None) -> Any:
+        return self.metadata.get(key, default)
+
+    async def add_tokens(self, count: int) -> None:
+        if count < 0:
+            raise ValueError(f"token count must not be negative, got {count}")
+        self._total_tokens += count
+
+    async def get_total_tokens(self) -> int:
+        return self._total_tokens
+
+    async def get_command_history(self) -> list[CommandRecord]:
+        return list(self._history)
+
+    async def get_command_count(self) -> int:
+        """Commands ever recorded (trimming the history does not lower it)."""
+        return self._command_count
+
+    async def trim_command_history(self, keep_recent: int) -> None:
+        """Forget all but the `keep_recent` newest records."""
+        if keep_recent < 0:
+            raise ValueError(f"keep_recent must not be negative, got {keep_recent}")
+        if len(self._history) > keep_recent:
+            del self._history[: len(self._history) - keep_recent]
+
+    def add_command_record(self, record: CommandRecord) -> None:
+        """Append to the history (shell integration uses this too) and tell subscribers."""
+        self._history.append(record)
+        self._command_count += 1
+        self._emit(CommandRecorded(self.id, record))
+
+    # --- subscribers -------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` synchronously for every event; returns a function that unsubscribes.
+
+        Listeners run inside the fd callback, so they should be cheap; one that raises is logged
+        and does not disturb the session or other listeners.
+        """
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def events(self, *, max_pending: int = 1024) -> EventStream:
+        """An async iterator over this session's events; it ends after the session terminates."""
+        stream = EventStream(self, lambda: self._streams.discard(stream), max_pending=max_pending)
+        self._streams.add(stream)
+        if self._status in FINAL_STATUSES:
+            stream.end()
+        return stream
+
+    def _emit(self, event: SessionEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("session %s: event listener %r failed", self.id.short, listener)
+        for stream in list(self._streams):
+            stream.push(event)
+
+    def _set_status(self, new: SessionStatus) -> None:
+        old = self._status
+        if old is new:
+            return
+        self._status = new
+        self._emit(StatusChanged(self.id, old, new))
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Spawn the configured program; raises `ProcessError`/`PtyError` with a clear message.
+
+        Uses a PTY unless `force_headless`; a PTY that cannot be created falls back to pipes when
+        `allow_headless_fallback` is set. A terminated session may be started again.
+        """
+        if self._status in _LIVE or self._status is SessionStatus.TERMINATING:
+            raise SessionError(f"session {self.id.short} is already {self._status.value}")
+        loop = asyncio.get_running_loop()
+        config = self.config
+        argv = config.argv()
+        cwd = config.working_directory
+        sid = str(self.id)
+        child: ChildProcess | None = None
+        try:
+            check_working_directory(cwd)
+            if not config.force_headless:
+                env = build_environment(config.environment, session_id=sid, headless=False)
+                resolve_program(argv[0], env)
+                try:
+                    child = spawn_pty(argv, cwd=cwd, env=env, size=self._size)
+                except PtyError as exc:
+                    if not config.allow_headless_fallback:
+                        raise
+                    log.warning("session %s: %s; running headless instead", self.id.short, exc)
+            if child is None:
+                env = build_environment(config.environment, session_id=sid, headless=True)
+                resolve_program(argv[0], env)
+                child = spawn_pipes(argv, cwd=cwd, env=env)
+        except SessionError:
+            self._set_status(SessionStatus.ERROR)
+            raise
+        self._attach(loop, child)
+
+    def _attach(self, loop: asyncio.AbstractEventLoop, child: ChildProcess) -> None:
+        self._loop = loop
+        self._child = child
+        self._exit_code = None
+        self._reaped = False
+        self._eof = False
+        self._finalized = False
+        self._pause_tokens.discard(_USER_PAUSE)
+        self._pending.clear()
+        self._leader_exited = asyncio.Event()
+        self._eof_seen = asyncio.Event()
+        self._finished = loop.create_future()
+        self._shutdown_task = None
+        self._touch()
+        self._exit_watch = ExitWatch(loop, child.pid, self._on_leader_exit)
+        self._sync_reader()
+        self._set_status(SessionStatus.RUNNING)
+        if self.config.timeout is not None:
+            self._arm_idle(self.config.timeout)
+
+    async def stop(self, grace: float = 1.0) -> int | None:
+        """Hang up every process of the session (SIGHUP, SIGKILL after `grace` s), reap, close.
+
+        Returns the main child's exit code. Safe to call repeatedly or on a never-started session.
+        """
+        if self._child is None or self._finished is None:
+            if self._status is SessionStatus.INITIALIZING:
+                self._set_status(SessionStatus.TERMINATED)
+            return self._exit_code
+        if not self._finalized and self._shutdown_task is None:
+            self._set_status(SessionStatus.TERMINATING)
+            self._shutdown_task = asyncio.get_running_loop().create_task(self._shutdown(grace))
+        await asyncio.shield(self._finished)
+        return self._exit_code
+
+    async def pause(self) -> None:
+        """Freeze every process of the session (SIGSTOP); the status becomes `paused`."""
+        child = self._require_live("pause")
+        if self._status is SessionStatus.RUNNING:
+            signal_session(child.pid, signal.SIGSTOP)
+            self._set_status(SessionStatus.PAUSED)
+
+    async def resume(self) -> None:
+        """Let a paused session run again (SIGCONT)."""
+        child = self._require_live("resume")
+        if self._status is SessionStatus.PAUSED:
+            signal_session(child.pid, signal.SIGCONT)
+            self._set_status(SessionStatus.RUNNING)
+
+    def _on_leader_exit(self) -> None:
+        child = self._child
+        if child is None:
+            return
+        code = child.try_reap()
+        if code is None:  # not reaped after all (should not happen): watch again
+            assert self._loop is not None
+            self._exit_watch = ExitWatch(self._loop, child.pid, self._on_leader_exit)
+            return
+        self._exit_watch = None
+        self._reaped = True
+        self._exit_code = code
+        self._leader_exited.set()
+        if not self._finalized and self._shutdown_task is None:
+            # Exited by itself: clear out what it left behind, collect the last output, finish.
+            self._set_status(SessionStatus.TERMINATING)
+            assert self._loop is not None
+            self._shutdown_task = self._loop.create_task(self._shutdown(_EXIT_GRACE))
+
+    async def _shutdown(self, grace: float) -> None:
+        child = self._child
+        assert child is not None
+        try:
+            await hang_up_session(child.pid, grace)
+            await asyncio.wait_for(self._leader_exited.wait(), 5.0)
+            if not self._eof and not self._pause_tokens:
+                await asyncio.wait_for(self._eof_seen.wait(), 2.0)
+        except TimeoutError:
+            log.warning("session %s: shutdown did not complete cleanly", self.id.short)
+        finally:
+            self._finalize()
+
+    def _finalize(self) -> None:
+        if self._finalized:
+            return
+        self._finalized = True
+        child = self._child
+        assert child is not None and self._loop is not None
+        self._cancel_idle()
+        self._set_reading(False)
+        if self._writing:
+            self._loop.remove_writer(child.write_fd)
+            self._writing = False
+        if not self._eof:
+            try:
+                data, _ = read_available(child.read_fd, _FINAL_DRAIN_LIMIT)
+            except OSError:
+                data = b""
+            if data:
+                self._on_output(data)
+            self._eof = True
+        child.close()
+        self._pending.clear()
+        self._fail_waiters(ProcessError(f"session {self.id.short} ended"))
+        if self._capture is not None and not self._capture.future.done():
+            self._capture.future.set_exception(
+                ProcessError(f"session {self.id.short} ended before the command finished")
+            )
+        if self._reaped:
+            self._exit_watch = None
+        self._emit(ProcessExited(self.id, self._exit_code))
+        self._set_status(SessionStatus.TERMINATED)
+        if self._finished is not None and not self._finished.done():
+            self._finished.set_result(self._exit_code)
+
+    # --- output ------------------------------------------------------------------------------
+
+    def _sync_reader(self) -> None:
+        want = (
+            self._child is not None
+            and not self._finalized
+            and not self._eof
+            and not self._pause_tokens
+        )
+        self._set_reading(want)
+
+    def _set_reading(self, on: bool) -> None:
+        if on == self._reading or self._child is None or self._loop is None:
+            return
+        if on:
+            self._loop.add_reader(self._child.read_fd, self._on_readable)
+        else:
+            self._loop.remove_reader(self._child.read_fd)
+        self._reading = on
+
+    def _on_readable(self) -> None:
+        assert self._child is not None
+        try:
+            data = os.read(self._child.read_fd, READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            if exc.errno != errno.EIO:
+                log.warning("session %s: read failed: %s", self.id.short, exc)
+            data = b""
+        if not data:
+            self._eof = True
+            self._set_reading(False)
+            self._eof_seen.set()
+            return
+        self._on_output(data)
+
+    def _on_output(self, data: bytes) -> None:
+        self._buffer.append(data)
+        self._touch()
+        if self._capture is not None:
+            self._capture.feed(data)
+        self._emit(OutputReceived(self.id, data))
+
+    async def read_output(self) -> bytes:
+        """Output buffered since the last call (at most `output_buffer_size` bytes, the newest)."""
+        return self._buffer.take()
+
+    def pause_reading(self) -> None:
+        """Stop reading the child's output (it blocks once the PTY fills up); nothing is lost."""
+        self._add_pause_token(_USER_PAUSE)
+
+    def resume_reading(self) -> None:
+        self._remove_pause_token(_USER_PAUSE)
+
+    def _add_pause_token(self, token: object) -> None:
+        self._pause_tokens.add(token)
+        self._sync_reader()
+
+    def _remove_pause_token(self, token: object) -> None:
+        self._pause_tokens.discard(token)
+        self._sync_reader()
+
+    # --- input -------------------------------------------------------------------------------
+
+    def _require_live(self, action: str) -> ChildProcess:
+        if self._status not in _LIVE or self._child is None or self._finalized:
+            label = f" ({self.config.name})" if self.config.name else ""
+            raise SessionError(
+                f"cannot {action} session {self.id.short}{label}: it is {self._status.value}"
+            )
+        return self._child
+
+    def write(self, data: bytes | str) -> None:
+        """Queue input for the child without ever blocking; raises `SessionError` if not running."""
+        self._require_live("write to")
+        if isinstance(data, str):
+            data = data.encode()
+        if not data:
+            return
+        self._pending += data
+        self._touch()
+        if not self._writing:
+            self._flush()
+
+    async def send_input(self, data: bytes | str) -> None:
+        """Write `data` and wait until the child has taken all pending input."""
+        self.write(data)
+        if self._pending:
+            assert self._loop is not None
+            waiter: asyncio.Future[None] = self._loop.create_future()
+            self._drain_waiters.append(waiter)
+            await waiter
+
+    def _flush(self) -> None:
+        child = self._child
+        assert child is not None and self._loop is not None
+        fd = child.write_fd
+        while self._pending:
+            try:
+                written = os.write(fd, self._pending[:READ_CHUNK])
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                self._pending.clear()
+                if self._writing:
+                    self._loop.remove_writer(fd)
+                    self._writing = False
+                self._fail_waiters(ProcessError(f"cannot write to session {self.id.short}: {exc}"))
+                return
+            del self._pending[:written]
+        if self._pending and not self._writing:
+            self._loop.add_writer(fd, self._flush)
+            self._writing = True
+        elif not self._pending:
+            if self._writing:
+                self._loop.remove_writer(fd)
+                self._writing = False
+            waiters, self._drain_waiters = self._drain_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    def _fail_waiters(self, error: Exception) -> None:
+        waiters, self._drain_waiters = self._drain_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(error)
+
+    def resize(self, rows: int, cols: int) -> None:
+        """Set the terminal size (the child gets SIGWINCH); before `start`, the initial size."""
+        if rows <= 0 or cols <= 0:
+            raise ValueError(f"terminal size must be positive, got {rows}x{cols}")
+        self._size = (rows, cols)
+        if self._child is not None and not self._finalized:
+            self._child.resize(rows, cols)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    async def execute_command(self, command: str, timeout: float = 30.0) -> str:  # noqa: ASYNC109
+        """Run `command` in the session's shell and wait for it; returns its output.
+
+        Records a `CommandRecord` with the real exit code and duration. On timeout the command is
+        interrupted (Ctrl-C on a PTY, SIGINT to the shell's children headless), a record with no
+        exit code is kept, and `CommandTimeout` is raised; the session stays usable. Needs a POSIX
+        shell (sh, bash, zsh, dash) as the session's program.
+        """
+        if not command.strip():
+            raise SessionError("cannot execute an empty command")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout}")
+        async with self._command_lock:
+            child = self._require_live("run a command in")
+            assert self._loop is not None
+            token = uuid.uuid4().hex
+            capture = _CommandCapture(token, self._loop)
+            started_at = utc_now()
+            started = time.monotonic()
+            self._capture = capture
+            try:
+                await self.send_input(_CommandCapture.shell_line(command, token))
+                output, code = await asyncio.wait_for(asyncio.shield(capture.future), timeout)
+            except TimeoutError:
+                self._interrupt(child)
+                text = _to_text(capture.partial())
+                self._record(command, started_at, started, None, text)
+                raise CommandTimeout(
+                    f"command {command!r} did not finish within {timeout:g}s; it was "
+                    "interrupted and the session is still usable"
+                ) from None
+            finally:
+                self._capture = None
+            text = _to_text(output)
+            self._record(command, started_at, started, code, text)
+            return text
+
+    def _record(
+        self, command: str, at: datetime, started: float, code: int | None, output: str
+    ) -> None:
+        preview = output if len(output) <= PREVIEW_CHARS else output[:PREVIEW_CHARS] + "..."
+        self.add_command_record(
+            CommandRecord(
+                command=command,
+                timestamp=at,
+                exit_code=code,
+                output_preview=preview,
+                duration_ms=round((time.monotonic() - started) * 1000),
+                cwd=str(self.config.working_directory),
+                output=output,
+            )
+        )
+
+    def _interrupt(self, child: ChildProcess) -> None:
+        if self._finalized:
+            return
+        if child.is_headless:
+            # Background jobs of a non-interactive shell ignore SIGINT: only the command dies.
+            signal_session(child.pid, signal.SIGINT, exclude=[child.pid])
+        else:
+            self.write(b"\x03")
+
+    # --- idle timeout ------------------------------------------------------------------------
+
+    def _touch(self) -> None:
+        self._activity_wall = time.time()
+        self._activity_mono = time.monotonic()
+
+    def _arm_idle(self, delay: float) -> None:
+        assert self._loop is not None
+        self._idle_handle = self._loop.call_later(delay, self._check_idle)
+
+    def _cancel_idle(self) -> None:
+        if self._idle_handle is not None:
+            self._idle_handle.cancel()
+            self._idle_handle = None
+
+    def _check_idle(self) -> None:
+        """One timer per session, re-armed from `last_activity` rather than reset per chunk."""
+        self._idle_handle = None
+        timeout = self.config.timeout
+        if timeout is None or self._finalized or self._status is SessionStatus.TERMINATING:
+            return
+        idle = time.monotonic() - self._activity_mono
+        if idle >= timeout and self._status is SessionStatus.RUNNING:
+            log.info("session %s idle for %.1fs: stopping", self.id.short, idle)
+            assert self._loop is not None
+            self._idle_task = self._loop.create_task(self.stop())
+        else:
+            self._arm_idle(max(timeout - idle, 0.05) if idle < timeout else timeout)
