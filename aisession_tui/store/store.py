@@ -166,7 +166,7 @@ class Store:
 
     def save_session(self, session: SessionLike) -> None:
         """Remember a session's identity, config and state (call on create, restart, rename)."""
-        total = getattr(session, "get_total_tokens", None)
+        total = getattr(session, "total_tokens", None)
         self.record_session(
             session.id,
             session.config,
@@ -175,7 +175,7 @@ class Store:
             status=session.status,
             exit_code=getattr(session, "exit_code", None),
             metadata=getattr(session, "metadata", None),
-            total_tokens=int(total()) if callable(total) else None,
+            total_tokens=total if isinstance(total, int) else None,
         )
 
     def record_session(
