@@ -343,7 +343,6 @@ class AISession:
         self._reaped = False
         self._eof = False
         self._finalized = False
-        self._pause_tokens.discard(_USER_PAUSE)
         self._pending.clear()
         self._leader_exited = asyncio.Event()
         self._eof_seen = asyncio.Event()

@@ -1,0 +1,276 @@
+"""AISession on a real PTY: input, output, commands, resize, exit, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from aisession_tui.core import (
+    AISession,
+    CommandRecorded,
+    CommandTimeout,
+    OutputReceived,
+    ProcessError,
+    SessionConfig,
+    SessionError,
+    SessionStatus,
+)
+
+from .conftest import Recorder, bash_config
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def started(config: SessionConfig) -> tuple[AISession, Recorder]:
+    session = AISession(config)
+    recorder = Recorder(session)
+    await session.start()
+    return session, recorder
+
+
+async def test_echo_round_trips_through_the_pty(tmp_path: Path) -> None:
+    session, rec = await started(bash_config(tmp_path))
+    try:
+        assert not session.is_headless and session.pid is not None
+        assert session.status is SessionStatus.RUNNING
+        await session.send_input("echo $((6 * 7))-answer\n")
+        await rec.wait_output(b"42-answer")  # computed, so the echoed input cannot match
+        assert b"42-answer" in await session.read_output()
+        assert await session.read_output() == b""  # only what arrived since the last read
+    finally:
+        await session.stop()
+
+
+async def test_the_child_sees_a_terminal_and_the_session_environment(tmp_path: Path) -> None:
+    config = bash_config(tmp_path, environment={"PS1": "$ ", "MY_VAR": "from-config"})
+    session, _ = await started(config)
+    try:
+        out = await session.execute_command(
+            'test -t 0 && echo tty; echo "$TERM $COLORTERM $MY_VAR $AISESSION_ID"; pwd'
+        )
+        assert out.splitlines() == [
+            "tty",
+            f"xterm-256color truecolor from-config {session.id}",
+            str(tmp_path),
+        ]
+    finally:
+        await session.stop()
+
+
+async def test_execute_command_returns_output_and_records_exit_code_and_duration(
+    tmp_path: Path,
+) -> None:
+    session, rec = await started(bash_config(tmp_path))
+    try:
+        out = await session.execute_command("echo hello; echo oops >&2; (exit 3)")
+        assert out == "hello\noops\n"  # a PTY merges stderr and the marker plumbing is gone
+        assert "printf" not in out and "\x1b" not in out
+        [record] = await session.get_command_history()
+        assert record.command == "echo hello; echo oops >&2; (exit 3)"
+        assert record.exit_code == 3
+        assert record.duration_ms is not None and record.duration_ms >= 0
+        assert record.output_preview == "hello\noops\n"
+        assert [e.record for e in rec.events if isinstance(e, CommandRecorded)] == [record]
+        assert await session.execute_command("true") == ""
+        assert session.command_history[-1].exit_code == 0
+    finally:
+        await session.stop()
+
+
+async def test_execute_command_survives_quotes_comments_and_several_lines(tmp_path: Path) -> None:
+    session, _ = await started(bash_config(tmp_path))
+    try:
+        out = await session.execute_command("echo 'it'\"'\"'s' \"$HOME\" # comment\necho line2")
+        assert out == f"it's {os.environ['HOME']}\nline2\n"
+        assert session.command_history[-1].exit_code == 0
+    finally:
+        await session.stop()
+
+
+async def test_execute_command_timeout_raises_and_leaves_the_session_usable(
+    tmp_path: Path,
+) -> None:
+    session, _ = await started(bash_config(tmp_path))
+    try:
+        with pytest.raises(CommandTimeout, match="did not finish within"):
+            await session.execute_command("sleep 30", timeout=0.5)
+        assert session.command_history[-1].exit_code is None
+        assert session.status is SessionStatus.RUNNING
+        assert await session.execute_command("echo still-here") == "still-here\n"
+    finally:
+        await session.stop()
+
+
+async def test_garbage_bytes_from_the_child_break_nothing(tmp_path: Path) -> None:
+    session, _ = await started(bash_config(tmp_path))
+    try:
+        out = await session.execute_command(r"printf '\377\376\000abc\033[999;Zq\300'; echo")
+        assert "abc" in out and "\ufffd" in out
+        assert await session.execute_command("echo fine") == "fine\n"
+    finally:
+        await session.stop()
+
+
+async def test_resize_reaches_the_child(tmp_path: Path) -> None:
+    session, _ = await started(bash_config(tmp_path, pty_size=(30, 100)))
+    try:
+        assert await session.execute_command("stty size") == "30 100\n"
+        session.resize(40, 120)
+        assert session.size == (40, 120)
+        assert await session.execute_command("stty size") == "40 120\n"
+        with pytest.raises(ValueError):
+            session.resize(0, 10)
+    finally:
+        await session.stop()
+
+
+async def test_child_exiting_by_itself_terminates_with_its_exit_code(tmp_path: Path) -> None:
+    session, rec = await started(
+        SessionConfig(shell_command="echo bye; exit 7", working_directory=tmp_path)
+    )
+    await rec.wait_terminated()
+    assert session.exit_code == 7
+    assert [e.exit_code for e in rec.exits] == [7]
+    assert b"bye" in rec.output
+    assert rec.statuses[-1] is SessionStatus.TERMINATED
+    # Output arrives before the exit is announced.
+    last_output = max(i for i, e in enumerate(rec.events) if isinstance(e, OutputReceived))
+    assert last_output < rec.events.index(rec.exits[0])
+    assert await session.stop() == 7  # idempotent
+
+
+async def test_child_killed_by_a_signal_reports_a_negative_exit_code(tmp_path: Path) -> None:
+    session, rec = await started(
+        SessionConfig(shell_command="kill -TERM $$", working_directory=tmp_path)
+    )
+    await rec.wait_terminated()
+    assert session.exit_code == -15
+
+
+async def test_exit_is_noticed_even_if_a_grandchild_keeps_the_pty_open(tmp_path: Path) -> None:
+    session, rec = await started(
+        SessionConfig(
+            shell_command="sleep 1000 & echo bg=$!; exit 4", working_directory=tmp_path
+        )
+    )
+    await rec.wait_terminated()
+    assert session.exit_code == 4
+    assert [e.exit_code for e in rec.exits] == [4]
+    pid = int(rec.output.split(b"bg=")[1].split()[0])
+    assert not _running(pid), "the leftover background process must not survive"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != b"Z"
+
+
+async def test_stop_kills_background_jobs_of_an_interactive_shell(tmp_path: Path) -> None:
+    session, rec = await started(bash_config(tmp_path))
+    out = await session.execute_command("sleep 1000 & echo $!")
+    pid = int(out.split()[-1])
+    assert _running(pid)
+    code = await session.stop(grace=0.5)
+    assert session.status is SessionStatus.TERMINATED
+    assert code == session.exit_code and code is not None and code < 0  # hung up by a signal
+    assert not _running(pid)
+    assert rec.statuses[-2:] == [SessionStatus.TERMINATING, SessionStatus.TERMINATED]
+
+
+async def test_stop_falls_back_to_sigkill_when_hangup_is_ignored(tmp_path: Path) -> None:
+    session, rec = await started(
+        SessionConfig(
+            shell_command="trap '' HUP; echo ready; while :; do sleep 0.1; done",
+            working_directory=tmp_path,
+        )
+    )
+    await rec.wait_output(b"ready")
+    assert await session.stop(grace=0.3) == -9
+
+
+async def test_input_to_a_stopped_or_unstarted_session_is_a_clear_error(tmp_path: Path) -> None:
+    session = AISession(bash_config(tmp_path, name="worker"))
+    with pytest.raises(SessionError, match="it is initializing"):
+        await session.send_input("echo hi\n")
+    await session.start()
+    await session.stop()
+    with pytest.raises(SessionError, match=r"cannot write to session .* \(worker\): it is terminated"):
+        await session.send_input("echo hi\n")
+    with pytest.raises(SessionError):
+        await session.execute_command("echo hi")
+
+
+async def test_missing_program_fails_to_start_with_a_clear_error(tmp_path: Path) -> None:
+    session = AISession(SessionConfig(shell="/no/such/shell", working_directory=tmp_path))
+    with pytest.raises(ProcessError, match="program not found"):
+        await session.start()
+    assert session.status is SessionStatus.ERROR
+
+
+async def test_bad_working_directory_fails_to_start_with_a_clear_error(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    config = bash_config(gone)
+    shutil.rmtree(gone)  # valid when configured, gone when started
+    session = AISession(config)
+    with pytest.raises(ProcessError, match="working directory does not exist"):
+        await session.start()
+    assert session.status is SessionStatus.ERROR
+
+
+async def test_a_failing_subscriber_does_not_break_the_session(tmp_path: Path) -> None:
+    session = AISession(bash_config(tmp_path))
+
+    def explode(event: object) -> None:
+        raise RuntimeError("listener bug")
+
+    session.subscribe(explode)
+    rec = Recorder(session)
+    await session.start()
+    try:
+        assert await session.execute_command("echo ok") == "ok\n"
+        assert b"ok" in rec.output
+    finally:
+        await session.stop()
+
+
+async def test_unsubscribed_listener_hears_nothing_more(tmp_path: Path) -> None:
+    session, rec = await started(bash_config(tmp_path))
+    try:
+        rec.unsubscribe()
+        seen = len(rec.events)
+        await session.execute_command("echo quiet")
+        assert len(rec.events) == seen
+    finally:
+        await session.stop()
+
+
+async def test_a_stopped_session_can_be_started_again(tmp_path: Path) -> None:
+    session, _ = await started(bash_config(tmp_path))
+    await session.stop()
+    await session.start()
+    try:
+        assert session.status is SessionStatus.RUNNING and session.exit_code is None
+        assert await session.execute_command("echo again") == "again\n"
+        assert await session.get_command_count() == 1
+    finally:
+        await session.stop()
+
+
+async def test_concurrent_execute_commands_are_serialised(tmp_path: Path) -> None:
+    session, _ = await started(bash_config(tmp_path))
+    try:
+        outs = await asyncio.gather(
+            *(session.execute_command(f"echo n{i}; (exit {i})") for i in range(5))
+        )
+        assert outs == [f"n{i}\n" for i in range(5)]
+        assert [r.exit_code for r in session.command_history] == list(range(5))
+    finally:
+        await session.stop()
