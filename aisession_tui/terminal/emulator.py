@@ -1,0 +1,200 @@
+"""`Emulator`: one terminal's state, fed with the raw bytes a session's child writes.
+
+It owns a `TerminalScreen` and a `TerminalByteStream`, never raises on what the child sends, and gives
+the pane what it needs to paint (dirty rows, rows of history, cursor, modes) without knowing Textual.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from pyte import modes as mo
+
+from .events import TerminalEvent
+from .screen import BRACKETED_PASTE, DECCKM, MOUSE_SGR, Row, TerminalScreen
+from .stream import TerminalByteStream
+
+__all__ = ["DEFAULT_SCROLLBACK", "Emulator"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCROLLBACK = 10_000
+_MAX_SIZE = 10_000
+
+
+def _clamp_size(value: int) -> int:
+    return max(1, min(int(value), _MAX_SIZE))
+
+
+class Emulator:
+    """A terminal emulator for one session (pyte based, fast paths in `TerminalScreen`).
+
+    `on_event` receives `TitleChanged`, `CwdChanged`, `PromptMark`, `Bell` and `ModesChanged`;
+    `reply` receives bytes that must be written back to the child (answers to DA, DSR/CPR, colour
+    queries). Both are called synchronously from `feed`.
+    """
+
+    def __init__(
+        self,
+        columns: int = 80,
+        lines: int = 24,
+        *,
+        scrollback: int = DEFAULT_SCROLLBACK,
+        on_event: Callable[[TerminalEvent], None] | None = None,
+        reply: Callable[[bytes], None] | None = None,
+    ) -> None:
+        if scrollback < 0:
+            raise ValueError(f"scrollback must be >= 0, got {scrollback}")
+        self._on_event = on_event
+        self._reply = reply
+        self.screen = TerminalScreen(
+            _clamp_size(columns),
+            _clamp_size(lines),
+            history=scrollback,
+            on_event=self._emit,
+            reply=self._send_reply,
+        )
+        self.screen.allow_column_mode = False  # `CSI ? 3 h` must not resize a pane behind our back.
+        self.stream = TerminalByteStream(self.screen)
+
+    # -- input ------------------------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Parse bytes from the child. Split UTF-8 sequences across calls are fine; invalid bytes
+        become U+FFFD; nothing a child sends makes this raise."""
+        try:
+            self.stream.feed(data)
+        except Exception:  # a screen method choked on absurd input: drop it, keep the pane alive
+            log.debug("terminal input dropped after an error", exc_info=True)
+            self.stream._initialize_parser()
+            self.screen.dirty.update(range(self.screen.lines))
+            self._repair()
+
+    def _repair(self) -> None:
+        """Restore the invariants a failed handler may have broken (cursor and row bounds)."""
+        screen = self.screen
+        screen.cursor.x = min(max(screen.cursor.x, 0), screen.columns)
+        screen.cursor.y = min(max(screen.cursor.y, 0), screen.lines - 1)
+        for y in [y for y in screen.buffer if not 0 <= y < screen.lines]:
+            del screen.buffer[y]
+
+    def resize(self, lines: int, columns: int) -> None:
+        """Resize the screen (the caller resizes the PTY); keeps the cursor row visible and moves
+        rows leaving the top into scrollback."""
+        lines, columns = _clamp_size(lines), _clamp_size(columns)
+        if lines == self.screen.lines and columns == self.screen.columns:
+            return
+        self.screen.resize_keeping_cursor(lines, columns)
+
+    def _emit(self, event: TerminalEvent) -> None:
+        if self._on_event is not None:
+            try:
+                self._on_event(event)
+            except Exception:
+                log.exception("terminal event listener failed on %r", event)
+
+    def _send_reply(self, data: bytes) -> None:
+        if self._reply is not None:
+            try:
+                self._reply(data)
+            except Exception:
+                log.exception("could not write a terminal reply to the child")
+
+    # -- state the pane reads ---------------------------------------------------------------------
+
+    @property
+    def columns(self) -> int:
+        return self.screen.columns
+
+    @property
+    def lines(self) -> int:
+        return self.screen.lines
+
+    @property
+    def title(self) -> str:
+        return self.screen.title
+
+    @property
+    def cwd(self) -> str | None:
+        return self.screen.cwd
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        """Cursor cell (x, y); x is clamped to the last column (pyte parks it one past the end)."""
+        cursor = self.screen.cursor
+        return min(cursor.x, self.screen.columns - 1), cursor.y
+
+    @property
+    def cursor_visible(self) -> bool:
+        return not self.screen.cursor.hidden
+
+    @property
+    def alternate_screen(self) -> bool:
+        return self.screen.alternate_screen
+
+    @property
+    def bracketed_paste(self) -> bool:
+        return BRACKETED_PASTE in self.screen.mode
+
+    @property
+    def application_cursor_keys(self) -> bool:
+        return DECCKM in self.screen.mode
+
+    @property
+    def mouse_mode(self) -> int:
+        """0 (off), 9 (X10), 1000 (clicks), 1002 (drag), 1003 (any motion)."""
+        return self.screen.mouse_mode
+
+    @property
+    def mouse_sgr(self) -> bool:
+        return MOUSE_SGR in self.screen.mode
+
+    @property
+    def reverse_video(self) -> bool:
+        return mo.DECSCNM in self.screen.mode
+
+    @property
+    def history_size(self) -> int:
+        """Scrollback rows above the screen (0 while the alternate screen is shown)."""
+        if self.screen.alternate_screen:
+            return 0
+        return len(self.screen.history.top)
+
+    def history_row(self, index: int) -> Row:
+        """Scrollback row `index` (0 = oldest), same type as `screen.buffer[y]`."""
+        return self.screen.history.top[index]
+
+    def row(self, y: int) -> Row:
+        """Visible row `y` without creating it when it is blank."""
+        buffer = self.screen.buffer
+        if y in buffer:
+            return buffer[y]
+        return _blank_row(self.screen)
+
+    def take_dirty(self) -> set[int]:
+        """Screen rows changed since the last call (then forgotten); only rows on screen."""
+        screen = self.screen
+        dirty = {y for y in screen.dirty if 0 <= y < screen.lines}
+        screen.dirty.clear()
+        return dirty
+
+    def text_lines(self) -> list[str]:
+        """The visible screen as text, one string per row (wide characters once)."""
+        return [row_text(self.row(y), self.screen.columns) for y in range(self.screen.lines)]
+
+    def history_text(self) -> list[str]:
+        """Scrollback as text, oldest first."""
+        columns = self.screen.columns
+        return [row_text(row, columns) for row in list(self.screen.history.top)]
+
+
+def _blank_row(screen: TerminalScreen) -> Row:
+    from pyte.screens import StaticDefaultDict
+
+    return StaticDefaultDict(screen.default_char)
+
+
+def row_text(row: Row, columns: int) -> str:
+    """A row as text: each cell's data, wide-character stubs ("") contributing nothing."""
+    return "".join(row[x].data for x in range(columns))

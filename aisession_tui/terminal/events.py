@@ -1,0 +1,54 @@
+"""Things a program running in a terminal tells its supervisor, surfaced by the emulator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "Bell",
+    "CwdChanged",
+    "ModesChanged",
+    "PromptMark",
+    "TerminalEvent",
+    "TitleChanged",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TitleChanged:
+    """OSC 0 or OSC 2 set the window title."""
+
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class CwdChanged:
+    """OSC 7 reported the shell's working directory (already decoded from its file:// URL)."""
+
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class PromptMark:
+    """OSC 133 shell-integration mark.
+
+    `kind` is "A" (prompt starts), "B" (command input starts), "C" (command output starts) or
+    "D" (command finished, with `exit_code` when the shell gave one); `params` is the raw rest.
+    """
+
+    kind: str
+    exit_code: int | None
+    params: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bell:
+    """BEL: the program asks for attention."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModesChanged:
+    """Alternate screen, mouse reporting, bracketed paste, cursor keys or cursor visibility changed."""
+
+
+TerminalEvent = TitleChanged | CwdChanged | PromptMark | Bell | ModesChanged

@@ -1,0 +1,540 @@
+"""`TerminalScreen`: pyte's `HistoryScreen` with fast paths, and the features real programs need.
+
+Speed (behaviour unchanged, proven by pyte's own test suite in `tests/terminal/test_pyte_suite.py`):
+
+- `HistoryScreen.__getattribute__` wraps *every* method call in `before_event`/`after_event`, only to
+  page back to the bottom after `prev_page`. We skip that wrapper, and switch the instance to a
+  wrapped subclass only while it is paged back (`prev_page`), so pyte's paging semantics still hold.
+- `draw` writes runs of single-width characters as slices, from a per-attribute cache of `Char`s,
+  instead of one `namedtuple._replace` per character.
+- `select_graphic_rendition` memoises (attributes, parameters) -> attributes.
+
+Features pyte lacks: the alternate screen (modes 47, 1047, 1049; scrollback untouched while in it),
+modes the pane needs (bracketed paste 2004, DECCKM, mouse 9/1000/1002/1003 and SGR 1006), OSC 7 and
+133 and title changes and BEL surfaced as events, secondary DA and colour-query replies, and a resize
+that keeps the cursor row and pushes rows off the top into scrollback, like xterm and tmux.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from itertools import repeat
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pyte
+from pyte.screens import HistoryScreen as _HistoryScreen
+from pyte.screens import Screen as _Screen
+from pyte import charsets as cs
+from pyte import graphics as g
+from pyte import modes as mo
+from pyte.screens import Char, StaticDefaultDict, wcwidth
+
+from .events import Bell, CwdChanged, ModesChanged, PromptMark, TerminalEvent, TitleChanged
+
+__all__ = ["Char", "Row", "TerminalScreen"]
+
+Row = StaticDefaultDict[int, Char]
+
+# Private modes (pyte stores private mode N as N << 5).
+DECCKM = 1 << 5
+MOUSE_X10 = 9 << 5
+MOUSE_NORMAL = 1000 << 5
+MOUSE_BUTTON = 1002 << 5
+MOUSE_ANY = 1003 << 5
+MOUSE_SGR = 1006 << 5
+ALT_47 = 47 << 5
+ALT_1047 = 1047 << 5
+ALT_1049 = 1049 << 5
+BRACKETED_PASTE = 2004 << 5
+_ALT_MODES = frozenset((ALT_47, ALT_1047, ALT_1049))
+_MOUSE_MODES = (MOUSE_ANY, MOUSE_BUTTON, MOUSE_NORMAL, MOUSE_X10)
+_WATCHED = frozenset(
+    (DECCKM, MOUSE_X10, MOUSE_NORMAL, MOUSE_BUTTON, MOUSE_ANY, MOUSE_SGR, BRACKETED_PASTE)
+    + tuple(_ALT_MODES)
+    + (mo.DECTCEM,)
+)
+_LAT1 = cs.LAT1_MAP
+_MAX_ATTR_CACHE = 512
+_MAX_CHAR_CACHE = 8192
+_MAX_SGR_CACHE = 4096
+
+
+_new_char = tuple.__new__
+
+
+def _fill(cache: dict[str, Char], attrs: Char, text: str) -> None:
+    """Add the characters of `text` missing from `cache` (one `Char` each, no `_replace`)."""
+    if len(cache) >= _MAX_CHAR_CACHE:
+        cache.clear()
+    rest = tuple(attrs)[1:]
+    for char in (set(text) if text else {""}).difference(cache):
+        cache[char] = _new_char(Char, (char, *rest))
+
+
+_RUNS: re.Pattern[str] | None = None
+
+
+def _runs() -> re.Pattern[str]:
+    """A regex splitting text into runs of width-1 characters, runs of width-2 characters (both
+    in the BMP, classified with pyte's own `wcwidth`), and single other characters."""
+    global _RUNS
+    if _RUNS is None:
+        classes: dict[int, list[tuple[int, int]]] = {1: [], 2: []}
+        for code in range(0x20, 0x10000):
+            if 0xD800 <= code < 0xE000:
+                continue
+            width = wcwidth(chr(code))
+            if width not in classes:
+                continue
+            ranges = classes[width]
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+
+        def char_class(ranges: list[tuple[int, int]]) -> str:
+            return "".join(
+                re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                for a, b in ranges
+            )
+
+        _RUNS = re.compile(f"([{char_class(classes[1])}]+)|([{char_class(classes[2])}]+)|(.)", re.S)
+    return _RUNS
+
+
+class TerminalScreen(_HistoryScreen):
+    """A fast `pyte.HistoryScreen` (drop-in) with alternate screen, modes, events and replies.
+
+    `on_event` receives `TerminalEvent`s; `reply` receives bytes to write back to the child.
+    """
+
+    # Skip HistoryScreen's per-call wrapper; `_paged_class` restores it while paged back.
+    __getattribute__ = object.__getattribute__  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        columns: int,
+        lines: int,
+        history: int = 100,
+        ratio: float = 0.5,
+        *,
+        on_event: Callable[[TerminalEvent], None] | None = None,
+        reply: Callable[[bytes], None] | None = None,
+    ) -> None:
+        self.on_event = on_event
+        self.reply = reply
+        self.allow_column_mode = True
+        self.default_colors = ("ffffff", "000000")
+        self._attr_cache: dict[Char, dict[str, Char]] = {}
+        self._sgr_cache: dict[tuple[Char, tuple[int, ...]], Char] = {}
+        self._main_buffer: defaultdict[int, Row] | None = None
+        self._alt_savepoint = False
+        self._fast_class: type[TerminalScreen] = type(self)
+        self.cwd: str | None = None
+        super().__init__(columns, lines, history, ratio)
+
+    # -- events and replies ---------------------------------------------------------------------
+
+    def emit(self, event: TerminalEvent) -> None:
+        """Hand an event to `on_event`; a failing listener must not break parsing."""
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def write_process_input(self, data: str) -> None:
+        """Replies to DA/DSR/CPR and colour queries go to the child through `reply`."""
+        if self.reply is not None:
+            self.reply(data.encode("utf-8"))
+
+    def bell(self, *args: Any) -> None:
+        """BEL: the program wants attention."""
+        self.emit(Bell())
+
+    def set_title(self, param: str) -> None:
+        """OSC 0/2: window title."""
+        changed = param != self.title
+        super().set_title(param)
+        if changed:
+            self.emit(TitleChanged(param))
+
+    def report_secondary_device_attributes(self, *params: int) -> None:
+        """`CSI > c`: identify as a VT220-class terminal."""
+        if not params or params[0] == 0:
+            self.write_process_input("\x1b[>1;10;0c")
+
+    def osc_command(self, code: str, value: str) -> None:
+        """OSC strings other than titles: 7 (cwd), 133 (prompt marks), 10/11 colour queries."""
+        if code == "7":
+            path = self._cwd_from_url(value)
+            if path is not None and path != self.cwd:
+                self.cwd = path
+                self.emit(CwdChanged(path))
+        elif code == "133":
+            kind, _, rest = value.partition(";")
+            exit_code: int | None = None
+            if kind == "D" and rest:
+                head = rest.split(";", 1)[0]
+                if head.lstrip("-").isdigit() and len(head) < 10:
+                    exit_code = int(head)
+            if kind:
+                self.emit(PromptMark(kind[:1], exit_code, rest))
+        elif code in ("10", "11") and value == "?":
+            rgb = self.default_colors[0 if code == "10" else 1]
+            r, gr, b = rgb[0:2], rgb[2:4], rgb[4:6]
+            self.write_process_input(f"\x1b]{code};rgb:{r}{r}/{gr}{gr}/{b}{b}\x1b\\")
+
+    @staticmethod
+    def _cwd_from_url(value: str) -> str | None:
+        if value.startswith("file://"):
+            path = unquote(urlsplit(value).path)
+        elif value.startswith("/"):
+            path = value
+        else:
+            return None
+        return path or None
+
+    # -- modes ------------------------------------------------------------------------------------
+
+    @property
+    def alternate_screen(self) -> bool:
+        return self._main_buffer is not None
+
+    @property
+    def mouse_mode(self) -> int:
+        mode = self.mode
+        for flag in _MOUSE_MODES:
+            if flag in mode:
+                return flag >> 5
+        return 0
+
+    def _watched_modes(self) -> tuple[bool, ...]:
+        mode = self.mode
+        return (*(flag in mode for flag in sorted(_WATCHED)), self.cursor.hidden)
+
+    def set_mode(self, *modes: int, **kwargs: Any) -> None:
+        """SM / DECSET, plus the alternate screen and the modes the pane reads."""
+        private = bool(kwargs.get("private"))
+        if private and not self.allow_column_mode:
+            modes = tuple(m for m in modes if m != 3)
+        before = self._watched_modes()
+        if private:
+            shifted = [m << 5 for m in modes]
+            # One mouse protocol at a time, as in xterm.
+            if any(m in _MOUSE_MODES for m in shifted):
+                self.mode.difference_update(_MOUSE_MODES)
+            for alt in _ALT_MODES.intersection(shifted):
+                self._enter_alternate(alt)
+        super().set_mode(*modes, **kwargs)
+        if before != self._watched_modes():
+            self.emit(ModesChanged())
+
+    def reset_mode(self, *modes: int, **kwargs: Any) -> None:
+        """RM / DECRST, plus leaving the alternate screen."""
+        private = bool(kwargs.get("private"))
+        if private and not self.allow_column_mode:
+            modes = tuple(m for m in modes if m != 3)
+        before = self._watched_modes()
+        if private:
+            for alt in _ALT_MODES.intersection(m << 5 for m in modes):
+                self._leave_alternate(alt)
+        super().reset_mode(*modes, **kwargs)
+        if before != self._watched_modes():
+            self.emit(ModesChanged())
+
+    def _new_buffer(self) -> defaultdict[int, Row]:
+        return defaultdict(lambda: StaticDefaultDict(self.default_char))
+
+    def _enter_alternate(self, mode: int) -> None:
+        """`CSI ? 47/1047/1049 h`: draw on a separate, blank buffer; 1049 saves the cursor first."""
+        if self._main_buffer is not None:
+            return
+        if mode == ALT_1049:
+            self.save_cursor()
+            self._alt_savepoint = True
+        self._main_buffer = self.buffer
+        self.buffer = self._new_buffer()
+        self.dirty.update(range(self.lines))
+
+    def _leave_alternate(self, mode: int) -> None:
+        """`CSI ? 47/1047/1049 l`: back to the main buffer (and cursor, for 1049)."""
+        if self._main_buffer is None:
+            return
+        self.buffer = self._main_buffer
+        self._main_buffer = None
+        self.dirty.update(range(self.lines))
+        if self._alt_savepoint:
+            self._alt_savepoint = False
+            self.restore_cursor()
+
+    # -- fast paths ---------------------------------------------------------------------------------
+
+    def draw(self, data: str) -> None:
+        """Display text at the cursor; runs of width-1 and width-2 characters are written as
+        slices, everything else (combining marks, astral characters) goes through pyte."""
+        if self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode:
+            super().draw(data)
+            return
+        if data.isascii() and data.isprintable():
+            self._draw_run(data, 1)
+        else:
+            for narrow, wide, other in _runs().findall(data):
+                if narrow:
+                    self._draw_run(narrow, 1)
+                elif wide:
+                    self._draw_run(wide, 2)
+                else:
+                    width = wcwidth(other)
+                    if width > 0 or (width == 0 and unicodedata.combining(other)):
+                        _Screen.draw(self, other)
+                    # Other zero-width or unprintable characters are skipped (pyte drops the
+                    # rest of the run, which loses text after a ZWJ or a stray control).
+        self.dirty.add(self.cursor.y)
+
+    def _draw_run(self, text: str, width: int) -> None:
+        """Write characters that all have `width` (1 or 2), wrapping at the right margin exactly as
+        pyte's per-character `draw` does."""
+        cursor = self.cursor
+        attrs = cursor.attrs
+        cache = self._attr_cache.get(attrs)
+        if cache is None:
+            if len(self._attr_cache) >= _MAX_ATTR_CACHE:
+                self._attr_cache.clear()
+            cache = self._attr_cache[attrs] = {}
+        if width == 2 and "" not in cache:
+            _fill(cache, attrs, "")
+        lookup = cache.__getitem__
+        columns = self.columns
+        buffer = self.buffer
+        offset = 0
+        length = len(text)
+        while offset < length:
+            if cursor.x >= columns:
+                if mo.DECAWM in self.mode:
+                    self.dirty.add(cursor.y)
+                    self.carriage_return()
+                    self.linefeed()
+                else:
+                    # Without autowrap each further character overwrites the last cell(s).
+                    last = text[-1]
+                    if last not in cache:
+                        _fill(cache, attrs, last)
+                    line = buffer[cursor.y]
+                    line[columns - width] = cache[last]
+                    if width == 2:
+                        line[columns - 1] = cache[""]
+                    cursor.x = columns
+                    return
+            x = cursor.x
+            line = buffer[cursor.y]
+            take = min(length - offset, (columns - x) // width)
+            if take == 0:
+                # A wide character in the last column: drawn without its stub (as pyte does).
+                char = text[offset]
+                if char not in cache:
+                    _fill(cache, attrs, char)
+                line[x] = cache[char]
+                cursor.x = columns
+                offset += 1
+                continue
+            segment = text[offset : offset + take]
+            try:
+                line.update(zip(range(x, x + take * width, width), map(lookup, segment)))
+            except KeyError:
+                _fill(cache, attrs, segment)
+                line.update(zip(range(x, x + take * width, width), map(lookup, segment)))
+            if width == 2:
+                line.update(zip(range(x + 1, x + take * 2, 2), repeat(cache[""], take)))
+            cursor.x = x + take * width
+            offset += take
+
+    def index(self) -> None:
+        """IND / line feed: scroll at the bottom margin; the line leaving the top goes to history
+        (not while the alternate screen is shown)."""
+        cursor = self.cursor
+        margins = self.margins
+        if margins is None:
+            top, bottom = 0, self.lines - 1
+        else:
+            top, bottom = margins
+        if cursor.y != bottom:
+            cursor.y = min(cursor.y + 1, bottom)  # pyte's cursor_down
+            return
+        buffer = self.buffer
+        if self._main_buffer is None:
+            self.history.top.append(buffer[top])
+        self.dirty.update(range(self.lines))
+        for y in range(top, bottom):
+            buffer[y] = buffer[y + 1]
+        buffer.pop(bottom, None)
+
+    def reverse_index(self) -> None:
+        """RI: scroll down at the top margin (bottom history only outside the alternate screen)."""
+        if self._main_buffer is None:
+            super().reverse_index()
+        else:
+            _Screen.reverse_index(self)
+
+    def select_graphic_rendition(self, *attrs: int, **kwargs: Any) -> None:
+        """SGR, memoised; `CSI ? ... m` (private) is ignored rather than misread."""
+        if kwargs.get("private"):
+            return
+        reverse = mo.DECSCNM in self.mode
+        key = (self.cursor.attrs, attrs if not reverse else (*attrs, -1))
+        cached = self._sgr_cache.get(key)
+        if cached is None:
+            if len(self._sgr_cache) >= _MAX_SGR_CACHE:
+                self._sgr_cache.clear()
+            cached = self._sgr_cache[key] = self._compute_sgr(attrs)
+        self.cursor.attrs = cached
+
+    def _compute_sgr(self, attrs: tuple[int, ...]) -> Char:
+        """pyte's SGR semantics, with truecolor components clamped to 0..255."""
+        if not attrs or attrs == (0,):
+            return self.default_char
+        replace: dict[str, Any] = {}
+        pending = list(reversed(attrs))
+        while pending:
+            attr = pending.pop()
+            if attr == 0:
+                replace.update(self.default_char._asdict())
+            elif attr in g.FG_ANSI:
+                replace["fg"] = g.FG_ANSI[attr]
+            elif attr in g.BG:
+                replace["bg"] = g.BG_ANSI[attr]
+            elif attr in g.TEXT:
+                name = g.TEXT[attr]
+                replace[name[1:]] = name.startswith("+")
+            elif attr in g.FG_AIXTERM:
+                replace["fg"] = g.FG_AIXTERM[attr]
+            elif attr in g.BG_AIXTERM:
+                replace["bg"] = g.BG_AIXTERM[attr]
+            elif attr in (g.FG_256, g.BG_256):
+                key = "fg" if attr == g.FG_256 else "bg"
+                try:
+                    n = pending.pop()
+                    if n == 5:
+                        m = pending.pop()
+                        if 0 <= m < 256:
+                            replace[key] = g.FG_BG_256[m]
+                    elif n == 2:
+                        r, gr, b = pending.pop(), pending.pop(), pending.pop()
+                        replace[key] = f"{min(r, 255):02x}{min(gr, 255):02x}{min(b, 255):02x}"
+                except IndexError:
+                    pass
+        return self.cursor.attrs._replace(**replace)
+
+    def restore_cursor(self) -> None:
+        """DECRC; cursor visibility follows DECTCEM, not the saved cursor (as HistoryScreen)."""
+        super().restore_cursor()
+        self.cursor.hidden = not (
+            self.history.position == self.history.size and mo.DECTCEM in self.mode
+        )
+
+    def reset(self) -> None:
+        """RIS: also leaves the alternate screen."""
+        main = getattr(self, "_main_buffer", None)
+        if main is not None:
+            self.buffer = main
+            self._main_buffer = None
+            self._alt_savepoint = False
+        super().reset()
+
+    def erase_in_display(self, how: int = 0, *args: Any, **kwargs: Any) -> None:
+        """ED; `CSI 3 J` clears scrollback (never from inside the alternate screen)."""
+        if how == 3 and self._main_buffer is not None:
+            how = 2
+        super().erase_in_display(how, *args, **kwargs)
+
+    # -- resize ---------------------------------------------------------------------------------
+
+    def resize(self, lines: int | None = None, columns: int | None = None) -> None:
+        """pyte's resize, keeping the cursor inside the screen."""
+        super().resize(lines, columns)
+        self._clamp_cursor()
+
+    def resize_keeping_cursor(self, lines: int, columns: int) -> None:
+        """Resize like xterm/tmux: when rows are removed, the cursor row stays visible; rows that
+        leave the top go to scrollback (main screen) and blank rows below the cursor go first."""
+        lines = max(1, lines)
+        columns = max(1, columns)
+        old_columns = self.columns
+        if lines < self.lines:
+            scroll = max(0, self.cursor.y - lines + 1)
+            if scroll:
+                buffer = self.buffer
+                if self._main_buffer is None:
+                    self.history.top.extend(buffer[y] for y in range(scroll))
+                for y in range(self.lines):
+                    if y + scroll < self.lines and (y + scroll) in buffer:
+                        buffer[y] = buffer[y + scroll]
+                    else:
+                        buffer.pop(y, None)
+                self.cursor.y -= scroll
+            for buf in (self.buffer, self._main_buffer):
+                if buf is not None:
+                    for y in [y for y in buf if y >= lines or y < 0]:
+                        del buf[y]
+            self.lines = lines
+            self.dirty.update(range(lines))
+        if columns < self.columns:
+            for buf in (self.buffer, self._main_buffer):
+                if buf is not None:
+                    for line in buf.values():
+                        for x in [x for x in line if x >= columns]:
+                            del line[x]
+        if lines != self.lines or columns != self.columns:
+            self.dirty.update(range(lines))
+            self.lines, self.columns = lines, columns
+        self.tabstops = {t for t in self.tabstops if t < columns}
+        self.tabstops.update(t for t in range(8, columns, 8) if t >= old_columns)
+        self.set_margins()
+        self._clamp_cursor()
+        self.dirty.update(range(lines))
+
+    def _clamp_cursor(self) -> None:
+        cursor = self.cursor
+        cursor.x = min(max(cursor.x, 0), self.columns)
+        cursor.y = min(max(cursor.y, 0), self.lines - 1)
+
+    # -- pyte paging compatibility ---------------------------------------------------------------
+
+    def prev_page(self) -> None:
+        """Page back through history; the screen then behaves like a wrapped HistoryScreen."""
+        _HistoryScreen.prev_page(self)
+        if self.history.position < self.history.size:
+            self.__class__ = _paged_class(self._fast_class)
+        self._after_paging()
+
+    def next_page(self) -> None:
+        _HistoryScreen.next_page(self)
+        self._after_paging()
+
+    def _after_paging(self) -> None:
+        at_bottom = self.history.position == self.history.size
+        self.cursor.hidden = not (at_bottom and mo.DECTCEM in self.mode)
+        if at_bottom and type(self) is not self._fast_class:
+            self.__class__ = self._fast_class
+
+    def after_event(self, event: str) -> None:
+        super().after_event(event)
+        if self.history.position == self.history.size and type(self) is not self._fast_class:
+            self.__class__ = self._fast_class
+
+
+_PAGED: dict[type, type] = {}
+
+
+def _paged_class(fast: type[TerminalScreen]) -> type[TerminalScreen]:
+    """A subclass using HistoryScreen's wrapping `__getattribute__`, for while paged back."""
+    paged = _PAGED.get(fast)
+    if paged is None:
+        paged = _PAGED[fast] = type(
+            f"Paged{fast.__name__}",
+            (fast,),
+            {"__getattribute__": _HistoryScreen.__getattribute__},
+        )
+    return paged
+

@@ -1,0 +1,368 @@
+"""A faster, hardened pyte stream: common sequences are tokenized by regex and dispatched directly.
+
+pyte's `Stream` pushes every control character and every byte of every escape sequence through a
+generator one character at a time. Real output is dominated by a handful of shapes (runs of text,
+CR/LF, complete `CSI ... m` sequences, OSC strings), so `TerminalStream.feed` recognises those with
+compiled regexes while the parser is in its ground state and calls the screen directly. Anything
+unusual, or a sequence cut in half at a chunk boundary, goes through the character state machine,
+which keeps pyte's event names and arguments (pyte's own test suite runs against this class) and fixes
+what real programs trip over:
+
+- `CSI > ...`, `CSI = ...`, `CSI < ...` and sequences with intermediates (`CSI 2 SP q`, `CSI ! p`)
+  no longer leak into SGR or draw their final byte; only secondary DA (`CSI > c`) is dispatched.
+- OSC strings are dispatched by their full numeric code (pyte reads only the first digit, so
+  `OSC 133 ; A` set the icon name to `33;A`); codes other than 0/1/2 go to `listener.osc_command`.
+- An ESC, CAN or SUB inside an OSC string aborts it, so an unterminated OSC cannot swallow the pane.
+- Parameters are capped (digits and count), so absurd sequences cost nothing and never raise.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections import defaultdict
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
+
+import pyte
+from pyte import control as ctrl
+
+__all__ = ["TerminalByteStream", "TerminalStream"]
+
+ParserGenerator = Generator[bool | None, str, None]
+
+_MAX_PARAMS = 32
+_MAX_DIGITS = 8
+_MAX_OSC = 4096
+
+ESC = ctrl.ESC
+# A complete CSI sequence with only digits and separators: the overwhelmingly common shape.
+_CSI_RE = re.compile(r"\x1b\[(\??)([0-9;:]{0,128})([@-~])")
+# A complete, numbered OSC string terminated by BEL or ST.
+_OSC_RE = re.compile(r"\x1b\](\d{1,4};?[^\x07\x1b\x18\x1a\x9c]{0,%d})(?:\x07|\x1b\\|\x9c)" % _MAX_OSC)
+# CSI finals that accept a ``private`` keyword in pyte's screen API.
+_PRIVATE_OK = frozenset("hlJKc")
+
+
+def _param(text: str) -> int:
+    """One CSI parameter as pyte reads it: empty is 0, anything above 9999 is 9999."""
+    if not text:
+        return 0
+    if len(text) > 4:
+        return 9999
+    return min(int(text), 9999)
+
+
+def _params(text: str) -> list[int]:
+    """`;`-separated CSI parameters (at most 128 characters, from the fast-path regex)."""
+    parts = text.split(";")
+    try:
+        values = list(map(int, parts))
+    except ValueError:  # an empty parameter
+        return [_param(part) for part in parts]
+    if max(values) > 9999:
+        return [min(value, 9999) for value in values]
+    return values
+
+
+def _sgr_params(text: str) -> list[int]:
+    """SGR parameters with ITU colon sub-parameters (`38:2::r:g:b`, `4:3`) flattened pyte's way."""
+    out: list[int] = []
+    for group in text.split(";"):
+        if ":" not in group:
+            out.append(_param(group))
+            continue
+        parts = [_param(p) for p in group.split(":")]
+        if parts[0] in (38, 48, 58) and len(parts) >= 2:
+            if parts[1] == 2:
+                rgb = parts[-3:] if len(parts) >= 6 else parts[2:5]
+                out.extend([parts[0], 2, *rgb])
+            elif parts[1] == 5 and len(parts) >= 3:
+                out.extend([parts[0], 5, parts[2]])
+        elif parts[0] == 4:
+            out.append(24 if len(parts) > 1 and parts[1] == 0 else 4)
+        else:
+            out.append(parts[0])
+    return out
+
+
+class TerminalStream(pyte.Stream):
+    """A drop-in `pyte.Stream` (text input) with regex fast paths and a hardened parser."""
+
+    def attach(self, screen: Any) -> None:
+        self._bound_class: type | None = None
+        super().attach(screen)
+
+    def _initialize_parser(self) -> None:
+        listener = self.listener
+        assert listener is not None
+        debug = listener.debug
+
+        def dispatcher(mapping: Mapping[str, str]) -> dict[str, Callable[..., Any]]:
+            return defaultdict(
+                lambda: debug, {key: getattr(listener, name) for key, name in mapping.items()}
+            )
+
+        self._basic_dispatch = dispatcher(self.basic)
+        self._escape_dispatch = dispatcher(self.escape)
+        self._sharp_dispatch = dispatcher(self.sharp)
+        self._csi_dispatch = dispatcher(self.csi)
+        self._osc_command: Callable[[str, str], Any] | None = getattr(
+            listener, "osc_command", None
+        )
+        self._bound_class = type(listener)
+        super()._initialize_parser()
+
+    # -- dispatch shared by the fast path and the state machine -------------------------------
+
+    def _dispatch_csi(self, final: str, params: list[int], private: bool, prefix: str) -> None:
+        """Call the screen method for one complete CSI sequence, as pyte would."""
+        if len(params) > _MAX_PARAMS:
+            del params[_MAX_PARAMS:]
+        if prefix:
+            if prefix == ">" and final == "c":
+                handler = getattr(self.listener, "report_secondary_device_attributes", None)
+                if handler is not None:
+                    handler(*params)
+            return
+        handler = self._csi_dispatch[final]
+        if not private:
+            handler(*params)
+        elif final in _PRIVATE_OK or final not in self.csi:
+            handler(*params, private=True)
+        else:
+            # pyte's cursor/erase methods take no ``private`` keyword; `CSI ? 5 A` is garbage.
+            self.listener.debug(*params, private=True)  # type: ignore[union-attr]
+
+    def _dispatch_osc(self, body: str) -> None:
+        """Handle an OSC string ``<code>;<value>`` (the code read in full, unlike pyte)."""
+        code, _, value = body.partition(";")
+        if code in ("0", "1", "2"):
+            listener = self.listener
+            assert listener is not None
+            if code in "01":
+                listener.set_icon_name(value)
+            if code in "02":
+                listener.set_title(value)
+        elif self._osc_command is not None and code.isdigit():
+            self._osc_command(code, value)
+
+    # -- feeding ------------------------------------------------------------------------------
+
+    def feed(self, data: str) -> None:
+        """Consume text, advancing the screen; fast paths while the parser is in ground state."""
+        listener = self.listener
+        if listener is None:
+            raise RuntimeError("Listener is not set")
+        if type(listener) is not self._bound_class and self._taking_plain_text:
+            # The screen switched behaviour (pyte history paging): rebind its methods.
+            self._initialize_parser()
+
+        send = self._send_to_parser
+        draw = listener.draw
+        basic = self._basic_dispatch
+        linefeed = basic[ctrl.LF]
+        carriage_return = basic[ctrl.CR]
+        match_text = self._text_pattern.match
+        match_csi = _CSI_RE.match
+        match_osc = _OSC_RE.match
+        dispatch_csi = self._dispatch_csi
+        sgr = self._csi_dispatch["m"]
+        taking_plain_text = self._taking_plain_text
+
+        length = len(data)
+        offset = 0
+        while offset < length:
+            if not taking_plain_text:
+                taking_plain_text = send(data[offset])
+                offset += 1
+                continue
+            char = data[offset]
+            if char == "\n":
+                linefeed()
+                offset += 1
+            elif char == "\r":
+                carriage_return()
+                offset += 1
+            elif char == ESC:
+                match = match_csi(data, offset)
+                if match is not None:
+                    offset = match.end()
+                    private, params, final = match.groups()
+                    if final == "m" and not private:
+                        if not params:
+                            sgr(0)
+                        elif ":" in params:
+                            sgr(*_sgr_params(params))
+                        else:
+                            sgr(*_params(params))
+                    elif ":" in params:
+                        listener.debug(params)
+                    else:
+                        dispatch_csi(final, _params(params), bool(private), "")
+                    continue
+                match = match_osc(data, offset)
+                if match is not None:
+                    offset = match.end()
+                    self._dispatch_osc(match.group(1))
+                    continue
+                taking_plain_text = send(char)
+                offset += 1
+            else:
+                match = match_text(data, offset)
+                if match is not None:
+                    start, offset = match.span()
+                    draw(data[start:offset])
+                else:
+                    taking_plain_text = send(char)
+                    offset += 1
+
+        self._taking_plain_text = taking_plain_text
+
+    def _parser_fsm(self) -> ParserGenerator:  # noqa: C901 - one state machine, kept in one place
+        """pyte's character state machine, with the hardening described in the module docstring."""
+        listener = self.listener
+        assert listener is not None
+        draw = listener.draw
+        debug = listener.debug
+        basic = self.basic
+        basic_dispatch = self._basic_dispatch
+        escape_dispatch = self._escape_dispatch
+        sharp_dispatch = self._sharp_dispatch
+        csi = self.csi
+
+        CSI_C1, OSC_C1 = ctrl.CSI_C1, ctrl.OSC_C1
+        NUL_OR_DEL = ctrl.NUL + ctrl.DEL
+        CAN_OR_SUB = ctrl.CAN + ctrl.SUB
+        ALLOWED_IN_CSI = "".join(
+            [ctrl.BEL, ctrl.BS, ctrl.HT, ctrl.LF, ctrl.VT, ctrl.FF, ctrl.CR]
+        )
+        DIGITS = "0123456789"
+        pending: str | None = None  # a character to process again (an ESC that aborted something)
+        esc_next: str | None = None  # the character after that ESC, when already consumed
+
+        while True:
+            if pending is not None:
+                char, pending = pending, None
+            else:
+                char = yield True
+
+            if char == ESC:
+                if esc_next is not None:
+                    char, esc_next = esc_next, None
+                else:
+                    char = yield None
+                if char == "[":
+                    char = CSI_C1
+                elif char == "]":
+                    char = OSC_C1
+                else:
+                    if char == "#":
+                        sharp_dispatch[(yield None)]()
+                    elif char == "%":
+                        self.select_other_charset((yield None))
+                    elif char in "()":
+                        code = yield None
+                        if not self.use_utf8:
+                            listener.define_charset(code, mode=char)
+                    elif char == ESC:
+                        pending = char  # ESC ESC: the second one starts a new sequence.
+                    elif char in CAN_OR_SUB:
+                        draw(char)
+                    else:
+                        escape_dispatch[char]()
+                    continue
+
+            if char in basic:
+                if (char == ctrl.SI or char == ctrl.SO) and self.use_utf8:
+                    continue
+                basic_dispatch[char]()
+            elif char == CSI_C1:
+                params: list[int] = []
+                current = ""
+                private = False
+                prefix = ""
+                intermediates = False
+                while True:
+                    char = yield None
+                    if char == "?":
+                        private = True
+                    elif char in ALLOWED_IN_CSI:
+                        basic_dispatch[char]()
+                    elif char in CAN_OR_SUB:
+                        draw(char)
+                        break
+                    elif char in DIGITS:
+                        if len(current) < _MAX_DIGITS:
+                            current += char
+                    elif char in "<=>":
+                        prefix = char
+                    elif char == "$":
+                        yield None  # xterm `CSI ... $ x` requests are not supported (as in pyte).
+                        break
+                    elif char == ESC:
+                        pending = char  # An ESC aborts the sequence and starts a new one.
+                        break
+                    elif " " <= char <= "/" and char not in csi:
+                        intermediates = True
+                    else:
+                        if len(params) < _MAX_PARAMS:
+                            params.append(_param(current))
+                        if char == ";" or char == ":":
+                            current = ""
+                        else:
+                            if intermediates:
+                                debug(*params)
+                            else:
+                                self._dispatch_csi(char, params, private, prefix)
+                            break
+            elif char == OSC_C1:
+                code = yield None
+                if code == "R" or code == "P":
+                    continue  # Linux palette sequences; not implemented (as in pyte).
+                param = ""
+                while True:
+                    if code is not None:
+                        char, code = code, None
+                    else:
+                        char = yield None
+                    if char == ESC:
+                        char = yield None
+                        if char != "\\":
+                            # ESC aborts the OSC; it and what follows are a new sequence.
+                            pending, esc_next, param = ESC, char, ""
+                        break
+                    if char == ctrl.BEL or char == ctrl.ST_C1:
+                        break
+                    if char in CAN_OR_SUB:
+                        param = ""
+                        break
+                    if len(param) < _MAX_OSC:
+                        param += char
+                if param:
+                    self._dispatch_osc(param)
+            elif char not in NUL_OR_DEL:
+                draw(char)
+
+
+class TerminalByteStream(TerminalStream):
+    """A drop-in `pyte.ByteStream`: incremental UTF-8 (invalid bytes become U+FFFD)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.utf8_decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def feed(self, data: bytes) -> None:  # type: ignore[override]
+        if self.use_utf8:
+            text = self.utf8_decoder.decode(data)
+        else:
+            text = data.decode("latin-1")
+        super().feed(text)
+
+    def select_other_charset(self, code: str) -> None:
+        """`ESC % @` selects Latin-1, `ESC % G` / `ESC % 8` UTF-8 (as in pyte)."""
+        if code == "@":
+            self.use_utf8 = False
+            self.utf8_decoder.reset()
+        elif code in "G8":
+            self.use_utf8 = True
