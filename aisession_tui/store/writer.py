@@ -82,19 +82,20 @@ class StoreWriter:
         return self._put(op, lossy=lossy)
 
     def _put(self, item: Operation | _Marker, *, lossy: bool = False) -> bool:
-        try:
-            self._queue.put_nowait(item)
-        except queue.Full:
+        # Once anything has spilled, later items spill too, so the order of writes is kept.
+        with self._overflow_lock:
+            if not self._overflow:
+                try:
+                    self._queue.put_nowait(item)
+                    return True
+                except queue.Full:
+                    pass
             if lossy:
                 self.stats.dropped_samples += 1
                 return False
-            with self._overflow_lock:
-                self._overflow.append(item)
+            self._overflow.append(item)
             self.stats.overflowed += 1
-            # Wake the thread in case it sleeps on an empty queue between our checks.
-            with contextlib.suppress(queue.Full):
-                self._queue.put_nowait(_Marker(done=_noop))
-        return True
+            return True
 
     def flush(self, timeout: float | None = 30.0) -> bool:
         """Block until everything queued so far is committed; False on timeout.
@@ -157,15 +158,18 @@ class StoreWriter:
         return self._with_overflow(batch)
 
     def _with_overflow(self, batch: list[Operation | _Marker]) -> list[Operation | _Marker]:
-        """Overflowed items were submitted before anything still in the queue after them."""
+        """Append spilled items; everything still queued is older than them, so take it first."""
         with self._overflow_lock:
             if not self._overflow:
                 return batch
-            spilled = list(self._overflow)
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            batch.extend(self._overflow)
             self._overflow.clear()
-        ops = [item for item in batch if not isinstance(item, _Marker)]
-        markers = [item for item in batch if isinstance(item, _Marker)]
-        return spilled + ops + markers
+        return batch
 
     def _run(self) -> None:
         stop = False

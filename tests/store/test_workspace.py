@@ -1,0 +1,200 @@
+"""Workspace files: valid ones become configs; bad ones give one exact line naming the problem."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from aisession_tui.store.workspace import WorkspaceError, load_workspace
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _write(tmp_path: Path, text: str, name: str = "team.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _error(path: Path) -> WorkspaceError:
+    with pytest.raises(WorkspaceError) as caught:
+        load_workspace(path)
+    return caught.value
+
+
+def test_the_shipped_example_workspace_loads() -> None:
+    workspace = load_workspace(REPO / "examples" / "team.toml")
+    assert workspace.name == "team"
+    assert workspace.layout.mode == "grid"
+    assert workspace.layout.focus == "planner"
+    names = [c.name for c in workspace.sessions]
+    assert names == ["planner", "coder", "tests", "logs"]
+    planner = workspace.session("planner")
+    assert planner.agent_role == "planner"
+    assert planner.context_config.max_tokens == 8192
+    assert planner.working_directory == REPO
+    assert workspace.session("logs").pty_size == (20, 100)
+
+
+def test_workspace_fields_map_onto_session_config(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    path = _write(
+        tmp_path,
+        """
+        layout = "columns"
+        [[sessions]]
+        name = "agent"
+        command = "claude --resume"
+        cwd = "sub"
+        env = { MODE = "fast" }
+        role = "reviewer"
+        max_tokens = 1000
+        compression_threshold = 0.5
+        timeout = 30.5
+        enable_ai_features = true
+        """,
+    )
+    workspace = load_workspace(path)
+    assert workspace.name == "team"  # from the file name
+    assert workspace.layout.mode == "columns"
+    [config] = workspace.sessions
+    assert config.name == "agent"
+    assert config.shell_command == "claude --resume"
+    assert config.working_directory == tmp_path / "sub"
+    assert config.environment == {"MODE": "fast"}
+    assert config.agent_role == "reviewer"
+    assert config.context_config.max_tokens == 1000
+    assert config.context_config.compression_threshold == 0.5
+    assert config.timeout == 30.5
+    assert config.enable_ai_features is True
+
+
+def test_unknown_field_names_file_session_and_field(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[sessions]]\nname = "a"\ncommand = "x"\ncolour = "red"\n')
+    err = _error(path)
+    assert str(err) == f"{path}: session 'a': field 'colour': unknown field"
+    assert (err.session, err.field, err.reason) == ("session 'a'", "colour", "unknown field")
+
+
+def test_wrong_type_names_the_field_and_the_bad_value(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[sessions]]\nname = "a"\ncommand = "x"\nmax_tokens = "lots"\n')
+    assert str(_error(path)) == (
+        f"{path}: session 'a': field 'max_tokens': Input should be a valid integer, "
+        "unable to parse string as an integer (got 'lots')"
+    )
+
+
+def test_wrong_type_inside_env_names_the_variable(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[sessions]]\nname = "a"\ncommand = "x"\nenv = { PORT = 8080 }\n')
+    assert str(_error(path)) == (
+        f"{path}: session 'a': field 'env.PORT': Input should be a valid string (got 8080)"
+    )
+
+
+def test_missing_command(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[sessions]]\nname = "a"\n[[sessions]]\nname = "b"\ncommand = "x"\n')
+    assert str(_error(path)) == f"{path}: session 'a': field 'command': is required"
+
+
+def test_missing_name_is_reported_by_position(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, '[[sessions]]\nname = "a"\ncommand = "x"\n[[sessions]]\ncommand = "y"\n'
+    )
+    assert str(_error(path)) == f"{path}: session #2: field 'name': is required"
+
+
+def test_missing_working_directory(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[sessions]]\nname = "a"\ncommand = "x"\ncwd = "nowhere"\n')
+    assert str(_error(path)) == (
+        f"{path}: session 'a': field 'cwd': working directory does not exist: "
+        f"{tmp_path / 'nowhere'}"
+    )
+
+
+def test_native_config_spelling_points_to_the_workspace_spelling(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[sessions]]\nname = "a"\ncommand = "x"\nshell_command = "y"\n')
+    assert str(_error(path)) == (
+        f"{path}: session 'a': field 'shell_command': unknown field (write 'command')"
+    )
+
+
+def test_several_problems_are_all_listed_on_one_line(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[[sessions]]\nname = "a"\ncommand = "x"\nrows = 3\n'
+        '[[sessions]]\nname = "b"\ncommand = "y"\npty_size = [0, 80]\n',
+    )
+    message = str(_error(path))
+    assert "\n" not in message
+    assert message == (
+        f"{path}: session 'a': field 'rows': unknown field; session 'b': field 'pty_size': "
+        "pty size must be positive (rows, cols), got (0, 80)"
+    )
+
+
+def test_duplicate_session_names(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[[sessions]]\nname = "a"\ncommand = "x"\n[[sessions]]\nname = "a"\ncommand = "y"\n',
+    )
+    assert str(_error(path)) == (
+        f"{path}: session 'a': field 'name': another session (#1) has the same name"
+    )
+
+
+def test_no_sessions(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'name = "empty"\nsessions = []\n')
+    assert str(_error(path)) == (
+        f"{path}: field 'sessions': a workspace needs at least one [[sessions]] table"
+    )
+
+
+def test_unknown_top_level_field_and_bad_layout(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, 'theme = "dark"\nlayout = "spiral"\n[[sessions]]\nname = "a"\ncommand = "x"\n'
+    )
+    assert str(_error(path)) == (
+        f"{path}: field 'layout.mode': Input should be 'grid', 'columns', 'rows' or 'tabs' "
+        "(got 'spiral'); field 'theme': unknown field"
+    )
+
+
+def test_layout_focus_must_name_a_session(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'layout = { focus = "z" }\n[[sessions]]\nname = "a"\ncommand = "x"\n')
+    assert str(_error(path)) == f"{path}: field 'layout.focus': no session is named 'z'"
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[sessions]]\nname = "a\n')
+    assert (
+        str(_error(path)) == f"{path}: invalid TOML: Illegal character '\\n' (at line 2, column 10)"
+    )
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.toml"
+    err = _error(path)
+    assert str(err) == f"{path}: cannot read workspace file: No such file or directory"
+    assert err.path == path
+
+
+def test_a_directory_is_not_a_workspace_file(tmp_path: Path) -> None:
+    assert str(_error(tmp_path)) == f"{tmp_path}: cannot read workspace file: Is a directory"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read files without read permission")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[sessions]]\nname = "a"\ncommand = "x"\n')
+    path.chmod(0)
+    try:
+        assert str(_error(path)) == f"{path}: cannot read workspace file: Permission denied"
+    finally:
+        path.chmod(0o600)
+
+
+def test_binary_garbage_is_reported_as_invalid_toml(tmp_path: Path) -> None:
+    path = tmp_path / "team.toml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    assert str(_error(path)) == f"{path}: invalid TOML: not UTF-8 text (invalid start byte)"
