@@ -37,7 +37,7 @@ def _event_json(event: Any) -> dict[str, Any]:
         data = dict(vars(event))
     else:
         return {"text": str(event)}
-    return {k: v for k, v in data.items() if v not in (None, [], {}, "")}
+    return {k: v for k, v in data.items() if v not in (None, [], (), {}, "")}
 
 
 def _event_text(event: Any) -> str:
