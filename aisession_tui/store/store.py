@@ -319,8 +319,9 @@ class Store:
         lines: Sequence[str],
         ansi_lines: Sequence[str] | None = None,
     ) -> None:
-        """Remember a session's scrollback + screen (oldest first). Repeated calls before the
-        writer gets to it coalesce: only the newest screen is compressed and written."""
+        """Remember a session's scrollback + screen, oldest line first (with the emulator:
+        `em.history_text() + em.text_lines()`). Calls made before the writer gets to it
+        coalesce: only the newest screen is trimmed, compressed and written, off the loop."""
         sid = _key(session_id)
         with self._screens_lock:
             queued = sid in self._pending_screens
@@ -334,6 +335,7 @@ class Store:
         def op(c: sqlite3.Connection) -> None:
             with self._screens_lock:
                 text, ansi = self._pending_screens.pop(sid)
+            text = _trim_lines(text)
             c.execute(
                 """INSERT INTO screens (session_id, updated_at, line_count, lines_z, ansi_z)
                    VALUES (?, ?, ?, ?, ?)
@@ -484,6 +486,14 @@ class Store:
                 conn.execute("ROLLBACK")
                 raise
         return victims
+
+
+def _trim_lines(lines: list[str]) -> list[str]:
+    """Drop the padding a terminal row carries: trailing spaces and blank rows at the end."""
+    trimmed = [line.rstrip() for line in lines]
+    while trimmed and not trimmed[-1]:
+        trimmed.pop()
+    return trimmed
 
 
 def _session_from_row(r: sqlite3.Row, active_runs: set[int]) -> StoredSession:

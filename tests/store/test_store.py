@@ -315,3 +315,33 @@ def test_close_is_idempotent_and_commits_pending_writes(data_dir: Path) -> None:
     store.close()
     with Store.open(data_dir) as again:
         assert again.get_session(sid) is not None
+
+
+def test_recording_never_waits_for_a_database_locked_by_another_process(
+    data_dir: Path, store: Store
+) -> None:
+    sid = make_session(store, "typing")
+    assert store.flush()
+    blocker = sqlite3.connect(data_dir / DB_FILENAME, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # nobody else can write until we let go
+    try:
+        # If any of these wrote on the caller's thread they would hang on the lock, then raise.
+        for n in range(200):
+            store.record_command(sid, CommandRecord(f"while locked {n}", datetime.now(UTC)))
+            store.record_tokens(sid, n)
+            store.save_screen(sid, [f"frame {n}"])
+        store.record_status(sid, SessionStatus.PAUSED, SessionStatus.RUNNING)
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    assert store.flush()
+    assert len(store.history(sid)) == 200
+    assert store.writer.stats.failed == 0
+
+
+def test_saved_screens_drop_terminal_padding(store: Store) -> None:
+    sid = make_session(store)
+    store.save_screen(sid, ["$ ls     ", "a  b     ", "         ", "         "])
+    assert store.flush()
+    screen = store.load_screen(sid)
+    assert screen is not None and screen.lines == ["$ ls", "a  b"]
