@@ -52,7 +52,14 @@ def plain_log(size: int, seed: int = 1) -> bytes:
 
 
 def sgr_heavy(size: int, seed: int = 2) -> bytes:
-    """Lines where every word or two changes colour or attributes."""
+    """Lines where every word or two changes colour or attributes.
+
+    256-colour and truecolor codes come from fixed theme palettes (40 and 24 colours), as
+    syntax highlighters (bat, delta) and prompt themes emit them, not a random colour per word.
+    """
+    theme = random.Random(seed + 100)
+    palette_256 = [theme.randint(16, 255) for _ in range(40)]
+    palette_rgb = [tuple(theme.randint(0, 255) for _ in range(3)) for _ in range(24)]
 
     def sgr(rng: random.Random) -> str:
         kind = rng.random()
@@ -61,9 +68,10 @@ def sgr_heavy(size: int, seed: int = 2) -> bytes:
         if kind < 0.6:
             return f"\x1b[{rng.randint(90, 97)}m"
         if kind < 0.8:
-            return f"\x1b[38;5;{rng.randint(0, 255)}m"
+            return f"\x1b[38;5;{rng.choice(palette_256)}m"
         if kind < 0.9:
-            return f"\x1b[38;2;{rng.randint(0, 255)};{rng.randint(0, 255)};{rng.randint(0, 255)}m"
+            r, g, b = rng.choice(palette_rgb)
+            return f"\x1b[38;2;{r};{g};{b}m"
         return rng.choice(("\x1b[0m", "\x1b[4m", "\x1b[7m", "\x1b[3m", "\x1b[m", "\x1b[1;4;31m"))
 
     def line(rng: random.Random) -> bytes:

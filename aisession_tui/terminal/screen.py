@@ -58,12 +58,13 @@ _WATCHED = frozenset(
     + (mo.DECTCEM,)
 )
 _LAT1 = cs.LAT1_MAP
-_MAX_ATTR_CACHE = 512
+_MAX_ATTR_CACHE = 2048
 _MAX_CHAR_CACHE = 8192
 _MAX_SGR_CACHE = 4096
 
 
 _new_char = tuple.__new__
+_FIELD = {name: index for index, name in enumerate(Char._fields)}
 
 
 def _fill(cache: dict[str, Char], attrs: Char, text: str) -> None:
@@ -73,6 +74,50 @@ def _fill(cache: dict[str, Char], attrs: Char, text: str) -> None:
     rest = tuple(attrs)[1:]
     for char in (set(text) if text else {""}).difference(cache):
         cache[char] = _new_char(Char, (char, *rest))
+
+
+# An SGR sequence reduced to: does it start from the default attributes, then which Char fields
+# (by index) get which values. Independent of the current attributes, so it is cached per text.
+_SgrPlan = tuple[bool, tuple[tuple[int, Any], ...]]
+
+
+def _sgr_plan(attrs: tuple[int, ...]) -> _SgrPlan:
+    """pyte's SGR semantics as a plan; truecolor components are clamped to 0..255."""
+    if not attrs or attrs == (0,):
+        return True, ()
+    reset = False
+    assign: dict[int, Any] = {}
+    pending = list(reversed(attrs))
+    while pending:
+        attr = pending.pop()
+        if attr == 0:
+            reset = True
+            assign.clear()
+        elif attr in g.FG_ANSI:
+            assign[1] = g.FG_ANSI[attr]
+        elif attr in g.BG:
+            assign[2] = g.BG_ANSI[attr]
+        elif attr in g.TEXT:
+            name = g.TEXT[attr]
+            assign[_FIELD[name[1:]]] = name.startswith("+")
+        elif attr in g.FG_AIXTERM:
+            assign[1] = g.FG_AIXTERM[attr]
+        elif attr in g.BG_AIXTERM:
+            assign[2] = g.BG_AIXTERM[attr]
+        elif attr in (g.FG_256, g.BG_256):
+            index = 1 if attr == g.FG_256 else 2
+            try:
+                n = pending.pop()
+                if n == 5:
+                    m = pending.pop()
+                    if 0 <= m < 256:
+                        assign[index] = g.FG_BG_256[m]
+                elif n == 2:
+                    r, gr, b = pending.pop(), pending.pop(), pending.pop()
+                    assign[index] = f"{min(r, 255):02x}{min(gr, 255):02x}{min(b, 255):02x}"
+            except IndexError:
+                pass
+    return reset, tuple(assign.items())
 
 
 _RUNS: re.Pattern[str] | None = None
@@ -130,7 +175,8 @@ class TerminalScreen(_HistoryScreen):
         self.allow_column_mode = True
         self.default_colors = ("ffffff", "000000")
         self._attr_cache: dict[Char, dict[str, Char]] = {}
-        self._sgr_cache: dict[tuple[Char, tuple[int, ...]], Char] = {}
+        self._sgr_cache: dict[tuple[Char, Any, bool], Char] = {}
+        self._sgr_plans: dict[Any, _SgrPlan] = {}
         self._main_buffer: defaultdict[int, Row] | None = None
         self._alt_savepoint = False
         self._fast_class: type[TerminalScreen] = type(self)
@@ -278,7 +324,21 @@ class TerminalScreen(_HistoryScreen):
             super().draw(data)
             return
         if data.isascii() and data.isprintable():
-            self._draw_run(data, 1)
+            cursor = self.cursor
+            x = cursor.x
+            end = x + len(data)
+            cache = self._attr_cache.get(cursor.attrs)
+            if end <= self.columns and cache is not None:
+                # No wrap and known attributes: the whole run is one dict update.
+                line = self.buffer[cursor.y]
+                try:
+                    line.update(zip(range(x, end), map(cache.__getitem__, data)))
+                except KeyError:
+                    _fill(cache, cursor.attrs, data)
+                    line.update(zip(range(x, end), map(cache.__getitem__, data)))
+                cursor.x = end
+            else:
+                self._draw_run(data, 1)
         else:
             for narrow, wide, other in _runs().findall(data):
                 if narrow:
@@ -381,50 +441,53 @@ class TerminalScreen(_HistoryScreen):
         """SGR, memoised; `CSI ? ... m` (private) is ignored rather than misread."""
         if kwargs.get("private"):
             return
-        reverse = mo.DECSCNM in self.mode
-        key = (self.cursor.attrs, attrs if not reverse else (*attrs, -1))
+        key = (self.cursor.attrs, attrs, mo.DECSCNM in self.mode)
         cached = self._sgr_cache.get(key)
         if cached is None:
-            if len(self._sgr_cache) >= _MAX_SGR_CACHE:
-                self._sgr_cache.clear()
-            cached = self._sgr_cache[key] = self._compute_sgr(attrs)
+            plan = self._sgr_plans.get(attrs)
+            if plan is None:
+                plan = self._remember_plan(attrs, _sgr_plan(attrs))
+            cached = self._remember_sgr(key, self._apply_sgr(plan))
         self.cursor.attrs = cached
 
-    def _compute_sgr(self, attrs: tuple[int, ...]) -> Char:
-        """pyte's SGR semantics, with truecolor components clamped to 0..255."""
-        if not attrs or attrs == (0,):
-            return self.default_char
-        replace: dict[str, Any] = {}
-        pending = list(reversed(attrs))
-        while pending:
-            attr = pending.pop()
-            if attr == 0:
-                replace.update(self.default_char._asdict())
-            elif attr in g.FG_ANSI:
-                replace["fg"] = g.FG_ANSI[attr]
-            elif attr in g.BG:
-                replace["bg"] = g.BG_ANSI[attr]
-            elif attr in g.TEXT:
-                name = g.TEXT[attr]
-                replace[name[1:]] = name.startswith("+")
-            elif attr in g.FG_AIXTERM:
-                replace["fg"] = g.FG_AIXTERM[attr]
-            elif attr in g.BG_AIXTERM:
-                replace["bg"] = g.BG_AIXTERM[attr]
-            elif attr in (g.FG_256, g.BG_256):
-                key = "fg" if attr == g.FG_256 else "bg"
-                try:
-                    n = pending.pop()
-                    if n == 5:
-                        m = pending.pop()
-                        if 0 <= m < 256:
-                            replace[key] = g.FG_BG_256[m]
-                    elif n == 2:
-                        r, gr, b = pending.pop(), pending.pop(), pending.pop()
-                        replace[key] = f"{min(r, 255):02x}{min(gr, 255):02x}{min(b, 255):02x}"
-                except IndexError:
-                    pass
-        return self.cursor.attrs._replace(**replace)
+    def select_graphic_rendition_text(self, params: str) -> None:
+        """SGR from its raw `;`-separated parameter text (the stream's fast path), memoised on the
+        text so the common case does no parsing at all."""
+        key = (self.cursor.attrs, params, mo.DECSCNM in self.mode)
+        cached = self._sgr_cache.get(key)
+        if cached is None:
+            plan = self._sgr_plans.get(params)
+            if plan is None:
+                values = (
+                    tuple(min(int(p), 9999) if p else 0 for p in params.split(";"))
+                    if params
+                    else (0,)
+                )
+                plan = self._remember_plan(params, _sgr_plan(values))
+            cached = self._remember_sgr(key, self._apply_sgr(plan))
+        self.cursor.attrs = cached
+
+    def _apply_sgr(self, plan: _SgrPlan) -> Char:
+        reset, assignments = plan
+        base = self.default_char if reset else self.cursor.attrs
+        if not assignments:
+            return base
+        fields = list(base)
+        for index, value in assignments:
+            fields[index] = value
+        return _new_char(Char, fields)
+
+    def _remember_plan(self, key: Any, plan: _SgrPlan) -> _SgrPlan:
+        if len(self._sgr_plans) >= _MAX_SGR_CACHE:
+            self._sgr_plans.clear()
+        self._sgr_plans[key] = plan
+        return plan
+
+    def _remember_sgr(self, key: tuple[Char, Any, bool], attrs: Char) -> Char:
+        if len(self._sgr_cache) >= _MAX_SGR_CACHE:
+            self._sgr_cache.clear()
+        self._sgr_cache[key] = attrs
+        return attrs
 
     def restore_cursor(self) -> None:
         """DECRC; cursor visibility follows DECTCEM, not the saved cursor (as HistoryScreen)."""

@@ -89,6 +89,11 @@ def _sgr_params(text: str) -> list[int]:
 class TerminalStream(pyte.Stream):
     """A drop-in `pyte.Stream` (text input) with regex fast paths and a hardened parser."""
 
+    # `CSI <digits;> m` immediately followed by plain text (pyte's definition of plain text).
+    _sgr_text_re = re.compile(
+        r"\x1b\[([0-9;]{0,128})m(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
+    )
+
     def attach(self, screen: Any) -> None:
         self._bound_class: type | None = None
         super().attach(screen)
@@ -168,6 +173,13 @@ class TerminalStream(pyte.Stream):
         match_osc = _OSC_RE.match
         dispatch_csi = self._dispatch_csi
         sgr = self._csi_dispatch["m"]
+        # The screen's memoised SGR-from-text, unless someone replaced its SGR handler.
+        sgr_text = getattr(listener, "select_graphic_rendition_text", None)
+        if getattr(sgr, "__func__", None) is not getattr(
+            type(listener), "select_graphic_rendition", None
+        ):
+            sgr_text = None
+        match_sgr_text = self._sgr_text_re.match
         taking_plain_text = self._taking_plain_text
 
         length = len(data)
@@ -185,6 +197,18 @@ class TerminalStream(pyte.Stream):
                 carriage_return()
                 offset += 1
             elif char == ESC:
+                match = match_sgr_text(data, offset)
+                if match is not None:
+                    # The commonest shape of coloured output: `CSI ... m` then a run of text.
+                    offset = match.end()
+                    params, text = match.groups()
+                    if sgr_text is not None:
+                        sgr_text(params)
+                    else:
+                        sgr(*_params(params)) if params else sgr(0)
+                    if text:
+                        draw(text)
+                    continue
                 match = match_csi(data, offset)
                 if match is not None:
                     offset = match.end()
