@@ -1,0 +1,27 @@
+"""Modal dialogs of the supervisor app; each dismisses with a small request (or None)."""
+
+from .broadcast import BroadcastScreen
+from .confirm import ConfirmScreen
+from .dialog import DialogScreen, FieldError, FormField
+from .help import HelpScreen, HelpSections
+from .new_session import NewSessionScreen
+from .rename import RenameScreen
+from .requests import BroadcastRequest, NewSessionRequest, SearchDirection, SearchRequest
+from .search import SearchScreen
+
+__all__ = [
+    "BroadcastRequest",
+    "BroadcastScreen",
+    "ConfirmScreen",
+    "DialogScreen",
+    "FieldError",
+    "FormField",
+    "HelpScreen",
+    "HelpSections",
+    "NewSessionRequest",
+    "NewSessionScreen",
+    "RenameScreen",
+    "SearchDirection",
+    "SearchRequest",
+    "SearchScreen",
+]

@@ -1,0 +1,76 @@
+"""The shape every dialog shares: a centred bordered box, labelled fields, inline errors.
+
+Screens subclass `DialogScreen` so Escape, the stylesheet and the error display behave the
+same everywhere, and the app can push any of them the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, TypeVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Label, Static
+
+ResultT = TypeVar("ResultT")
+
+
+class FieldError(Static):
+    """The validation message under a field; an empty line while there is nothing to say."""
+
+    _message: str = ""
+
+    def show(self, message: str | None) -> None:
+        """Show `message`, or clear the line when it is `None` or empty."""
+        self._message = message or ""
+        self.update(Content(self._message))
+        self.set_class(bool(self._message), "-shown")
+
+    @property
+    def message(self) -> str:
+        """The message on display ("" when hidden), for the app and for tests."""
+        return self._message
+
+
+class FormField(Vertical):
+    """A label, the control it names, and the error line under it."""
+
+    def __init__(self, label: str, control: Widget, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="form-field")
+        self._label = label
+        self.control = control
+
+    def compose(self) -> ComposeResult:
+        yield Label(Content(self._label), classes="field-label")
+        yield self.control
+        yield FieldError(classes="field-error")
+
+    @property
+    def error(self) -> FieldError:
+        return self.query_one(FieldError)
+
+    def show_error(self, message: str | None) -> None:
+        self.error.show(message)
+
+
+def first_failure(descriptions: Iterable[str]) -> str | None:
+    """The first of several validation messages: one clear message beats a list."""
+    return next(iter(descriptions), None)
+
+
+class DialogScreen(ModalScreen[ResultT]):
+    """Base of the dialogs: Escape cancels, styles come from `screens.tcss`."""
+
+    CSS_PATH = "screens.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=False),
+    ]
+
+    def action_cancel(self) -> None:
+        """Close without a result; the caller treats `None` as "changed my mind"."""
+        self.dismiss(None)
