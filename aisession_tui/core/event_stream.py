@@ -28,7 +28,11 @@ class EventStream:
     """
 
     def __init__(
-        self, owner: _Pausable, unsubscribe: Callable[[], None], *, max_pending: int = 1024
+        self,
+        owner: _Pausable,
+        unsubscribe: Callable[[EventStream], None],
+        *,
+        max_pending: int = 1024,
     ) -> None:
         if max_pending < 2:
             raise ValueError("max_pending must be at least 2")
@@ -91,7 +95,7 @@ class EventStream:
         self._closed = True
         self._queue.clear()
         self._release()
-        self._unsubscribe()
+        self._unsubscribe(self)
 
     async def aclose(self) -> None:
         self.close()

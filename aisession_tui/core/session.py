@@ -278,7 +278,8 @@ class AISession:
 
     def events(self, *, max_pending: int = 1024) -> EventStream:
         """An async iterator over this session's events; it ends after the session terminates."""
-        stream = EventStream(self, lambda: self._streams.discard(stream), max_pending=max_pending)
+        # The stream must hold no reference to itself, so an abandoned one is freed at once.
+        stream = EventStream(self, self._streams.discard, max_pending=max_pending)
         self._streams.add(stream)
         if self._status in FINAL_STATUSES:
             stream.end()

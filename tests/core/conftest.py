@@ -60,17 +60,17 @@ class Recorder:
     def exits(self) -> list[ProcessExited]:
         return [e for e in self.events if isinstance(e, ProcessExited)]
 
-    async def wait_for(self, condition: Callable[[], bool], timeout: float = WAIT) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_for(self, condition: Callable[[], bool], within: float = WAIT) -> None:
+        async with asyncio.timeout(within):
             while not condition():
                 self._changed.clear()
                 await self._changed.wait()
 
-    async def wait_output(self, needle: bytes, timeout: float = WAIT) -> None:
-        await self.wait_for(lambda: needle in self.output, timeout)
+    async def wait_output(self, needle: bytes, within: float = WAIT) -> None:
+        await self.wait_for(lambda: needle in self.output, within)
 
-    async def wait_terminated(self, timeout: float = WAIT) -> None:
-        await self.wait_for(lambda: self.session.status is SessionStatus.TERMINATED, timeout)
+    async def wait_terminated(self, within: float = WAIT) -> None:
+        await self.wait_for(lambda: self.session.status is SessionStatus.TERMINATED, within)
 
 
 def open_fds() -> set[str]:

@@ -153,9 +153,7 @@ async def test_child_killed_by_a_signal_reports_a_negative_exit_code(tmp_path: P
 
 async def test_exit_is_noticed_even_if_a_grandchild_keeps_the_pty_open(tmp_path: Path) -> None:
     session, rec = await started(
-        SessionConfig(
-            shell_command="sleep 1000 & echo bg=$!; exit 4", working_directory=tmp_path
-        )
+        SessionConfig(shell_command="sleep 1000 & echo bg=$!; exit 4", working_directory=tmp_path)
     )
     await rec.wait_terminated()
     assert session.exit_code == 4
@@ -201,7 +199,9 @@ async def test_input_to_a_stopped_or_unstarted_session_is_a_clear_error(tmp_path
         await session.send_input("echo hi\n")
     await session.start()
     await session.stop()
-    with pytest.raises(SessionError, match=r"cannot write to session .* \(worker\): it is terminated"):
+    with pytest.raises(
+        SessionError, match=r"cannot write to session .* \(worker\): it is terminated"
+    ):
         await session.send_input("echo hi\n")
     with pytest.raises(SessionError):
         await session.execute_command("echo hi")
