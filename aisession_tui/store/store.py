@@ -332,9 +332,13 @@ class Store:
         if queued:
             return
 
+        taken: list[tuple[list[str], list[str] | None]] = []
+
         def op(c: sqlite3.Connection) -> None:
-            with self._screens_lock:
-                text, ansi = self._pending_screens.pop(sid)
+            if not taken:  # kept for a retry of the batch: the pending entry is gone by then
+                with self._screens_lock:
+                    taken.append(self._pending_screens.pop(sid))
+            text, ansi = taken[0]
             text = _trim_lines(text)
             c.execute(
                 """INSERT INTO screens (session_id, updated_at, line_count, lines_z, ansi_z)

@@ -184,32 +184,56 @@ class StoreWriter:
                     item.done()
 
     def _apply(self, ops: list[Operation]) -> None:
+        """One transaction for the batch; if an op fails, redo the batch op by op with
+        savepoints so only the bad op is lost (the fast path has no per-op savepoint cost)."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             self._fail(f"cannot begin a transaction: {exc}", len(ops))
             return
+        try:
+            for op in ops:
+                op(conn)
+        except Exception:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            self._apply_carefully(ops)
+            return
+        self._commit(len(ops))
+
+    def _apply_carefully(self, ops: list[Operation]) -> None:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._fail(f"cannot begin a transaction: {exc}", len(ops))
+            return
+        applied = 0
         for op in ops:
             try:
                 conn.execute("SAVEPOINT op")
                 op(conn)
                 conn.execute("RELEASE op")
-                self.stats.operations += 1
+                applied += 1
             except Exception as exc:  # one bad record must not lose the batch
-                try:
+                with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK TO op")
                     conn.execute("RELEASE op")
-                except sqlite3.Error:
-                    pass
                 self._fail(f"{type(exc).__name__}: {exc}", 1)
+        self._commit(applied)
+
+    def _commit(self, applied: int) -> None:
+        conn = self._conn
         try:
             conn.execute("COMMIT")
-            self.stats.transactions += 1
         except sqlite3.Error as exc:
-            self._fail(f"commit failed: {exc}", len(ops))
+            self._fail(f"commit failed: {exc}", applied)
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
+            return
+        self.stats.operations += applied
+        self.stats.transactions += 1
 
     def _fail(self, message: str, count: int) -> None:
         self.stats.failed += count

@@ -345,3 +345,17 @@ def test_saved_screens_drop_terminal_padding(store: Store) -> None:
     assert store.flush()
     screen = store.load_screen(sid)
     assert screen is not None and screen.lines == ["$ ls", "a  b"]
+
+
+def test_a_screen_in_a_batch_with_a_failing_write_is_still_saved(store: Store) -> None:
+    gate = threading.Event()
+    sid = make_session(store, "screen")
+    assert store.flush()
+    store.writer.submit(lambda conn: gate.wait(10))
+    store.save_screen(sid, ["kept screen"])
+    store.record_command("no-such-session", CommandRecord("x", datetime.now(UTC)))
+    gate.set()
+    assert store.flush()
+    assert store.writer.stats.failed == 1
+    screen = store.load_screen(sid)
+    assert screen is not None and screen.lines == ["kept screen"]
