@@ -103,6 +103,15 @@ def open_database(path: Path, *, recover: bool = True) -> OpenedDatabase:
     started, and a notice says so; without it the problem is raised as a `StoreError` and the
     file is left untouched (what read-only commands like `list` want).
     """
+    try:
+        return _open(path, recover)
+    except OSError as exc:
+        raise StoreError(
+            f"{path}: cannot open the session database: {exc.strerror or exc}"
+        ) from exc
+
+
+def _open(path: Path, recover: bool) -> OpenedDatabase:
     ensure_private_dir(path.parent)
     notices: list[str] = []
     if path.exists():

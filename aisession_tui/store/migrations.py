@@ -55,6 +55,7 @@ V2: tuple[str, ...] = (
     "ALTER TABLE sessions ADD COLUMN metadata_json TEXT NOT NULL DEFAULT '{}'",
     "ALTER TABLE sessions ADD COLUMN redacted_env TEXT NOT NULL DEFAULT '[]'",
     "ALTER TABLE sessions ADD COLUMN total_tokens INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE sessions ADD COLUMN closed_at TEXT",
     "UPDATE sessions SET role = json_extract(config_json, '$.agent_role')",
     "CREATE INDEX sessions_by_name ON sessions(name)",
     "CREATE INDEX sessions_by_run ON sessions(run_id)",

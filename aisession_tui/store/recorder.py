@@ -129,7 +129,10 @@ class SessionRecorder:
             if session is not None:
                 self._track(session)
         elif isinstance(event, SessionRemoved):
-            self._sessions.pop(event.session_id, None)
+            # Removed while we watch = closed by the user. At app exit, `close()` the recorder
+            # before tearing sessions down, or nothing will be left to restore.
+            if self._sessions.pop(event.session_id, None) is not None:
+                self.store.mark_closed(event.session_id)
         else:
             self._on_event(event)
 

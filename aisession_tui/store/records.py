@@ -65,6 +65,7 @@ class StoredSession:
     run_id: int | None
     command_count: int = 0
     live: bool = False
+    closed_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -105,6 +106,7 @@ class StoredSession:
             "live": self.live,
             "created_at": to_iso(self.created_at),
             "updated_at": to_iso(self.updated_at),
+            "closed_at": None if self.closed_at is None else to_iso(self.closed_at),
             "total_tokens": self.total_tokens,
             "command_count": self.command_count,
             "command": self.command,

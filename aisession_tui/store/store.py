@@ -76,7 +76,7 @@ def _pid_alive(pid: int | None) -> bool:
 
 _SESSION_COLUMNS = """
     s.id, s.name, s.role, s.config_json, s.redacted_env, s.created_at, s.updated_at, s.status,
-    s.exit_code, s.metadata_json, s.total_tokens, s.run_id,
+    s.exit_code, s.metadata_json, s.total_tokens, s.run_id, s.closed_at,
     (SELECT COUNT(*) FROM commands c WHERE c.session_id = s.id) AS command_count
 """
 
@@ -221,7 +221,8 @@ class Store:
                     updated_at = excluded.updated_at, status = excluded.status,
                     exit_code = excluded.exit_code, metadata_json = excluded.metadata_json,
                     total_tokens = COALESCE(?, sessions.total_tokens),
-                    run_id = COALESCE(excluded.run_id, sessions.run_id)
+                    run_id = COALESCE(excluded.run_id, sessions.run_id),
+                    closed_at = NULL
                 """,
                 (*row, total_tokens),
             )
@@ -307,6 +308,13 @@ class Store:
             lambda c: c.execute("UPDATE sessions SET metadata_json = ? WHERE id = ?", (text, sid))
         )
 
+    def mark_closed(self, session_id: SessionKey) -> None:
+        """The user closed this session: keep its record, but do not offer it for restore."""
+        sid, ts = _key(session_id), to_iso(utc_now())
+        self._writer.submit(
+            lambda c: c.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", (ts, sid))
+        )
+
     def rename_session(self, session_id: SessionKey, name: str | None) -> None:
         sid = _key(session_id)
         self._writer.submit(
@@ -385,8 +393,9 @@ class Store:
         return found[0] if found else None
 
     def last_run_sessions(self) -> list[StoredSession]:
-        """The sessions of the most recent finished (or crashed) run other than ours: what a
-        restore brings back. Runs of another app instance still alive are skipped."""
+        """The sessions of the most recent finished (or crashed) run other than ours, minus
+        those the user closed during it: what a restore brings back. Runs of another app
+        instance still alive are skipped."""
         active = self.active_run_ids()
         rows = self._query(
             "SELECT DISTINCT run_id FROM sessions WHERE run_id IS NOT NULL ORDER BY run_id DESC"
@@ -395,7 +404,7 @@ class Store:
             run_id = int(row["run_id"])
             if run_id == self.run_id or run_id in active:
                 continue
-            return self._sessions("WHERE s.run_id = ?", (run_id,))
+            return self._sessions("WHERE s.run_id = ? AND s.closed_at IS NULL", (run_id,))
         return []
 
     def history(self, session_id: SessionKey, limit: int | None = None) -> list[StoredCommand]:
@@ -518,4 +527,5 @@ def _session_from_row(r: sqlite3.Row, active_runs: set[int]) -> StoredSession:
         run_id=run_id,
         command_count=int(r["command_count"]),
         live=run_id in active_runs and status in LIVE_STATUSES,
+        closed_at=None if r["closed_at"] is None else from_iso(r["closed_at"]),
     )

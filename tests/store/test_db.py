@@ -254,3 +254,13 @@ def test_opened_sessions_keep_utc_timestamps(data_dir: Path) -> None:
         assert abs((datetime.now(UTC) - stored.created_at).total_seconds()) < 3600
     finally:
         store.close()
+
+
+def test_a_data_dir_that_cannot_be_created_is_a_clear_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("I am a file")
+    with pytest.raises(StoreError) as caught:
+        Store.open(blocker / "data")
+    assert str(caught.value) == (
+        f"{blocker / 'data' / DB_FILENAME}: cannot open the session database: Not a directory"
+    )

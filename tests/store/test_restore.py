@@ -174,3 +174,29 @@ async def test_recorder_records_commands_status_and_exit_of_a_live_session(
     screen = store.load_screen(session.id)
     assert screen is not None and screen.lines == ["last", "screen"]
     recorder.close()
+
+
+async def test_sessions_closed_by_the_user_are_not_restored(data_dir: Path, tmp_path: Path) -> None:
+    store = Store.open(data_dir)
+    store.begin_run()
+    manager = SessionManager()
+    recorder = SessionRecorder(store)
+    recorder.watch(manager)
+    closed = await manager.create_session_with_config(
+        SessionConfig(name="closed", working_directory=tmp_path, shell_command="true")
+    )
+    await manager.create_session_with_config(
+        SessionConfig(name="open", working_directory=tmp_path, shell_command="true")
+    )
+    await manager.remove_session(closed.id)
+    recorder.close()  # app exit: stop recording before the manager is torn down
+    await manager.stop_all()
+    store.close()
+
+    store = Store.open(data_dir)
+    try:
+        assert [s.name for s in store.last_run_sessions()] == ["open"]
+        stored = store.get_session(closed.id)
+        assert stored is not None and stored.closed_at is not None  # still listed, not offered
+    finally:
+        store.close()
