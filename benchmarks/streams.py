@@ -17,10 +17,33 @@ from collections.abc import Callable
 
 __all__ = ["STREAMS", "plain_log", "repaint", "sgr_heavy", "wide_utf8"]
 
-_WORDS = (
-    "request handled worker cache miss retry session token agent build compile test passed "
-    "failed module import config update stream parse render socket buffer flush commit"
-).split()
+_WORDS = [
+    "request",
+    "handled",
+    "worker",
+    "cache",
+    "miss",
+    "retry",
+    "session",
+    "token",
+    "agent",
+    "build",
+    "compile",
+    "test",
+    "passed",
+    "failed",
+    "module",
+    "import",
+    "config",
+    "update",
+    "stream",
+    "parse",
+    "render",
+    "socket",
+    "buffer",
+    "flush",
+    "commit",
+]
 _LEVELS = ("INFO", "DEBUG", "WARN", "ERROR", "TRACE")
 
 
@@ -104,7 +127,9 @@ def repaint(size: int, seed: int = 3, columns: int = 160, lines: int = 48) -> by
         for _ in range(rng.randint(5, 20)):
             row = rng.randint(1, lines)
             col = rng.randint(1, columns - 30)
-            attrs = rng.choice(("\x1b[0m", "\x1b[7m", "\x1b[1;32m", "\x1b[44;37m", "\x1b[38;5;208m"))
+            attrs = rng.choice(
+                ("\x1b[0m", "\x1b[7m", "\x1b[1;32m", "\x1b[44;37m", "\x1b[38;5;208m")
+            )
             text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 4)))
             erase = rng.choice(("", "\x1b[K", "\x1b[1K", f"\x1b[{rng.randint(1, 9)}X"))
             parts.append(f"\x1b[{row};{col}H{attrs}{text}{erase}\x1b[0m")

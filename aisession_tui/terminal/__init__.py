@@ -1,0 +1,27 @@
+"""Terminal emulation: a fast pyte screen, key encoding, and screen rows rendered as Strips."""
+
+from .emulator import DEFAULT_SCROLLBACK, Emulator
+from .events import Bell, CwdChanged, ModesChanged, PromptMark, TerminalEvent, TitleChanged
+from .keys import encode_key, encode_mouse, encode_paste
+from .render import Palette, render_row
+from .screen import TerminalScreen
+from .stream import TerminalByteStream, TerminalStream
+
+__all__ = [
+    "DEFAULT_SCROLLBACK",
+    "Bell",
+    "CwdChanged",
+    "Emulator",
+    "ModesChanged",
+    "Palette",
+    "PromptMark",
+    "TerminalByteStream",
+    "TerminalEvent",
+    "TerminalScreen",
+    "TerminalStream",
+    "TitleChanged",
+    "encode_key",
+    "encode_mouse",
+    "encode_paste",
+    "render_row",
+]

@@ -1,7 +1,7 @@
 """`Emulator`: one terminal's state, fed with the raw bytes a session's child writes.
 
-It owns a `TerminalScreen` and a `TerminalByteStream`, never raises on what the child sends, and gives
-the pane what it needs to paint (dirty rows, rows of history, cursor, modes) without knowing Textual.
+It owns a `TerminalScreen` and a `TerminalByteStream`, never raises on what the child sends, and
+gives the pane what it needs to paint (dirty rows, history rows, cursor, modes) without Textual.
 """
 
 from __future__ import annotations

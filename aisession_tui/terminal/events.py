@@ -48,7 +48,8 @@ class Bell:
 
 @dataclass(frozen=True, slots=True)
 class ModesChanged:
-    """Alternate screen, mouse reporting, bracketed paste, cursor keys or cursor visibility changed."""
+    """Alternate screen, mouse reporting, bracketed paste, cursor keys or cursor visibility
+    changed."""
 
 
 TerminalEvent = TitleChanged | CwdChanged | PromptMark | Bell | ModesChanged

@@ -2,8 +2,8 @@
 
 Speed (behaviour unchanged, proven by pyte's own test suite in `tests/terminal/test_pyte_suite.py`):
 
-- `HistoryScreen.__getattribute__` wraps *every* method call in `before_event`/`after_event`, only to
-  page back to the bottom after `prev_page`. We skip that wrapper, and switch the instance to a
+- `HistoryScreen.__getattribute__` wraps *every* method call in `before_event`/`after_event`, only
+  to page back to the bottom after `prev_page`. We skip that wrapper, and switch the instance to a
   wrapped subclass only while it is paged back (`prev_page`), so pyte's paging semantics still hold.
 - `draw` writes runs of single-width characters as slices, from a per-attribute cache of `Char`s,
   instead of one `namedtuple._replace` per character.
@@ -11,7 +11,7 @@ Speed (behaviour unchanged, proven by pyte's own test suite in `tests/terminal/t
 
 Features pyte lacks: the alternate screen (modes 47, 1047, 1049; scrollback untouched while in it),
 modes the pane needs (bracketed paste 2004, DECCKM, mouse 9/1000/1002/1003 and SGR 1006), OSC 7 and
-133 and title changes and BEL surfaced as events, secondary DA and colour-query replies, and a resize
+133, title changes and BEL surfaced as events, secondary DA and colour-query replies, and a resize
 that keeps the cursor row and pushes rows off the top into scrollback, like xterm and tmux.
 """
 
@@ -25,13 +25,12 @@ from itertools import repeat
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import pyte
-from pyte.screens import HistoryScreen as _HistoryScreen
-from pyte.screens import Screen as _Screen
 from pyte import charsets as cs
 from pyte import graphics as g
 from pyte import modes as mo
 from pyte.screens import Char, StaticDefaultDict, wcwidth
+from pyte.screens import HistoryScreen as _HistoryScreen
+from pyte.screens import Screen as _Screen
 
 from .events import Bell, CwdChanged, ModesChanged, PromptMark, TerminalEvent, TitleChanged
 
@@ -53,9 +52,17 @@ BRACKETED_PASTE = 2004 << 5
 _ALT_MODES = frozenset((ALT_47, ALT_1047, ALT_1049))
 _MOUSE_MODES = (MOUSE_ANY, MOUSE_BUTTON, MOUSE_NORMAL, MOUSE_X10)
 _WATCHED = frozenset(
-    (DECCKM, MOUSE_X10, MOUSE_NORMAL, MOUSE_BUTTON, MOUSE_ANY, MOUSE_SGR, BRACKETED_PASTE)
-    + tuple(_ALT_MODES)
-    + (mo.DECTCEM,)
+    (
+        DECCKM,
+        MOUSE_X10,
+        MOUSE_NORMAL,
+        MOUSE_BUTTON,
+        MOUSE_ANY,
+        MOUSE_SGR,
+        BRACKETED_PASTE,
+        *tuple(_ALT_MODES),
+        mo.DECTCEM,
+    )
 )
 _LAT1 = cs.LAT1_MAP
 _MAX_ATTR_CACHE = 2048
@@ -315,7 +322,7 @@ class TerminalScreen(_HistoryScreen):
             self._alt_savepoint = False
             self.restore_cursor()
 
-    # -- fast paths ---------------------------------------------------------------------------------
+    # -- fast paths ----------------------------------------------------------------------
 
     def draw(self, data: str) -> None:
         """Display text at the cursor; runs of width-1 and width-2 characters are written as
@@ -332,10 +339,10 @@ class TerminalScreen(_HistoryScreen):
                 # No wrap and known attributes: the whole run is one dict update.
                 line = self.buffer[cursor.y]
                 try:
-                    line.update(zip(range(x, end), map(cache.__getitem__, data)))
+                    line.update(zip(range(x, end), map(cache.__getitem__, data), strict=False))
                 except KeyError:
                     _fill(cache, cursor.attrs, data)
-                    line.update(zip(range(x, end), map(cache.__getitem__, data)))
+                    line.update(zip(range(x, end), map(cache.__getitem__, data), strict=False))
                 cursor.x = end
             else:
                 self._draw_run(data, 1)
@@ -401,12 +408,18 @@ class TerminalScreen(_HistoryScreen):
                 continue
             segment = text[offset : offset + take]
             try:
-                line.update(zip(range(x, x + take * width, width), map(lookup, segment)))
+                line.update(
+                    zip(range(x, x + take * width, width), map(lookup, segment), strict=False)
+                )
             except KeyError:
                 _fill(cache, attrs, segment)
-                line.update(zip(range(x, x + take * width, width), map(lookup, segment)))
+                line.update(
+                    zip(range(x, x + take * width, width), map(lookup, segment), strict=False)
+                )
             if width == 2:
-                line.update(zip(range(x + 1, x + take * 2, 2), repeat(cache[""], take)))
+                line.update(
+                    zip(range(x + 1, x + take * 2, 2), repeat(cache[""], take), strict=False)
+                )
             cursor.x = x + take * width
             offset += take
 
@@ -600,4 +613,3 @@ def _paged_class(fast: type[TerminalScreen]) -> type[TerminalScreen]:
             {"__getattribute__": _HistoryScreen.__getattribute__},
         )
     return paged
-

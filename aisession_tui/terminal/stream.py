@@ -5,8 +5,8 @@ generator one character at a time. Real output is dominated by a handful of shap
 CR/LF, complete `CSI ... m` sequences, OSC strings), so `TerminalStream.feed` recognises those with
 compiled regexes while the parser is in its ground state and calls the screen directly. Anything
 unusual, or a sequence cut in half at a chunk boundary, goes through the character state machine,
-which keeps pyte's event names and arguments (pyte's own test suite runs against this class) and fixes
-what real programs trip over:
+which keeps pyte's event names and arguments (pyte's own test suite runs against this class) and
+fixes what real programs trip over:
 
 - `CSI > ...`, `CSI = ...`, `CSI < ...` and sequences with intermediates (`CSI 2 SP q`, `CSI ! p`)
   no longer leak into SGR or draw their final byte; only secondary DA (`CSI > c`) is dispatched.
@@ -39,7 +39,9 @@ ESC = ctrl.ESC
 # A complete CSI sequence with only digits and separators: the overwhelmingly common shape.
 _CSI_RE = re.compile(r"\x1b\[(\??)([0-9;:]{0,128})([@-~])")
 # A complete, numbered OSC string terminated by BEL or ST.
-_OSC_RE = re.compile(r"\x1b\](\d{1,4};?[^\x07\x1b\x18\x1a\x9c]{0,%d})(?:\x07|\x1b\\|\x9c)" % _MAX_OSC)
+_OSC_RE = re.compile(
+    r"\x1b\](\d{1,4};?[^\x07\x1b\x18\x1a\x9c]{0," + str(_MAX_OSC) + r"})(?:\x07|\x1b\\|\x9c)"
+)
 # CSI finals that accept a ``private`` keyword in pyte's screen API.
 _PRIVATE_OK = frozenset("hlJKc")
 
@@ -112,9 +114,7 @@ class TerminalStream(pyte.Stream):
         self._escape_dispatch = dispatcher(self.escape)
         self._sharp_dispatch = dispatcher(self.sharp)
         self._csi_dispatch = dispatcher(self.csi)
-        self._osc_command: Callable[[str, str], Any] | None = getattr(
-            listener, "osc_command", None
-        )
+        self._osc_command: Callable[[str, str], Any] | None = getattr(listener, "osc_command", None)
         self._bound_class = type(listener)
         super()._initialize_parser()
 
@@ -243,7 +243,7 @@ class TerminalStream(pyte.Stream):
 
         self._taking_plain_text = taking_plain_text
 
-    def _parser_fsm(self) -> ParserGenerator:  # noqa: C901 - one state machine, kept in one place
+    def _parser_fsm(self) -> ParserGenerator:
         """pyte's character state machine, with the hardening described in the module docstring."""
         listener = self.listener
         assert listener is not None
@@ -258,9 +258,7 @@ class TerminalStream(pyte.Stream):
         CSI_C1, OSC_C1 = ctrl.CSI_C1, ctrl.OSC_C1
         NUL_OR_DEL = ctrl.NUL + ctrl.DEL
         CAN_OR_SUB = ctrl.CAN + ctrl.SUB
-        ALLOWED_IN_CSI = "".join(
-            [ctrl.BEL, ctrl.BS, ctrl.HT, ctrl.LF, ctrl.VT, ctrl.FF, ctrl.CR]
-        )
+        ALLOWED_IN_CSI = "".join([ctrl.BEL, ctrl.BS, ctrl.HT, ctrl.LF, ctrl.VT, ctrl.FF, ctrl.CR])
         DIGITS = "0123456789"
         pending: str | None = None  # a character to process again (an ESC that aborted something)
         esc_next: str | None = None  # the character after that ESC, when already consumed
@@ -377,10 +375,7 @@ class TerminalByteStream(TerminalStream):
         self.utf8_decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def feed(self, data: bytes) -> None:  # type: ignore[override]
-        if self.use_utf8:
-            text = self.utf8_decoder.decode(data)
-        else:
-            text = data.decode("latin-1")
+        text = self.utf8_decoder.decode(data) if self.use_utf8 else data.decode("latin-1")
         super().feed(text)
 
     def select_other_charset(self, code: str) -> None:

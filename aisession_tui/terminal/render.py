@@ -1,0 +1,154 @@
+"""Screen rows to Textual `Strip`s: pyte attributes mapped to Rich styles, cached.
+
+Reverse video is resolved here (foreground and background swapped after defaults are applied),
+so the output does not depend on how the host terminal treats reverse. Wide characters take two
+cells (pyte keeps an empty "" stub in the second cell); a broken pair (a stub without its wide
+character, or a wide character whose stub was overwritten) renders as blanks, so every strip is
+exactly `width` cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
+
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from rich.terminal_theme import DEFAULT_TERMINAL_THEME
+from textual.strip import Strip
+from wcwidth import wcwidth
+
+from .screen import Char, Row
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
+
+__all__ = ["ANSI_NAMES", "Palette", "render_row"]
+
+# pyte's colour names, in ANSI order (pyte calls yellow "brown"; its table has a "bfightmagenta").
+ANSI_NAMES = ("black", "red", "green", "brown", "blue", "magenta", "cyan", "white")
+_ALIASES = {"yellow": "brown", "bfightmagenta": "brightmagenta", "brightyellow": "brightbrown"}
+
+
+def _default_ansi() -> tuple[str, ...]:
+    colours = [DEFAULT_TERMINAL_THEME.ansi_colors[i] for i in range(16)]
+    return tuple(f"#{c.red:02x}{c.green:02x}{c.blue:02x}" for c in colours)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Colours for a pane: default foreground/background (hex, None = inherit the widget's) and the
+    16 ANSI colours (hex), normal then bright."""
+
+    foreground: str | None = "#e5e5e5"
+    background: str | None = "#000000"
+    ansi: tuple[str, ...] = field(default_factory=_default_ansi)
+    _styles: dict[Any, Style] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.ansi) != 16:
+            raise ValueError(f"a palette needs 16 ANSI colours, got {len(self.ansi)}")
+        for value in (self.foreground, self.background, *self.ansi):
+            if value is not None:
+                Color.parse(value)  # raises a clear ColorParseError for bad theme values
+
+    @classmethod
+    def from_theme(cls, theme: Theme) -> Palette:
+        """Defaults from a Textual theme's foreground/background; ANSI colours from Rich's default
+        terminal theme (Textual themes carry no ANSI palette)."""
+        foreground = theme.foreground or ("#e0e0e0" if theme.dark else "#202020")
+        background = theme.background or ("#000000" if theme.dark else "#ffffff")
+        return cls(foreground=foreground, background=background)
+
+    def resolve(self, name: str, *, foreground: bool) -> str | None:
+        """A pyte colour (name, "default" or 6 hex digits) as "#rrggbb" (None = inherit)."""
+        if name == "default":
+            return self.foreground if foreground else self.background
+        name = _ALIASES.get(name, name)
+        bright = name.startswith("bright")
+        base = name[6:] if bright else name
+        if base in ANSI_NAMES:
+            return self.ansi[ANSI_NAMES.index(base) + (8 if bright else 0)]
+        if len(name) == 6:
+            try:
+                int(name, 16)
+            except ValueError:
+                return None
+            return "#" + name
+        return None
+
+    def style(self, char: Char, cursor: bool = False) -> Style:
+        """The Rich style of a cell with these attributes (cached per palette)."""
+        key = (*char[1:8], cursor)
+        style = self._styles.get(key)
+        if style is None:
+            if len(self._styles) > 4096:
+                self._styles.clear()
+            style = self._styles[key] = self._make_style(char, cursor)
+        return style
+
+    def _make_style(self, char: Char, cursor: bool) -> Style:
+        fg = self.resolve(char.fg, foreground=True)
+        bg = self.resolve(char.bg, foreground=False)
+        if char.reverse != cursor:  # the cursor cell is drawn inverted
+            fg, bg = (bg or self.background or "#000000"), (fg or self.foreground or "#ffffff")
+        return Style(
+            color=fg,
+            bgcolor=bg,
+            bold=char.bold or None,
+            italic=char.italics or None,
+            underline=char.underscore or None,
+            strike=char.strikethrough or None,
+        )
+
+
+_attrs_of = itemgetter(1, 2, 3, 4, 5, 6, 7)
+_WIDE_CACHE: dict[str, int] = {}
+
+
+def _is_wide(text: str) -> bool:
+    width = _WIDE_CACHE.get(text)
+    if width is None:
+        if len(_WIDE_CACHE) > 8192:
+            _WIDE_CACHE.clear()
+        width = _WIDE_CACHE[text] = wcwidth(text[0]) if text else 0
+    return width == 2
+
+
+def render_row(row: Row, width: int, palette: Palette, *, cursor_x: int | None = None) -> Strip:
+    """One screen row as a Strip of exactly `width` cells; `cursor_x` draws the cursor there."""
+    cells: list[Char] = []
+    append = cells.append
+    x = 0
+    while x < width:
+        char = row[x]
+        data = char.data
+        if data == "":
+            append(char._replace(data=" "))  # a stub without its wide character
+        elif data.isascii() or not _is_wide(data):
+            append(char)
+        elif x + 1 < width and row[x + 1].data == "":
+            append(char)
+            x += 1  # the stub is covered by the wide character
+        else:
+            append(char._replace(data=" "))  # a wide character cut in half
+        x += 1
+    style = palette.style
+    if cursor_x is not None and 0 <= cursor_x < width:
+        segments = []
+        column = 0
+        for char in cells:
+            cell_width = 2 if (not char.data.isascii() and _is_wide(char.data)) else 1
+            segments.append(
+                Segment(char.data, style(char, column <= cursor_x < column + cell_width))
+            )
+            column += cell_width
+        return Strip(list(Segment.simplify(segments))).adjust_cell_length(width)
+    segments = []
+    for _, group_iter in groupby(cells, _attrs_of):
+        group = list(group_iter)
+        segments.append(Segment("".join(c.data for c in group), style(group[0])))
+    return Strip(segments).adjust_cell_length(width)
