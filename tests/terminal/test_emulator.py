@@ -1,0 +1,371 @@
+"""The emulator's additions to pyte: alternate screen, modes, OSC/BEL events, colours, replies."""
+
+from __future__ import annotations
+
+from aisession_tui.terminal import (
+    Bell,
+    CwdChanged,
+    Emulator,
+    ModesChanged,
+    PromptMark,
+    TerminalEvent,
+    TitleChanged,
+)
+
+ESC = "\x1b"
+CSI = ESC + "["
+
+
+def make(columns: int = 20, lines: int = 5, **kwargs: object) -> tuple[Emulator, list, list]:
+    events: list[TerminalEvent] = []
+    replies: list[bytes] = []
+    emulator = Emulator(columns, lines, on_event=events.append, reply=replies.append, **kwargs)
+    return emulator, events, replies
+
+
+def feed(emulator: Emulator, text: str) -> None:
+    emulator.feed(text.encode())
+
+
+# -- alternate screen -----------------------------------------------------------------------------
+
+
+def test_mode_1049_saves_cursor_switches_buffer_and_restores_both() -> None:
+    emu, events, _ = make()
+    feed(emu, "main one\r\nmain two")
+    saved_cursor = emu.cursor
+    feed(emu, f"{CSI}?1049h")
+    assert emu.alternate_screen
+    assert emu.text_lines() == [" " * 20] * 5
+    feed(emu, f"{CSI}3;3Hvim text")
+    assert "vim text" in emu.text_lines()[2]
+    feed(emu, f"{CSI}?1049l")
+    assert not emu.alternate_screen
+    assert emu.text_lines()[0].rstrip() == "main one"
+    assert emu.text_lines()[1].rstrip() == "main two"
+    assert emu.cursor == saved_cursor
+    assert events.count(ModesChanged()) == 2
+
+
+def test_modes_47_and_1047_switch_buffers_without_moving_the_cursor_back() -> None:
+    for mode in (47, 1047):
+        emu, _, _ = make()
+        feed(emu, "keep me")
+        feed(emu, f"{CSI}?{mode}h{CSI}2;1Halt")
+        assert emu.alternate_screen
+        assert emu.text_lines()[0].strip() == ""
+        feed(emu, f"{CSI}?{mode}l")
+        assert emu.text_lines()[0].rstrip() == "keep me"
+        assert emu.cursor == (3, 1)  # no DECRC for 47/1047
+
+
+def test_scrolling_in_alternate_screen_leaves_scrollback_untouched() -> None:
+    emu, _, _ = make(lines=3)
+    feed(emu, "a\r\nb\r\nc\r\nd\r\ne")
+    before = emu.history_size
+    assert before == 2
+    history_text = [emu.history_row(i)[0].data for i in range(before)]
+    feed(emu, f"{CSI}?1049h")
+    assert emu.history_size == 0  # nothing to scroll back to inside a full-screen program
+    feed(emu, "x\r\n" * 50 + f"{ESC}M" * 10)
+    feed(emu, f"{CSI}?1049l")
+    assert emu.history_size == before
+    assert [emu.history_row(i)[0].data for i in range(before)] == history_text
+    assert emu.text_lines()[2].rstrip() == "e"
+
+
+def test_clear_scrollback_from_alternate_screen_is_ignored() -> None:
+    emu, _, _ = make(lines=2)
+    feed(emu, "1\r\n2\r\n3\r\n")
+    feed(emu, f"{CSI}?1049h{CSI}3J{CSI}?1049l")
+    assert emu.history_size == 2
+    feed(emu, f"{CSI}3J")
+    assert emu.history_size == 0
+
+
+def test_reset_leaves_the_alternate_screen() -> None:
+    emu, _, _ = make()
+    feed(emu, f"main{CSI}?1049h alt {ESC}c")
+    assert not emu.alternate_screen
+
+
+# -- modes the pane reads ---------------------------------------------------------------------------
+
+
+def test_bracketed_paste_mode_is_tracked_with_an_event() -> None:
+    emu, events, _ = make()
+    assert not emu.bracketed_paste
+    feed(emu, f"{CSI}?2004h")
+    assert emu.bracketed_paste
+    assert events == [ModesChanged()]
+    feed(emu, f"{CSI}?2004l")
+    assert not emu.bracketed_paste
+
+
+def test_application_cursor_keys_mode_is_tracked() -> None:
+    emu, _, _ = make()
+    feed(emu, f"{CSI}?1h")
+    assert emu.application_cursor_keys
+    feed(emu, f"{CSI}?1l")
+    assert not emu.application_cursor_keys
+
+
+def test_mouse_modes_are_tracked_one_protocol_at_a_time_with_sgr_encoding_flag() -> None:
+    emu, events, _ = make()
+    assert emu.mouse_mode == 0
+    for mode in (9, 1000, 1002, 1003):
+        feed(emu, f"{CSI}?{mode}h")
+        assert emu.mouse_mode == mode
+    feed(emu, f"{CSI}?1006h")
+    assert emu.mouse_sgr
+    feed(emu, f"{CSI}?1003l{CSI}?1006l")
+    assert emu.mouse_mode == 0
+    assert not emu.mouse_sgr
+    assert len(events) == 7  # four protocol switches, 1006 on, 1003 off, 1006 off
+
+
+def test_cursor_visibility_follows_dectcem() -> None:
+    emu, events, _ = make()
+    assert emu.cursor_visible
+    feed(emu, f"{CSI}?25l")
+    assert not emu.cursor_visible
+    feed(emu, f"{CSI}?25h")
+    assert emu.cursor_visible
+    assert events == [ModesChanged(), ModesChanged()]
+
+
+def test_column_mode_does_not_resize_the_pane() -> None:
+    emu, _, _ = make(columns=30)
+    feed(emu, f"{CSI}?3h")
+    assert emu.columns == 30
+
+
+# -- OSC and BEL events --------------------------------------------------------------------------
+
+
+def test_osc_0_and_2_set_the_title_with_bel_or_st_terminators() -> None:
+    emu, events, _ = make()
+    feed(emu, f"{ESC}]0;first\x07")
+    feed(emu, f"{ESC}]2;second{ESC}\\")
+    assert emu.title == "second"
+    assert events == [TitleChanged("first"), TitleChanged("second")]
+
+
+def test_osc_7_reports_the_decoded_working_directory() -> None:
+    emu, events, _ = make()
+    feed(emu, f"{ESC}]7;file://host/home/me/my%20project\x07")
+    assert emu.cwd == "/home/me/my project"
+    assert events == [CwdChanged("/home/me/my project")]
+
+
+def test_osc_133_prompt_marks_are_events_with_exit_codes() -> None:
+    emu, events, _ = make()
+    feed(emu, f"{ESC}]133;A\x07$ {ESC}]133;B\x07ls{ESC}]133;C\x07out\r\n{ESC}]133;D;2\x07")
+    assert events == [
+        PromptMark("A", None, ""),
+        PromptMark("B", None, ""),
+        PromptMark("C", None, ""),
+        PromptMark("D", 2, "2"),
+    ]
+    assert emu.title == ""  # pyte read OSC 133 as "OSC 1" and set the icon name to "33;A"
+    assert emu.text_lines()[0].rstrip() == "$ lsout"
+
+
+def test_osc_split_across_feeds_still_dispatches_once() -> None:
+    emu, events, _ = make()
+    data = f"{ESC}]133;D;0{ESC}\\after".encode()
+    for i in range(len(data)):
+        emu.feed(data[i : i + 1])
+    assert events == [PromptMark("D", 0, "0")]
+    assert emu.text_lines()[0].rstrip() == "after"
+
+
+def test_unterminated_osc_is_aborted_by_the_next_escape_sequence() -> None:
+    emu, _, _ = make()
+    feed(emu, f"{ESC}]0;never ends{CSI}31mvisible")
+    assert emu.text_lines()[0].rstrip() == "visible"
+    assert emu.screen.buffer[0][0].fg == "red"
+
+
+def test_bel_is_an_attention_event_and_draws_nothing() -> None:
+    emu, events, _ = make()
+    feed(emu, "a\x07b")
+    assert events == [Bell()]
+    assert emu.text_lines()[0].rstrip() == "ab"
+
+
+# -- colours and attributes ----------------------------------------------------------------------
+
+
+def test_256_colour_and_truecolor_sgr_set_hex_colours() -> None:
+    emu, _, _ = make()
+    feed(emu, f"{CSI}38;5;196ma{CSI}48;2;1;2;3mb{CSI}38:2::10:20:30mc{CSI}0md")
+    row = emu.screen.buffer[0]
+    assert row[0].fg == "ff0000"
+    assert row[1].bg == "010203"
+    assert row[2].fg == "0a141e"
+    assert (row[3].fg, row[3].bg) == ("default", "default")
+
+
+def test_sgr_attributes_bold_italic_underline_reverse_strike() -> None:
+    emu, _, _ = make()
+    feed(emu, f"{CSI}1;3;4;7;9mx{CSI}22;23;24;27;29my")
+    x, y = emu.screen.buffer[0][0], emu.screen.buffer[0][1]
+    assert (x.bold, x.italics, x.underscore, x.reverse, x.strikethrough) == (True,) * 5
+    assert (y.bold, y.italics, y.underscore, y.reverse, y.strikethrough) == (False,) * 5
+
+
+def test_out_of_range_colours_are_clamped_or_ignored() -> None:
+    emu, _, _ = make()
+    feed(emu, f"{CSI}38;2;999;0;300ma{CSI}38;5;999mb")
+    assert emu.screen.buffer[0][0].fg == "ff00ff"
+    assert emu.screen.buffer[0][1].fg == "ff00ff"
+
+
+def test_secondary_sequences_do_not_leak_into_attributes() -> None:
+    emu, _, _ = make()
+    # vim sends modifyOtherKeys as CSI > 4 ; 1 m; pyte applied it as underline+bold.
+    feed(emu, f"{CSI}>4;1m{CSI}2 q{CSI}!pz")
+    char = emu.screen.buffer[0][0]
+    assert char.data == "z"
+    assert not char.bold and not char.underscore
+    assert emu.text_lines()[0].rstrip() == "z"
+
+
+# -- replies written back to the child ------------------------------------------------------------
+
+
+def test_device_attributes_and_status_queries_are_answered() -> None:
+    emu, _, replies = make()
+    feed(emu, f"{CSI}c{CSI}>c{CSI}5n")
+    feed(emu, f"{CSI}3;7H{CSI}6n")
+    assert replies == [b"\x1b[?6c", b"\x1b[>1;10;0c", b"\x1b[0n", b"\x1b[3;7R"]
+
+
+def test_background_colour_query_is_answered_from_default_colours() -> None:
+    emu, _, replies = make()
+    emu.screen.default_colors = ("c0c0c0", "102030")
+    feed(emu, f"{ESC}]11;?\x07")
+    assert replies == [b"\x1b]11;rgb:1010/2020/3030\x1b\\"]
+
+
+def test_failing_reply_or_event_callbacks_do_not_break_parsing() -> None:
+    def boom(_: object) -> None:
+        raise OSError("child gone")
+
+    emu = Emulator(10, 2, on_event=boom, reply=boom)
+    emu.feed(b"\x1b[6n\x07ok")
+    assert emu.text_lines()[0].rstrip() == "ok"
+
+
+# -- text: wide characters, combining marks, UTF-8 -------------------------------------------------
+
+
+def test_wide_characters_take_two_cells_with_a_stub() -> None:
+    emu, _, _ = make(columns=6)
+    feed(emu, "漢字x")
+    row = emu.screen.buffer[0]
+    assert [row[x].data for x in range(5)] == ["漢", "", "字", "", "x"]
+    assert emu.cursor == (5, 0)
+
+
+def test_wide_character_at_the_last_column_wraps_like_pyte() -> None:
+    emu, _, _ = make(columns=5)
+    feed(emu, "abcd漢字")
+    lines = emu.text_lines()
+    assert lines[0] == "abcd漢"  # pyte draws it into the last cell without its stub
+    assert lines[1].startswith("字")
+
+
+def test_combining_marks_join_the_previous_character() -> None:
+    emu, _, _ = make()
+    feed(emu, "e\u0301a\u0308")
+    row = emu.screen.buffer[0]
+    assert row[0].data == "é"
+    assert row[1].data == "ä"
+    assert emu.cursor == (2, 0)
+
+
+def test_zero_width_joiner_does_not_swallow_the_rest_of_the_text() -> None:
+    emu, _, _ = make()
+    feed(emu, "a\u200db c")
+    assert emu.text_lines()[0].rstrip() == "ab c"
+
+
+def test_utf8_split_across_feeds_and_invalid_bytes_become_replacement_chars() -> None:
+    emu, _, _ = make()
+    data = "né漢".encode()
+    for i in range(len(data)):
+        emu.feed(data[i : i + 1])
+    emu.feed(b"\xff\xfe!")
+    assert emu.text_lines()[0].startswith("né漢\ufffd\ufffd!")
+
+
+# -- scrollback, dirty rows, resize ---------------------------------------------------------------
+
+
+def test_scrollback_is_bounded_and_keeps_the_newest_lines() -> None:
+    emu, _, _ = make(columns=10, lines=3, scrollback=5)
+    feed(emu, "".join(f"line {i}\r\n" for i in range(20)))
+    assert emu.history_size == 5
+    assert emu.history_text()[0].rstrip() == "line 13"
+    assert emu.history_text()[-1].rstrip() == "line 17"
+    assert [line.rstrip() for line in emu.text_lines()] == ["line 18", "line 19", ""]
+
+
+def test_take_dirty_reports_changed_rows_once() -> None:
+    emu, _, _ = make()
+    emu.take_dirty()
+    feed(emu, f"{CSI}3;1Hx")
+    assert emu.take_dirty() == {2}
+    assert emu.take_dirty() == set()
+    feed(emu, "\r\n" * 10)
+    assert emu.take_dirty() == set(range(5))
+
+
+def test_resize_shrinking_keeps_the_cursor_row_and_moves_top_rows_to_scrollback() -> None:
+    emu, _, _ = make(columns=10, lines=6)
+    feed(emu, "r0\r\nr1\r\nr2\r\nr3\r\n$ ")
+    emu.resize(3, 8)
+    assert (emu.lines, emu.columns) == (3, 8)
+    assert [line.rstrip() for line in emu.text_lines()] == ["r2", "r3", "$"]
+    assert emu.cursor == (2, 2)
+    assert [line.rstrip() for line in emu.history_text()] == ["r0", "r1"]
+
+
+def test_resize_shrinking_below_the_cursor_drops_blank_rows_first() -> None:
+    emu, _, _ = make(columns=10, lines=10)
+    feed(emu, "prompt$ ")
+    emu.resize(4, 10)
+    assert emu.text_lines()[0].rstrip() == "prompt$"
+    assert emu.history_size == 0
+
+
+def test_resize_storm_keeps_the_screen_consistent() -> None:
+    emu, _, _ = make(columns=40, lines=12)
+    for i in range(200):
+        emu.resize(1 + (i * 7) % 30, 1 + (i * 13) % 90)
+        feed(emu, f"line {i} {'x' * (i % 50)}\r\n{CSI}{i % 20};{i % 70}H*")
+        x, y = emu.screen.cursor.x, emu.screen.cursor.y
+        assert 0 <= x <= emu.columns and 0 <= y < emu.lines
+        assert all(0 <= row < emu.lines for row in emu.screen.buffer)
+        assert all(max(r, default=0) < emu.columns for r in emu.screen.buffer.values())
+    assert len(emu.text_lines()) == emu.lines
+
+
+def test_resize_in_alternate_screen_also_trims_the_main_buffer() -> None:
+    emu, _, _ = make(columns=20, lines=6)
+    feed(emu, "main\r\n" * 5 + f"{CSI}?1049h")
+    emu.resize(3, 10)
+    feed(emu, f"{CSI}?1049l")
+    assert len(emu.text_lines()) == 3
+    assert all(max(row, default=0) < 10 for row in emu.screen.buffer.values())
+
+
+def test_constructor_rejects_negative_scrollback_and_clamps_sizes() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="scrollback"):
+        Emulator(scrollback=-1)
+    emu = Emulator(0, 0)
+    assert (emu.columns, emu.lines) == (1, 1)
