@@ -38,7 +38,8 @@ def parse_status(text: str) -> SessionStatus | str:
 
 def compress_lines(lines: list[str]) -> bytes:
     """Screen and scrollback lines, zlib-compressed JSON (terminal text compresses ~10x)."""
-    return zlib.compress(json.dumps(lines, ensure_ascii=False).encode("utf-8"), 6)
+    # ASCII JSON: safe for any str; compression absorbs the escapes' extra bytes.
+    return zlib.compress(json.dumps(lines).encode("ascii"), 6)
 
 
 def decompress_lines(blob: bytes | None) -> list[str]:

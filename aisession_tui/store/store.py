@@ -62,6 +62,22 @@ def _key(session_id: SessionKey) -> str:
     return str(session_id)
 
 
+def _clean(value: Any) -> Any:
+    """Text SQLite can store: lone surrogates (from surrogateescape decoding) become U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _execute(c: sqlite3.Connection, sql: str, values: tuple[Any, ...]) -> None:
+    """Execute; if some text cannot be encoded, store it cleaned rather than lose the row.
+    (The check costs nothing on the normal path.)"""
+    try:
+        c.execute(sql, values)
+    except UnicodeEncodeError:
+        c.execute(sql, tuple(_clean(v) for v in values))
+
+
 def _pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -198,19 +214,20 @@ class Store:
             sid,
             name or config.name,
             config.agent_role,
-            json.dumps(data, ensure_ascii=False),
+            json.dumps(data),
             json.dumps(withheld),
             to_iso(created_at),
             to_iso(utc_now()),
             str(status),
             exit_code,
-            json.dumps(dict(metadata or {}), ensure_ascii=False, default=str),
+            json.dumps(dict(metadata or {}), default=str),
             total_tokens,
             self.run_id,
         )
 
         def op(c: sqlite3.Connection) -> None:
-            c.execute(
+            _execute(
+                c,
                 """
                 INSERT INTO sessions (id, name, role, config_json, redacted_env, created_at,
                     updated_at, status, exit_code, metadata_json, total_tokens, run_id)
@@ -245,7 +262,8 @@ class Store:
         now = to_iso(utc_now())
 
         def op(c: sqlite3.Connection) -> None:
-            c.execute(
+            _execute(
+                c,
                 """INSERT INTO commands (session_id, command, timestamp, exit_code, duration_ms,
                        cwd, output_preview, output) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                 values,
@@ -303,7 +321,7 @@ class Store:
 
     def update_metadata(self, session_id: SessionKey, metadata: Mapping[str, Any]) -> None:
         sid = _key(session_id)
-        text = json.dumps(dict(metadata), ensure_ascii=False, default=str)
+        text = json.dumps(dict(metadata), default=str)
         self._writer.submit(
             lambda c: c.execute("UPDATE sessions SET metadata_json = ? WHERE id = ?", (text, sid))
         )
@@ -318,7 +336,7 @@ class Store:
     def rename_session(self, session_id: SessionKey, name: str | None) -> None:
         sid = _key(session_id)
         self._writer.submit(
-            lambda c: c.execute("UPDATE sessions SET name = ? WHERE id = ?", (name, sid))
+            lambda c: _execute(c, "UPDATE sessions SET name = ? WHERE id = ?", (name, sid))
         )
 
     def save_screen(
@@ -502,8 +520,9 @@ class Store:
 
 
 def _trim_lines(lines: list[str]) -> list[str]:
-    """Drop the padding a terminal row carries: trailing spaces and blank rows at the end."""
-    trimmed = [line.rstrip() for line in lines]
+    """Drop the padding a terminal row carries (trailing spaces, blank rows at the end) and
+    anything that is not valid Unicode text."""
+    trimmed = [_clean(line).rstrip() for line in lines]
     while trimmed and not trimmed[-1]:
         trimmed.pop()
     return trimmed
