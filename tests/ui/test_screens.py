@@ -548,3 +548,8 @@ def test_snapshot_new_session_form_with_errors(snap_compare: Any) -> None:
 
 def test_snapshot_help_screen(snap_compare: Any) -> None:
     assert snap_compare(f"{SNAPSHOT_APP}:help_app", terminal_size=SIZE, run_before=_freeze_cursor)
+
+
+@pytest.mark.parametrize("app_name", ["broadcast_app", "search_app", "confirm_app"])
+def test_snapshot_other_dialogs(snap_compare: Any, app_name: str) -> None:
+    assert snap_compare(f"{SNAPSHOT_APP}:{app_name}", terminal_size=SIZE, run_before=_freeze_cursor)

@@ -61,8 +61,8 @@ class BroadcastScreen(DialogScreen[BroadcastRequest]):
                 ),
                 id="targets-field",
             )
-            with Horizontal(classes="options"):
-                yield Checkbox("Send Enter after the text", True, id="press-enter")
+            with Horizontal(classes="options -end"):
+                yield Checkbox("Send Enter after the text", True, id="press-enter", compact=True)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Send", id="submit", variant="primary")

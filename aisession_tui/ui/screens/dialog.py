@@ -30,6 +30,9 @@ class FieldError(Static):
         self._message = message or ""
         self.update(Content(self._message))
         self.set_class(bool(self._message), "-shown")
+        # A message set while the dialog is first laid out (a bad prefilled value) kept the
+        # one-line height measured for the empty line; lay out again after this refresh.
+        self.call_after_refresh(self.refresh, layout=True)
 
     @property
     def message(self) -> str:

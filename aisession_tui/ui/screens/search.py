@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from .dialog import DialogScreen, FormField, first_failure
 from .requests import SearchDirection, SearchRequest
@@ -63,10 +63,14 @@ class SearchScreen(DialogScreen[SearchRequest]):
                 ),
             )
             with Horizontal(classes="options"):
-                yield Checkbox("Regex (alt+r)", self.initial_regex, id="regex")
-                yield Checkbox("Match case (alt+c)", self.initial_case_sensitive, id="case")
-                with RadioSet(id="direction"):
-                    yield RadioButton("↑ Up", self.initial_direction == "up", id="up")
+                yield Checkbox("Regex (alt+r)", self.initial_regex, id="regex", compact=True)
+                yield Checkbox(
+                    "Match case (alt+c)", self.initial_case_sensitive, id="case", compact=True
+                )
+            with Horizontal(classes="options -end"):
+                yield Label("Direction", classes="option-label")
+                with RadioSet(id="direction", compact=True):
+                    yield RadioButton("↑ Up (older)", self.initial_direction == "up", id="up")
                     yield RadioButton("↓ Down", self.initial_direction == "down", id="down")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")

@@ -13,7 +13,13 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
-from aisession_tui.ui.screens import HelpScreen, NewSessionScreen
+from aisession_tui.ui.screens import (
+    BroadcastScreen,
+    ConfirmScreen,
+    HelpScreen,
+    NewSessionScreen,
+    SearchScreen,
+)
 
 HELP_SECTIONS = [
     (
@@ -66,3 +72,8 @@ class ScreensApp(App[None]):
 
 new_session_app = ScreensApp(lambda: NewSessionScreen(Path("/tmp"), {"api", "web"}))
 help_app = ScreensApp(lambda: HelpScreen(HELP_SECTIONS))
+broadcast_app = ScreensApp(
+    lambda: BroadcastScreen([("a1", "api"), ("b2", "web"), ("c3", "worker")], {"a1", "c3"})
+)
+search_app = ScreensApp(lambda: SearchScreen("fail(ed", regex=True))
+confirm_app = ScreensApp(lambda: ConfirmScreen("Kill api and close its pane?"))
