@@ -153,9 +153,8 @@ _GIT_PUSH_REF = re.compile(
 _GIT_PULL = re.compile(r"^(Fast-forward|Already up to date\.)$")
 _GIT_MERGE_FAILED = "Automatic merge failed; fix conflicts and then commit the result."
 _GIT_REJECTED = re.compile(r"^error: failed to push some refs to '?([^']+)'?$")
-_YES_NO = re.compile(
-    r"\[(?:y/N|Y/n|y/n|Y/N|yes/no)\]|\((?:y/n|Y/n|y/N|yes/no)\)\s*[:?]?\s*$", re.IGNORECASE
-)
+# A yes/no question counts only while unanswered: the bracket ends the line.
+_YES_NO = re.compile(r"(?:\[(?:y/n|yes/no)\]|\((?:y/n|yes/no)\))\s*[:?]?\s*$", re.IGNORECASE)
 _QUESTION = re.compile(
     r"(?:Do you want to (?:proceed|continue)|Are you sure|Continue\?|Proceed\?|Overwrite\?"
     r"|Press (?:Enter|RETURN|any key)|\bpassword(?: for \S+)?:\s*$"
@@ -509,7 +508,7 @@ def _prompt_event(line: str) -> ParsedEvent | None:
     """A question waiting for an answer on one line, if it is one."""
     if _YES_NO.search(line):
         return ParsedEvent(EventKind.PROMPT, "prompt", line.strip(), choices=("y", "n"))
-    if _QUESTION.search(line):
+    if _QUESTION.search(line) and (line.rstrip().endswith(("?", ":", ">")) or "Press" in line):
         return ParsedEvent(EventKind.PROMPT, "prompt", line.strip())
     return None
 

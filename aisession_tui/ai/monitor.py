@@ -1,0 +1,319 @@
+"""`SessionMonitor`: one session's output turned into history, parsed events, context, token
+counts and an agent state, for the UI to show.
+
+The session's output listener only queues bytes and schedules one `loop.call_soon` batch; the
+batch (scanning marks, parsing, counting, state) runs after the pane has drawn the same bytes,
+in slices of at most `SLICE_BYTES` so a flood never holds the loop for long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias
+
+from aisession_tui.core.events import (
+    CommandRecorded,
+    OutputReceived,
+    ProcessExited,
+    SessionEvent,
+)
+from aisession_tui.core.types import CommandRecord, SessionId
+
+from .context import CompressionEvent, Role, SessionContext
+from .integration import CommandTracker, InputLineTracker, MarkScanner, ShellMark
+from .parsing import EventKind, OutputParser, ParsedEvent, strip_ansi
+from .state import DEFAULT_IDLE_AFTER, AgentState, AgentStatus, StateChange, StateDetector
+from .tokens import IncrementalCounter, TokenCounter, default_counter
+
+__all__ = [
+    "AgentStateChanged",
+    "ContextCompressed",
+    "MonitorEvent",
+    "ParsedEventsFound",
+    "SessionMonitor",
+    "TokensCounted",
+]
+
+log = logging.getLogger(__name__)
+
+SLICE_BYTES = 256 * 1024
+MAX_PARSED_EVENTS = 500
+
+
+class _Session(Protocol):
+    """What the monitor needs of `AISession` (kept narrow so tests and the UI can rely on it)."""
+
+    id: SessionId
+    config: Any
+
+    def subscribe(self, listener: Callable[[SessionEvent], None]) -> Callable[[], None]: ...
+    def add_command_record(self, record: CommandRecord) -> None: ...
+    async def add_tokens(self, count: int) -> None: ...
+
+
+class _Screen(Protocol):
+    def text_lines(self) -> list[str]: ...
+
+    @property
+    def cursor(self) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStateChanged:
+    session_id: SessionId
+    change: StateChange
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEventsFound:
+    session_id: SessionId
+    events: tuple[ParsedEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextCompressed:
+    session_id: SessionId
+    event: CompressionEvent
+
+
+@dataclass(frozen=True, slots=True)
+class TokensCounted:
+    session_id: SessionId
+    total: int
+
+
+MonitorEvent: TypeAlias = AgentStateChanged | ParsedEventsFound | ContextCompressed | TokensCounted
+
+
+class SessionMonitor:
+    """Watches one session. Create it before or after `session.start()`; `close()` when done."""
+
+    def __init__(
+        self,
+        session: _Session,
+        emulator: _Screen | None = None,
+        *,
+        idle_after: float = DEFAULT_IDLE_AFTER,
+        counter: TokenCounter | None = None,
+    ) -> None:
+        self.session = session
+        self.emulator = emulator
+        config = session.config
+        cwd = str(config.working_directory)
+        self._counter = counter or default_counter()
+        self.scanner = MarkScanner()
+        self.tracker = CommandTracker(self._on_shell_record, cwd=cwd)
+        self.input_lines = InputLineTracker(self._on_input_record, cwd=cwd)
+        self.parser: OutputParser | None = OutputParser() if config.parse_output else None
+        self.context: SessionContext | None = None
+        if config.enable_ai_features:
+            self.context = SessionContext(
+                config.context_config, counter=self._counter, compress=config.compress_output
+            )
+            self.context.on_compressed(self._on_compressed)
+        self.tokens = IncrementalCounter(self._counter)
+        self.detector = StateDetector(self._on_state_change, idle_after=idle_after)
+        self.parsed_events: deque[ParsedEvent] = deque(maxlen=MAX_PARSED_EVENTS)
+        self._listeners: list[Callable[[MonitorEvent], None]] = []
+        self._pending: deque[bytes] = deque()
+        self._scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._turn: list[str] = []
+        self._turn_chars = 0
+        self._token_tasks: set[asyncio.Task[None]] = set()
+        self._unsubscribe: Callable[[], None] | None = session.subscribe(self._on_session_event)
+
+    # --- what the UI reads ------------------------------------------------------------------
+
+    @property
+    def state(self) -> AgentStatus:
+        return self.detector.status
+
+    @property
+    def token_counter_name(self) -> str:
+        return self._counter.name
+
+    @property
+    def total_tokens(self) -> int:
+        """Tokens of all output so far (the unfinished line estimated)."""
+        return self.tokens.total_with_pending
+
+    @property
+    def shell_integrated(self) -> bool:
+        """The session's shell sends OSC 133 marks."""
+        return self.tracker.integrated
+
+    @property
+    def cwd(self) -> str | None:
+        return self.tracker.cwd
+
+    @property
+    def latest_result(self) -> ParsedEvent | None:
+        """The newest test summary or build result, e.g. for a title bar."""
+        for event in reversed(self.parsed_events):
+            if event.kind in (EventKind.TEST_SUMMARY, EventKind.BUILD_RESULT):
+                return event
+        return None
+
+    def subscribe(self, listener: Callable[[MonitorEvent], None]) -> Callable[[], None]:
+        """Call `listener` with every `MonitorEvent`; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def note_input(self, data: bytes | str) -> None:
+        """Tell the monitor what a person typed into the session (for history without
+        integration, and for the context's user turns)."""
+        if not self.tracker.integrated:
+            self.input_lines.feed(data)
+
+    def close(self) -> None:
+        """Stop listening; pending output is processed first."""
+        if self._pending:
+            self._drain(limit=None)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.detector.close()
+        self._listeners.clear()
+
+    # --- session events (hot path: queue and return) ------------------------------------------
+
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if isinstance(event, OutputReceived):
+            self._pending.append(event.data)
+            if not self._scheduled:
+                self._schedule()
+        elif isinstance(event, CommandRecorded):
+            if self.context is not None:
+                self.context.add_command(event.record)
+        elif isinstance(event, ProcessExited):
+            if self._pending:
+                self._drain(limit=None)
+            self._flush_text()
+            self.detector.exited(event.exit_code)
+
+    def _schedule(self) -> None:
+        try:
+            self._loop = self._loop or asyncio.get_running_loop()
+        except RuntimeError:
+            self._drain(limit=None)  # no loop: process synchronously
+            return
+        self._scheduled = True
+        self._loop.call_soon(self._run_batch)
+
+    def _run_batch(self) -> None:
+        self._scheduled = False
+        try:
+            self._drain(limit=SLICE_BYTES)
+        except Exception:  # a bug here must not take the session's output path down
+            log.exception("session monitor failed on output")
+        if self._pending:
+            self._schedule()
+
+    # --- analysis (off the hot path) ----------------------------------------------------------
+
+    def _drain(self, limit: int | None) -> None:
+        taken: list[bytes] = []
+        size = 0
+        while self._pending and (limit is None or size < limit):
+            chunk = self._pending.popleft()
+            taken.append(chunk)
+            size += len(chunk)
+        if not taken:
+            return
+        screen = self._screen_lines()
+        found: list[ParsedEvent] = []
+        tokens_added = 0
+        for item in self.scanner.feed(b"".join(taken)):
+            if isinstance(item, str):
+                self.tracker.output(item)
+                clean = strip_ansi(item)
+                tokens_added += self.tokens.feed(clean)
+                if self.parser is not None:
+                    events = self.parser.feed(item)
+                    found.extend(events)
+                    self.detector.parsed(events)
+                self.detector.output(item, screen)
+                if not self.tracker.integrated and self.context is not None:
+                    self._turn_append(clean)
+            else:
+                self.tracker.mark(item)
+                self.detector.mark(item)
+                if isinstance(item, ShellMark) and item.kind == "D" and self.parser is not None:
+                    events = self.parser.flush()
+                    found.extend(events)
+                    self.detector.parsed(events)
+        if found:
+            self.parsed_events.extend(found)
+            self._emit(ParsedEventsFound(self.session.id, tuple(found)))
+        if tokens_added:
+            self._report_tokens(tokens_added)
+
+    def _screen_lines(self) -> list[str] | None:
+        if self.emulator is None:
+            return None
+        lines = self.emulator.text_lines()
+        row = self.emulator.cursor[1] if self.emulator.cursor else len(lines) - 1
+        return lines[: row + 1]
+
+    def _report_tokens(self, added: int) -> None:
+        self._emit(TokensCounted(self.session.id, self.tokens.total))
+        if self._loop is None:
+            return
+        task = self._loop.create_task(self.session.add_tokens(added))
+        self._token_tasks.add(task)
+        task.add_done_callback(self._token_tasks.discard)
+
+    def _flush_text(self) -> None:
+        added = self.tokens.flush()
+        if self.parser is not None:
+            events = self.parser.flush()
+            if events:
+                self.parsed_events.extend(events)
+                self.detector.parsed(events)
+                self._emit(ParsedEventsFound(self.session.id, tuple(events)))
+        if added:
+            self._report_tokens(added)
+        self._end_turn()
+
+    # --- history and context ------------------------------------------------------------------
+
+    def _on_shell_record(self, record: CommandRecord) -> None:
+        self.session.add_command_record(record)  # comes back as CommandRecorded -> context
+
+    def _on_input_record(self, record: CommandRecord) -> None:
+        self._end_turn()
+        self.session.add_command_record(record)
+
+    def _turn_append(self, text: str) -> None:
+        if self._turn_chars > 200_000:
+            return
+        self._turn.append(text)
+        self._turn_chars += len(text)
+
+    def _end_turn(self) -> None:
+        """A program without integration finished a burst of output: one context message."""
+        text = "".join(self._turn).strip()
+        self._turn.clear()
+        self._turn_chars = 0
+        if text and self.context is not None:
+            self.context.add_message(Role.TOOL, text)
+
+    def _on_state_change(self, change: StateChange) -> None:
+        if change.new.state is not AgentState.WORKING and not self.tracker.integrated:
+            self._end_turn()
+        self._emit(AgentStateChanged(self.session.id, change))
+
+    def _on_compressed(self, event: CompressionEvent) -> None:
+        self._emit(ContextCompressed(self.session.id, event))
+
+    def _emit(self, event: MonitorEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("monitor listener failed")
