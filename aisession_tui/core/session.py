@@ -70,8 +70,9 @@ class _CommandCapture:
 
     @staticmethod
     def shell_line(command: str, token: str) -> str:
+        """One input line; the leading space keeps it out of history under `ignorespace`."""
         return (
-            f"printf '\\033]777;ais-start;%s\\007' {token}; eval {shlex.quote(command)}; "
+            f" printf '\\033]777;ais-start;%s\\007' {token}; eval {shlex.quote(command)}; "
             f"printf '\\033]777;ais-end;%s;%d\\007' {token} \"$?\"\n"
         )
 
@@ -610,7 +611,9 @@ class AISession:
             started = time.monotonic()
             self._capture = capture
             try:
-                await self.send_input(_CommandCapture.shell_line(command, token))
+                line = _CommandCapture.shell_line(command, token).encode()
+                # On a PTY, Ctrl-U first discards whatever a person left half-typed on the line.
+                await self.send_input(line if child.is_headless else b"\x15" + line)
                 output, code = await asyncio.wait_for(asyncio.shield(capture.future), timeout)
             except TimeoutError:
                 self._interrupt(child)

@@ -274,3 +274,14 @@ async def test_concurrent_execute_commands_are_serialised(tmp_path: Path) -> Non
         assert [r.exit_code for r in session.command_history] == list(range(5))
     finally:
         await session.stop()
+
+
+async def test_execute_command_discards_half_typed_input(tmp_path: Path) -> None:
+    session, _ = await started(bash_config(tmp_path))
+    try:
+        await session.send_input("echo half-typed")  # no Enter
+        # Without the line kill the shell would run "echo half-typed printf ..." and the start
+        # marker would never appear.
+        assert await session.execute_command("echo clean", timeout=5) == "clean\n"
+    finally:
+        await session.stop()
