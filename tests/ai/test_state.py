@@ -167,7 +167,8 @@ ASKS = (
     "print('planning the change', flush=True)\n"
     "answer = input('Apply the patch? [y/N] ')\n"
     "for i in range(30):\n"
-    "    sys.stdout.write('\\r' + '⠋⠙⠹⠸'[i % 4] + ' applying'); sys.stdout.flush(); time.sleep(0.03)\n"
+    "    sys.stdout.write('\\r' + '⠋⠙⠹⠸'[i % 4] + ' applying')\n"
+    "    sys.stdout.flush(); time.sleep(0.03)\n"
     "print('\\napplied' if answer == 'y' else '\\nskipped', flush=True)\n"
     "time.sleep(60)\n"
 )
@@ -284,15 +285,14 @@ async def test_program_without_integration_gets_history_from_typed_lines(tmp_pat
             monitor.note_input(keys)
             session.write(keys)
         await watch.until(lambda: session.command_count >= 2)
-        await watch.until(
-            lambda: (
-                "you said fix the test" in monitor.context.all_messages()[-1].content
-                if monitor.context and monitor.context.all_messages()
-                else False
-            )
-        )
+        await watch.until(lambda: "you said fix the test" in _last_message(monitor))
     finally:
         await session.stop()
     assert [r.command for r in session.command_history] == ["hello", "fix the test"]
     assert all(r.exit_code is None for r in session.command_history)
     monitor.close()
+
+
+def _last_message(monitor: SessionMonitor) -> str:
+    messages = monitor.context.all_messages() if monitor.context else []
+    return messages[-1].content if messages else ""
