@@ -8,11 +8,14 @@ still run them in a worker.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -60,6 +63,15 @@ class SessionLike(Protocol):
 
 def _key(session_id: SessionKey) -> str:
     return str(session_id)
+
+
+def _close_at_exit(ref: weakref.ReferenceType[Store]) -> Callable[[], None]:
+    def close() -> None:
+        store = ref()
+        if store is not None:
+            store.close()
+
+    return close
 
 
 def _clean(value: Any) -> Any:
@@ -110,6 +122,9 @@ class Store:
         self._screens_lock = threading.Lock()
         self._pending_screens: dict[str, tuple[list[str], list[str] | None]] = {}
         self.run_id: int | None = None
+        # An app that exits without close() would otherwise lose what is still queued.
+        self._atexit = _close_at_exit(weakref.ref(self))
+        atexit.register(self._atexit)
 
     @classmethod
     def open(
@@ -159,12 +174,12 @@ class Store:
                 lambda c: c.execute("UPDATE runs SET ended_at = ? WHERE id = ?", (ended, run_id))
             )
         self._writer.close()
+        atexit.unregister(self._atexit)
         with self._read_lock:
             self._read.close()
 
     async def aclose(self) -> None:
-        import asyncio
-
+        """`close()` in a thread, so the loop keeps running while the last writes commit."""
         await asyncio.to_thread(self.close)
 
     def __enter__(self) -> Store:

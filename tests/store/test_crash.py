@@ -104,3 +104,37 @@ def test_kill_9_during_heavy_writes_leaves_everything_flushed_readable(
         assert [s.id for s in store.last_run_sessions()] == [session.id]
     finally:
         store.close()
+
+
+def test_an_app_that_exits_without_closing_the_store_still_commits_its_queue(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    script = tmp_path / "forgetful.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from datetime import UTC, datetime
+            from pathlib import Path
+            from aisession_tui.core.config import SessionConfig
+            from aisession_tui.core.types import CommandRecord, SessionId
+            from aisession_tui.store.store import Store
+
+            store = Store.open(Path(sys.argv[1]))
+            sid = SessionId.new()
+            store.record_session(sid, SessionConfig(name="forgetful"), datetime.now(UTC))
+            for n in range(3000):
+                store.record_command(sid, CommandRecord(f"c{n}", datetime.now(UTC)))
+            # no flush, no close: the interpreter just exits
+            """
+        )
+    )
+    package_root = Path(aisession_tui.__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(package_root)}
+    result = subprocess.run(
+        [sys.executable, str(script), str(data_dir)], env=env, capture_output=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    with Store.open(data_dir) as store:
+        [session] = store.list_sessions()
+        assert len(store.history(session.id)) == 3000
