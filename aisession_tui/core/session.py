@@ -499,12 +499,17 @@ class AISession:
         """Output buffered since the last call (at most `output_buffer_size` bytes, the newest)."""
         return self._buffer.take()
 
-    def pause_reading(self) -> None:
-        """Stop reading the child's output (it blocks once the PTY fills up); nothing is lost."""
-        self._add_pause_token(_USER_PAUSE)
+    def pause_reading(self, owner: object = _USER_PAUSE) -> None:
+        """Stop reading the child's output (it blocks once the PTY fills up); nothing is lost.
 
-    def resume_reading(self) -> None:
-        self._remove_pause_token(_USER_PAUSE)
+        Reading stays paused while any `owner` holds a pause, so independent consumers (a pane,
+        an event stream) cannot resume each other's backpressure by mistake.
+        """
+        self._add_pause_token(owner)
+
+    def resume_reading(self, owner: object = _USER_PAUSE) -> None:
+        """Give back the pause held by `owner`."""
+        self._remove_pause_token(owner)
 
     def _add_pause_token(self, token: object) -> None:
         self._pause_tokens.add(token)

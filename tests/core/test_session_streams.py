@@ -141,3 +141,18 @@ async def test_pause_freezes_and_resume_continues_the_processes(tmp_path: Path) 
         assert SessionStatus.PAUSED in rec.statuses
     finally:
         await session.stop()
+
+
+async def test_reading_stays_paused_while_any_owner_holds_a_pause(tmp_path: Path) -> None:
+    session = AISession(bash_config(tmp_path))
+    await session.start()
+    try:
+        session.pause_reading(owner="pane")
+        session.pause_reading()
+        session.resume_reading()
+        assert session.is_reading_paused
+        session.resume_reading(owner="pane")
+        assert not session.is_reading_paused
+        assert await session.execute_command("echo flowing") == "flowing\n"
+    finally:
+        await session.stop()
