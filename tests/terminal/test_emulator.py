@@ -89,7 +89,7 @@ def test_reset_leaves_the_alternate_screen() -> None:
     assert not emu.alternate_screen
 
 
-# -- modes the pane reads ---------------------------------------------------------------------------
+# -- modes the pane reads ----------------------------------------------------------------------
 
 
 def test_bracketed_paste_mode_is_tracked_with_an_event() -> None:

@@ -2,9 +2,9 @@
 
 The sdist is downloaded once into `.vendor/` at the repository root (git-ignored). Its tests run in
 a subprocess with `pyte_substitute.py` loaded as a plugin, which replaces `pyte.Screen`,
-`pyte.HistoryScreen`, `pyte.DiffScreen`, `pyte.Stream` and `pyte.ByteStream` with our classes before
-the tests import them. The installed pyte is used (the sdist's `pyte/` package is not importable from
-where the tests run). No test is deselected.
+`pyte.HistoryScreen`, `pyte.DiffScreen`, `pyte.Stream` and `pyte.ByteStream` with our classes
+before the tests import them. The installed pyte is used (the sdist's `pyte/` package is not
+importable from where the tests run). No test is deselected.
 """
 
 from __future__ import annotations

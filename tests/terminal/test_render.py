@@ -1,0 +1,118 @@
+"""Screen rows render to Strips of exactly the pane width, with every attribute styled."""
+
+from __future__ import annotations
+
+import pytest
+from rich.color import Color
+from textual.theme import Theme
+
+from aisession_tui.terminal import Emulator, Palette, render_row
+
+PALETTE = Palette(foreground="#d0d0d0", background="#101010")
+
+
+def row_of(text: str, columns: int = 20) -> tuple[Emulator, object]:
+    emu = Emulator(columns, 2)
+    emu.feed(text.encode())
+    return emu, emu.row(0)
+
+
+def style_at(strip, cell: int):
+    position = 0
+    for segment in strip:
+        length = segment.cell_length
+        if position <= cell < position + length:
+            return segment.style
+        position += length
+    raise AssertionError(f"no cell {cell}")
+
+
+def test_strip_has_exactly_the_pane_width() -> None:
+    _, row = row_of("hello")
+    strip = render_row(row, 20, PALETTE)
+    assert strip.cell_length == 20
+    assert strip.text == "hello" + " " * 15
+
+
+def test_default_colours_come_from_the_palette() -> None:
+    _, row = row_of("x")
+    style = style_at(render_row(row, 20, PALETTE), 0)
+    assert style.color == Color.parse("#d0d0d0")
+    assert style.bgcolor == Color.parse("#101010")
+
+
+def test_named_256_and_truecolor_map_to_rich_colours() -> None:
+    _, row = row_of("\x1b[31ma\x1b[91mb\x1b[38;5;21mc\x1b[38;2;1;2;3md\x1b[43me")
+    strip = render_row(row, 20, PALETTE)
+    assert style_at(strip, 0).color == Color.parse(PALETTE.ansi[1])
+    assert style_at(strip, 1).color == Color.parse(PALETTE.ansi[9])
+    assert style_at(strip, 2).color == Color.parse("#0000ff")
+    assert style_at(strip, 3).color == Color.parse("#010203")
+    assert style_at(strip, 4).bgcolor == Color.parse(PALETTE.ansi[3])
+
+
+def test_text_attributes_map_to_rich_style_flags() -> None:
+    _, row = row_of("\x1b[1ma\x1b[0;3mb\x1b[0;4mc\x1b[0;9md\x1b[0;5me")
+    strip = render_row(row, 20, PALETTE)
+    assert style_at(strip, 0).bold
+    assert style_at(strip, 1).italic
+    assert style_at(strip, 2).underline
+    assert style_at(strip, 3).strike
+    assert not style_at(strip, 4).bold  # blink is ignored
+
+
+def test_reverse_swaps_resolved_colours() -> None:
+    _, row = row_of("\x1b[7mr\x1b[0;31;7ms")
+    strip = render_row(row, 20, PALETTE)
+    assert style_at(strip, 0).color == Color.parse("#101010")
+    assert style_at(strip, 0).bgcolor == Color.parse("#d0d0d0")
+    assert style_at(strip, 1).bgcolor == Color.parse(PALETTE.ansi[1])
+
+
+def test_cursor_cell_is_drawn_inverted_and_only_there() -> None:
+    _, row = row_of("abc")
+    strip = render_row(row, 20, PALETTE, cursor_x=1)
+    assert style_at(strip, 1).bgcolor == Color.parse("#d0d0d0")
+    assert style_at(strip, 0).bgcolor == Color.parse("#101010")
+    assert strip.cell_length == 20
+
+
+def test_wide_characters_take_two_cells_and_keep_the_width_exact() -> None:
+    _, row = row_of("漢字ab")
+    strip = render_row(row, 10, PALETTE)
+    assert strip.cell_length == 10
+    assert strip.text.startswith("漢字ab")
+
+
+def test_broken_wide_pairs_render_as_blanks_without_shifting() -> None:
+    emu, _ = row_of("漢字")
+    emu.feed(b"\x1b[1;1Hx")  # overwrite the first half of 漢: its stub is orphaned
+    emu.feed(b"\x1b[1;4Hy")  # overwrite the stub of 字: the wide char loses its second cell
+    strip = render_row(emu.row(0), 20, PALETTE)
+    assert strip.cell_length == 20
+    assert strip.text.startswith("x  y")
+
+
+def test_wide_character_cut_at_the_last_column_keeps_the_width() -> None:
+    emu, _ = row_of("abcd漢", columns=5)
+    strip = render_row(emu.row(0), 5, PALETTE)
+    assert strip.cell_length == 5
+
+
+def test_palette_from_a_textual_theme_uses_its_colours() -> None:
+    theme = Theme(name="t", primary="#ff0000", foreground="#eeeeee", background="#222222")
+    palette = Palette.from_theme(theme)
+    assert (palette.foreground, palette.background) == ("#eeeeee", "#222222")
+
+
+def test_palette_rejects_bad_colours_clearly() -> None:
+    with pytest.raises(Exception, match="not-a-colour"):
+        Palette(foreground="not-a-colour")
+    with pytest.raises(ValueError, match="16 ANSI"):
+        Palette(ansi=("#000000",))
+
+
+def test_palette_inherit_background_leaves_bgcolor_unset() -> None:
+    _, row = row_of("x")
+    style = style_at(render_row(row, 20, Palette(background=None)), 0)
+    assert style.bgcolor is None

@@ -1,0 +1,174 @@
+"""Garbage in never raises or wedges; the fast paths agree with pyte and with themselves."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pyte
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aisession_tui.terminal import Emulator, render_row
+from aisession_tui.terminal.render import Palette
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks.streams import plain_log, repaint, sgr_heavy, wide_utf8  # noqa: E402
+
+
+def assert_consistent(emu: Emulator) -> None:
+    screen = emu.screen
+    assert 0 <= screen.cursor.x <= screen.columns
+    assert 0 <= screen.cursor.y < screen.lines
+    for y, row in screen.buffer.items():
+        assert 0 <= y < screen.lines
+        assert all(0 <= x < screen.columns for x in row), (y, sorted(row)[-3:])
+    assert len(emu.text_lines()) == screen.lines
+    x, y = emu.cursor
+    assert 0 <= x < emu.columns and 0 <= y < emu.lines
+
+
+# Bytes biased towards escape-sequence material, so the parser's states are all reached.
+_FRAGMENTS = st.sampled_from(
+    [
+        b"\x1b",
+        b"[",
+        b"]",
+        b"?",
+        b";",
+        b"0",
+        b"1",
+        b"9",
+        b"999999",
+        b"m",
+        b"H",
+        b"J",
+        b"K",
+        b"r",
+        b"h",
+        b"l",
+        b"\x07",
+        b"\x1b\\",
+        b"\r",
+        b"\n",
+        b"\t",
+        b"\x08",
+        b"\x9b",
+        b"\x9d",
+        b"\x18",
+        b"1049",
+        b"2004",
+        b"133;D;",
+        b"7;file:///x",
+        b">",
+        b"$",
+        b" ",
+        b"M",
+        b"c",
+        b"#8",
+        b"(0",
+        "漢".encode(),
+        b"\xe6",
+        b"\xff",
+        "e\u0301".encode(),
+        b"\x1bM",
+        b"\x1bD",
+        b"\x1b7",
+        b"\x1b8",
+        b"38;2;",
+        b"48;5;",
+        b":",
+        b"%@",
+        b"%G",
+        b"\x0e",
+        b"\x0f",
+        b"@",
+        b"P",
+        b"L",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    chunks=st.lists(
+        st.one_of(st.binary(max_size=64), st.lists(_FRAGMENTS, max_size=40).map(b"".join)),
+        max_size=12,
+    ),
+    columns=st.integers(1, 30),
+    lines=st.integers(1, 10),
+)
+def test_random_bytes_never_raise_and_keep_the_screen_consistent(
+    chunks: list[bytes], columns: int, lines: int
+) -> None:
+    emu = Emulator(columns, lines, scrollback=20, reply=lambda data: None)
+    for chunk in chunks:
+        emu.feed(chunk)
+        assert_consistent(emu)
+    emu.resize(max(1, lines - 1), columns + 3)
+    assert_consistent(emu)
+    palette = Palette()
+    for y in range(emu.lines):
+        assert render_row(emu.row(y), emu.columns, palette).cell_length == emu.columns
+
+
+def test_a_10_mb_line_without_newline_is_parsed_and_the_pane_stays_usable() -> None:
+    emu = Emulator(80, 24, scrollback=100)
+    chunk = b"x" * 65536
+    for _ in range(160):  # 10 MiB
+        emu.feed(chunk)
+    assert emu.history_size == 100
+    emu.feed(b"\x1b[2J\x1b[Hstill alive")
+    assert emu.text_lines()[0].rstrip() == "still alive"
+    assert_consistent(emu)
+
+
+def test_absurd_escape_sequences_are_bounded_and_harmless() -> None:
+    emu = Emulator(20, 5)
+    emu.feed(b"\x1b[" + b"9" * 100_000 + b"A")  # parameter far past int()'s digit limit
+    emu.feed(b"\x1b[" + b";" * 100_000 + b"m")  # a hundred thousand parameters
+    emu.feed(b"\x1b]0;" + b"t" * 1_000_000 + b"\x07")  # a megabyte-long title
+    emu.feed(b"\x1b[?5A\x1b[?6n\x1b[>4;1m")  # private/secondary forms of plain sequences
+    emu.feed(b"ok")
+    assert "ok" in emu.text_lines()[0] or "ok" in "".join(emu.text_lines())
+    assert len(emu.title) <= 4096
+    assert_consistent(emu)
+
+
+def _state(screen: pyte.Screen) -> tuple:
+    rows = tuple(
+        tuple(screen.buffer[y][x] for x in range(screen.columns)) for y in range(screen.lines)
+    )
+    history = tuple(
+        tuple(row[x] for x in range(screen.columns)) for row in list(screen.history.top)
+    )
+    return rows, history, (screen.cursor.x, screen.cursor.y), screen.cursor.attrs
+
+
+@pytest.mark.parametrize("make", [plain_log, sgr_heavy, repaint, wide_utf8])
+def test_our_emulator_matches_stock_pyte_on_the_benchmark_streams(make) -> None:
+    data = make(120_000)
+    stock = pyte.HistoryScreen(160, 48, history=500)
+    stream = pyte.ByteStream(stock)
+    ours = Emulator(160, 48, scrollback=500)
+    for offset in range(0, len(data), 4096):
+        stream.feed(data[offset : offset + 4096])
+        ours.feed(data[offset : offset + 4096])
+    assert _state(ours.screen) == _state(stock)
+
+
+@pytest.mark.parametrize("make", [sgr_heavy, repaint, wide_utf8])
+def test_fast_paths_agree_with_the_state_machine_at_any_chunking(make) -> None:
+    data = make(30_000)
+    whole = Emulator(160, 48, scrollback=200)
+    whole.feed(data)
+    rng = random.Random(7)
+    pieces = Emulator(160, 48, scrollback=200)
+    offset = 0
+    while offset < len(data):
+        step = rng.randint(1, 7)
+        pieces.feed(data[offset : offset + step])
+        offset += step
+    assert _state(pieces.screen) == _state(whole.screen)
