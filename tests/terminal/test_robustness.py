@@ -15,7 +15,7 @@ from aisession_tui.terminal import Emulator, render_row
 from aisession_tui.terminal.render import Palette
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.streams import plain_log, repaint, sgr_heavy, wide_utf8  # noqa: E402
+from benchmarks.streams import plain_log, repaint, sgr_heavy, wide_utf8
 
 
 def assert_consistent(emu: Emulator) -> None:
