@@ -397,3 +397,23 @@ def test_demo_package_does_not_import_textual() -> None:
         "assert 'textual' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=TIMEOUT)
+
+
+# -- what the rest of the app sees ---------------------------------------------------------
+
+
+def test_the_output_parser_recognises_what_the_agents_print() -> None:
+    """The demo exists to light up the panels, so the project's own parser must read it."""
+    from aisession_tui.ai.parsing import EventKind, parse_output
+
+    builder = parse_output(run_piped("builder", b"", "--script-only").stdout)
+    error = next(e for e in builder if e.kind == EventKind.ERROR)
+    assert (error.file, error.line, error.column) == ("src/lexer.c", 88, 16)
+    assert any(e.kind == EventKind.BUILD_RESULT and e.success is False for e in builder)
+
+    tester = parse_output(run_piped("tester", b"", "--script-only").stdout)
+    summaries = [e for e in tester if e.kind == EventKind.TEST_SUMMARY]
+    assert [(e.failed, e.passed) for e in summaries] == [(1, 41), (0, 42)]
+
+    reviewer = parse_output(run_piped("reviewer", b"", "--script-only").stdout)
+    assert any(e.kind == EventKind.PROMPT and e.choices == ("y", "n") for e in reviewer)
