@@ -20,10 +20,11 @@ from aisession_tui.core.events import (
     SessionRemoved,
     StatusChanged,
 )
-from aisession_tui.core.types import SessionId
+from aisession_tui.core.types import SessionId, SessionStatus
 
 from .store import SessionLike, Store
 
+_ENDED = frozenset({SessionStatus.TERMINATED, SessionStatus.ERROR})
 ScreenSource = Callable[[SessionId], Sequence[str] | None]
 
 
@@ -151,6 +152,9 @@ class SessionRecorder:
                 self._sample(session, force=True)
         elif isinstance(event, StatusChanged):
             store.record_status(session_id, event.new, event.old)
+            restarted = event.new is SessionStatus.RUNNING and event.old in _ENDED
+            if restarted and session is not None:
+                store.save_session(session)  # clears the previous run's exit code
         elif isinstance(event, ProcessExited):
             store.record_exit(session_id, event.exit_code)
             self._save_screen(session_id)

@@ -177,7 +177,10 @@ class StoreWriter:
             batch = self._collect()
             ops = [item for item in batch if not isinstance(item, _Marker)]
             if ops:
-                self._apply(ops)
+                try:
+                    self._apply(ops)
+                except Exception as exc:  # the thread must outlive any surprise
+                    self._fail(f"unexpected {type(exc).__name__}: {exc}", len(ops))
             for item in batch:
                 if isinstance(item, _Marker):
                     stop = stop or item.stop

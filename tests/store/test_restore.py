@@ -200,3 +200,29 @@ async def test_sessions_closed_by_the_user_are_not_restored(data_dir: Path, tmp_
         assert stored is not None and stored.closed_at is not None  # still listed, not offered
     finally:
         store.close()
+
+
+async def test_a_restarted_session_loses_its_old_exit_code_in_the_store(
+    store: Store, tmp_path: Path
+) -> None:
+    manager = SessionManager()
+    recorder = SessionRecorder(store)
+    recorder.watch(manager)
+    marker = tmp_path / "second-run"
+    session = await manager.create_session_with_config(
+        SessionConfig(
+            name="again",
+            working_directory=tmp_path,
+            shell_command=f"if [ -e {marker} ]; then sleep 30; else touch {marker}; exit 4; fi",
+        )
+    )
+    await _run_to_exit(session)
+    await store.aflush()
+    assert store.get_session(session.id).exit_code == 4  # type: ignore[union-attr]
+    await session.start()
+    await store.aflush()
+    stored = store.get_session(session.id)
+    assert stored is not None
+    assert (stored.status, stored.exit_code) == (SessionStatus.RUNNING, None)
+    await session.stop()
+    recorder.close()
