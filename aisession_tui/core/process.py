@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 READ_CHUNK = 64 * 1024
 HAS_PIDFD = hasattr(os, "pidfd_open")
-_PROC = Path("/proc")
+_PROC = "/proc"
 
 
 def build_environment(
@@ -269,27 +269,60 @@ class ExitWatch:
 def _stat_fields(pid: int) -> tuple[str, int, int, int] | None:
     """(state, ppid, pgrp, session) of `pid` from /proc, or None when it is gone."""
     try:
-        raw = (_PROC / str(pid) / "stat").read_bytes()
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
     except OSError:
         return None
-    rest = raw[raw.rfind(b")") + 2 :].split()
+    try:
+        raw = os.read(fd, 4096)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    rest = raw[raw.rfind(b")") + 2 :].split(maxsplit=4)
+    if len(rest) < 4:
+        return None
     return rest[0].decode(), int(rest[1]), int(rest[2]), int(rest[3])
 
 
-def session_pids(sid: int) -> list[int]:
-    """Pids of live (non-zombie) processes whose kernel session is `sid`, from one /proc scan."""
-    found: list[int] = []
+_scan_cache: dict[int, list[int]] | None = None
+
+
+def _drop_scan_cache() -> None:
+    global _scan_cache
+    _scan_cache = None
+
+
+def _sessions_snapshot() -> dict[int, list[int]]:
+    """Kernel session id -> live pids, from one /proc scan.
+
+    Inside a running loop the snapshot is shared until the loop's next iteration, so stopping
+    fifty sessions at once costs one scan rather than fifty.
+    """
+    global _scan_cache
+    if _scan_cache is not None:
+        return _scan_cache
+    snapshot: dict[int, list[int]] = {}
     try:
         entries = os.listdir(_PROC)
     except OSError:
-        return found
+        return snapshot
     for name in entries:
         if not name.isdigit():
             continue
         fields = _stat_fields(int(name))
-        if fields is not None and fields[3] == sid and fields[0] != "Z":
-            found.append(int(name))
-    return found
+        if fields is not None and fields[0] != "Z":
+            snapshot.setdefault(fields[3], []).append(int(name))
+    try:
+        asyncio.get_running_loop().call_soon(_drop_scan_cache)
+    except RuntimeError:
+        return snapshot
+    _scan_cache = snapshot
+    return snapshot
+
+
+def session_pids(sid: int) -> list[int]:
+    """Pids of live (non-zombie) processes whose kernel session is `sid`."""
+    return list(_sessions_snapshot().get(sid, ()))
 
 
 def is_running(pid: int) -> bool:
@@ -297,7 +330,7 @@ def is_running(pid: int) -> bool:
     fields = _stat_fields(pid)
     if fields is not None:
         return fields[0] != "Z"
-    if _PROC.is_dir():
+    if os.path.isdir(_PROC):
         return False
     try:  # pragma: no cover - no /proc
         os.kill(pid, 0)
