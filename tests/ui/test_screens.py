@@ -28,6 +28,12 @@ from aisession_tui.ui.screens import (
     SearchRequest,
     SearchScreen,
 )
+from aisession_tui.ui.screens.validators import (
+    CompilableRegex,
+    NoWhitespace,
+    Printable,
+    resolve_directory,
+)
 
 SIZE = (100, 30)
 _UNSET = object()
@@ -515,6 +521,43 @@ async def test_help_closes_with_escape_q_or_question_mark(key: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(key)
         assert await dismissed_with(app) is None
+
+
+async def test_help_wraps_a_long_description_instead_of_cutting_it() -> None:
+    long = "Scroll the focused pane's history one page up; " * 4
+    app = Host(HelpScreen([("Pane", [("Shift+PgUp", long)])]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        cell = app.dialog.query_one(".help-desc", Static)
+        assert cell.region.height >= 3
+        assert cell.visual.plain == long  # type: ignore[attr-defined]
+
+
+# -- Validators ---------------------------------------------------------------------------
+
+
+def test_name_validators_refuse_control_characters_and_accept_unicode() -> None:
+    assert not Printable().validate("evil\x1b[2J").is_valid
+    assert Printable().validate("agent-ü✓").is_valid
+    assert NoWhitespace().validate("  padded  ").is_valid
+    assert not NoWhitespace().validate("tab\there").is_valid
+
+
+def test_resolve_directory_expands_home_and_is_relative_to_base(tmp_path: Path) -> None:
+    assert resolve_directory("~", tmp_path) == Path.home()
+    assert resolve_directory(" sub ", tmp_path) == tmp_path / "sub"
+    assert resolve_directory("/etc", tmp_path) == Path("/etc")
+
+
+@pytest.mark.parametrize("pattern", ["(", "[a-", "a{2,1}", "*", "(?P<x>a)(?P<x>b)", "(" * 2000])
+def test_regex_validator_reports_every_bad_pattern_without_raising(pattern: str) -> None:
+    result = CompilableRegex(lambda: True).validate(pattern)
+    assert not result.is_valid
+    assert result.failure_descriptions[0].startswith("Invalid regular expression")
+
+
+def test_regex_validator_accepts_anything_in_plain_text_mode() -> None:
+    assert CompilableRegex(lambda: False).validate("(").is_valid
 
 
 # -- Snapshots ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ class ConfirmScreen(DialogScreen[bool]):
     A dangerous question starts with Cancel focused, so a reflexive Enter does no harm.
     """
 
+    AUTO_FOCUS = ""  # on_mount picks the safe button
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", show=False),
         Binding("n", "answer(False)", "No", show=False),
@@ -43,7 +44,6 @@ class ConfirmScreen(DialogScreen[bool]):
         self.confirm_label = confirm_label
         self.danger = danger
         self.dialog_title = title
-        self.AUTO_FOCUS = "#cancel" if danger else "#confirm"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger" if self.danger else "dialog") as dialog:
@@ -58,6 +58,9 @@ class ConfirmScreen(DialogScreen[bool]):
                 )
             label = self.confirm_label.lower()
             yield Static(Content(f"y {label} · n / esc cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel" if self.danger else "#confirm", Button).focus()
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

@@ -103,6 +103,9 @@ class NewSessionScreen(DialogScreen[NewSessionRequest]):
                 yield Button("Create", id="submit", variant="primary")
             yield Static("enter create · tab next field · esc cancel", classes="dialog-hint")
 
+    def _value(self, input_id: str) -> str:
+        return self.query_one(f"#{input_id}", Input).value.strip()
+
     def field(self, input_id: str) -> FormField:
         """The form field holding the input with id `input_id`."""
         return self.query_one(f"#{input_id}", Input).query_ancestor(FormField)
@@ -138,13 +141,12 @@ class NewSessionScreen(DialogScreen[NewSessionRequest]):
             invalid[0].focus()
             return None
 
-        values = {control.id: control.value.strip() for control in self.query(Input)}
-        cwd = Path(os.path.normpath(resolve_directory(values["cwd"], self.default_cwd)))
+        cwd = Path(os.path.normpath(resolve_directory(self._value("cwd"), self.default_cwd)))
         request = NewSessionRequest(
-            name=values["name"],
-            command=values["command"],
+            name=self._value("name"),
+            command=self._value("command"),
             cwd=cwd,
-            role=values["role"] or None,
+            role=self._value("role") or None,
         )
         try:
             SessionConfig(
