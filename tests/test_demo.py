@@ -286,6 +286,15 @@ def test_shell_like_runs_typed_commands_with_exit_codes(spawn: type[Agent]) -> N
     assert agent.wait_exit() == 0
 
 
+def test_shell_like_in_live_mode_runs_a_line_typed_while_it_waits(spawn: type[Agent]) -> None:
+    agent = spawn("shell-like", "--speed", "1", "--seed", "5")
+    start = agent.read_until(b"\x1b]133;B\x07")  # the first prompt; the agent now pauses
+    agent.send(b"echo hello from the supervisor\r")
+    start = agent.read_until(b"\x1b]133;C\x07hello from the supervisor\r\n", start=start)
+    agent.read_until(b"\x1b]133;D;0\x07", start=start)
+    agent.read_until(b"git status --short", start=start)  # then the script carries on
+
+
 # -- determinism ---------------------------------------------------------------------------
 
 ROUND_END = {
