@@ -42,6 +42,16 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: amount})
 
 
+def describe_duration(age: timedelta) -> str:
+    """`timedelta(days=30)` -> "30 days": the way the user wrote it, not "30 days, 0:00:00"."""
+    seconds = int(age.total_seconds())
+    for unit, size in (("week", 604_800), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `list`, `history`, `export` and `prune` to the app's subcommands."""
     data_dir_help = f"session database folder (default: ${DATA_DIR_ENV} or the user data dir)"
@@ -232,7 +242,8 @@ def cmd_prune(args: argparse.Namespace) -> int:
     with store:
         victims = store.prune(args.older_than, dry_run=args.dry_run)
     verb = "Would delete" if args.dry_run else "Deleted"
-    print(f"{verb} {len(victims)} session(s) not updated for {args.older_than}.", file=out)
+    age = describe_duration(args.older_than)
+    print(f"{verb} {len(victims)} session(s) not updated for {age}.", file=out)
     for s in victims:
         print(f"  {s.id.short}  {s.name or '-'}  last update {_when(s)}", file=out)
     return 0

@@ -89,13 +89,24 @@ def export_json(store: Store, session: StoredSession, parser: Parser | bool | No
     return json.dumps(export_data(store, session, parser), indent=2, ensure_ascii=False) + "\n"
 
 
-def _fence(text: str) -> str:
-    """A code fence longer than any backtick run inside `text`, so output cannot break out."""
+def _longest_tick_run(text: str) -> int:
     longest = run = 0
     for ch in text:
         run = run + 1 if ch == "`" else 0
         longest = max(longest, run)
-    return "`" * max(3, longest + 1)
+    return longest
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any backtick run inside `text`, so output cannot break out."""
+    return "`" * max(3, _longest_tick_run(text) + 1)
+
+
+def _inline(text: str) -> str:
+    """Inline code that survives backticks inside `text`."""
+    ticks = "`" * (_longest_tick_run(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def _block(text: str) -> list[str]:
@@ -113,7 +124,7 @@ def export_markdown(
         "",
         f"- id: `{s.id}`",
         f"- role: {s.role or '-'}",
-        f"- command: `{s.command}` in `{s.working_directory}`",
+        f"- command: {_inline(s.command)} in {_inline(s.working_directory)}",
         f"- created: {to_iso(s.created_at)}; last update: {to_iso(s.updated_at)}",
         f"- status: {s.status}; exit code: {'-' if s.exit_code is None else s.exit_code}",
         f"- tokens: {s.total_tokens}",
@@ -128,7 +139,7 @@ def export_markdown(
         rec = c.record
         exit_text = "?" if rec.exit_code is None else str(rec.exit_code)
         took = "" if rec.duration_ms is None else f", {rec.duration_ms} ms"
-        lines += [f"### {n}. `{rec.command}` (exit {exit_text}{took})", ""]
+        lines += [f"### {n}. {_inline(rec.command)} (exit {exit_text}{took})", ""]
         if rec.output:
             lines += [*_block(rec.output), ""]
         events = _events(parse, rec.output)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aisession_tui.core.types import CommandRecord, SessionId, SessionStatus
-from aisession_tui.store.commands import parse_duration, register
+from aisession_tui.store.commands import describe_duration, parse_duration, register
 from aisession_tui.store.paths import DATA_DIR_ENV, DB_FILENAME, data_dir_from
 from aisession_tui.store.store import Store
 
@@ -56,6 +56,7 @@ def populated(data_dir: Path, tmp_path: Path) -> dict[str, SessionId]:
     store.record_command(
         b, CommandRecord("cat notes.md", datetime(2026, 11, 2, 8, 1, tzinfo=UTC), 0, output="```")
     )
+    store.record_command(b, CommandRecord("echo `date`", datetime(2026, 11, 2, 8, 2, tzinfo=UTC)))
     store.record_tokens(b, 4321)
     store.record_exit(ids["twin-1"], 0)
     store.save_screen(b, ["$ pytest -q", "1 failed, 3 passed"])
@@ -75,7 +76,7 @@ def test_list_shows_a_table_of_stored_sessions(
     assert len(rows) == 3
     builder = next(r for r in rows if r.startswith(populated["builder"].short))
     assert builder.split()[:7] == [
-        populated["builder"].short, "builder", "developer", "running", "-", "4321", "2",
+        populated["builder"].short, "builder", "developer", "running", "-", "4321", "3",
     ]  # fmt: skip
     assert builder.endswith("echo hi")
 
@@ -89,7 +90,7 @@ def test_list_json_is_machine_readable(
     assert [d["name"] for d in data] == ["builder", "twin", "twin"]
     assert data[0]["id"] == str(populated["builder"])
     assert data[0]["total_tokens"] == 4321
-    assert data[0]["command_count"] == 2
+    assert data[0]["command_count"] == 3
     assert data[1]["exit_code"] == 0
     assert data[0]["live"] is False
 
@@ -124,10 +125,11 @@ def test_history_by_name_lists_commands_with_exit_codes(
     code, out, _ = _run(capsys, "history", "builder", "--data-dir", str(data_dir))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == f"History of builder ({populated['builder'].short}): 2 command(s)"
+    assert lines[0] == f"History of builder ({populated['builder'].short}): 3 command(s)"
     assert lines[1].split() == ["#", "TIME", "(UTC)", "EXIT", "DURATION", "COMMAND"]
     assert lines[2].split() == ["1", "2026-11-02", "08:00:00", "1", "2500", "ms", "pytest", "-q"]
     assert lines[3].split() == ["2", "2026-11-02", "08:01:00", "0", "-", "cat", "notes.md"]
+    assert lines[4].split() == ["3", "2026-11-02", "08:02:00", "-", "-", "echo", "`date`"]
 
 
 def test_history_by_id_prefix_and_json(
@@ -141,6 +143,7 @@ def test_history_by_id_prefix_and_json(
     assert [(c["command"], c["exit_code"]) for c in data["commands"]] == [
         ("pytest -q", 1),
         ("cat notes.md", 0),
+        ("echo `date`", None),
     ]
 
 
@@ -199,6 +202,7 @@ def test_export_markdown_is_ready_to_paste_and_fences_cannot_break(
     assert "### 1. `pytest -q` (exit 1, 2500 ms)" in out
     assert "- pytest: 1 failed, 3 passed" in out
     assert "### 2. `cat notes.md` (exit 0)\n\n````\n```\n````" in out  # output had ```
+    assert "### 3. `` echo `date` `` (exit ?)" in out
     assert "## Last screen and scrollback" in out
 
 
@@ -229,9 +233,9 @@ def test_prune_removes_sessions_older_than_the_given_age(
         capsys, "prune", "--older-than", "30d", "--dry-run", "--data-dir", str(data_dir)
     )
     assert code == 0
-    assert out.splitlines()[0] == "Would delete 2 session(s) not updated for 30 days, 0:00:00."
+    assert out.splitlines()[0] == "Would delete 2 session(s) not updated for 30 days."
     code, out, _ = _run(capsys, "prune", "--older-than", "30d", "--data-dir", str(data_dir))
-    assert out.splitlines()[0] == "Deleted 2 session(s) not updated for 30 days, 0:00:00."
+    assert out.splitlines()[0] == "Deleted 2 session(s) not updated for 30 days."
     _, out, _ = _run(capsys, "list", "--json", "--data-dir", str(data_dir))
     assert [d["name"] for d in json.loads(out)] == ["builder"]
 
@@ -243,6 +247,15 @@ def test_prune_removes_sessions_older_than_the_given_age(
 )  # fmt: skip
 def test_durations_parse(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("age", "text"),
+    [(timedelta(days=30), "30 days"), (timedelta(weeks=1), "1 week"),
+     (timedelta(hours=36), "36 hours"), (timedelta(seconds=90), "90 seconds")],
+)  # fmt: skip
+def test_durations_are_described_as_people_write_them(age: timedelta, text: str) -> None:
+    assert describe_duration(age) == text
 
 
 def test_a_bad_duration_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
