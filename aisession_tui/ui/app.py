@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from textual import on, work
@@ -17,8 +18,7 @@ from ..core.config import SessionConfig
 from ..core.errors import SessionError
 from ..core.events import ProcessExited, StatusChanged
 from ..core.manager import SessionManager
-from ..core.types import SessionStatus
-from ..terminal.emulator import Emulator
+from ..core.types import SessionId, SessionStatus, utc_now
 from ..terminal.events import Bell
 from .keymap import DEFAULT_PREFIX, PREFIX_COMMANDS, help_sections
 from .live_session import Attention, LiveSession
@@ -61,18 +61,23 @@ class SupervisorApp(App[None], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "aisession-tui"
     ENABLE_COMMAND_PALETTE = True
-    COMMAND_PALETTE_BINDING = "ctrl+backslash"
+    #: Builds what panels and title bars say about a session (tests substitute a frozen clock).
+    presenter_class: type[SessionPresenter] = SessionPresenter
 
     BINDINGS = [
-        Binding(DEFAULT_PREFIX, "prefix", "Prefix", id="prefix", priority=True, key_display="^B"),
+        Binding(DEFAULT_PREFIX, "prefix", "Commands", id="prefix", priority=True),
+        Binding("alt+1", "focus_number(1)", "Focus 1…9", key_display="Alt+1…9", priority=True),
         *(
             Binding(f"alt+{n}", f"focus_number({n})", f"Focus {n}", show=False, priority=True)
-            for n in range(1, 10)
+            for n in range(2, 10)
         ),
         *(
             Binding(f"alt+{name}", f"focus_direction('{name}')", show=False, priority=True)
             for name in DIRECTIONS
         ),
+        # The palette opens with prefix + ':'; this stand-in keeps Textual from claiming Ctrl+\
+        # (SIGQUIT for the programs in the panes) as its palette key.
+        Binding("f24", "command_palette", show=False),
     ]
 
     def __init__(
@@ -104,7 +109,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
                 yield DetailsPanel(id="details")
                 yield TokensPanel(id="tokens")
                 yield HistoryPanel(id="history")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
         self.loaded_themes.register(self)
@@ -123,19 +128,31 @@ class SupervisorApp(App[None], inherit_bindings=False):
 
     async def add_session(self, config: SessionConfig) -> LiveSession:
         """Create, start and tile a session; a failure to start is shown in its pane."""
-        rows, columns = config.pty_size
-        session = await self.manager.create_session_with_config(config)
-        emulator = Emulator(columns, rows, scrollback=self.options.scrollback)
-        live = LiveSession(session, emulator, on_event=self._on_live_event)
+        return await self._add(config)
+
+    async def _add(
+        self,
+        config: SessionConfig,
+        *,
+        session_id: SessionId | None = None,
+        created_at: datetime | None = None,
+    ) -> LiveSession:
+        if session_id is None:
+            session = await self.manager.create_session_with_config(config)
+        else:
+            session = await self.manager.restore_session(
+                session_id, config, created_at or utc_now()
+            )
+        live = LiveSession(session, scrollback=self.options.scrollback, on_event=self._on_live_event)
         key = session.id.short
         self.lives[key] = live
-        presenter = SessionPresenter(live)
+        presenter = self.presenter_class(live)
         self.presenters[key] = presenter
         frame = PaneFrame(live, palette_for(self.loaded_themes, self.current_theme), presenter)
         await self.pane_grid.mount(frame)
         self.pane_grid.renumber()
         await self._start(live)
-        if self.focused_key is None or len(self.lives) == 1:
+        if self.focused_key is None:
             self.focus_session(key)
         self.refresh_panels()
         return live
@@ -178,13 +195,12 @@ class SupervisorApp(App[None], inherit_bindings=False):
         live = self.lives.get(key)
         if live is None:
             return
+        self.focused_key = key
         self._frame(live).terminal.focus()
 
-    @on(PaneFrame.DescendantFocus)
-    def _pane_focused(self, event: PaneFrame.DescendantFocus) -> None:
-        frame = next((f for f in self.pane_grid.frames if event.widget in f.children), None)
-        if frame is None:
-            return
+    @on(PaneFrame.Focused)
+    def _pane_focused(self, event: PaneFrame.Focused) -> None:
+        frame = event.frame
         key = frame.live.session.id.short
         self.focused_key = key
         frame.live.attention.discard(Attention.BELL)

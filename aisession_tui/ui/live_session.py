@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import StrEnum
 from time import perf_counter
 
@@ -36,26 +35,35 @@ class Attention(StrEnum):
     WAITING = "waiting"
 
 
-@dataclass
 class LiveSession:
     """One supervised session: the core session, its emulator, and what the UI shows about it."""
 
-    session: AISession
-    emulator: Emulator
-    attention: set[Attention] = field(default_factory=set)
-    #: Called after emulator state changed (screen, title, cwd, modes); the pane schedules a repaint.
-    on_screen_change: Callable[[], None] | None = None
-    #: Called for events the app cares about (status changes, exits, bells).
-    on_event: Callable[[LiveSession, object], None] | None = None
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        session: AISession,
+        *,
+        scrollback: int = 10_000,
+        on_event: Callable[[LiveSession, object], None] | None = None,
+    ) -> None:
+        self.session = session
+        rows, columns = session.config.pty_size
+        self.emulator = Emulator(
+            columns,
+            rows,
+            scrollback=scrollback,
+            on_event=self._on_terminal_event,
+            reply=self._reply,
+        )
+        self.attention: set[Attention] = set()
+        #: Called after emulator state changed (screen, title, cwd, modes); the pane repaints.
+        self.on_screen_change: Callable[[], None] | None = None
+        #: Called for events the app cares about (status changes, exits, bells, titles).
+        self.on_event = on_event
         self._pending: deque[bytes] = deque()
         self._pending_bytes = 0
         self._feeding = False
         self._reading_paused = False
         self._deferred: list[SessionEvent] = []
-        self.emulator.on_event = self._on_terminal_event
-        self.emulator.reply = self._reply
         self._unsubscribe = self.session.subscribe(self._on_session_event)
 
     @property

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.types import SessionStatus, utc_now
+from ..core.types import CommandRecord, SessionStatus, utc_now
 from .live_session import Attention, LiveSession
 
 if TYPE_CHECKING:
@@ -31,6 +32,18 @@ def shorten_path(path: str | Path, home: Path | None = None) -> str:
     if text == home_text or text.startswith(home_text + "/"):
         return "~" + text[len(home_text) :]
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class ContextUsage:
+    active_tokens: int
+    max_tokens: int
+    threshold: float
+    compression_line: str = ""
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.active_tokens / self.max_tokens if self.max_tokens else 0.0
 
 
 class SessionPresenter:
@@ -106,5 +119,77 @@ class SessionPresenter:
         return self.session.total_tokens
 
     @property
+    def command_count(self) -> int:
+        return self.session.command_count
+
+    def command_history(self) -> list[CommandRecord]:
+        return self.session.command_history
+
+    @property
+    def token_counter_name(self) -> str:
+        return self.monitor.token_counter_name if self.monitor is not None else "-"
+
+    def context_usage(self) -> ContextUsage:
+        """Context tokens against the budget, and what compression did."""
+        budget = self.session.config.context_config
+        if self.monitor is None:
+            return ContextUsage(self.total_tokens, budget.max_tokens, budget.compression_threshold)
+        stats = self.monitor.context.stats()
+        line = ""
+        if stats.messages_compressed:
+            line = (
+                f"compressed {stats.messages_compressed} of {stats.messages_added} messages, "
+                f"saved {stats.tokens_saved:,} tokens ({stats.compression_ratio:.1f}x)"
+            )
+        return ContextUsage(
+            stats.active_tokens, budget.max_tokens, budget.compression_threshold, line
+        )
+
+    def token_samples(self) -> list[float]:
+        """Tokens counted per interval, oldest first, for the sparkline."""
+        if self.monitor is None:
+            return []
+        return [float(value) for value in self.monitor.token_samples]
+
+    def ago(self, moment: datetime) -> str:
+        """A moment relative to now (tests freeze `now`)."""
+        return relative_time(moment, self.now())
+
+    def now(self) -> datetime:
+        return utc_now()
+
+    @property
     def last_activity(self) -> str:
-        return relative_time(self.session.last_activity)
+        return self.ago(self.session.last_activity)
+
+    @property
+    def pid(self) -> str:
+        return str(self.session.pid or "-")
+
+    def details(self) -> list[tuple[str, str]]:
+        """The Details panel's rows: `SessionInfo`, config (env names only), metadata."""
+        session = self.session
+        config = session.config
+        status = str(session.status)
+        if session.exit_code is not None:
+            status += f" (exit {session.exit_code})"
+        rows = [
+            ("id", str(session.id)),
+            ("name", self.name),
+            ("role", self.role or "-"),
+            ("status", status),
+            ("state", self.state_reason),
+            ("command", config.display_command),
+            ("cwd", self.short_cwd),
+            ("mode", "headless (pipes)" if session.is_headless else "pty"),
+            ("pid", self.pid),
+            ("created", self.ago(session.created_at)),
+            ("active", self.last_activity),
+            ("ai features", "on" if config.enable_ai_features else "off"),
+            ("tokens", f"{self.total_tokens:,}"),
+            ("commands", str(self.command_count)),
+            ("counter", self.token_counter_name),
+            ("env", ", ".join(sorted(config.environment)) or "-"),
+        ]
+        rows += [(f"meta.{key}", str(value)) for key, value in sorted(session.metadata.items())]
+        return rows

@@ -151,9 +151,11 @@ def _safe_hex(value: str | None, fallback: str) -> str:
     if not value:
         return fallback
     try:
-        return Color.parse(value).hex.lower()[:7]
+        colour = Color.parse(value)
     except ColorParseError:
         return fallback
+    # ANSI theme colours ("ansi_default") have no fixed value: use the fallback.
+    return fallback if colour.ansi is not None else colour.hex.lower()[:7]
 
 
 class TerminalTable(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
@@ -19,10 +20,12 @@ def format_duration(milliseconds: int | None) -> str:
     return f"{milliseconds // 60_000}m{milliseconds // 1000 % 60:02d}s"
 
 
-def format_exit(code: int | None) -> str:
+def format_exit(code: int | None, variables: dict[str, str]) -> Text:
+    """The exit code, green when 0, red otherwise."""
     if code is None:
-        return "[$text-muted]?[/]"
-    return f"[$success]{code}[/]" if code == 0 else f"[$error]{code}[/]"
+        return Text("?", style="dim")
+    colour = variables.get("success" if code == 0 else "error", "")
+    return Text(str(code), style=f"bold {colour}")
 
 
 class HistoryPanel(Vertical):
@@ -48,12 +51,13 @@ class HistoryPanel(Vertical):
         self._records = list(records)
         table = self._table
         table.clear()
+        variables = self.app.get_css_variables()
         for index, record in enumerate(self._records):
             table.add_row(
-                format_exit(record.exit_code),
+                format_exit(record.exit_code, variables),
                 format_duration(record.duration_ms),
                 record.timestamp.astimezone().strftime("%H:%M:%S"),
-                record.command,
+                Text(record.command),
                 key=str(index),
             )
         if self._records:

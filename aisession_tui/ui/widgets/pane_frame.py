@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 from ...terminal.render import Palette
@@ -36,6 +37,17 @@ class PaneTitle(Static):
 class PaneFrame(Vertical):
     """Holds one session's title bar and terminal; knows its position number in the tiling."""
 
+    class Focused(Message):
+        """The person moved into this pane."""
+
+        def __init__(self, frame: PaneFrame) -> None:
+            super().__init__()
+            self.frame = frame
+
+        @property
+        def control(self) -> PaneFrame:
+            return self.frame
+
     def __init__(self, live: LiveSession, palette: Palette, presenter: SessionPresenter) -> None:
         super().__init__(id=f"frame-{live.session.id.short}")
         self.live = live
@@ -58,6 +70,7 @@ class PaneFrame(Vertical):
 
     def on_descendant_focus(self) -> None:
         self.refresh_title()
+        self.post_message(self.Focused(self))
 
     def on_descendant_blur(self) -> None:
         self.refresh_title()

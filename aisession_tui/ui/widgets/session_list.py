@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -33,17 +34,18 @@ class SessionList(DataTable[str]):
     def show(self, presenters: list[tuple[str, SessionPresenter]], focused_key: str | None) -> None:
         """Redraw the rows, keeping the cursor on the focused session."""
         self.clear()
+        variables = self.app.get_css_variables()
         for number, (key, presenter) in enumerate(presenters, start=1):
             badge, colour = presenter.badge()
             self.add_row(
                 str(number),
-                presenter.attention_marker,
-                f"[{colour}]{badge}[/]",
-                presenter.name,
-                presenter.role or "",
+                Text(presenter.attention_marker, style="bold"),
+                Text(badge, style=f"bold {variables.get(colour.lstrip('$'), '')}"),
+                Text(presenter.name),
+                Text(presenter.role or ""),
                 f"{presenter.total_tokens:,}",
                 presenter.last_activity,
-                presenter.event_summary,
+                Text(presenter.event_summary),
                 key=key,
             )
         if focused_key is not None and focused_key in self.rows:

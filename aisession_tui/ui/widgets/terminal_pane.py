@@ -15,6 +15,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...core.types import SessionStatus
+from ...terminal.emulator import row_text
 from ...terminal.keys import encode_key, encode_mouse, encode_paste
 from ...terminal.render import Palette, render_row
 from ..live_session import LiveSession
@@ -143,10 +144,10 @@ class TerminalPane(Widget, can_focus=True):
             return Strip.blank(width)
         cursor_x, cursor_y = self.emulator.cursor
         if live and row == cursor_y and self.emulator.cursor_visible and self.has_focus:
-            return render_row(self.emulator.screen.buffer[row], width, self._palette, cursor_x=cursor_x)
+            return render_row(self.emulator.row(row), width, self._palette, cursor_x=cursor_x)
         strip = self._strips.get(row)
         if strip is None:
-            strip = render_row(self.emulator.screen.buffer[row], width, self._palette)
+            strip = render_row(self.emulator.row(row), width, self._palette)
             self._strips[row] = strip
         return strip
 
@@ -188,8 +189,8 @@ class TerminalPane(Widget, can_focus=True):
         if index < emulator.history_size:
             row = emulator.history_row(index)
         else:
-            row = emulator.screen.buffer[index - emulator.history_size]
-        return "".join(row[x].data for x in range(emulator.columns) if x in row)
+            row = emulator.row(index - emulator.history_size)
+        return row_text(row, emulator.columns)
 
     def search(self, request: SearchRequest) -> bool:
         """Scroll to the next line matching the request, from the top line in view."""
