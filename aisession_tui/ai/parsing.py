@@ -164,6 +164,14 @@ _QUESTION = re.compile(
 _MENU_ITEM = re.compile(r"^\s*(?:([\u276f>\u203a\u25b6*])\s*)?(\d{1,2})[.)]\s+(\S.*)$")
 
 
+# Cheap tests that let most lines skip the full patterns of a family.
+_HAS_DIGIT = re.compile(r"\d")
+_BUILD_HINT = re.compile(r"Finished|could not compile|\*\*\*|^Found \d|^npm ")
+_GIT_STARTS = ("[", "Switched", "CONFLICT", "To ", "Automatic merge", "error: failed to push")
+_GIT_STARTS += ("Fast-forward", "Already up to date")
+_PROMPT_ENDINGS = frozenset("?:>])")
+
+
 @dataclass(slots=True)
 class _Traceback:
     file: str | None = None
@@ -255,6 +263,8 @@ class OutputParser:
             yield prompt
 
     def _tests(self, line: str, raw: str) -> ParsedEvent | None:
+        if self._unittest_ran is None and not _HAS_DIGIT.search(line):
+            return None  # every summary below has a count or a duration in it
         if m := _PYTEST_SUMMARY.match(line):
             counts = _counts(m[1])
             failed = counts.get("failed", 0)
@@ -359,6 +369,9 @@ class OutputParser:
         return None
 
     def _builds(self, line: str, raw: str) -> ParsedEvent | None:
+        if not _BUILD_HINT.search(line):
+            self._npm_reported = False
+            return None
         if m := _CARGO_FAILED.match(line):
             errors = int(m[2]) if m[2] else None
             return ParsedEvent(EventKind.BUILD_RESULT, "cargo", line, errors=errors, success=False)
@@ -380,6 +393,8 @@ class OutputParser:
         return None
 
     def _errors(self, line: str, raw: str) -> ParsedEvent | None:
+        if "error" not in line and "not found" not in line:
+            return None
         if m := _TSC_ERROR.match(line):
             row, col = (m[2], m[3]) if m[2] else (m[4], m[5])
             return ParsedEvent(
@@ -406,6 +421,8 @@ class OutputParser:
         return None
 
     def _git(self, line: str, raw: str) -> ParsedEvent | None:
+        if not line.startswith(_GIT_STARTS) and not (self._push_target and "->" in line):
+            return None
         if m := _GIT_COMMIT.match(line):
             return ParsedEvent(
                 EventKind.GIT, "git", f"commit {m[2]} on {m[1]}: {m[3]}", action="commit"
@@ -506,6 +523,8 @@ def _is_question(line: str) -> bool:
 
 def _prompt_event(line: str) -> ParsedEvent | None:
     """A question waiting for an answer on one line, if it is one."""
+    if not line or (line.rstrip()[-1:] not in _PROMPT_ENDINGS and "Press" not in line):
+        return None
     if _YES_NO.search(line):
         return ParsedEvent(EventKind.PROMPT, "prompt", line.strip(), choices=("y", "n"))
     if _QUESTION.search(line) and (line.rstrip().endswith(("?", ":", ">")) or "Press" in line):

@@ -212,8 +212,10 @@ async def test_numbered_menu_on_screen_is_waiting(tmp_path: Path) -> None:
     watch = _Watch(monitor)
     await session.start()
     try:
-        await watch.state(AgentState.WAITING_FOR_INPUT)
-        assert "2-choice menu" in monitor.state.reason
+        # The question may arrive alone first ("screen asks"); the menu below it follows.
+        await watch.until(lambda: "2-choice menu" in monitor.state.reason)
+        assert monitor.state.state is AgentState.WAITING_FOR_INPUT
+        assert monitor.state.reason.endswith("Do you want to proceed?")
         session.write(b"1\r")
     finally:
         await session.stop()
