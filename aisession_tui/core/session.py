@@ -552,7 +552,10 @@ class AISession:
         """Queue input for the child without ever blocking; raises `SessionError` if not running."""
         self._require_live("write to")
         if isinstance(data, str):
-            data = data.encode()
+            try:
+                data = data.encode()
+            except UnicodeEncodeError as exc:
+                raise SessionError(f"input cannot be encoded as UTF-8: {exc}") from None
         if not data:
             return
         self._pending += data
@@ -628,6 +631,8 @@ class AISession:
             raise ValueError(f"timeout must be positive, got {timeout}")
         async with self._command_lock:
             child = self._require_live("run a command in")
+            if self._status is SessionStatus.PAUSED:
+                raise SessionError(f"cannot run a command in session {self.id.short}: it is paused")
             assert self._loop is not None
             token = uuid.uuid4().hex
             capture = _CommandCapture(token, self._loop)

@@ -285,3 +285,23 @@ async def test_execute_command_discards_half_typed_input(tmp_path: Path) -> None
         assert await session.execute_command("echo clean", timeout=5) == "clean\n"
     finally:
         await session.stop()
+
+
+async def test_unencodable_input_is_refused_and_the_session_carries_on(tmp_path: Path) -> None:
+    session, _ = await started(bash_config(tmp_path))
+    try:
+        with pytest.raises(SessionError, match="UTF-8"):
+            session.write("bad \ud800 surrogate")
+        assert await session.execute_command("echo ok") == "ok\n"
+    finally:
+        await session.stop()
+
+
+async def test_execute_command_in_a_paused_session_is_refused(tmp_path: Path) -> None:
+    session, _ = await started(bash_config(tmp_path))
+    try:
+        await session.pause()
+        with pytest.raises(SessionError, match="paused"):
+            await session.execute_command("echo hi")
+    finally:
+        await session.stop()
