@@ -96,23 +96,24 @@ def move_aside(path: Path, reason: str) -> Path:
     return target
 
 
-def open_database(path: Path, *, recover: bool = True) -> OpenedDatabase:
+def open_database(path: Path, *, recover: bool = True, own_folder: bool = False) -> OpenedDatabase:
     """Open (creating if needed) the store at `path`, migrated to the current schema.
 
     With `recover`, a corrupt, foreign or newer-schema file is moved aside and a fresh database
     started, and a notice says so; without it the problem is raised as a `StoreError` and the
-    file is left untouched (what read-only commands like `list` want).
+    file is left untouched (what read-only commands like `list` want). With `own_folder`, the
+    folder is the app's data directory and is made owner-only even if it already existed.
     """
     try:
-        return _open(path, recover)
+        return _open(path, recover, own_folder)
     except OSError as exc:
         raise StoreError(
             f"{path}: cannot open the session database: {exc.strerror or exc}"
         ) from exc
 
 
-def _open(path: Path, recover: bool) -> OpenedDatabase:
-    ensure_private_dir(path.parent)
+def _open(path: Path, recover: bool, own_folder: bool) -> OpenedDatabase:
+    ensure_private_dir(path.parent, tighten=own_folder)
     notices: list[str] = []
     if path.exists():
         try:

@@ -33,14 +33,16 @@ def data_dir_from(args: Namespace | None = None) -> Path:
     return default_data_dir()
 
 
-def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) and make it owner-only (0700).
+def ensure_private_dir(path: Path, *, tighten: bool = True) -> None:
+    """Create `path` (and missing parents) owner-only (0700).
 
-    Parents we create get the same mode; an existing directory is tightened only when it is the
-    data directory itself, never its parents, so we do not touch e.g. the user's home.
+    With `tighten`, an existing `path` is made 0700 too: that is right for the app's own data
+    folder, wrong for a folder merely holding an explicitly named database file (e.g. /tmp).
+    Parents that already exist are never touched.
     """
+    missing = [p for p in (path, *path.parents) if not p.exists()]
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777
-    if mode != 0o700:
+    for created in missing:  # mkdir applies the umask, and parents get the default mode
+        created.chmod(0o700)
+    if tighten and path.stat().st_mode & 0o777 != 0o700:
         path.chmod(0o700)
-    return path

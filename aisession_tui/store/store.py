@@ -135,10 +135,16 @@ class Store:
         recover: bool = True,
         **writer_options: Any,
     ) -> Store:
-        """Open the store in `data_dir` (default: `data_dir_from()`), or at an explicit `path`."""
+        """Open the store in `data_dir` (default: `data_dir_from()`), or at an explicit `path`.
+
+        The data folder is made owner-only; the folder of an explicit `path` is only created
+        owner-only if missing, never changed.
+        """
+        own_folder = path is None
         if path is None:
             path = (data_dir if data_dir is not None else data_dir_from()) / DB_FILENAME
-        return cls(open_database(path, recover=recover), **writer_options)
+        opened = open_database(path, recover=recover, own_folder=own_folder)
+        return cls(opened, **writer_options)
 
     @property
     def writer(self) -> StoreWriter:

@@ -40,11 +40,26 @@ def test_database_folder_and_files_are_owner_only(data_dir: Path) -> None:
         store.close()
 
 
-def test_existing_data_folder_is_tightened_to_owner_only(data_dir: Path) -> None:
+def test_missing_parent_folders_are_created_owner_only(tmp_path: Path) -> None:
+    data_dir = tmp_path / "a" / "b" / "data"
+    Store.open(data_dir).close()
+    assert [_mode(p) for p in (tmp_path / "a", tmp_path / "a" / "b", data_dir)] == [0o700] * 3
+
+
+def test_an_existing_data_folder_is_tightened_to_owner_only(data_dir: Path) -> None:
     data_dir.mkdir(mode=0o755)
     data_dir.chmod(0o755)
     Store.open(data_dir).close()
     assert _mode(data_dir) == 0o700
+
+
+def test_the_folder_of_an_explicit_database_path_is_not_changed(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    Store.open(path=shared / "mine.db").close()
+    assert _mode(shared) == 0o755
+    assert _mode(shared / "mine.db") == 0o600
 
 
 def test_database_uses_wal_journal(data_dir: Path) -> None:
