@@ -40,7 +40,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SLICE_BYTES = 256 * 1024
+SLICE_BYTES = 64 * 1024  # ~20-60 ms of analysis on a busy 2-core machine
+MAX_BACKLOG = 4 * 1024 * 1024  # beyond this, a flood is only scanned for marks, not parsed
 MAX_PARSED_EVENTS = 500
 
 
@@ -120,6 +121,8 @@ class SessionMonitor:
         self.parsed_events: deque[ParsedEvent] = deque(maxlen=MAX_PARSED_EVENTS)
         self._listeners: list[Callable[[MonitorEvent], None]] = []
         self._pending: deque[bytes] = deque()
+        self._pending_bytes = 0
+        self.skipped_bytes = 0  # output only scanned for marks because analysis fell behind
         self._scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._turn: list[str] = []
@@ -185,6 +188,7 @@ class SessionMonitor:
     def _on_session_event(self, event: SessionEvent) -> None:
         if isinstance(event, OutputReceived):
             self._pending.append(event.data)
+            self._pending_bytes += len(event.data)
             if not self._scheduled:
                 self._schedule()
         elif isinstance(event, CommandRecorded):
@@ -217,12 +221,15 @@ class SessionMonitor:
     # --- analysis (off the hot path) ----------------------------------------------------------
 
     def _drain(self, limit: int | None) -> None:
+        while self._pending_bytes > MAX_BACKLOG:
+            self._shed(self._pending.popleft())
         taken: list[bytes] = []
         size = 0
         while self._pending and (limit is None or size < limit):
             chunk = self._pending.popleft()
             taken.append(chunk)
             size += len(chunk)
+        self._pending_bytes -= size
         if not taken:
             return
         screen = self._screen_lines()
@@ -252,6 +259,20 @@ class SessionMonitor:
             self._emit(ParsedEventsFound(self.session.id, tuple(found)))
         if tokens_added:
             self._report_tokens(tokens_added)
+
+    def _shed(self, chunk: bytes) -> None:
+        """Keep history exact under a flood (marks and command output) but skip parsing and
+        exact counting of this chunk; its tokens are estimated at four bytes each."""
+        self._pending_bytes -= len(chunk)
+        self.skipped_bytes += len(chunk)
+        for item in self.scanner.feed(chunk):
+            if isinstance(item, str):
+                self.tracker.output(item)
+            else:
+                self.tracker.mark(item)
+                self.detector.mark(item)
+        self.tokens.total += len(chunk) // 4
+        self.detector.output("")
 
     def _screen_lines(self) -> list[str] | None:
         if self.emulator is None:

@@ -1,0 +1,91 @@
+"""SessionMonitor scheduling: output is analysed in slices after the hot path, floods are shed.
+
+These tests drive the monitor's listener directly with bytes captured from a real bash session
+(the real-process behaviour is covered in test_state.py and test_integration.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from aisession_tui.ai.monitor import MAX_BACKLOG, SessionMonitor, TokensCounted
+from aisession_tui.ai.tokens import PieceEstimator
+from aisession_tui.core.config import SessionConfig
+from aisession_tui.core.events import OutputReceived, ProcessExited, SessionEvent
+from aisession_tui.core.types import CommandRecord, SessionId
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class _EventSource:
+    """The part of `AISession` the monitor uses, with events pushed by the test."""
+
+    def __init__(self, config: SessionConfig) -> None:
+        self.id = SessionId.new()
+        self.config = config
+        self.records: list[CommandRecord] = []
+        self.tokens = 0
+        self._listeners: list[Callable[[SessionEvent], None]] = []
+
+    def subscribe(self, listener: Callable[[SessionEvent], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def emit(self, event: SessionEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    def add_command_record(self, record: CommandRecord) -> None:
+        self.records.append(record)
+
+    async def add_tokens(self, count: int) -> None:
+        self.tokens += count
+
+
+async def test_output_is_analysed_after_the_listener_returns() -> None:
+    source = _EventSource(SessionConfig())
+    monitor = SessionMonitor(source, counter=PieceEstimator())
+    source.emit(OutputReceived(source.id, b"2 failed, 3 passed in 0.5s\n"))
+    assert list(monitor.parsed_events) == []  # nothing heavy ran inside the listener
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert [e.summary() for e in monitor.parsed_events] == ["pytest: 2 failed, 3 passed"]
+    monitor.close()
+
+
+async def test_captured_bash_session_yields_records_in_session_history() -> None:
+    source = _EventSource(SessionConfig())
+    monitor = SessionMonitor(source, counter=PieceEstimator())
+    seen: list[object] = []
+    monitor.subscribe(seen.append)
+    data = (FIXTURES / "bash_integration_session.bin").read_bytes()
+    for start in range(0, len(data), 100):
+        source.emit(OutputReceived(source.id, data[start : start + 100]))
+    source.emit(ProcessExited(source.id, 0))
+    assert [r.exit_code for r in source.records] == [1, 0, 0, 3]
+    assert monitor.shell_integrated and monitor.cwd == "/usr"
+    await asyncio.sleep(0.05)
+    assert source.tokens == monitor.tokens.total > 0
+    assert any(isinstance(e, TokensCounted) for e in seen)
+    monitor.close()
+
+
+async def test_a_flood_beyond_the_backlog_is_shed_but_history_stays_exact() -> None:
+    source = _EventSource(SessionConfig())
+    monitor = SessionMonitor(source, counter=PieceEstimator())
+    block = b"x" * 65536 + b"\r\n"
+    source.emit(OutputReceived(source.id, b"\x1b]133;E;cat big\x07\x1b]133;C\x07"))
+    for _ in range(2 * MAX_BACKLOG // len(block)):
+        source.emit(OutputReceived(source.id, block))
+    source.emit(OutputReceived(source.id, b"\x1b]133;D;0\x07\x1b]133;A\x07"))
+    for _ in range(200):
+        if not monitor._pending:
+            break
+        await asyncio.sleep(0)
+    assert not monitor._pending
+    assert monitor.skipped_bytes > 0
+    assert [(r.command, r.exit_code) for r in source.records] == [("cat big", 0)]
+    assert monitor.tokens.total > 0
+    monitor.close()
