@@ -61,7 +61,9 @@ class _CommandCapture:
     command line (which shows the backslashes literally) can never be taken for them.
     """
 
-    def __init__(self, token: str, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, token: str, loop: asyncio.AbstractEventLoop, limit: int) -> None:
+        self.limit = limit  # keep at most this many bytes of output (the newest)
+        self.dropped = 0
         self.start = f"\x1b]777;ais-start;{token}\x07".encode()
         self.end = re.compile(rb"\x1b\]777;ais-end;" + token.encode() + rb";(-?\d+)\x07")
         self.future: asyncio.Future[tuple[bytes, int]] = loop.create_future()
@@ -93,9 +95,17 @@ class _CommandCapture:
             self._scan_from = 0
         match = self.end.search(self._buf, self._scan_from)
         if match is None:
+            excess = len(self._buf) - self.limit - 128  # 128: room for a split end marker
+            if excess > 0:
+                del self._buf[:excess]
+                self.dropped += excess
             self._scan_from = max(0, len(self._buf) - 80)
             return
-        self.future.set_result((bytes(self._buf[: match.start()]), int(match.group(1))))
+        output = bytes(self._buf[: match.start()])
+        if len(output) > self.limit:
+            self.dropped += len(output) - self.limit
+            output = output[-self.limit :]
+        self.future.set_result((output, int(match.group(1))))
 
     def partial(self) -> bytes:
         return bytes(self._buf) if self._started else b""
@@ -620,7 +630,8 @@ class AISession:
     async def execute_command(self, command: str, timeout: float = 30.0) -> str:  # noqa: ASYNC109
         """Run `command` in the session's shell and wait for it; returns its output.
 
-        Records a `CommandRecord` with the real exit code and duration. On timeout the command is
+        Records a `CommandRecord` with the real exit code and duration. Output beyond
+        `output_buffer_size` bytes keeps only its newest part. On timeout the command is
         interrupted (Ctrl-C on a PTY, SIGINT to the shell's children headless), a record with no
         exit code is kept, and `CommandTimeout` is raised; the session stays usable. Needs a POSIX
         shell (sh, bash, zsh, dash) as the session's program.
@@ -635,7 +646,7 @@ class AISession:
                 raise SessionError(f"cannot run a command in session {self.id.short}: it is paused")
             assert self._loop is not None
             token = uuid.uuid4().hex
-            capture = _CommandCapture(token, self._loop)
+            capture = _CommandCapture(token, self._loop, self.config.output_buffer_size)
             started_at = utc_now()
             started = time.monotonic()
             self._capture = capture

@@ -305,3 +305,16 @@ async def test_execute_command_in_a_paused_session_is_refused(tmp_path: Path) ->
             await session.execute_command("echo hi")
     finally:
         await session.stop()
+
+
+async def test_huge_command_output_keeps_only_the_newest_bytes(tmp_path: Path) -> None:
+    session, _ = await started(bash_config(tmp_path, output_buffer_size=4096))
+    try:
+        out = await session.execute_command(
+            "head -c 100000 /dev/zero | tr '\\0' a; echo; echo tail"
+        )
+        assert out.endswith("a\ntail\n")
+        assert 4000 <= len(out) <= 4096
+        assert session.command_history[-1].exit_code == 0
+    finally:
+        await session.stop()
