@@ -32,6 +32,7 @@ from aisession_tui.ui.screens.validators import (
     CompilableRegex,
     NoWhitespace,
     Printable,
+    command_problem,
     resolve_directory,
 )
 
@@ -202,6 +203,54 @@ async def test_new_session_shows_core_model_errors_under_their_field(tmp_path: P
         assert error_of(screen, "cwd") == f"Working directory does not exist: {tmp_path / 'nope'}"
         assert error_of(screen, "command") == "Must not be empty"
         assert screen.query_one("#cwd", Input).has_class("-invalid")
+
+
+async def test_new_session_refuses_a_program_that_is_not_installed(tmp_path: Path) -> None:
+    app = Host(NewSessionScreen(tmp_path, set()))
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "agent")
+        await pilot.press("tab")
+        await type_text(pilot, "no-such-agent-cli --yolo")
+        await pilot.press("enter")
+        assert await still_open(pilot, app)
+        assert error_of(app.dialog, "command") == "Command not found: no-such-agent-cli"
+        assert app.focused is app.dialog.query_one("#command", Input)
+
+
+async def test_new_session_checks_a_relative_program_in_the_chosen_cwd(tmp_path: Path) -> None:
+    script = tmp_path / "run.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    script.chmod(0o755)
+    app = Host(NewSessionScreen(tmp_path, set()))
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "agent")
+        await pilot.press("tab")
+        await type_text(pilot, "./run.sh --fast")
+        await pilot.pause()
+        assert error_of(app.dialog, "command") == ""
+        await pilot.press("tab")
+        await type_text(pilot, "/")  # the prefilled cwd was selected, so this replaces it
+        await pilot.pause()
+        assert error_of(app.dialog, "command") == "No such program: /run.sh"
+        await pilot.press("enter")
+        assert await still_open(pilot, app)
+        assert app.focused is app.dialog.query_one("#command", Input)
+        await pilot.press("tab")  # back to the cwd, selected again
+        await type_text(pilot, str(tmp_path))
+        await pilot.press("enter")
+        result = await dismissed_with(app)
+    assert result == NewSessionRequest("agent", "./run.sh --fast", tmp_path, None)
+
+
+async def test_new_session_refuses_unbalanced_quotes(tmp_path: Path) -> None:
+    app = Host(NewSessionScreen(tmp_path, set()))
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "agent")
+        await pilot.press("tab")
+        await type_text(pilot, 'echo "hi')
+        await pilot.press("enter")
+        assert await still_open(pilot, app)
+        assert error_of(app.dialog, "command") == "Cannot parse the command: No closing quotation."
 
 
 async def test_new_session_escape_cancels_with_none(tmp_path: Path) -> None:
@@ -541,6 +590,30 @@ def test_name_validators_refuse_control_characters_and_accept_unicode() -> None:
     assert Printable().validate("agent-ü✓").is_valid
     assert NoWhitespace().validate("  padded  ").is_valid
     assert not NoWhitespace().validate("tab\there").is_valid
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo hi",
+        "FOO=1 BAR=2 env",
+        "cd src && make",
+        "$EDITOR notes.txt",
+        "exec bash -l",
+        "  # just a comment",
+        "ls;echo",
+    ],
+)
+def test_command_check_passes_what_the_shell_can_run(command: str, tmp_path: Path) -> None:
+    assert command_problem(command, tmp_path) is None
+
+
+def test_command_check_names_what_cannot_start(tmp_path: Path) -> None:
+    (tmp_path / "data.txt").write_text("not a program")
+    assert command_problem("nope-not-here", tmp_path) == "Command not found: nope-not-here"
+    assert command_problem("./data.txt", tmp_path) == f"Not executable: {tmp_path / 'data.txt'}"
+    assert command_problem("bin/x", tmp_path) == f"No such program: {tmp_path / 'bin/x'}"
+    assert command_problem("X=1 nope-not-here", tmp_path) == "Command not found: nope-not-here"
 
 
 def test_resolve_directory_expands_home_and_is_relative_to_base(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Static
 
 from aisession_tui.core import SessionConfig
@@ -21,6 +22,7 @@ from .validators import (
     NoWhitespace,
     Printable,
     Required,
+    RunnableCommand,
     UniqueName,
     resolve_directory,
 )
@@ -83,7 +85,11 @@ class NewSessionScreen(DialogScreen[NewSessionRequest]):
             )
             yield FormField(
                 "Command (empty runs your shell)",
-                Input(placeholder="e.g. claude --continue", id="command"),
+                Input(
+                    placeholder="e.g. claude --continue",
+                    id="command",
+                    validators=[RunnableCommand(self._current_cwd)],
+                ),
             )
             yield FormField(
                 "Working directory",
@@ -103,6 +109,14 @@ class NewSessionScreen(DialogScreen[NewSessionRequest]):
                 yield Button("Create", id="submit", variant="primary")
             yield Static("enter create · tab next field · esc cancel", classes="dialog-hint")
 
+    def _current_cwd(self) -> Path:
+        """The directory typed so far, where a relative program such as `./run.sh` is looked up."""
+        try:
+            text = self._value("cwd")
+        except NoMatches:
+            return self.default_cwd
+        return resolve_directory(text, self.default_cwd) if text else self.default_cwd
+
     def _value(self, input_id: str) -> str:
         return self.query_one(f"#{input_id}", Input).value.strip()
 
@@ -116,6 +130,13 @@ class NewSessionScreen(DialogScreen[NewSessionRequest]):
         result = event.validation_result
         message = None if result is None else first_failure(result.failure_descriptions)
         event.input.query_ancestor(FormField).show_error(message)
+        if event.input.id == "cwd" and isinstance(event, Input.Changed):
+            # `./run.sh` may exist in one directory and not another.
+            command = self.query_one("#command", Input)
+            if command.value.strip():
+                result = command.validate(command.value)
+                message = None if result is None else first_failure(result.failure_descriptions)
+                command.query_ancestor(FormField).show_error(message)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")

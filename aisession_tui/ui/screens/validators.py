@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import shutil
 from collections.abc import Callable, Collection
 from pathlib import Path
 
@@ -107,3 +109,91 @@ class CompilableRegex(Validator):
         except (RecursionError, OverflowError, ValueError):
             return self.failure("Invalid regular expression: too complex.", value)
         return self.success()
+
+
+# Words `/bin/sh -c` understands without a program on PATH.
+_SHELL_WORDS = frozenset(
+    {
+        "!",
+        ".",
+        ":",
+        "[",
+        "{",
+        "(",
+        "alias",
+        "break",
+        "case",
+        "cd",
+        "command",
+        "continue",
+        "eval",
+        "exec",
+        "exit",
+        "export",
+        "false",
+        "for",
+        "if",
+        "read",
+        "readonly",
+        "return",
+        "set",
+        "shift",
+        "source",
+        "test",
+        "time",
+        "times",
+        "trap",
+        "true",
+        "type",
+        "ulimit",
+        "umask",
+        "unset",
+        "until",
+        "wait",
+        "while",
+    }
+)
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def command_problem(command: str, cwd: Path) -> str | None:
+    """Why `/bin/sh -c command` would fail to start its program, or `None` if it looks fine.
+
+    Only certain failures count: unbalanced quotes, or a first program that is neither a shell
+    word nor found (on PATH, or relative to `cwd` when it contains a slash). Anything the
+    shell might resolve in ways we cannot see (variables, substitutions) passes.
+    """
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError as error:
+        return f"Cannot parse the command: {error}."
+    words = [word for word in words if not _ASSIGNMENT.match(word)] if words else words
+    if not words:
+        return None
+    program = words[0]
+    if program in _SHELL_WORDS or any(ch in program for ch in "$`*?;|&<>(){}"):
+        return None
+    if "/" in program:
+        path = resolve_directory(program, cwd)
+        if not path.is_file():
+            return f"No such program: {path}"
+        if not os.access(path, os.X_OK):
+            return f"Not executable: {path}"
+        return None
+    if shutil.which(program) is None:
+        return f"Command not found: {program}"
+    return None
+
+
+class RunnableCommand(Validator):
+    """Refuses a command whose program certainly cannot start; empty means the user's shell."""
+
+    def __init__(self, cwd: Callable[[], Path]) -> None:
+        super().__init__()
+        self.cwd = cwd
+
+    def validate(self, value: str) -> ValidationResult:
+        if not value.strip():
+            return self.success()
+        problem = command_problem(value, self.cwd())
+        return self.success() if problem is None else self.failure(problem, value)
