@@ -40,18 +40,19 @@ def _default_ansi() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Palette:
-    """Colours for a pane: default foreground/background (hex, None = inherit the widget's) and the
-    16 ANSI colours (hex), normal then bright."""
+    """Colours for a pane: default foreground/background (hex, None = inherit the widget's), the
+    16 ANSI colours (hex, normal then bright) and the cursor colour (None = invert the cell)."""
 
     foreground: str | None = "#e5e5e5"
     background: str | None = "#000000"
     ansi: tuple[str, ...] = field(default_factory=_default_ansi)
+    cursor: str | None = None
     _styles: dict[Any, Style] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.ansi) != 16:
             raise ValueError(f"a palette needs 16 ANSI colours, got {len(self.ansi)}")
-        for value in (self.foreground, self.background, *self.ansi):
+        for value in (self.foreground, self.background, self.cursor, *self.ansi):
             if value is not None:
                 Color.parse(value)  # raises a clear ColorParseError for bad theme values
 
@@ -93,8 +94,13 @@ class Palette:
     def _make_style(self, char: Char, cursor: bool) -> Style:
         fg = self.resolve(char.fg, foreground=True)
         bg = self.resolve(char.bg, foreground=False)
-        if char.reverse != cursor:  # the cursor cell is drawn inverted
+        if char.reverse:
             fg, bg = (bg or self.background or "#000000"), (fg or self.foreground or "#ffffff")
+        if cursor:
+            if self.cursor is not None:
+                fg, bg = (bg or self.background or "#000000"), self.cursor
+            else:  # no cursor colour: the cell is drawn inverted
+                fg, bg = (bg or self.background or "#000000"), (fg or self.foreground or "#ffffff")
         return Style(
             color=fg,
             bgcolor=bg,

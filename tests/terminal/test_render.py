@@ -116,3 +116,11 @@ def test_palette_inherit_background_leaves_bgcolor_unset() -> None:
     _, row = row_of("x")
     style = style_at(render_row(row, 20, Palette(background=None)), 0)
     assert style.bgcolor is None
+
+
+def test_cursor_colour_from_the_palette_is_used_when_given() -> None:
+    _, row = row_of("abc")
+    palette = Palette(foreground="#d0d0d0", background="#101010", cursor="#ff8800")
+    strip = render_row(row, 20, palette, cursor_x=2)
+    assert style_at(strip, 2).bgcolor == Color.parse("#ff8800")
+    assert style_at(strip, 2).color == Color.parse("#101010")
