@@ -33,6 +33,9 @@ __all__ = [
     "IntegrationPlan",
     "MarkScanner",
     "ShellMark",
+    "clean_output",
+    "display_command",
+    "is_core_command",
     "mark_from_terminal_event",
     "shell_integration_for",
     "with_shell_integration",
@@ -40,7 +43,9 @@ __all__ = [
 
 SHELL_DIR = Path(__file__).with_name("shell")
 BASH_RCFILE = SHELL_DIR / "bash_integration.bash"
-ZSH_ENV = SHELL_DIR / "zshenv"
+ZSH_DOTDIR_SCRIPT = SHELL_DIR / "zdotdir.zsh"
+ZSH_INTEGRATION = SHELL_DIR / "zsh_integration.zsh"
+_ZSH_STAGES = ("zshenv", "zprofile", "zshrc")
 PREVIEW_CHARS = 200
 MAX_OUTPUT_CHARS = 1_000_000
 
@@ -72,6 +77,27 @@ class CwdMark:
 Mark = ShellMark | CwdMark
 
 _ESCAPED = re.compile(r"\\x([0-9a-fA-F]{2})")
+
+
+_CORE_WRAPPER = re.compile(r"ais-start;%s\\007' \w+; eval (.+?); printf '\\033\]777;ais-end")
+
+
+def is_core_command(text: str) -> bool:
+    """Whether a command line is the core's `execute_command` wrapper (the core records it)."""
+    return "777;ais-start;" in text
+
+
+def display_command(text: str) -> str:
+    """The command a person would recognise: the inner command of the core's wrapper."""
+    match = _CORE_WRAPPER.search(text)
+    if match is None:
+        # Under HISTCONTROL=ignorespace bash only shows the wrapper's first part.
+        return "execute_command" if is_core_command(text) else text
+    try:
+        parts = shlex.split(match[1])
+    except ValueError:
+        return text
+    return parts[0] if len(parts) == 1 else text
 
 
 def _unescape(text: str) -> str:
@@ -263,7 +289,7 @@ class CommandTracker:
         if self._truncated:
             output += "\n[output truncated]"
         self._output.clear()
-        if not command or "]777;ais-start;" in command or "ais-start" in command:
+        if not command or is_core_command(command):
             return
         duration = round((self._clock() - self._started) * 1000)
         preview = output if len(output) <= PREVIEW_CHARS else output[:PREVIEW_CHARS] + "..."
@@ -372,7 +398,8 @@ def shell_integration_for(config: SessionConfig) -> IntegrationPlan | None:
 
     Only sessions without `shell_command` qualify (a command line is not an interactive shell).
     Nothing in the user's home is touched: bash gets ``--rcfile`` (which sources ~/.bashrc),
-    zsh gets a ZDOTDIR whose .zshenv restores the user's ZDOTDIR and sources their files.
+    zsh gets a private ZDOTDIR whose startup files source the user's own ones, then put the
+    user's ZDOTDIR back and install the hooks after the user's .zshrc.
     """
     if config.shell_command:
         return None
@@ -410,7 +437,7 @@ def _quote(arg: str) -> str:
 
 
 def _zsh_dotdir() -> Path:
-    """A private directory whose .zshenv sources the packaged zsh integration."""
+    """A private directory whose .zshenv, .zprofile and .zshrc hand over to `zdotdir.zsh`."""
     root = Path(tempfile.gettempdir()) / f"aisession-tui-{os.getuid()}"
     root.mkdir(exist_ok=True, mode=0o700)
     info = root.lstat()
@@ -419,14 +446,15 @@ def _zsh_dotdir() -> Path:
         root = Path(tempfile.mkdtemp(prefix="aisession-tui-"))
     base = root / "zsh"
     base.mkdir(exist_ok=True, mode=0o700)
-    target = base / ".zshenv"
-    content = f"source {_quote(str(ZSH_ENV))}\n"
-    try:
-        current = target.read_text()
-    except OSError:
-        current = None
-    if current != content:
-        tmp = base / f".zshenv.{os.getpid()}"
-        tmp.write_text(content)
-        tmp.replace(target)
+    for stage in _ZSH_STAGES:
+        target = base / f".{stage}"
+        content = f"source {_quote(str(ZSH_DOTDIR_SCRIPT))} {stage}\n"
+        try:
+            current = target.read_text()
+        except OSError:
+            current = None
+        if current != content:
+            tmp = base / f".{stage}.{os.getpid()}"
+            tmp.write_text(content)
+            tmp.replace(target)
     return base

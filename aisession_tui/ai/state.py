@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from aisession_tui.core.types import utc_now
 
-from .integration import CwdMark, ShellMark
+from .integration import CwdMark, ShellMark, display_command
 from .parsing import EventKind, ParsedEvent, prompt_on_screen, strip_ansi
 
 __all__ = ["AgentState", "AgentStatus", "StateChange", "StateDetector", "is_spinner_frame"]
@@ -161,7 +161,7 @@ class StateDetector:
             return
         self._integrated = True
         if mark.kind == "E":
-            self._command = mark.command.strip() or None
+            self._command = display_command(mark.command.strip()) or None
         elif mark.kind == "C":
             self._command_running = True
             self._at_prompt = False

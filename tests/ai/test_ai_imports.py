@@ -21,7 +21,7 @@ def test_ai_package_imports_neither_textual_nor_terminal() -> None:
 
 
 def test_shell_scripts_ship_inside_the_package() -> None:
-    from aisession_tui.ai.integration import BASH_RCFILE, ZSH_ENV
+    from aisession_tui.ai.integration import BASH_RCFILE, ZSH_DOTDIR_SCRIPT, ZSH_INTEGRATION
 
-    assert BASH_RCFILE.is_file() and ZSH_ENV.is_file()
-    assert "133;D" in BASH_RCFILE.read_text() and "133;D" in ZSH_ENV.read_text()
+    assert BASH_RCFILE.is_file() and ZSH_DOTDIR_SCRIPT.is_file()
+    assert "133;D" in BASH_RCFILE.read_text() and "133;D" in ZSH_INTEGRATION.read_text()

@@ -18,6 +18,8 @@ from aisession_tui.ai.integration import (
     InputLineTracker,
     MarkScanner,
     ShellMark,
+    display_command,
+    is_core_command,
     mark_from_terminal_event,
     shell_integration_for,
     with_shell_integration,
@@ -242,3 +244,66 @@ async def test_bash_rcfile_path_has_no_effect_on_environment_of_children(tmp_pat
         await session.stop()
     assert output.strip().endswith("1")
     assert recorder.records == []  # execute_command is recorded by the core, not twice
+
+
+def test_core_wrapper_is_recognised_and_shown_as_its_inner_command() -> None:
+    from aisession_tui.core.command_capture import CommandCapture
+
+    line = CommandCapture.shell_line("echo 'a b'; ls", "abc123").strip()
+    assert is_core_command(line)
+    assert display_command(line) == "echo 'a b'; ls"
+    assert display_command("printf '\\033]777;ais-start;%s\\007' abc123") == "execute_command"
+    assert not is_core_command("make test") and display_command("make test") == "make test"
+
+
+async def test_users_debug_trap_keeps_running_next_to_ours(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("trap 'USER_TRAP_RAN=yes; : '\"'\"'q'\"'\"'' DEBUG\n")
+    config = with_shell_integration(
+        SessionConfig(
+            shell="/bin/bash", working_directory=tmp_path, environment={"HOME": str(home)}
+        )
+    )
+    session = AISession(config)
+    recorder = _Recorder(session)
+    await session.start()
+    try:
+        await recorder.wait(lambda: recorder.tracker.at_prompt)
+        session.write(b'echo "trap=$USER_TRAP_RAN"\r')
+        await recorder.wait(lambda: len(recorder.records) >= 1)
+    finally:
+        await session.stop()
+    assert recorder.records[0].output == "trap=yes"
+
+
+@needs_zsh
+async def test_zsh_hooks_survive_a_zshrc_that_resets_them_and_a_moved_zdotdir(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    config_dir = home / ".config" / "zsh"
+    config_dir.mkdir(parents=True)
+    (home / ".zshenv").write_text('ZDOTDIR="$HOME/.config/zsh"\n')
+    (config_dir / ".zshrc").write_text(
+        "precmd_functions=()\npreexec_functions=()\nalias where='echo from-moved-zdotdir'\n"
+    )
+    config = with_shell_integration(
+        SessionConfig(
+            shell=shutil.which("zsh"), working_directory=tmp_path, environment={"HOME": str(home)}
+        )
+    )
+    session = AISession(config)
+    recorder = _Recorder(session)
+    await session.start()
+    try:
+        await recorder.wait(lambda: recorder.tracker.at_prompt)
+        session.write(b"where\r")
+        await recorder.wait(lambda: len(recorder.records) >= 1)
+        session.write(b'echo "zdotdir=$ZDOTDIR"\r')
+        await recorder.wait(lambda: len(recorder.records) >= 2)
+    finally:
+        await session.stop()
+    where, zdotdir = recorder.records
+    assert (where.command, where.output, where.exit_code) == ("where", "from-moved-zdotdir", 0)
+    assert zdotdir.output == f"zdotdir={config_dir}"

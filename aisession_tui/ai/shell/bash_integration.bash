@@ -92,5 +92,12 @@ else
     PROMPT_COMMAND="__ais_precmd${__ais_pc:+; $__ais_pc}; __ais_prompt_ready"
     unset __ais_pc __ais_re
 fi
-trap '__ais_preexec' DEBUG
+# Keep a DEBUG trap the user's rc installed: ours runs first, then theirs.
+__ais_prev_trap=$(trap -p DEBUG)
+if [[ -n "$__ais_prev_trap" ]]; then
+    __ais_prev_trap=${__ais_prev_trap#"trap -- '"}
+    __ais_prev_trap=${__ais_prev_trap%"' DEBUG"}
+    __ais_prev_trap=${__ais_prev_trap//"'\\''"/"'"}
+fi
+trap '__ais_preexec; [[ -z "$__ais_prev_trap" ]] || eval "$__ais_prev_trap"' DEBUG
 fi
