@@ -217,6 +217,20 @@ async def test_new_session_refuses_a_program_that_is_not_installed(tmp_path: Pat
         assert app.focused is app.dialog.query_one("#command", Input)
 
 
+async def test_new_session_checks_the_command_when_leaving_the_field(tmp_path: Path) -> None:
+    app = Host(NewSessionScreen(tmp_path, set()))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab")
+        await type_text(pilot, "no-such-agent-cli")
+        await pilot.pause()
+        assert error_of(app.dialog, "command") == ""  # not while typing
+        await pilot.press("tab")
+        assert error_of(app.dialog, "command") == "Command not found: no-such-agent-cli"
+        await pilot.press("shift+tab", "ctrl+u")
+        await type_text(pilot, "echo")
+        assert error_of(app.dialog, "command") == ""
+
+
 async def test_new_session_checks_a_relative_program_in_the_chosen_cwd(tmp_path: Path) -> None:
     script = tmp_path / "run.sh"
     script.write_text("#!/bin/sh\necho hi\n")

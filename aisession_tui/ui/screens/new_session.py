@@ -89,6 +89,8 @@ class NewSessionScreen(DialogScreen[NewSessionRequest]):
                     placeholder="e.g. claude --continue",
                     id="command",
                     validators=[RunnableCommand(self._current_cwd)],
+                    # "Command not found: cla" while typing "claude" is noise: check on leaving.
+                    validate_on=["blur", "submitted"],
                 ),
             )
             yield FormField(
