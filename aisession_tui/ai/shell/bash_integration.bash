@@ -3,16 +3,8 @@
 # Loaded with `bash --rcfile <this file> -i`; sources the user's own startup files first and
 # never edits them.
 
-if [[ -n "${AISESSION_BASH_LOGIN:-}" ]]; then
-    [[ -r /etc/profile ]] && . /etc/profile
-    for __ais_f in ~/.bash_profile ~/.bash_login ~/.profile; do
-        if [[ -r "$__ais_f" ]]; then . "$__ais_f"; break; fi
-    done
-    unset __ais_f
-else
-    [[ -r /etc/bash.bashrc ]] && . /etc/bash.bashrc
-    [[ -r ~/.bashrc ]] && . ~/.bashrc
-fi
+# bash itself has already read /etc/bash.bashrc (SYS_BASHRC); --rcfile only replaces ~/.bashrc.
+[[ -r ~/.bashrc ]] && . ~/.bashrc
 
 if [[ -z "${__ais_loaded:-}" && $- == *i* ]]; then
 __ais_loaded=1
