@@ -354,15 +354,17 @@ class TerminalScreen(_HistoryScreen):
                     self._draw_run(wide, 2)
                 else:
                     width = wcwidth(other)
-                    if width > 0 or (width == 0 and unicodedata.combining(other)):
+                    if width == 2:
+                        self._draw_run(other, 2)
+                    elif width > 0 or (width == 0 and unicodedata.combining(other)):
                         _Screen.draw(self, other)
                     # Other zero-width or unprintable characters are skipped (pyte drops the
                     # rest of the run, which loses text after a ZWJ or a stray control).
         self.dirty.add(self.cursor.y)
 
     def _draw_run(self, text: str, width: int) -> None:
-        """Write characters that all have `width` (1 or 2), wrapping at the right margin exactly as
-        pyte's per-character `draw` does."""
+        """Write characters that all have `width` (1 or 2), wrapping at the right margin as pyte's
+        per-character `draw` does, except that a wide character that does not fit wraps whole."""
         cursor = self.cursor
         attrs = cursor.attrs
         cache = self._attr_cache.get(attrs)
@@ -389,8 +391,8 @@ class TerminalScreen(_HistoryScreen):
                     if last not in cache:
                         _fill(cache, attrs, last)
                     line = buffer[cursor.y]
-                    line[columns - width] = cache[last]
-                    if width == 2:
+                    line[max(columns - width, 0)] = cache[last]
+                    if width == 2 and columns >= 2:
                         line[columns - 1] = cache[""]
                     cursor.x = columns
                     return
@@ -398,13 +400,22 @@ class TerminalScreen(_HistoryScreen):
             line = buffer[cursor.y]
             take = min(length - offset, (columns - x) // width)
             if take == 0:
-                # A wide character in the last column: drawn without its stub (as pyte does).
-                char = text[offset]
-                if char not in cache:
-                    _fill(cache, attrs, char)
-                line[x] = cache[char]
-                cursor.x = columns
-                offset += 1
+                # A wide character does not fit in the last cell. Like xterm and tmux (not pyte,
+                # which drew half of it there), wrap first; without autowrap, draw it in the last
+                # two cells.
+                if x == 0:  # a one-column screen: the character cannot fit anywhere, cut it
+                    char = text[offset]
+                    if char not in cache:
+                        _fill(cache, attrs, char)
+                    line[0] = cache[char]
+                    cursor.x = columns
+                    offset += 1
+                elif mo.DECAWM in self.mode:
+                    self.dirty.add(cursor.y)
+                    self.carriage_return()
+                    self.linefeed()
+                else:
+                    cursor.x = columns
                 continue
             segment = text[offset : offset + take]
             try:

@@ -269,12 +269,25 @@ def test_wide_characters_take_two_cells_with_a_stub() -> None:
     assert emu.cursor == (5, 0)
 
 
-def test_wide_character_at_the_last_column_wraps_like_pyte() -> None:
+def test_wide_character_that_does_not_fit_wraps_whole_like_xterm() -> None:
     emu, _, _ = make(columns=5)
     feed(emu, "abcd漢字")
     lines = emu.text_lines()
-    assert lines[0] == "abcd漢"  # pyte draws it into the last cell without its stub
-    assert lines[1].startswith("字")
+    assert lines[0] == "abcd "  # the last cell stays blank
+    assert lines[1].startswith("漢字")
+    assert emu.cursor == (4, 1)
+
+
+def test_wide_character_without_autowrap_lands_in_the_last_two_cells() -> None:
+    emu, _, _ = make(columns=5)
+    feed(emu, f"{CSI}?7labcd漢字")
+    assert emu.text_lines()[0] == "abc字"
+
+
+def test_wide_character_on_a_one_column_screen_does_not_loop() -> None:
+    emu, _, _ = make(columns=1, lines=2)
+    feed(emu, "漢字🚀")
+    assert emu.history_size >= 1
 
 
 def test_combining_marks_join_the_previous_character() -> None:

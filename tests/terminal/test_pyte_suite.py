@@ -4,7 +4,7 @@ The sdist is downloaded once into `.vendor/` at the repository root (git-ignored
 a subprocess with `pyte_substitute.py` loaded as a plugin, which replaces `pyte.Screen`,
 `pyte.HistoryScreen`, `pyte.DiffScreen`, `pyte.Stream` and `pyte.ByteStream` with our classes
 before the tests import them. The installed pyte is used (the sdist's `pyte/` package is not
-importable from where the tests run). No test is deselected.
+importable from where the tests run). Deselected tests are listed in `DESELECTED`, with why.
 """
 
 from __future__ import annotations
@@ -21,8 +21,13 @@ import pytest
 PYTE_VERSION = "0.8.2"
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / ".vendor"
-# Tests we must deselect because our behaviour intentionally differs from pyte's: none so far.
-DESELECTED: dict[str, str] = {}
+# Tests we deselect because our behaviour intentionally differs from pyte's.
+DESELECTED: dict[str, str] = {
+    "tests/test_screen.py::test_draw_width2_line_end": (
+        "a wide character that does not fit in the last column wraps to the next line, as in "
+        "xterm and tmux (test_against_tmux.py); pyte draws half of it in the last cell"
+    ),
+}
 
 
 def _sdist_tests() -> Path | None:
