@@ -37,6 +37,7 @@ from .tokens import (
     PieceEstimator,
     TokenCounter,
     default_counter,
+    load_default_counter,
 )
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "TokenCounter",
     "TokensCounted",
     "default_counter",
+    "load_default_counter",
     "mark_from_terminal_event",
     "parse_output",
     "prompt_on_screen",

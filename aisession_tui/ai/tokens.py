@@ -9,6 +9,7 @@ kept as `CrateEstimator` so the difference can be measured.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
@@ -21,6 +22,7 @@ __all__ = [
     "TokenCounter",
     "default_counter",
     "exact_counter",
+    "load_default_counter",
 ]
 
 
@@ -174,6 +176,12 @@ def default_counter() -> TokenCounter:
     """The best counter available offline: exact BPE if bundled, else the piece estimator."""
     exact = exact_counter()
     return exact if exact is not None else PieceEstimator()
+
+
+async def load_default_counter() -> TokenCounter:
+    """`default_counter()` loaded in a worker thread: reading the BPE vocabulary takes a few
+    hundred milliseconds, which must not stall the event loop (call it once at start-up)."""
+    return await asyncio.to_thread(default_counter)
 
 
 class IncrementalCounter:

@@ -14,6 +14,7 @@ from aisession_tui.ai.tokens import (
     TokenCounter,
     default_counter,
     exact_counter,
+    load_default_counter,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -102,3 +103,7 @@ def test_incremental_counter_bounds_a_line_without_breaks() -> None:
     counter = IncrementalCounter(PieceEstimator(), max_pending=100)
     counter.feed("word " * 100)
     assert counter.total > 0
+
+
+async def test_default_counter_loads_off_the_event_loop() -> None:
+    assert await load_default_counter() is default_counter()
