@@ -46,19 +46,43 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=COMMAND",
         help="open a session running COMMAND (repeatable); with none, one shell opens",
     )
-    parser.add_argument("--role", action="append", default=[], metavar="NAME=ROLE",
-                        help="agent role of session NAME")
-    parser.add_argument("--cwd", action="append", default=[], metavar="NAME=DIR",
-                        help="working directory of session NAME")
-    parser.add_argument("--demo", action="store_true",
-                        help="start scripted demo agents to see every panel alive")
-    parser.add_argument("--prefix", default="ctrl+b", metavar="KEY",
-                        help="the prefix key before commands (default: ctrl+b)")
+    parser.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        metavar="NAME=ROLE",
+        help="agent role of session NAME",
+    )
+    parser.add_argument(
+        "--cwd",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="working directory of session NAME",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="start scripted demo agents to see every panel alive"
+    )
+    parser.add_argument(
+        "--prefix",
+        default="ctrl+b",
+        metavar="KEY",
+        help="the prefix key before commands (default: ctrl+b)",
+    )
     parser.add_argument("--theme", default=None, metavar="NAME", help="theme to start with")
-    parser.add_argument("--panels", default="sessions,details", metavar="LIST",
-                        help="side panels shown at start: sessions,details,tokens,history or none")
-    parser.add_argument("--scrollback", type=int, default=10_000, metavar="LINES",
-                        help="scrollback lines per pane (default: 10000)")
+    parser.add_argument(
+        "--panels",
+        default="sessions,details",
+        metavar="LIST",
+        help="side panels shown at start: sessions,details,tokens,history or none",
+    )
+    parser.add_argument(
+        "--scrollback",
+        type=int,
+        default=10_000,
+        metavar="LINES",
+        help="scrollback lines per pane (default: 10000)",
+    )
     return parser
 
 
@@ -70,7 +94,9 @@ def session_configs(args: argparse.Namespace) -> list[SessionConfig]:
     for option, names in (("--role", roles), ("--cwd", cwds)):
         unknown = sorted(set(names) - set(commands))
         if unknown and commands:
-            raise UsageError(f"{option} names a session that -s does not open: {', '.join(unknown)}")
+            raise UsageError(
+                f"{option} names a session that -s does not open: {', '.join(unknown)}"
+            )
     specs: list[tuple[str, str | None]] = list(commands.items())
     if args.demo:
         from .demo import DEMO_SESSIONS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from textual import on, work
@@ -12,13 +13,26 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer
 
+from ..ai.integration import with_shell_integration
+from ..ai.monitor import (
+    AgentStateChanged,
+    ContextCompressed,
+    MonitorEvent,
+    ParsedEventsFound,
+    SessionMonitor,
+    TokensCounted,
+)
+from ..ai.state import AgentState
 from ..core.config import SessionConfig
 from ..core.errors import SessionError
 from ..core.events import ProcessExited, StatusChanged
 from ..core.manager import SessionManager
+from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
+from ..store import SessionRecorder, Store, restore_sessions
 from ..terminal.events import Bell
 from .keymap import DEFAULT_PREFIX, PREFIX_COMMANDS, help_sections
 from .live_session import Attention, LiveSession
@@ -41,6 +55,7 @@ from .widgets.pane_grid import PaneGrid
 from .widgets.session_list import SessionList
 from .widgets.tokens_panel import TokensPanel
 
+PANEL_FPS = 5
 PANELS = ("sessions", "details", "tokens", "history")
 DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
 
@@ -53,6 +68,7 @@ class AppOptions:
     theme: str = DEFAULT_THEME
     panels: tuple[str, ...] = ("sessions", "details")
     scrollback: int = 10_000
+    restore: bool = False
 
 
 class SupervisorApp(App[None], inherit_bindings=False):
@@ -86,6 +102,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
         *,
         options: AppOptions | None = None,
         manager: SessionManager | None = None,
+        store: Store | None = None,
     ) -> None:
         super().__init__()
         self.options = options or AppOptions()
@@ -96,6 +113,10 @@ class SupervisorApp(App[None], inherit_bindings=False):
         self.focused_key: str | None = None
         self.loaded_themes: LoadedThemes = load_themes(*builtin_theme_dirs())
         self.pane_grid = PaneGrid(id="panes")
+        self.store = store
+        self.recorder: SessionRecorder | None = None
+        self._shut_down = False
+        self._panel_refresh: Timer | None = None
         if self.options.prefix_key != DEFAULT_PREFIX:
             self.set_keymap({"prefix": self.options.prefix_key})
 
@@ -120,15 +141,67 @@ class SupervisorApp(App[None], inherit_bindings=False):
         for panel in PANELS:
             self.query_one(f"#{panel}").display = panel in self.options.panels
         self._sync_sidebar()
+        if self.store is not None:
+            await self._open_store()
         for config in self._initial_configs:
             await self.add_session(config)
         self.set_interval(1.0, self._tick_clock, name="relative-times")
 
+    # -- persistence ---------------------------------------------------------------------------
+
+    async def _open_store(self) -> None:
+        """Record this run; restore the last one when asked, otherwise offer it."""
+        store = self.store
+        assert store is not None
+        store.begin_run()
+        for notice in store.notices:
+            self.notify(notice, title="Session database", severity="warning", timeout=15)
+        self.recorder = SessionRecorder(store, screen_source=self._screen_lines)
+        if self.options.restore:
+            await self.restore_last_run()
+        else:
+            previous = store.last_run_sessions()
+            if previous:
+                self.notify(
+                    f"{len(previous)} session(s) from the last run can be restored "
+                    f"(prefix R, or start with --restore)",
+                    timeout=8,
+                )
+        self._stop_watching = self.recorder.watch(self.manager)
+
+    async def restore_last_run(self) -> None:
+        """Bring back the last run's sessions with their ids, history and scrollback."""
+        if self.store is None:
+            self.notify("No session database", severity="warning")
+            return
+        known = {live.session.id for live in self.lives.values()}
+        candidates = [s for s in self.store.last_run_sessions() if s.id not in known]
+        report = await restore_sessions(
+            self.store, self.manager, recorder=self.recorder, sessions=candidates
+        )
+        for message in report.messages:
+            self.notify(message, severity="error", timeout=10)
+        for restored in report.restored:
+            lines = restored.scrollback.lines if restored.scrollback else None
+            live = await self._tile(restored.session, lines)
+            await self._start(live)
+        if report.restored:
+            self.notify(f"Restored {len(report.restored)} session(s)", timeout=3)
+
+    def _screen_lines(self, session_id: SessionId) -> list[str] | None:
+        live = self.lives.get(session_id.short)
+        if live is None:
+            return None
+        return live.emulator.history_text() + live.emulator.text_lines()
+
     # -- sessions ------------------------------------------------------------------------------
 
     async def add_session(self, config: SessionConfig) -> LiveSession:
-        """Create, start and tile a session; a failure to start is shown in its pane."""
-        return await self._add(config)
+        """Create, start and tile a session; a failure to start is shown in its pane.
+
+        Interactive bash and zsh get shell integration, so history has exact exit codes.
+        """
+        return await self._add(with_shell_integration(config))
 
     async def _add(
         self,
@@ -143,28 +216,79 @@ class SupervisorApp(App[None], inherit_bindings=False):
             session = await self.manager.restore_session(
                 session_id, config, created_at or utc_now()
             )
-        live = LiveSession(session, scrollback=self.options.scrollback, on_event=self._on_live_event)
+        live = await self._tile(session)
+        await self._start(live)
+        return live
+
+    async def _tile(self, session: AISession, scrollback: list[str] | None = None) -> LiveSession:
+        """Give a (not yet started) session a pane, with old scrollback above when restoring."""
+        live = LiveSession(
+            session, scrollback=self.options.scrollback, on_event=self._on_live_event
+        )
+        if scrollback:
+            live.emulator.feed(
+                "\r\n".join(scrollback).encode() + b"\r\n\x1b[2m[restored]\x1b[0m\r\n"
+            )
         key = session.id.short
         self.lives[key] = live
-        presenter = self.presenter_class(live)
+        presenter = self.presenter_class(live, self._monitor_for(live))
         self.presenters[key] = presenter
+        live.on_input = partial(self._note_input, presenter)
         frame = PaneFrame(live, palette_for(self.loaded_themes, self.current_theme), presenter)
         await self.pane_grid.mount(frame)
         self.pane_grid.renumber()
-        await self._start(live)
         if self.focused_key is None:
             self.focus_session(key)
         self.refresh_panels()
         return live
 
     async def _start(self, live: LiveSession) -> None:
+        """Start a session at its pane's size; a failure is written into the pane."""
+        emulator = live.emulator
+        live.session.config.pty_size = (emulator.lines, emulator.columns)
         try:
             await live.session.start()
+            if live.session.size != (emulator.lines, emulator.columns):
+                live.session.resize(emulator.lines, emulator.columns)
         except SessionError as error:
             live.emulator.feed(f"\x1b[1;31mcould not start: {error}\x1b[0m\r\n".encode())
             live.attention.add(Attention.EXITED)
             self.notify(str(error), title=f"{live.name} did not start", severity="error")
             self._frame(live).refresh_title()
+
+    @staticmethod
+    def _note_input(presenter: SessionPresenter, data: bytes) -> None:
+        if presenter.monitor is not None:
+            presenter.monitor.note_input(data)
+
+    def _monitor_for(self, live: LiveSession) -> SessionMonitor:
+        monitor = SessionMonitor(live.session, live.emulator)
+        monitor.subscribe(partial(self._on_monitor_event, live))
+        return monitor
+
+    def _on_monitor_event(self, live: LiveSession, event: MonitorEvent) -> None:
+        """What the AI layer learns: agent state, parsed results, tokens, compression."""
+        key = live.session.id.short
+        presenter = self.presenters.get(key)
+        if presenter is None:
+            return
+        if isinstance(event, TokensCounted):
+            presenter.record_token_total(event.total)
+        elif isinstance(event, AgentStateChanged):
+            new = event.change.new
+            if new.state is AgentState.WAITING_FOR_INPUT and key != self.focused_key:
+                live.attention.add(Attention.WAITING)
+                self.notify(f"{live.name} is waiting for input ({new.reason})", severity="warning")
+            elif new.state is AgentState.ERROR and key != self.focused_key:
+                self.notify(f"{live.name}: {new.reason}", severity="error")
+            elif new.state is not AgentState.WAITING_FOR_INPUT:
+                live.attention.discard(Attention.WAITING)
+            self._frame(live).refresh_title()
+        elif isinstance(event, ParsedEventsFound):
+            self._frame(live).refresh_title()
+        elif isinstance(event, ContextCompressed):
+            self.notify(f"{live.name}: context compressed", timeout=3)
+        self.request_panel_refresh()
 
     def _frame(self, live: LiveSession) -> PaneFrame:
         return self.pane_grid.query_one(f"#frame-{live.session.id.short}", PaneFrame)
@@ -189,7 +313,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
             live.attention.discard(Attention.BELL)
         if isinstance(event, ProcessExited | StatusChanged | Bell):
             self._frame(live).refresh_title()
-            self.refresh_panels()
+            self.request_panel_refresh()
 
     def focus_session(self, key: str) -> None:
         live = self.lives.get(key)
@@ -220,8 +344,16 @@ class SupervisorApp(App[None], inherit_bindings=False):
 
     # -- panels --------------------------------------------------------------------------------
 
+    def request_panel_refresh(self) -> None:
+        """Refresh the panels soon, at most `PANEL_FPS` times a second however busy sessions are."""
+        if self._panel_refresh is None:
+            self._panel_refresh = self.set_timer(1 / PANEL_FPS, self.refresh_panels)
+
     def refresh_panels(self) -> None:
         """Show the current state in every visible panel."""
+        if self._panel_refresh is not None:
+            self._panel_refresh.stop()
+            self._panel_refresh = None
         presenter = self.presenters.get(self.focused_key) if self.focused_key else None
         sessions = self.query_one(SessionList)
         if sessions.display:
@@ -350,7 +482,9 @@ class SupervisorApp(App[None], inherit_bindings=False):
     async def action_new_session(self) -> None:
         names = {live.name for live in self.lives.values()}
         live = self.focused_live
-        cwd = Path(live.emulator.cwd or live.session.config.working_directory) if live else Path.cwd()
+        cwd = (
+            Path(live.emulator.cwd or live.session.config.working_directory) if live else Path.cwd()
+        )
         request = await self.push_screen_wait(NewSessionScreen(cwd, names))
         if request is None:
             return
@@ -386,6 +520,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
         keys = self._ordered_keys()
         index = keys.index(key)
         live.close()
+        self._close_monitor(key)
         await self.manager.remove_session(live.session.id)
         del self.lives[key]
         del self.presenters[key]
@@ -406,6 +541,9 @@ class SupervisorApp(App[None], inherit_bindings=False):
         session = await self.manager.restore_session(old.id, old.config, old.created_at)
         live.attach(session)
         live.attention.clear()
+        key = session.id.short
+        self._close_monitor(key)
+        self.presenters[key].monitor = self._monitor_for(live)
         live.emulator.feed(b"\r\n\x1b[2m[restarting]\x1b[0m\r\n")
         await self._start(live)
         self._frame(live).refresh_title()
@@ -424,7 +562,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
         for key in request.session_ids:
             live = self.lives.get(key)
             if live is not None and live.session.status is SessionStatus.RUNNING:
-                live.session.write(data.encode())
+                live.write(data.encode())
                 sent += 1
         self.notify(f"Sent to {sent} session{'s' if sent != 1 else ''}", timeout=2)
 
@@ -447,19 +585,38 @@ class SupervisorApp(App[None], inherit_bindings=False):
 
     @work(exclusive=True, group="dialog")
     async def action_quit_app(self) -> None:
-        running = [live for live in self.lives.values() if live.session.status is SessionStatus.RUNNING]
+        running = [
+            live for live in self.lives.values() if live.session.status is SessionStatus.RUNNING
+        ]
         if running:
-            question = f"Quit and stop {len(running)} running session{'s' if len(running) > 1 else ''}?"
+            question = (
+                f"Quit and stop {len(running)} running session{'s' if len(running) > 1 else ''}?"
+            )
             if not await self.push_screen_wait(ConfirmScreen(question, "Quit")):
                 return
         await self.shutdown()
         self.exit()
 
+    def _close_monitor(self, key: str) -> None:
+        presenter = self.presenters.get(key)
+        if presenter is not None and presenter.monitor is not None:
+            presenter.monitor.close()
+            presenter.monitor = None
+
     async def shutdown(self) -> None:
-        """Stop every session (their history stays in the store)."""
-        for live in self.lives.values():
+        """Save screens, stop every session, and close the store (history stays in it)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        if self.recorder is not None:
+            self.recorder.save_screens()
+            self.recorder.close()
+        for key, live in self.lives.items():
             live.close()
+            self._close_monitor(key)
         await self.manager.stop_all()
+        if self.store is not None:
+            await self.store.aclose()
 
     async def action_quit(self) -> None:
         await self.shutdown()

@@ -59,6 +59,8 @@ class LiveSession:
         self.on_screen_change: Callable[[], None] | None = None
         #: Called for events the app cares about (status changes, exits, bells, titles).
         self.on_event = on_event
+        #: Called with everything the person sends, for history of programs without integration.
+        self.on_input: Callable[[bytes], None] | None = None
         self._pending: deque[bytes] = deque()
         self._pending_bytes = 0
         self._feeding = False
@@ -88,6 +90,12 @@ class LiveSession:
         self._unsubscribe()
         self.session = session
         self._unsubscribe = session.subscribe(self._on_session_event)
+
+    def write(self, data: bytes) -> None:
+        """Send what the person typed (or broadcast) to the program."""
+        self.session.write(data)
+        if self.on_input is not None:
+            self.on_input(data)
 
     def _reply(self, data: bytes) -> None:
         if self.session.status is SessionStatus.RUNNING:

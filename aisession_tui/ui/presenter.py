@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..ai.state import AgentState
 from ..core.types import CommandRecord, SessionStatus, utc_now
 from .live_session import Attention, LiveSession
 
 if TYPE_CHECKING:
     from ..ai.monitor import SessionMonitor
 
+TOKEN_BUCKET_SECONDS = 10
+TOKEN_BUCKETS = 60
 ATTENTION_MARKERS = {Attention.BELL: "🔔", Attention.EXITED: "■", Attention.WAITING: "?"}
 
 
@@ -52,6 +56,8 @@ class SessionPresenter:
     def __init__(self, live: LiveSession, monitor: SessionMonitor | None = None) -> None:
         self.live = live
         self.monitor = monitor
+        self._buckets: deque[list[int]] = deque(maxlen=TOKEN_BUCKETS)
+        self._last_total = 0
 
     @property
     def session(self) -> Any:
@@ -92,16 +98,15 @@ class SessionPresenter:
             text = "exited" if code is None else f"exited {code}"
             return text, "$success" if code == 0 else "$error"
         if self.monitor is not None:
-            state = self.monitor.state
-            kind = str(state.kind)
+            state = self.monitor.state.state
             colour = {
-                "working": "$success",
-                "waiting_for_input": "$warning",
-                "idle": "$text-muted",
-                "done": "$success",
-                "error": "$error",
-            }.get(kind, "$text-muted")
-            return kind.replace("_for_input", "").replace("_", " "), colour
+                AgentState.WORKING: "$success",
+                AgentState.WAITING_FOR_INPUT: "$warning",
+                AgentState.IDLE: "$text-muted",
+                AgentState.DONE: "$success",
+                AgentState.ERROR: "$error",
+            }.get(state, "$text-muted")
+            return state.value.replace("_for_input", "").replace("_", " "), colour
         if status is SessionStatus.RUNNING:
             return "running", "$success"
         return str(status), "$text-muted"
@@ -111,8 +116,10 @@ class SessionPresenter:
         """The latest parsed event worth a glance, such as 'pytest: 3 failed, 120 passed'."""
         if self.monitor is None:
             return ""
-        events = self.monitor.parsed_events
-        return events[-1].summary if events else ""
+        event = self.monitor.latest_result
+        if event is None and self.monitor.parsed_events:
+            event = self.monitor.parsed_events[-1]
+        return event.summary() if event is not None else ""
 
     @property
     def total_tokens(self) -> int:
@@ -132,24 +139,44 @@ class SessionPresenter:
     def context_usage(self) -> ContextUsage:
         """Context tokens against the budget, and what compression did."""
         budget = self.session.config.context_config
-        if self.monitor is None:
-            return ContextUsage(self.total_tokens, budget.max_tokens, budget.compression_threshold)
-        stats = self.monitor.context.stats()
-        line = ""
-        if stats.messages_compressed:
+        context = self.monitor.context if self.monitor is not None else None
+        if context is None:
+            line = "context tracking off (enable_ai_features)"
+            return ContextUsage(
+                self.total_tokens, budget.max_tokens, budget.compression_threshold, line
+            )
+        stats = context.stats()
+        line = f"{stats.active_messages} messages in context"
+        if stats.compressed_messages:
+            when = self.ago(stats.last_compressed_at) if stats.last_compressed_at else ""
             line = (
-                f"compressed {stats.messages_compressed} of {stats.messages_added} messages, "
-                f"saved {stats.tokens_saved:,} tokens ({stats.compression_ratio:.1f}x)"
+                f"{stats.compressed_messages} of {stats.messages_added} messages compressed "
+                f"{when}, {stats.tokens_saved:,} tokens saved, archive "
+                f"{stats.compressed_bytes:,} B ({stats.compression_ratio:.1f}x)"
             )
         return ContextUsage(
             stats.active_tokens, budget.max_tokens, budget.compression_threshold, line
         )
 
+    def record_token_total(self, total: int) -> None:
+        """Note a new token total; the sparkline shows tokens added per ten seconds."""
+        bucket = int(self.now().timestamp() // TOKEN_BUCKET_SECONDS)
+        added = max(0, total - self._last_total)
+        self._last_total = total
+        if self._buckets and self._buckets[-1][0] == bucket:
+            self._buckets[-1][1] += added
+        else:
+            self._buckets.append([bucket, added])
+
     def token_samples(self) -> list[float]:
-        """Tokens counted per interval, oldest first, for the sparkline."""
-        if self.monitor is None:
+        """Tokens added per interval, oldest first (empty intervals count as 0)."""
+        if not self._buckets:
             return []
-        return [float(value) for value in self.monitor.token_samples]
+        first = self._buckets[0][0]
+        values = [0.0] * (self._buckets[-1][0] - first + 1)
+        for bucket, added in self._buckets:
+            values[bucket - first] = float(added)
+        return values[-TOKEN_BUCKETS:]
 
     def ago(self, moment: datetime) -> str:
         """A moment relative to now (tests freeze `now`)."""

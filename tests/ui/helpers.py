@@ -24,12 +24,12 @@ def shell(name: str, command: str = PLAIN_BASH, **fields: object) -> SessionConf
     return SessionConfig(name=name, shell_command=command, environment=dict(QUIET_ENV), **fields)
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
-    """Let the app run until `condition()` is true; fail with a clear message after `timeout`."""
-    deadline = time.monotonic() + timeout
+async def wait_for(pilot: Pilot, condition: Callable[[], object], within: float = 10.0) -> None:
+    """Let the app run until `condition()` is true; fail with a clear message after `within` s."""
+    deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {condition}")
+            raise AssertionError(f"condition not met within {within}s: {condition}")
         await pilot.pause(0.02)
 
 
@@ -64,8 +64,9 @@ class DeterministicApp(SupervisorApp):
     presenter_class = FrozenPresenter
 
     async def add_session(self, config: SessionConfig):  # type: ignore[override]
-        from aisession_tui.core.types import SessionId
         import uuid
+
+        from aisession_tui.core.types import SessionId
 
         number = len(self.lives) + 1
         session_id = SessionId(uuid.UUID(int=number))
@@ -73,7 +74,9 @@ class DeterministicApp(SupervisorApp):
         return await self._add(config, session_id=session_id, created_at=created)
 
 
-def make_app(*configs: SessionConfig, deterministic: bool = False, **options: object) -> SupervisorApp:
+def make_app(
+    *configs: SessionConfig, deterministic: bool = False, **options: object
+) -> SupervisorApp:
     app_class = DeterministicApp if deterministic else SupervisorApp
     return app_class(list(configs), options=AppOptions(**options))  # type: ignore[arg-type]
 

@@ -1,4 +1,4 @@
-"""Pilot tests of the app's keys against real sessions: what reaches the program, and every binding."""
+"""Pilot tests of the app's keys on real sessions: what reaches the program, every binding."""
 
 from __future__ import annotations
 
@@ -162,8 +162,10 @@ async def test_rename_restart_and_kill_with_confirmation() -> None:
         await pilot.press("ctrl+b", "r")
         await wait_for(
             pilot,
-            lambda: app.focused_live.session.pid not in (None, old_pid)
-            and app.focused_live.session.status is SessionStatus.RUNNING,
+            lambda: (
+                app.focused_live.session.pid not in (None, old_pid)
+                and app.focused_live.session.status is SessionStatus.RUNNING
+            ),
         )
 
         await pilot.press("ctrl+b", "x")
@@ -253,7 +255,11 @@ async def test_help_palette_and_theme_open_from_prefix() -> None:
 
 
 async def test_attention_from_bell_and_exit_until_visited() -> None:
-    app = make_app(shell("one"), shell("bell", "sleep 0.5; printf 'ding\\a\\n'; exec cat"), shell("dies", "sleep 0.5; exit 3"))
+    app = make_app(
+        shell("one"),
+        shell("bell", "sleep 0.5; printf 'ding\\a\\n'; exec cat"),
+        shell("dies", "sleep 0.5; exit 3"),
+    )
     async with app.run_test(size=SIZE) as pilot:
         lives = {live.name: live for live in app.lives.values()}
         await wait_for(pilot, lambda: Attention.BELL in lives["bell"].attention)

@@ -155,7 +155,9 @@ class TerminalPane(Widget, can_focus=True):
         label = f" ↑ {self.scroll_offset}/{self.emulator.history_size} "
         if len(label) >= width:
             return strip
-        return Strip.join([strip.crop(0, width - len(label)), Strip([Segment(label, INDICATOR_STYLE)])])
+        return Strip.join(
+            [strip.crop(0, width - len(label)), Strip([Segment(label, INDICATOR_STYLE)])]
+        )
 
     def on_focus(self) -> None:
         self._strips.pop(self.emulator.cursor[1], None)
@@ -180,7 +182,9 @@ class TerminalPane(Widget, can_focus=True):
 
     def scroll_to_history_line(self, index: int) -> None:
         """Show the given scrollback line (0 = oldest) near the top of the pane."""
-        self.scroll_offset = max(0, min(self.emulator.history_size, self.emulator.history_size - index))
+        self.scroll_offset = max(
+            0, min(self.emulator.history_size, self.emulator.history_size - index)
+        )
         self.refresh()
 
     def _line_text(self, index: int) -> str:
@@ -215,7 +219,7 @@ class TerminalPane(Widget, can_focus=True):
             self.app.bell()
             return
         self.scroll_to_live()
-        self.live.session.write(data)
+        self.live.write(data)
 
     def on_key(self, event: events.Key) -> None:
         scroll = SCROLL_KEYS.get(event.key)
@@ -276,5 +280,7 @@ class TerminalPane(Widget, can_focus=True):
         self._forward_mouse("release", event, event.button)
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        if self.emulator.mouse_mode in (1002, 1003) and (event.button or self.emulator.mouse_mode == 1003):
+        if self.emulator.mouse_mode in (1002, 1003) and (
+            event.button or self.emulator.mouse_mode == 1003
+        ):
             self._forward_mouse("move", event, event.button)
