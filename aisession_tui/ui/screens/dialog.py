@@ -14,8 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.validation import ValidationResult
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 ResultT = TypeVar("ResultT")
 
@@ -64,6 +65,18 @@ class FormField(Vertical):
 def first_failure(descriptions: Iterable[str]) -> str | None:
     """The first of several validation messages: one clear message beats a list."""
     return next(iter(descriptions), None)
+
+
+def show_verdict(control: Input, result: ValidationResult | None) -> str | None:
+    """Show a validation result under `control`'s field; returns the message shown, if any."""
+    message = None if result is None else first_failure(result.failure_descriptions)
+    control.query_ancestor(FormField).show_error(message)
+    return message
+
+
+def check(control: Input) -> str | None:
+    """Validate `control` now and show the verdict; returns the message shown, if any."""
+    return show_verdict(control, control.validate(control.value))
 
 
 class DialogScreen(ModalScreen[ResultT]):

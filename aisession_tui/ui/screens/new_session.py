@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Static
 
 from aisession_tui.core import SessionConfig
 
-from .dialog import DialogScreen, FormField, first_failure
+from .dialog import DialogScreen, FormField, check, show_verdict
 from .requests import NewSessionRequest
 from .validators import (
     ExistingDirectory,
@@ -129,16 +129,12 @@ class NewSessionScreen(DialogScreen[NewSessionRequest]):
     @on(Input.Changed)
     @on(Input.Blurred)
     def _show_validation(self, event: Input.Changed | Input.Blurred) -> None:
-        result = event.validation_result
-        message = None if result is None else first_failure(result.failure_descriptions)
-        event.input.query_ancestor(FormField).show_error(message)
+        show_verdict(event.input, event.validation_result)
         if event.input.id == "cwd" and isinstance(event, Input.Changed):
             # `./run.sh` may exist in one directory and not another.
             command = self.query_one("#command", Input)
             if command.value.strip():
-                result = command.validate(command.value)
-                message = None if result is None else first_failure(result.failure_descriptions)
-                command.query_ancestor(FormField).show_error(message)
+                check(command)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
@@ -153,13 +149,7 @@ class NewSessionScreen(DialogScreen[NewSessionRequest]):
 
     def build_request(self) -> NewSessionRequest | None:
         """Validate everything, show every problem inline, and return the request if none."""
-        invalid: list[Input] = []
-        for control in self.query(Input):
-            result = control.validate(control.value)
-            message = None if result is None else first_failure(result.failure_descriptions)
-            control.query_ancestor(FormField).show_error(message)
-            if message:
-                invalid.append(control)
+        invalid = [control for control in list(self.query(Input)) if check(control)]
         if invalid:
             invalid[0].focus()
             return None

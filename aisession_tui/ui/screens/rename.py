@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from .dialog import DialogScreen, FormField, first_failure
+from .dialog import DialogScreen, FormField, check, show_verdict
 from .validators import NoWhitespace, Printable, Required, UniqueName
 
 
@@ -59,18 +59,13 @@ class RenameScreen(DialogScreen[str]):
 
     @on(Input.Changed)
     def _show_validation(self, event: Input.Changed) -> None:
-        result = event.validation_result
-        message = None if result is None else first_failure(result.failure_descriptions)
-        self.input.query_ancestor(FormField).show_error(message)
+        show_verdict(event.input, event.validation_result)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
         control = self.input
-        result = control.validate(control.value)
-        message = None if result is None else first_failure(result.failure_descriptions)
-        control.query_ancestor(FormField).show_error(message)
-        if message:
+        if check(control):
             control.focus()
             return
         new_name = control.value.strip()

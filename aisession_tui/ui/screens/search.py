@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from .dialog import DialogScreen, FormField, first_failure
+from .dialog import DialogScreen, FormField, show_verdict
 from .requests import SearchDirection, SearchRequest
 from .validators import CompilableRegex, Required
 
@@ -93,12 +93,10 @@ class SearchScreen(DialogScreen[SearchRequest]):
         """Check the pattern and show the verdict; an empty field is only scolded on submit."""
         control = self.pattern_input
         result = control.validate(control.value)
-        message = None if result is None else first_failure(result.failure_descriptions)
         if not control.value and not show_empty:
-            control.query_ancestor(FormField).show_error(None)
-        else:
-            control.query_ancestor(FormField).show_error(message)
-        return message is None
+            show_verdict(control, None)
+            return False
+        return show_verdict(control, result) is None
 
     @on(Input.Changed, "#pattern")
     def _revalidate(self) -> None:
