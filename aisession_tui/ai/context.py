@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -246,6 +247,9 @@ class SessionContext:
         self.compression_events: list[CompressionEvent] = []
         self._added = 0
         self._listeners: list[Callable[[CompressionEvent], None]] = []
+        # The monitor updates a context on a worker thread while the UI reads it.
+        self._lock = threading.RLock()
+        self._stats = self._compute_stats()
 
     # --- adding -----------------------------------------------------------------------------
 
@@ -258,7 +262,10 @@ class SessionContext:
         exit_code: int | None = None,
         token_count: int | None = None,
     ) -> Message:
-        """Append a message (tokens counted unless given) and compress when over threshold."""
+        """Append a message (tokens counted unless given) and compress when over threshold.
+
+        Thread-safe: the monitor calls this on a worker thread while the UI reads `stats`.
+        """
         message = Message(
             role=Role(role),
             content=content,
@@ -266,10 +273,12 @@ class SessionContext:
             token_count=self.counter.count(content) if token_count is None else token_count,
             exit_code=exit_code,
         )
-        self._active.append(message)
-        self._added += 1
-        if self.compress and self.active_tokens > self.threshold_tokens:
-            self.compress_now()
+        with self._lock:
+            self._active.append(message)
+            self._added += 1
+            if self.compress and self.active_tokens > self.threshold_tokens:
+                self.compress_now()
+            self._stats = self._compute_stats()
         return message
 
     def add_command(self, record: CommandRecord) -> None:
@@ -289,6 +298,15 @@ class SessionContext:
 
     def compress_now(self) -> CompressionEvent | None:
         """Archive all but the most recent messages (more if still over budget) now."""
+        with self._lock:
+            event = self._compress()
+            self._stats = self._compute_stats()
+        if event is not None:
+            for listener in list(self._listeners):
+                listener(event)
+        return event
+
+    def _compress(self) -> CompressionEvent | None:
         if len(self._active) <= 1:
             return None
         before = self.active_tokens
@@ -311,8 +329,6 @@ class SessionContext:
         )
         event = CompressionEvent(self._clock(), len(moved), before, self.active_tokens, size)
         self.compression_events.append(event)
-        for listener in list(self._listeners):
-            listener(event)
         return event
 
     def on_compressed(self, listener: Callable[[CompressionEvent], None]) -> Callable[[], None]:
@@ -325,8 +341,9 @@ class SessionContext:
     @property
     def messages(self) -> list[Message]:
         """The live context: the summary of archived messages (if any), then recent messages."""
-        head = [self._summary_message] if self._summary_message else []
-        return head + list(self._active)
+        with self._lock:
+            head = [self._summary_message] if self._summary_message else []
+            return head + list(self._active)
 
     @property
     def active_tokens(self) -> int:
@@ -339,10 +356,15 @@ class SessionContext:
 
     def all_messages(self) -> list[Message]:
         """Every message ever added, in order: the archive expanded, then the live ones."""
-        return self.archive.expand() + list(self._active)
+        with self._lock:
+            return self.archive.expand() + list(self._active)
 
     @property
     def stats(self) -> CompressionStats:
+        """A snapshot taken after the last change: reading it never waits for the worker."""
+        return self._stats
+
+    def _compute_stats(self) -> CompressionStats:
         archived_tokens = self._summary.tokens if self._summary else 0
         summary_tokens = self._summary_message.token_count if self._summary_message else 0
         return CompressionStats(
@@ -371,9 +393,12 @@ class SessionContext:
         budget = self.config.max_tokens if budget_tokens is None else budget_tokens
         if budget <= 0:
             raise ValueError(f"budget_tokens must be positive, got {budget}")
+        with self._lock:
+            active = list(self._active)
+            summary = self._summary_message
         chosen: list[Message] = []
         used = 0
-        for message in reversed(self._active):
+        for message in reversed(active):
             if used + message.token_count <= budget:
                 chosen.append(message)
                 used += message.token_count
@@ -385,7 +410,6 @@ class SessionContext:
                     used += cut.token_count
             break
         chosen.reverse()
-        summary = self._summary_message
         if summary and used + summary.token_count <= budget:
             chosen.insert(0, summary)
         if as_text:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
@@ -39,6 +40,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# Context work (token counts of whole outputs, summaries, zstd) runs here, in order, so a
+# megabyte of command output never stalls the event loop. One worker keeps the order.
+_CONTEXT_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aisession-context")
 
 SLICE_BYTES = 64 * 1024  # ~20-60 ms of analysis on a busy 2-core machine
 MAX_BACKLOG = 4 * 1024 * 1024  # beyond this, a flood is only scanned for marks, not parsed
@@ -128,6 +133,7 @@ class SessionMonitor:
         self._turn: list[str] = []
         self._turn_chars = 0
         self._token_tasks: set[asyncio.Task[None]] = set()
+        self._context_jobs: set[asyncio.Future[Any]] = set()
         self._unsubscribe: Callable[[], None] | None = session.subscribe(self._on_session_event)
 
     # --- what the UI reads ------------------------------------------------------------------
@@ -193,7 +199,7 @@ class SessionMonitor:
                 self._schedule()
         elif isinstance(event, CommandRecorded):
             if self.context is not None:
-                self.context.add_command(event.record)
+                self._context_job(self.context.add_command, event.record)
         elif isinstance(event, ProcessExited):
             if self._pending:
                 self._drain(limit=None)
@@ -322,15 +328,43 @@ class SessionMonitor:
         self._turn.clear()
         self._turn_chars = 0
         if text and self.context is not None:
-            self.context.add_message(Role.TOOL, text)
+            self._context_job(self.context.add_message, Role.TOOL, text)
 
     def _on_state_change(self, change: StateChange) -> None:
         if change.new.state is not AgentState.WORKING and not self.tracker.integrated:
             self._end_turn()
         self._emit(AgentStateChanged(self.session.id, change))
 
+    def _context_job(self, function: Callable[..., Any], *args: Any) -> None:
+        """Run a context update on the context worker (inline when there is no loop)."""
+        loop = self._loop
+        if loop is None:
+            try:
+                loop = self._loop = asyncio.get_running_loop()
+            except RuntimeError:
+                function(*args)
+                return
+        job = loop.run_in_executor(_CONTEXT_WORKER, function, *args)
+        self._context_jobs.add(job)
+        job.add_done_callback(self._context_done)
+
+    def _context_done(self, job: asyncio.Future[Any]) -> None:
+        self._context_jobs.discard(job)
+        if not job.cancelled() and job.exception() is not None:
+            log.error("context update failed", exc_info=job.exception())
+
+    async def context_settled(self) -> None:
+        """Wait until every queued context update has been applied."""
+        while self._context_jobs:
+            await asyncio.gather(*list(self._context_jobs), return_exceptions=True)
+
     def _on_compressed(self, event: CompressionEvent) -> None:
-        self._emit(ContextCompressed(self.session.id, event))
+        """Called on the context worker: hand the news to the loop's thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._emit, ContextCompressed(self.session.id, event))
+        else:
+            self._emit(ContextCompressed(self.session.id, event))
 
     def _emit(self, event: MonitorEvent) -> None:
         for listener in list(self._listeners):

@@ -89,3 +89,32 @@ async def test_a_flood_beyond_the_backlog_is_shed_but_history_stays_exact() -> N
     assert [(r.command, r.exit_code) for r in source.records] == [("cat big", 0)]
     assert monitor.tokens.total > 0
     monitor.close()
+
+
+async def test_context_updates_run_on_the_context_worker_not_the_loop_thread() -> None:
+    import threading
+
+    from aisession_tui.ai.monitor import ContextCompressed
+    from aisession_tui.core.config import ContextConfig
+    from aisession_tui.core.events import CommandRecorded
+    from aisession_tui.core.types import utc_now
+
+    source = _EventSource(
+        SessionConfig(enable_ai_features=True, context_config=ContextConfig(max_tokens=500))
+    )
+    monitor = SessionMonitor(source, counter=PieceEstimator())
+    assert monitor.context is not None
+    threads: list[str] = []
+    monitor.context.on_compressed(lambda event: threads.append(threading.current_thread().name))
+    seen: list[object] = []
+    monitor.subscribe(seen.append)
+    big = (FIXTURES / "tokens_logs.txt").read_text()
+    for i in range(4):
+        record = CommandRecord(f"cat log{i}", utc_now(), exit_code=0, output=big)
+        source.emit(CommandRecorded(source.id, record))
+    await monitor.context_settled()
+    assert monitor.context.stats.messages_added == 8
+    assert threads and all(name.startswith("aisession-context") for name in threads)
+    await asyncio.sleep(0)
+    assert any(isinstance(e, ContextCompressed) for e in seen)  # delivered on the loop thread
+    monitor.close()

@@ -149,6 +149,19 @@ class _Watch:
                 f"timed out; state={self.monitor.state}, states seen={self.states}"
             ) from None
 
+    async def until_context(self, predicate: Callable[[], bool], limit: float = 30.0) -> None:
+        """Like `until`, but lets queued context updates land before each check."""
+
+        async def loop() -> None:
+            while True:
+                self._changed.clear()
+                await self.monitor.context_settled()
+                if predicate():
+                    return
+                await self._changed.wait()
+
+        await asyncio.wait_for(loop(), limit)
+
     async def state(self, state: AgentState, limit: float = 30.0) -> None:
         await self.until(lambda: self.monitor.state.state is state, limit)
 
@@ -260,6 +273,7 @@ async def test_shell_session_waits_then_errors_on_failing_pytest_then_done(tmp_p
         assert monitor.state.exit_code == 3
     finally:
         await session.stop()
+    await monitor.context_settled()
     assert monitor.shell_integrated
     assert monitor.total_tokens > 0 and session.total_tokens > 0
     assert monitor.context is not None
@@ -287,7 +301,7 @@ async def test_program_without_integration_gets_history_from_typed_lines(tmp_pat
             monitor.note_input(keys)
             session.write(keys)
         await watch.until(lambda: session.command_count >= 2)
-        await watch.until(lambda: "you said fix the test" in _last_message(monitor))
+        await watch.until_context(lambda: "you said fix the test" in _last_message(monitor))
     finally:
         await session.stop()
     assert [r.command for r in session.command_history] == ["hello", "fix the test"]
