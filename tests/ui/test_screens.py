@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 from textual.app import App
+from textual.color import Color
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, SelectionList, Static
@@ -304,6 +305,28 @@ async def test_new_session_refuses_a_directory_it_cannot_enter(tmp_path: Path) -
             assert error_of(app.dialog, "cwd") == f"No permission to enter: {locked}"
     finally:
         locked.chmod(0o700)
+
+
+async def test_clicking_the_backdrop_cancels_but_clicking_the_dialog_does_not(
+    tmp_path: Path,
+) -> None:
+    app = Host(NewSessionScreen(tmp_path, set()))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click(".dialog", offset=(2, 2))  # on the name label, inside
+        assert await still_open(pilot, app)
+        assert await pilot.click(offset=(1, 1))  # top-left corner: the backdrop
+        assert await dismissed_with(app) is None
+
+
+async def test_dialogs_follow_the_app_theme(tmp_path: Path) -> None:
+    app = Host(NewSessionScreen(tmp_path, set()))
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = app.dialog.query_one(".dialog")
+        for theme in ("textual-dark", "textual-light", "nord"):
+            app.theme = theme
+            await pilot.pause()
+            primary = Color.parse(app.current_theme.primary)
+            assert dialog.styles.border_top[1].rgb == primary.rgb
 
 
 # -- RenameScreen -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -90,3 +91,8 @@ class DialogScreen(ModalScreen[ResultT]):
     def action_cancel(self) -> None:
         """Close without a result; the caller treats `None` as "changed my mind"."""
         self.dismiss(None)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on the dimmed backdrop, outside the dialog, cancels like Escape."""
+        if event.widget is self:
+            self.action_cancel()
