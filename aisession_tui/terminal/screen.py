@@ -434,6 +434,89 @@ class TerminalScreen(_HistoryScreen):
             cursor.x = x + take * width
             offset += take
 
+    def draw_lines(self, block: str) -> None:
+        """Lines of printable ASCII, each ending in CR LF: the flood fast path (`cat`, `yes`, logs).
+
+        Once a line feed has scrolled at the bottom of a full-screen scroll region, every further
+        line lands on a fresh bottom row, so the rows can be built directly and the screen and
+        history shifted once; rows that would fall out of the scrollback are never built.
+        """
+        texts = block.split("\r\n")
+        texts.pop()  # the block ends with CR LF
+        bottom = self.lines - 1
+        cursor = self.cursor
+        simple = (
+            (self.margins is None or self.margins == (0, bottom))
+            and mo.DECAWM in self.mode
+            and mo.IRM not in self.mode
+            and not self.charset
+            and self.g0_charset is _LAT1
+        )
+        index = 0
+        count = len(texts)
+        fresh = False
+        # The normal way until a line feed scrolls at the bottom (then the bottom row is fresh).
+        while index < count and not (simple and fresh):
+            text = texts[index]
+            if text:
+                self.draw(text)
+            self.carriage_return()
+            fresh = cursor.y == bottom
+            self.linefeed()
+            index += 1
+        if index >= count:
+            return
+        self._append_fresh_lines(texts[index:])
+
+    def _append_fresh_lines(self, texts: list[str]) -> None:
+        """Write `texts` (each followed by CR LF) from a fresh bottom row with the cursor at its
+        start, in one shift of the screen and one extension of the history."""
+        columns = self.columns
+        lines = self.lines
+        bottom = lines - 1
+        segments: list[str] = []
+        for text in texts:
+            if len(text) <= columns:
+                segments.append(text)
+            else:
+                segments.extend(text[i : i + columns] for i in range(0, len(text), columns))
+        history = self.history.top
+        if self._main_buffer is not None:
+            keep_history = 0
+        else:
+            keep_history = history.maxlen if history.maxlen is not None else len(segments) + lines
+        buffer = self.buffer
+        total = bottom + len(segments) + 1
+        first = max(0, total - lines - keep_history)
+        rows: list[Row] = [buffer[y] for y in range(first, bottom)]
+        attrs = self.cursor.attrs
+        cache = self._attr_cache.get(attrs)
+        if cache is None:
+            if len(self._attr_cache) >= _MAX_ATTR_CACHE:
+                self._attr_cache.clear()
+            cache = self._attr_cache[attrs] = {}
+        lookup = cache.__getitem__
+        default = self.default_char
+        for segment in segments[max(0, first - bottom) :]:
+            row: Row = StaticDefaultDict(default)
+            if segment:
+                try:
+                    row.update(zip(range(len(segment)), map(lookup, segment), strict=False))
+                except KeyError:
+                    _fill(cache, attrs, segment)
+                    row.update(zip(range(len(segment)), map(lookup, segment), strict=False))
+            rows.append(row)
+        pushed = len(rows) + 1 - lines
+        if self._main_buffer is None and pushed > 0:
+            history.extend(rows[:pushed])
+        screen_rows = rows[pushed:] if pushed > 0 else rows
+        for y, row in enumerate(screen_rows):
+            buffer[y] = row
+        buffer.pop(bottom, None)
+        self.cursor.x = 0
+        self.cursor.y = bottom
+        self.dirty.update(range(lines))
+
     def index(self) -> None:
         """IND / line feed: scroll at the bottom margin; the line leaving the top goes to history
         (not while the alternate screen is shown)."""

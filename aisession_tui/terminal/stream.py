@@ -42,6 +42,8 @@ _CSI_RE = re.compile(r"\x1b\[(\??)([0-9;:]{0,128})([@-~])")
 _OSC_RE = re.compile(
     r"\x1b\](\d{1,4};?[^\x07\x1b\x18\x1a\x9c]{0," + str(_MAX_OSC) + r"})(?:\x07|\x1b\\|\x9c)"
 )
+# Two or more lines of printable ASCII, each ending in CR LF (floods: logs, `cat`, `yes`).
+_LINES_RE = re.compile(r"(?:[\x20-\x7e]*\r\n){2,}")
 # CSI finals that accept a ``private`` keyword in pyte's screen API.
 _PRIVATE_OK = frozenset("hlJKc")
 
@@ -180,6 +182,15 @@ class TerminalStream(pyte.Stream):
         ):
             sgr_text = None
         match_sgr_text = self._sgr_text_re.match
+        # Whole lines at once, unless someone replaced the screen methods they stand for.
+        draw_lines = getattr(listener, "draw_lines", None)
+        if draw_lines is not None and not all(
+            getattr(getattr(listener, name), "__func__", None)
+            is getattr(type(listener), name, None)
+            for name in ("draw", "linefeed", "carriage_return", "index")
+        ):
+            draw_lines = None
+        match_lines = _LINES_RE.match
         taking_plain_text = self._taking_plain_text
 
         length = len(data)
@@ -233,6 +244,12 @@ class TerminalStream(pyte.Stream):
                 taking_plain_text = send(char)
                 offset += 1
             else:
+                if draw_lines is not None:
+                    match = match_lines(data, offset)
+                    if match is not None:
+                        offset = match.end()
+                        draw_lines(match.group())
+                        continue
                 match = match_text(data, offset)
                 if match is not None:
                     start, offset = match.span()
