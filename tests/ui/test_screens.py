@@ -318,6 +318,18 @@ async def test_clicking_the_backdrop_cancels_but_clicking_the_dialog_does_not(
         assert await dismissed_with(app) is None
 
 
+async def test_new_session_form_scrolls_to_the_focused_button_on_a_short_terminal(
+    tmp_path: Path,
+) -> None:
+    app = Host(NewSessionScreen(tmp_path, set()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "tab", "tab", "tab", "tab")
+        await pilot.pause()
+        create = app.dialog.query_one("#submit")
+        assert app.focused is create
+        assert app.dialog.query_one(".dialog").region.contains_region(create.region)
+
+
 async def test_dialogs_follow_the_app_theme(tmp_path: Path) -> None:
     app = Host(NewSessionScreen(tmp_path, set()))
     async with app.run_test(size=SIZE) as pilot:
