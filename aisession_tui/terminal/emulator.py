@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pyte import modes as mo
 
 from .events import TerminalEvent
-from .screen import BRACKETED_PASTE, DECCKM, MOUSE_SGR, Row, TerminalScreen
+from .screen import BRACKETED_PASTE, DECCKM, MOUSE_SGR, LazyRow, Row, TerminalScreen
 from .stream import TerminalByteStream
 
 __all__ = ["DEFAULT_SCROLLBACK", "Emulator"]
@@ -163,7 +163,10 @@ class Emulator:
 
     def history_row(self, index: int) -> Row:
         """Scrollback row `index` (0 = oldest), same type as `screen.buffer[y]`."""
-        return self.screen.history.top[index]
+        row = self.screen.history.top[index]
+        if type(row) is LazyRow:
+            return row.materialize()
+        return row
 
     def row(self, y: int) -> Row:
         """Visible row `y` without creating it when it is blank."""
@@ -186,7 +189,7 @@ class Emulator:
     def history_text(self) -> list[str]:
         """Scrollback as text, oldest first."""
         columns = self.screen.columns
-        return [row_text(row, columns) for row in list(self.screen.history.top)]
+        return [row_text(self.history_row(i), columns) for i in range(self.history_size)]
 
 
 def _blank_row(screen: TerminalScreen) -> Row:

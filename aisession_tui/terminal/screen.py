@@ -127,6 +127,62 @@ def _sgr_plan(attrs: tuple[int, ...]) -> _SgrPlan:
     return reset, tuple(assign.items())
 
 
+class LazyRow(StaticDefaultDict[int, Char]):
+    """A history row built only when first read: a flood pushes thousands of rows into the
+    scrollback that nobody may ever look at. Any read fills it and turns it into a plain row."""
+
+    def __init__(self, default: Char, text: str, chars: dict[str, Char], attrs: Char) -> None:
+        self.default = default
+        self._lazy = (text, chars, attrs)
+
+    def materialize(self) -> StaticDefaultDict[int, Char]:
+        """Fill the cells and become a plain `StaticDefaultDict` row; returns self."""
+        if type(self) is LazyRow:
+            text, chars, attrs = self._lazy
+            if not chars.keys() >= set(text):  # the attribute cache was trimmed meanwhile
+                _fill(chars, attrs, text)
+            dict.update(self, zip(range(len(text)), map(chars.__getitem__, text), strict=False))
+            del self._lazy
+            self.__class__ = StaticDefaultDict  # type: ignore[assignment]
+        return self
+
+    def __getitem__(self, key: int) -> Char:
+        return self.materialize()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.materialize()
+
+    def __iter__(self) -> Any:
+        return iter(self.materialize())
+
+    def __len__(self) -> int:
+        return len(self.materialize())
+
+    def __eq__(self, other: object) -> bool:
+        return self.materialize() == other
+
+    def __ne__(self, other: object) -> bool:
+        return self.materialize() != other
+
+    def __repr__(self) -> str:
+        return repr(self.materialize())
+
+    def get(self, key: int, default: Any = None) -> Any:
+        return self.materialize().get(key, default)
+
+    def keys(self) -> Any:
+        return self.materialize().keys()
+
+    def values(self) -> Any:
+        return self.materialize().values()
+
+    def items(self) -> Any:
+        return self.materialize().items()
+
+    def pop(self, key: int, *default: Any) -> Any:
+        return self.materialize().pop(key, *default)
+
+
 _RUNS: re.Pattern[str] | None = None
 
 
@@ -497,7 +553,13 @@ class TerminalScreen(_HistoryScreen):
             cache = self._attr_cache[attrs] = {}
         lookup = cache.__getitem__
         default = self.default_char
-        for segment in segments[max(0, first - bottom) :]:
+        built = segments[max(0, first - bottom) :]
+        # Rows that leave the screen within this batch go to the history unbuilt.
+        lazy = len(built) + 1 - lines
+        for number, segment in enumerate(built):
+            if number < lazy:
+                rows.append(LazyRow(default, segment, cache, attrs))
+                continue
             row: Row = StaticDefaultDict(default)
             if segment:
                 try:

@@ -382,3 +382,31 @@ def test_constructor_rejects_negative_scrollback_and_clamps_sizes() -> None:
         Emulator(scrollback=-1)
     emu = Emulator(0, 0)
     assert (emu.columns, emu.lines) == (1, 1)
+
+
+def test_flood_rows_pushed_to_history_are_built_on_first_read_and_then_plain() -> None:
+    from pyte.screens import StaticDefaultDict
+
+    from aisession_tui.terminal.screen import LazyRow
+
+    emu, _, _ = make(columns=8, lines=3, scrollback=100)
+    feed(emu, "".join(f"row {i:02d}\r\n" for i in range(40)))
+    raw = emu.screen.history.top[5]
+    assert type(raw) is LazyRow
+    raw._lazy[1].clear()  # even if the character cache was trimmed meanwhile
+    assert raw[0].data == "r"  # any read fills the row ...
+    assert type(raw) is StaticDefaultDict  # ... and makes it a plain row
+    assert "".join(raw[x].data for x in range(8)) == "row 05  "
+    assert sorted(raw) == list(range(6))
+    row = emu.history_row(6)
+    assert type(row) is StaticDefaultDict
+    assert dict(row)[0].data == "r"
+
+
+def test_flood_in_alternate_screen_pushes_nothing_to_history() -> None:
+    emu, _, _ = make(columns=8, lines=3)
+    feed(emu, f"{CSI}?1049h" + "x\r\n" * 50 + "end")
+    assert emu.screen.history.top == type(emu.screen.history.top)(maxlen=10_000)
+    assert emu.text_lines()[2].rstrip() == "end"
+    feed(emu, f"{CSI}?1049l")
+    assert emu.history_size == 0
