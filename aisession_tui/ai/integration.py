@@ -306,11 +306,48 @@ class CommandTracker:
         )
 
 
+# zsh's PROMPT_SP: the end-of-line mark (default "%B%S%#%s%b"), padding, then "\r \r".
+_ZSH_PROMPT_SP = re.compile(r"(?:\x1b\[[0-9;]*m)*[%#](?:\x1b\[[0-9;]*m)* *\r \r")
+_LINE_TOKENS = re.compile(
+    r"\r|\x1b\[[0-2]?K|\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[^\r\x1b]+|\x1b"
+)
+
+
 def clean_output(text: str) -> str:
-    """Terminal output as plain text: escapes removed, CR redraws resolved, CRLF -> LF."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    cleaned = [strip_ansi(line.rstrip("\r").rsplit("\r", 1)[-1]).rstrip() for line in lines]
-    return "\n".join(cleaned).strip("\n")
+    """Terminal output as plain text, as it would stay on screen: a carriage return lets the
+    next text overwrite the line (progress bars keep their last state), erase-line sequences
+    clear it, other escapes are dropped, and zsh's partial-line marker is removed."""
+    text = _ZSH_PROMPT_SP.sub("", text.replace("\r\n", "\n"))
+    lines = [_resolve_line(line) for line in text.split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def _resolve_line(raw: str) -> str:
+    if "\r" not in raw and "\x1b" not in raw:
+        return raw.rstrip()
+    cells: list[str] = []
+    column = 0
+    for token in _LINE_TOKENS.findall(raw):
+        if token == "\r":
+            column = 0
+        elif token.startswith("\x1b["):
+            if token[-1] == "K":
+                if token in ("\x1b[2K",):
+                    cells = [" "] * len(cells)
+                elif token == "\x1b[1K":
+                    cells[: column + 1] = [" "] * min(len(cells), column + 1)
+                else:
+                    del cells[column:]
+        elif token.startswith("\x1b"):
+            continue
+        else:
+            token = strip_ansi(token)
+            end = column + len(token)
+            if end > len(cells):
+                cells.extend(" " * (end - len(cells)))
+            cells[column:end] = token
+            column = end
+    return "".join(cells).rstrip()
 
 
 class InputLineTracker:

@@ -18,6 +18,7 @@ from aisession_tui.ai.integration import (
     InputLineTracker,
     MarkScanner,
     ShellMark,
+    clean_output,
     display_command,
     is_core_command,
     mark_from_terminal_event,
@@ -307,3 +308,34 @@ async def test_zsh_hooks_survive_a_zshrc_that_resets_them_and_a_moved_zdotdir(
     where, zdotdir = recorder.records
     assert (where.command, where.output, where.exit_code) == ("where", "from-moved-zdotdir", 0)
     assert zdotdir.output == f"zdotdir={config_dir}"
+
+
+def test_clean_output_keeps_what_stays_on_screen() -> None:
+    assert clean_output("x\rdone 10%\rdone") == "done 10%"
+    assert clean_output("progress 10%\r\x1b[Kfinished\r\nnext \x1b[31mred\x1b[0m\r\n") == (
+        "finished\nnext red"
+    )
+    # zsh marks a last line without newline, pads it and returns: the text must survive.
+    assert clean_output("abc\x1b[1m\x1b[7m%\x1b[27m\x1b[1m\x1b[0m      \r \r") == "abc"
+    assert clean_output("a\x1b]8;;http://x\x07link\x1b]8;;\x07\x1b") == "alink"
+
+
+@pytest.mark.parametrize("shell", ["bash", pytest.param("zsh", marks=needs_zsh)])
+async def test_output_without_trailing_newline_is_kept(shell: str, tmp_path: Path) -> None:
+    config = with_shell_integration(
+        SessionConfig(
+            shell=shutil.which(shell),
+            working_directory=tmp_path,
+            environment={"HOME": str(tmp_path)},
+        )
+    )
+    session = AISession(config)
+    recorder = _Recorder(session)
+    await session.start()
+    try:
+        await recorder.wait(lambda: recorder.tracker.at_prompt)
+        session.write(b"printf abc\r")
+        await recorder.wait(lambda: len(recorder.records) >= 1)
+    finally:
+        await session.stop()
+    assert recorder.records[0].output == "abc"
