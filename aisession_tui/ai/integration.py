@@ -271,6 +271,13 @@ class CommandTracker:
                 self._finish(mark.exit_code)
             self._command = None
 
+    def close(self, exit_code: int | None) -> None:
+        """The shell itself ended (``exit 3``, ``exec``): a command still open ends with the
+        shell's exit code, since no D mark can follow."""
+        if self._running:
+            self._finish(exit_code)
+        self.at_prompt = False
+
     def output(self, text: str) -> None:
         if not self._running or self._truncated:
             return

@@ -204,6 +204,7 @@ class SessionMonitor:
             if self._pending:
                 self._drain(limit=None)
             self._flush_text()
+            self.tracker.close(event.exit_code)
             self.detector.exited(event.exit_code)
 
     def _schedule(self) -> None:

@@ -271,6 +271,11 @@ async def test_shell_session_waits_then_errors_on_failing_pytest_then_done(tmp_p
         session.write(b"exit 3\r")
         await watch.state(AgentState.EXITED)
         assert monitor.state.exit_code == 3
+        await watch.until(lambda: session.command_count >= 3)
+        assert (session.command_history[-1].command, session.command_history[-1].exit_code) == (
+            "exit 3",
+            3,
+        )
     finally:
         await session.stop()
     await monitor.context_settled()
