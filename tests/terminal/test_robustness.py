@@ -78,6 +78,8 @@ _FRAGMENTS = st.sampled_from(
         b"\x1b7",
         b"\x1b8",
         b"38;2;",
+        b"line of text\r\n",
+        b"\r\n\r\n",
         b"48;5;",
         b":",
         b"%@",
@@ -172,3 +174,25 @@ def test_fast_paths_agree_with_the_state_machine_at_any_chunking(make) -> None:
         pieces.feed(data[offset : offset + step])
         offset += step
     assert _state(pieces.screen) == _state(whole.screen)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=25), max_size=40
+    ),
+    prefix=st.sampled_from(["", "\x1b[5;3H", "\x1b[1;31m", "abc", "\x1b[2;4r", "\x1b[?1049h"]),
+    columns=st.integers(1, 12),
+    lines=st.integers(1, 6),
+    scrollback=st.integers(0, 8),
+)
+def test_whole_line_fast_path_equals_line_by_line_processing(
+    texts: list[str], prefix: str, columns: int, lines: int, scrollback: int
+) -> None:
+    data = (prefix + "".join(text + "\r\n" for text in texts) + "tail").encode()
+    fast = Emulator(columns, lines, scrollback=scrollback)
+    slow = Emulator(columns, lines, scrollback=scrollback)
+    slow.screen.draw_lines = None  # type: ignore[assignment]  # the stream then goes line by line
+    fast.feed(data)
+    slow.feed(data)
+    assert _state(fast.screen) == _state(slow.screen)
