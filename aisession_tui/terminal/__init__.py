@@ -2,7 +2,7 @@
 
 from .emulator import DEFAULT_SCROLLBACK, Emulator
 from .events import Bell, CwdChanged, ModesChanged, PromptMark, TerminalEvent, TitleChanged
-from .keys import encode_key, encode_mouse, encode_paste
+from .keys import encode_focus, encode_key, encode_mouse, encode_paste
 from .render import Palette, render_row
 from .screen import TerminalScreen
 from .stream import TerminalByteStream, TerminalStream
@@ -20,6 +20,7 @@ __all__ = [
     "TerminalScreen",
     "TerminalStream",
     "TitleChanged",
+    "encode_focus",
     "encode_key",
     "encode_mouse",
     "encode_paste",

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from pyte import modes as mo
 
 from .events import TerminalEvent
-from .screen import BRACKETED_PASTE, DECCKM, MOUSE_SGR, LazyRow, Row, TerminalScreen
+from .screen import (
+    BRACKETED_PASTE,
+    DECCKM,
+    FOCUS_EVENTS,
+    MOUSE_SGR,
+    LazyRow,
+    Row,
+    TerminalScreen,
+)
 from .stream import TerminalByteStream
 
 __all__ = ["DEFAULT_SCROLLBACK", "Emulator"]
@@ -145,6 +153,11 @@ class Emulator:
     def mouse_mode(self) -> int:
         """0 (off), 9 (X10), 1000 (clicks), 1002 (drag), 1003 (any motion)."""
         return self.screen.mouse_mode
+
+    @property
+    def focus_events(self) -> bool:
+        """Mode 1004: the program wants `CSI I` / `CSI O` when the pane gains / loses focus."""
+        return FOCUS_EVENTS in self.screen.mode
 
     @property
     def mouse_sgr(self) -> bool:

@@ -6,7 +6,7 @@ knows about widgets: the pane passes `event.key` and `event.character`.
 
 from __future__ import annotations
 
-__all__ = ["encode_key", "encode_mouse", "encode_paste"]
+__all__ = ["encode_focus", "encode_key", "encode_mouse", "encode_paste"]
 
 ESC = "\x1b"
 
@@ -189,3 +189,8 @@ def encode_mouse(
     if x + 1 + 32 > 255 or y + 1 + 32 > 255:
         return None
     return bytes((27, ord("["), ord("M"), 32 + code, 32 + x + 1, 32 + y + 1))
+
+
+def encode_focus(focused: bool) -> bytes:
+    """Focus in / out report (`CSI I` / `CSI O`), for programs that enabled mode 1004."""
+    return b"\x1b[I" if focused else b"\x1b[O"

@@ -53,6 +53,7 @@ ALT_47 = 47 << 5
 ALT_1047 = 1047 << 5
 ALT_1049 = 1049 << 5
 BRACKETED_PASTE = 2004 << 5
+FOCUS_EVENTS = 1004 << 5
 _ALT_MODES = frozenset((ALT_47, ALT_1047, ALT_1049))
 _MOUSE_MODES = (MOUSE_ANY, MOUSE_BUTTON, MOUSE_NORMAL, MOUSE_X10)
 _WATCHED = frozenset(
@@ -64,6 +65,7 @@ _WATCHED = frozenset(
         MOUSE_ANY,
         MOUSE_SGR,
         BRACKETED_PASTE,
+        FOCUS_EVENTS,
         *tuple(_ALT_MODES),
         mo.DECTCEM,
     )

@@ -269,6 +269,8 @@ class TerminalStream(pyte.Stream):
         basic = self.basic
         basic_dispatch = self._basic_dispatch
         escape_dispatch = self._escape_dispatch
+        escape_map = self.escape
+        STRING_INTRODUCERS = "P_^X"
         sharp_dispatch = self._sharp_dispatch
         csi = self.csi
 
@@ -308,6 +310,18 @@ class TerminalStream(pyte.Stream):
                         pending = char  # ESC ESC: the second one starts a new sequence.
                     elif char in CAN_OR_SUB:
                         draw(char)
+                    elif char in STRING_INTRODUCERS and char not in escape_map:
+                        # DCS, SOS, PM, APC: a control string, skipped up to ST (vim sends
+                        # `ESC P zz ESC \`; pyte drew the "zz").
+                        while True:
+                            char = yield None
+                            if char == ESC:
+                                char = yield None
+                                if char != "\\":
+                                    pending, esc_next = ESC, char
+                                break
+                            if char in CAN_OR_SUB or char == ctrl.BEL:
+                                break
                     else:
                         escape_dispatch[char]()
                     continue

@@ -410,3 +410,25 @@ def test_flood_in_alternate_screen_pushes_nothing_to_history() -> None:
     assert emu.text_lines()[2].rstrip() == "end"
     feed(emu, f"{CSI}?1049l")
     assert emu.history_size == 0
+
+
+def test_control_strings_dcs_apc_pm_sos_are_skipped_not_drawn() -> None:
+    emu, _, _ = make()
+    feed(emu, f"a{ESC}Pzz{ESC}\\b{ESC}_apc stuff{ESC}\\c{ESC}^pm\x07d{ESC}Xsos{ESC}\\e")
+    assert emu.text_lines()[0].rstrip() == "abcde"
+
+
+def test_unterminated_control_string_is_ended_by_the_next_escape() -> None:
+    emu, _, _ = make()
+    feed(emu, f"{ESC}Pnever ends{CSI}32mgreen")
+    assert emu.text_lines()[0].rstrip() == "green"
+    assert emu.screen.buffer[0][0].fg == "green"
+
+
+def test_focus_event_mode_is_tracked() -> None:
+    emu, events, _ = make()
+    feed(emu, f"{CSI}?1004h")
+    assert emu.focus_events
+    assert events == [ModesChanged()]
+    feed(emu, f"{CSI}?1004l")
+    assert not emu.focus_events

@@ -104,3 +104,10 @@ def test_mouse_legacy_encoding_and_its_coordinate_limit() -> None:
 def test_mouse_rejects_unknown_actions() -> None:
     with pytest.raises(ValueError, match="unknown mouse action"):
         encode_mouse("hover", 1, 0, 0, mode=1000, sgr=True)
+
+
+def test_focus_reports() -> None:
+    from aisession_tui.terminal import encode_focus
+
+    assert encode_focus(True) == b"\x1b[I"
+    assert encode_focus(False) == b"\x1b[O"

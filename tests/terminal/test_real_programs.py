@@ -93,6 +93,9 @@ def terminal(tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
 def test_vim_insert_mode_typing_and_quit_restore_the_main_screen(terminal, tmp_path) -> None:
     term = terminal(["vim", "-u", "NONE", "-i", "NONE", "-N", "-n", str(tmp_path / "f.txt")])
     term.wait_for(lambda: term.emulator.alternate_screen and term.shows("~"), "vim's empty buffer")
+    assert term.emulator.application_cursor_keys and term.emulator.bracketed_paste
+    rows = [row.rstrip() for row in term.emulator.text_lines()[:-1]]
+    assert all(row in ("", "~") for row in rows), rows  # no stray bytes of vim's queries
     term.type("ihello from a real vim")
     term.wait_for(lambda: term.shows("hello from a real vim"), "typed text")
     assert term.emulator.text_lines()[0].startswith("hello from a real vim")
