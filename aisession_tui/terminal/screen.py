@@ -249,6 +249,7 @@ class TerminalScreen(_HistoryScreen):
         self._main_buffer: defaultdict[int, Row] | None = None
         self._alt_savepoint = False
         self._fast_class: type[TerminalScreen] = type(self)
+        self._last_char = ""
         self.cwd: str | None = None
         super().__init__(columns, lines, history, ratio)
 
@@ -389,6 +390,8 @@ class TerminalScreen(_HistoryScreen):
     def draw(self, data: str) -> None:
         """Display text at the cursor; runs of width-1 and width-2 characters are written as
         slices, everything else (combining marks, astral characters) goes through pyte."""
+        if data:
+            self._last_char = data[-1]
         if self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode:
             super().draw(data)
             return
@@ -496,6 +499,39 @@ class TerminalScreen(_HistoryScreen):
             cursor.x = x + take * width
             offset += take
 
+    def scroll_up(self, count: int | None = None) -> None:
+        """SU `CSI n S`: scroll the region up n lines; the cursor does not move."""
+        self._scroll(count, self.index, bottom=True)
+
+    def scroll_down(self, count: int | None = None) -> None:
+        """SD `CSI n T`: scroll the region down n lines; the cursor does not move."""
+        self._scroll(count, self.reverse_index, bottom=False)
+
+    def _scroll(self, count: int | None, step: Callable[[], None], *, bottom: bool) -> None:
+        top, last = self.margins or (0, self.lines - 1)
+        cursor = self.cursor
+        x, y = cursor.x, cursor.y
+        cursor.y = last if bottom else top
+        for _ in range(min(count or 1, self.lines)):
+            step()
+        cursor.x, cursor.y = x, y
+
+    def repeat_last_character(self, count: int | None = None) -> None:
+        """REP `CSI n b`: draw the last graphic character n more times (ncurses uses it)."""
+        if self._last_char:
+            self.draw(self._last_char * min(count or 1, self.columns * self.lines))
+
+    def back_tab(self, count: int | None = None) -> None:
+        """CBT `CSI n Z`: back to the n-th previous tab stop (or the first column)."""
+        for _ in range(min(count or 1, self.columns)):
+            stops = [stop for stop in self.tabstops if stop < self.cursor.x]
+            self.cursor.x = max(stops) if stops else 0
+
+    def forward_tab(self, count: int | None = None) -> None:
+        """CHT `CSI n I`: forward n tab stops."""
+        for _ in range(min(count or 1, self.columns)):
+            self.tab()
+
     def draw_lines(self, block: str) -> None:
         """Lines of printable ASCII, each ending in CR LF: the flood fast path (`cat`, `yes`, logs).
 
@@ -529,6 +565,9 @@ class TerminalScreen(_HistoryScreen):
         if index >= count:
             return
         self._append_fresh_lines(texts[index:])
+        last = next((text for text in reversed(texts) if text), "")
+        if last:
+            self._last_char = last[-1]
 
     def _append_fresh_lines(self, texts: list[str]) -> None:
         """Write `texts` (each followed by CR LF) from a fresh bottom row with the cursor at its

@@ -19,6 +19,7 @@ fixes what real programs trip over:
 from __future__ import annotations
 
 import codecs
+import inspect
 import re
 from collections import defaultdict
 from collections.abc import Callable, Generator, Mapping
@@ -46,6 +47,24 @@ _OSC_RE = re.compile(
 _LINES_RE = re.compile(r"(?:[\x20-\x7e]*\r\n){2,}")
 # CSI finals that accept a ``private`` keyword in pyte's screen API.
 _PRIVATE_OK = frozenset("hlJKc")
+
+
+def _max_positional(handler: Callable[..., Any]) -> int | None:
+    """How many positional parameters a screen method takes (None: any number)."""
+    try:
+        parameters = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    count = 0
+    for parameter in parameters:
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            return None
+        if parameter.kind in (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        ):
+            count += 1
+    return count
 
 
 def _param(text: str) -> int:
@@ -93,6 +112,17 @@ def _sgr_params(text: str) -> list[int]:
 class TerminalStream(pyte.Stream):
     """A drop-in `pyte.Stream` (text input) with regex fast paths and a hardened parser."""
 
+    #: pyte's CSI table plus what xterm-256color's terminfo uses and pyte lacks: SU/SD (indn/rin),
+    #: REP (rep), CBT (cbt) and CHT.
+    csi = {
+        **pyte.Stream.csi,
+        "S": "scroll_up",
+        "T": "scroll_down",
+        "b": "repeat_last_character",
+        "Z": "back_tab",
+        "I": "forward_tab",
+    }
+
     # `CSI <digits;> m` immediately followed by plain text (pyte's definition of plain text).
     _sgr_text_re = re.compile(
         r"\x1b\[([0-9;]{0,128})m(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
@@ -108,14 +138,19 @@ class TerminalStream(pyte.Stream):
         debug = listener.debug
 
         def dispatcher(mapping: Mapping[str, str]) -> dict[str, Callable[..., Any]]:
+            # A screen without one of our extra methods (pyte's own screens) treats it as unknown.
             return defaultdict(
-                lambda: debug, {key: getattr(listener, name) for key, name in mapping.items()}
+                lambda: debug,
+                {key: getattr(listener, name, None) or debug for key, name in mapping.items()},
             )
 
         self._basic_dispatch = dispatcher(self.basic)
         self._escape_dispatch = dispatcher(self.escape)
         self._sharp_dispatch = dispatcher(self.sharp)
         self._csi_dispatch = dispatcher(self.csi)
+        self._csi_arity = {
+            key: _max_positional(handler) for key, handler in self._csi_dispatch.items()
+        }
         self._osc_command: Callable[[str, str], Any] | None = getattr(listener, "osc_command", None)
         self._bound_class = type(listener)
         super()._initialize_parser()
@@ -133,6 +168,9 @@ class TerminalStream(pyte.Stream):
                     handler(*params)
             return
         handler = self._csi_dispatch[final]
+        limit = self._csi_arity.get(final)
+        if limit is not None and len(params) > limit:
+            del params[limit:]  # extra parameters are ignored, as xterm does (pyte raised)
         if not private:
             handler(*params)
         elif final in _PRIVATE_OK or final not in self.csi:

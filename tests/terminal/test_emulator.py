@@ -432,3 +432,25 @@ def test_focus_event_mode_is_tracked() -> None:
     assert events == [ModesChanged()]
     feed(emu, f"{CSI}?1004l")
     assert not emu.focus_events
+
+
+def test_xterm_terminfo_extras_scroll_repeat_and_tabs() -> None:
+    emu, _, _ = make(columns=20, lines=4)
+    feed(emu, "r0\r\nr1\r\nr2\r\nr3")
+    feed(emu, f"{CSI}2;5H{CSI}1S")  # SU: scroll up one, cursor stays
+    assert [row.rstrip() for row in emu.text_lines()] == ["r1", "r2", "r3", ""]
+    assert emu.cursor == (4, 1)
+    assert emu.history_text()[-1].rstrip() == "r0"
+    feed(emu, f"{CSI}2T")  # SD: scroll down two
+    assert [row.rstrip() for row in emu.text_lines()] == ["", "", "r1", "r2"]
+    feed(emu, f"{CSI}1;1H-{CSI}9b")  # REP: ncurses draws runs as "x CSI n b"
+    assert emu.text_lines()[0] == "-" * 10 + " " * 10
+    feed(emu, f"{CSI}4;1H{CSI}2Ix{CSI}2Zy")  # CHT forward two tab stops, CBT back two
+    assert emu.text_lines()[3].rstrip() == "r2      y       x"
+
+
+def test_extra_csi_parameters_are_ignored_and_do_not_lose_the_rest_of_the_chunk() -> None:
+    emu, _, _ = make()
+    feed(emu, f"{CSI}3;4H{CSI}1;2;3Aup{CSI}2;9Cright")
+    # pyte raised TypeError on `CSI 1;2;3 A`, and the rest of the chunk was lost.
+    assert emu.text_lines()[1].rstrip() == "   up" + " " * 2 + "right"
