@@ -73,7 +73,7 @@ _WATCHED = frozenset(
 _LAT1 = cs.LAT1_MAP
 _MAX_ATTR_CACHE = 2048
 _MAX_CHAR_CACHE = 8192
-_MAX_SGR_CACHE = 4096
+_MAX_SGR_CACHE = 16384
 
 
 _new_char = tuple.__new__
@@ -680,6 +680,49 @@ class TerminalScreen(_HistoryScreen):
                 plan = self._remember_plan(params, _sgr_plan(values))
             cached = self._remember_sgr(key, self._apply_sgr(plan))
         self.cursor.attrs = cached
+
+    def draw_styled(self, tokens: list[tuple[str, str]]) -> None:
+        """(SGR parameter text, text) pairs, as coloured output interleaves them: the same as
+        `select_graphic_rendition_text` then `draw` for each, without a call per token in the
+        common case (cached attributes, text that fits on the line)."""
+        cursor = self.cursor
+        sgr_cache = self._sgr_cache
+        attr_cache = self._attr_cache
+        reverse = mo.DECSCNM in self.mode
+        columns = self.columns
+        plain = not (self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode)
+        buffer = self.buffer
+        dirty = self.dirty
+        for params, text in tokens:
+            attrs = sgr_cache.get((cursor.attrs, params, reverse))
+            if attrs is None:
+                self.select_graphic_rendition_text(params)
+                attrs = cursor.attrs
+            else:
+                cursor.attrs = attrs
+            if not text:
+                continue
+            x = cursor.x
+            end = x + len(text)
+            cache = attr_cache.get(attrs)
+            if (
+                plain
+                and end <= columns
+                and cache is not None
+                and text.isascii()
+                and text.isprintable()
+            ):
+                line = buffer[cursor.y]
+                try:
+                    line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
+                except KeyError:
+                    _fill(cache, attrs, text)
+                    line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
+                cursor.x = end
+                dirty.add(cursor.y)
+                self._last_char = text[-1]
+                continue
+            self.draw(text)
 
     def _apply_sgr(self, plan: _SgrPlan) -> Char:
         reset, assignments = plan

@@ -127,6 +127,10 @@ class TerminalStream(pyte.Stream):
     _sgr_text_re = re.compile(
         r"\x1b\[([0-9;]{0,128})m(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
     )
+    # Two or more of those in a row.
+    _styled_run_re = re.compile(
+        r"(?:\x1b\[[0-9;]{0,128}m" + pyte.Stream._text_pattern.pattern[:-1] + "*){2,}"
+    )
 
     def attach(self, screen: Any) -> None:
         self._bound_class: type | None = None
@@ -229,6 +233,11 @@ class TerminalStream(pyte.Stream):
         ):
             draw_lines = None
         match_lines = _LINES_RE.match
+        draw_styled = getattr(listener, "draw_styled", None)
+        if sgr_text is None or draw_lines is None:
+            draw_styled = None  # some screen method was replaced: dispatch one by one
+        match_styled_run = self._styled_run_re.match
+        findall_styled = self._sgr_text_re.findall
         taking_plain_text = self._taking_plain_text
 
         length = len(data)
@@ -246,6 +255,14 @@ class TerminalStream(pyte.Stream):
                 carriage_return()
                 offset += 1
             elif char == ESC:
+                if draw_styled is not None:
+                    match = match_styled_run(data, offset)
+                    if match is not None:
+                        # Several `CSI ... m` + text tokens in a row: one call for all of them.
+                        end = match.end()
+                        draw_styled(findall_styled(data, offset, end))
+                        offset = end
+                        continue
                 match = match_sgr_text(data, offset)
                 if match is not None:
                     # The commonest shape of coloured output: `CSI ... m` then a run of text.
