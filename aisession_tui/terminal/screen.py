@@ -77,6 +77,8 @@ _MAX_SGR_CACHE = 16384
 
 
 _new_char = tuple.__new__
+_BLANK = Char(data=" ", fg="default", bg="default")
+_BLANK_REVERSE = Char(data=" ", fg="default", bg="default", reverse=True)
 _FIELD = {name: index for index, name in enumerate(Char._fields)}
 
 
@@ -85,7 +87,9 @@ def _fill(cache: dict[str, Char], attrs: Char, text: str) -> None:
     if len(cache) >= _MAX_CHAR_CACHE:
         cache.clear()
     rest = tuple(attrs)[1:]
-    for char in (set(text) if text else {""}).difference(cache):
+    wanted = set(text)
+    wanted.add("")  # the stub cell of wide characters is always there
+    for char in wanted.difference(cache):
         cache[char] = _new_char(Char, (char, *rest))
 
 
@@ -253,6 +257,11 @@ class TerminalScreen(_HistoryScreen):
         self.cwd: str | None = None
         super().__init__(columns, lines, history, ratio)
 
+    @property
+    def default_char(self) -> Char:
+        """An empty cell (reverse under DECSCNM); shared, not rebuilt for every new row."""
+        return _BLANK_REVERSE if mo.DECSCNM in self.mode else _BLANK
+
     # -- events and replies ---------------------------------------------------------------------
 
     def emit(self, event: TerminalEvent) -> None:
@@ -412,11 +421,29 @@ class TerminalScreen(_HistoryScreen):
             else:
                 self._draw_run(data, 1)
         else:
+            cursor = self.cursor
+            columns = self.columns
             for narrow, wide, other in _runs().findall(data):
-                if narrow:
-                    self._draw_run(narrow, 1)
-                elif wide:
-                    self._draw_run(wide, 2)
+                if narrow or wide:
+                    run, width = (narrow, 1) if narrow else (wide, 2)
+                    x = cursor.x
+                    end = x + len(run) * width
+                    cache = self._attr_cache.get(cursor.attrs)
+                    if end <= columns and cache is not None and "" in cache:
+                        # Fits on the line with known attributes: one or two dict updates.
+                        line = self.buffer[cursor.y]
+                        lookup = cache.__getitem__
+                        try:
+                            line.update(zip(range(x, end, width), map(lookup, run), strict=False))
+                        except KeyError:
+                            _fill(cache, cursor.attrs, run)
+                            line.update(zip(range(x, end, width), map(lookup, run), strict=False))
+                        if width == 2:
+                            stub = cache[""]
+                            line.update(zip(range(x + 1, end, 2), repeat(stub), strict=False))
+                        cursor.x = end
+                    else:
+                        self._draw_run(run, width)
                 else:
                     width = wcwidth(other)
                     if width == 2:
@@ -437,8 +464,8 @@ class TerminalScreen(_HistoryScreen):
             if len(self._attr_cache) >= _MAX_ATTR_CACHE:
                 self._attr_cache.clear()
             cache = self._attr_cache[attrs] = {}
-        if width == 2 and "" not in cache:
-            _fill(cache, attrs, "")
+        if "" not in cache:
+            _fill(cache, attrs, "")  # the stub of wide characters
         lookup = cache.__getitem__
         columns = self.columns
         buffer = self.buffer

@@ -454,3 +454,13 @@ def test_extra_csi_parameters_are_ignored_and_do_not_lose_the_rest_of_the_chunk(
     feed(emu, f"{CSI}3;4H{CSI}1;2;3Aup{CSI}2;9Cright")
     # pyte raised TypeError on `CSI 1;2;3 A`, and the rest of the chunk was lost.
     assert emu.text_lines()[1].rstrip() == "   up" + " " * 2 + "right"
+
+
+def test_trimmed_character_cache_keeps_drawing_wide_and_narrow_text(monkeypatch) -> None:
+    from aisession_tui.terminal import screen as screen_module
+
+    monkeypatch.setattr(screen_module, "_MAX_CHAR_CACHE", 3)
+    emu, _, _ = make(columns=30, lines=3)
+    for _ in range(3):
+        feed(emu, "abcdefg 漢字仮名交じり文 hijk\r\n")
+    assert [row.rstrip() for row in emu.text_lines()[:2]] == ["abcdefg 漢字仮名交じり文 hijk"] * 2
