@@ -793,7 +793,39 @@ class TerminalScreen(_HistoryScreen):
         """ED; `CSI 3 J` clears scrollback (never from inside the alternate screen)."""
         if how == 3 and self._main_buffer is not None:
             how = 2
-        super().erase_in_display(how, *args, **kwargs)
+        if how == 0:
+            interval = range(self.cursor.y + 1, self.lines)
+        elif how == 1:
+            interval = range(self.cursor.y)
+        elif how in (2, 3):
+            interval = range(self.lines)
+        else:
+            return  # pyte raised UnboundLocalError on `CSI 4 J`
+        self.dirty.update(interval)
+        attrs = self.cursor.attrs
+        buffer = self.buffer
+        for y in interval:
+            if y in buffer:  # cells never written keep reading as the default
+                line = buffer[y]
+                line.update(dict.fromkeys(line, attrs))
+        if how in (0, 1):
+            self.erase_in_line(how)
+        elif how == 3:
+            self._reset_history()
+
+    def erase_in_line(self, how: int = 0, private: bool = False) -> None:
+        """EL `CSI n K`: erase part of the line with the cursor's attributes, in one update."""
+        cursor = self.cursor
+        self.dirty.add(cursor.y)
+        if how == 0:
+            start, stop = cursor.x, self.columns
+        elif how == 1:
+            start, stop = 0, min(cursor.x + 1, self.columns)
+        elif how == 2:
+            start, stop = 0, self.columns
+        else:
+            return  # pyte raised UnboundLocalError on `CSI 3 K`
+        self.buffer[cursor.y].update(dict.fromkeys(range(start, stop), cursor.attrs))
 
     # -- resize ---------------------------------------------------------------------------------
 

@@ -464,3 +464,14 @@ def test_trimmed_character_cache_keeps_drawing_wide_and_narrow_text(monkeypatch)
     for _ in range(3):
         feed(emu, "abcdefg 漢字仮名交じり文 hijk\r\n")
     assert [row.rstrip() for row in emu.text_lines()[:2]] == ["abcdefg 漢字仮名交じり文 hijk"] * 2
+
+
+def test_erase_with_unknown_modes_is_ignored_and_erase_keeps_background_colour() -> None:
+    emu, _, _ = make(columns=10, lines=3)
+    feed(emu, f"keep{CSI}5K{CSI}4J still")
+    assert emu.text_lines()[0].rstrip() == "keep still"
+    feed(emu, f"{CSI}44m{CSI}2;1H{CSI}2K")
+    assert all(emu.screen.buffer[1][x].bg == "blue" for x in range(10))
+    feed(emu, f"{CSI}1;1H{CSI}1K")
+    assert emu.screen.buffer[0][0].bg == "blue"
+    assert emu.screen.buffer[0][2].data == "e"
