@@ -64,8 +64,17 @@ def _sdist_tests() -> Path | None:
     staging = VENDOR / f"pyte-{PYTE_VERSION}-staging"
     shutil.rmtree(staging, ignore_errors=True)
     with tarfile.open(archive) as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith(f"pyte-{PYTE_VERSION}/tests/")]
-        tar.extractall(staging, members=members, filter="data")
+        members = [
+            m
+            for m in tar.getmembers()
+            if m.name.startswith(f"pyte-{PYTE_VERSION}/tests/")
+            and ".." not in m.name.split("/")
+            and (m.isfile() or m.isdir())
+        ]
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+            tar.extractall(staging, members=members, filter="data")
+        else:
+            tar.extractall(staging, members=members)  # members checked above
     shutil.rmtree(target, ignore_errors=True)
     (staging / f"pyte-{PYTE_VERSION}").rename(target)
     shutil.rmtree(staging, ignore_errors=True)
