@@ -95,6 +95,17 @@ class Emulator:
             return
         self.screen.resize_keeping_cursor(lines, columns)
 
+    def set_default_colors(self, foreground: str, background: str) -> None:
+        """The pane's default colours ("#rrggbb"), reported to programs that ask (OSC 10/11,
+        e.g. to choose a light or dark theme)."""
+        colors = []
+        for value in (foreground, background):
+            digits = value.removeprefix("#")
+            if len(digits) != 6 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                raise ValueError(f"expected a #rrggbb colour, got {value!r}")
+            colors.append(digits.lower())
+        self.screen.default_colors = (colors[0], colors[1])
+
     def _emit(self, event: TerminalEvent) -> None:
         if self._on_event is not None:
             try:

@@ -475,3 +475,14 @@ def test_erase_with_unknown_modes_is_ignored_and_erase_keeps_background_colour()
     feed(emu, f"{CSI}1;1H{CSI}1K")
     assert emu.screen.buffer[0][0].bg == "blue"
     assert emu.screen.buffer[0][2].data == "e"
+
+
+def test_default_colours_for_queries_are_validated() -> None:
+    import pytest
+
+    emu, _, replies = make()
+    emu.set_default_colors("#FFEEDD", "#000000")
+    feed(emu, f"{ESC}]10;?{ESC}\\")
+    assert replies == [b"\x1b]10;rgb:ffff/eeee/dddd\x1b\\"]
+    with pytest.raises(ValueError, match="rrggbb"):
+        emu.set_default_colors("white", "#000000")
