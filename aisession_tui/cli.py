@@ -14,6 +14,8 @@ from pydantic import ValidationError
 
 from . import __version__
 from .core.config import SessionConfig
+from .store import DATA_DIR_ENV, Store, StoreError, WorkspaceError, data_dir_from, load_workspace
+from .store.commands import register
 
 EXIT_USAGE = 2
 
@@ -83,6 +85,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LINES",
         help="scrollback lines per pane (default: 10000)",
     )
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        metavar="FILE",
+        help="open the sessions and layout of a workspace file (TOML)",
+    )
+    parser.add_argument(
+        "--restore", action="store_true", help="bring back the sessions of the last run"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"session database folder (default: ${DATA_DIR_ENV} or the user data dir)",
+    )
+    parser.add_argument(
+        "--no-store", action="store_true", help="do not record sessions in the database"
+    )
+    parser.add_argument(
+        "--demo-speed",
+        type=float,
+        default=None,
+        metavar="X",
+        help="demo agents' speed (0: print each round at once, then wait)",
+    )
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    register(subcommands)
     return parser
 
 
@@ -99,13 +128,16 @@ def session_configs(args: argparse.Namespace) -> list[SessionConfig]:
             )
     specs: list[tuple[str, str | None]] = list(commands.items())
     if args.demo:
-        from .demo import DEMO_SESSIONS
+        from .demo import demo_sessions
 
-        specs += [(spec.name, spec.command) for spec in DEMO_SESSIONS]
-        roles = {**{spec.name: spec.role for spec in DEMO_SESSIONS}, **roles}
-    if not specs:
-        specs = [("shell", None)]
+        demos = demo_sessions(speed=args.demo_speed)
+        specs += [(spec.name, spec.command) for spec in demos]
+        roles = {**{spec.name: spec.role for spec in demos}, **roles}
     configs = []
+    if args.workspace is not None:
+        configs += load_workspace(args.workspace).sessions
+    if not specs and not configs and not args.restore:
+        specs = [("shell", None)]
     for name, command in specs:
         try:
             configs.append(
@@ -119,12 +151,17 @@ def session_configs(args: argparse.Namespace) -> list[SessionConfig]:
         except ValidationError as error:
             problem = error.errors()[0]
             field = ".".join(str(part) for part in problem["loc"])
-            raise UsageError(f"session {name!r}: {field}: {problem['msg']}") from None
+            reason = problem["msg"].removeprefix("Value error, ")
+            raise UsageError(f"session {name!r}: {field}: {reason}") from None
     return configs
 
 
 def run_app(args: argparse.Namespace) -> int:
-    configs = session_configs(args)
+    try:
+        configs = session_configs(args)
+    except WorkspaceError as error:
+        raise UsageError(str(error)) from None
+    layout = load_workspace(args.workspace).layout if args.workspace else None
     panels = tuple(p.strip() for p in args.panels.split(",") if p.strip() and p.strip() != "none")
     unknown = [p for p in panels if p not in ("sessions", "details", "tokens", "history")]
     if unknown:
@@ -134,19 +171,30 @@ def run_app(args: argparse.Namespace) -> int:
     from .ui.app import AppOptions, SupervisorApp
     from .ui.themes import DEFAULT_THEME
 
+    store = None
+    if not args.no_store:
+        try:
+            store = Store.open(data_dir_from(args))
+        except StoreError as error:
+            raise UsageError(str(error)) from None
     options = AppOptions(
         prefix_key=args.prefix,
         theme=args.theme or DEFAULT_THEME,
         panels=panels,
         scrollback=args.scrollback,
+        restore=args.restore,
+        layout=layout.mode if layout else "grid",
+        focus=layout.focus if layout else None,
     )
-    SupervisorApp(configs, options=options).run()
+    SupervisorApp(configs, options=options, store=store).run()
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is not None:
+        return int(args.handler(args))
     try:
         return run_app(args)
     except UsageError as error:

@@ -22,6 +22,7 @@ from aisession_tui.core.events import (
     ProcessExited,
     SessionEvent,
 )
+from aisession_tui.core.slicer import slicer
 from aisession_tui.core.types import CommandRecord, SessionId
 
 from .context import CompressionEvent, Role, SessionContext
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 # megabyte of command output never stalls the event loop. One worker keeps the order.
 _CONTEXT_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aisession-context")
 
-SLICE_BYTES = 64 * 1024  # ~20-60 ms of analysis on a busy 2-core machine
+SLICE_BYTES = 2 * 1024  # about a millisecond of analysis: the slicer runs many per turn
 MAX_BACKLOG = 4 * 1024 * 1024  # beyond this, a flood is only scanned for marks, not parsed
 MAX_PARSED_EVENTS = 500
 
@@ -128,7 +129,6 @@ class SessionMonitor:
         self._pending: deque[bytes] = deque()
         self._pending_bytes = 0
         self.skipped_bytes = 0  # output only scanned for marks because analysis fell behind
-        self._scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._turn: list[str] = []
         self._turn_chars = 0
@@ -195,8 +195,7 @@ class SessionMonitor:
         if isinstance(event, OutputReceived):
             self._pending.append(event.data)
             self._pending_bytes += len(event.data)
-            if not self._scheduled:
-                self._schedule()
+            self._schedule()
         elif isinstance(event, CommandRecorded):
             if self.context is not None:
                 self._context_job(self.context.add_command, event.record)
@@ -213,17 +212,15 @@ class SessionMonitor:
         except RuntimeError:
             self._drain(limit=None)  # no loop: process synchronously
             return
-        self._scheduled = True
-        self._loop.call_soon(self._run_batch)
+        slicer().submit(self._run_step, background=True)
 
-    def _run_batch(self) -> None:
-        self._scheduled = False
+    def _run_step(self) -> bool:
+        """Analyse one slice of pending output in the loop's shared time budget."""
         try:
             self._drain(limit=SLICE_BYTES)
         except Exception:  # a bug here must not take the session's output path down
             log.exception("session monitor failed on output")
-        if self._pending:
-            self._schedule()
+        return bool(self._pending)
 
     # --- analysis (off the hot path) ----------------------------------------------------------
 
@@ -234,12 +231,19 @@ class SessionMonitor:
         size = 0
         while self._pending and (limit is None or size < limit):
             chunk = self._pending.popleft()
+            if limit is not None and size + len(chunk) > limit:
+                # Split big reads so one step stays small; marks split here are reassembled.
+                cut = limit - size
+                self._pending.appendleft(chunk[cut:])
+                chunk = chunk[:cut]
             taken.append(chunk)
             size += len(chunk)
         self._pending_bytes -= size
         if not taken:
             return
-        screen = self._screen_lines()
+        # The screen matters once output pauses (prompts wait at the bottom); reading it for
+        # every slice of a flood would cost more than the analysis itself.
+        screen = None if self._pending else self._screen_lines()
         found: list[ParsedEvent] = []
         tokens_added = 0
         for item in self.scanner.feed(b"".join(taken)):

@@ -202,7 +202,11 @@ class OutputParser:
         data = self._pending + text.replace("\r\n", "\n")
         *lines, self._pending = data.split("\n")
         events: list[ParsedEvent] = []
+        previous = None
         for raw in lines:
+            if raw == previous and self._traceback is None and not self._menu:
+                continue  # a repeated line (`yes`, progress spam) tells nothing new
+            previous = raw
             events.extend(self._line(strip_ansi(_visible_line(raw))))
         tail = strip_ansi(_visible_line(self._pending)).strip()
         if tail and tail != self._pending_prompted and (prompt := _prompt_event(tail)):

@@ -49,7 +49,7 @@ PREVIEW_CHARS = 200
 _LIVE = frozenset({SessionStatus.RUNNING, SessionStatus.PAUSED})
 _USER_PAUSE = "user"
 _FINAL_DRAIN_LIMIT = 4 * 1024 * 1024
-READ_BATCH = 256 * 1024
+READ_BATCH = 32 * 1024
 _EXIT_GRACE = 1.0
 
 

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from ..ai.integration import with_shell_integration
@@ -26,6 +27,7 @@ from ..ai.monitor import (
     TokensCounted,
 )
 from ..ai.state import AgentState
+from ..ai.tokens import load_default_counter
 from ..core.config import SessionConfig
 from ..core.errors import SessionError
 from ..core.events import ProcessExited, StatusChanged
@@ -51,12 +53,11 @@ from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
 from .widgets.history_panel import HistoryPanel
 from .widgets.pane_frame import PaneFrame
-from .widgets.pane_grid import PaneGrid
+from .widgets.pane_grid import Layout, PaneGrid
 from .widgets.session_list import SessionList
 from .widgets.tokens_panel import TokensPanel
 
 PANEL_FPS = 5
-PANELS = ("sessions", "details", "tokens", "history")
 DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
 
 
@@ -69,6 +70,8 @@ class AppOptions:
     panels: tuple[str, ...] = ("sessions", "details")
     scrollback: int = 10_000
     restore: bool = False
+    layout: str = "grid"
+    focus: str | None = None
 
 
 class SupervisorApp(App[None], inherit_bindings=False):
@@ -113,6 +116,11 @@ class SupervisorApp(App[None], inherit_bindings=False):
         self.focused_key: str | None = None
         self.loaded_themes: LoadedThemes = load_themes(*builtin_theme_dirs())
         self.pane_grid = PaneGrid(id="panes")
+        self.sidebar = Vertical(id="sidebar")
+        self.session_list = SessionList(id="sessions")
+        self.details_panel = DetailsPanel(id="details")
+        self.tokens_panel = TokensPanel(id="tokens")
+        self.history_panel = HistoryPanel(id="history")
         self.store = store
         self.recorder: SessionRecorder | None = None
         self._shut_down = False
@@ -125,11 +133,11 @@ class SupervisorApp(App[None], inherit_bindings=False):
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
             yield self.pane_grid
-            with Vertical(id="sidebar"):
-                yield SessionList(id="sessions")
-                yield DetailsPanel(id="details")
-                yield TokensPanel(id="tokens")
-                yield HistoryPanel(id="history")
+            with self.sidebar:
+                yield self.session_list
+                yield self.details_panel
+                yield self.tokens_panel
+                yield self.history_panel
         yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
@@ -138,14 +146,28 @@ class SupervisorApp(App[None], inherit_bindings=False):
             self.notify(message, title="Theme file skipped", severity="warning", timeout=10)
         if self.options.theme in self.available_themes:
             self.theme = self.options.theme
-        for panel in PANELS:
-            self.query_one(f"#{panel}").display = panel in self.options.panels
+        for panel in self._panels():
+            panel.display = panel.id in self.options.panels
         self._sync_sidebar()
+        # Load the exact token counter's vocabulary off the loop before any monitor needs it.
+        await load_default_counter()
         if self.store is not None:
             await self._open_store()
         for config in self._initial_configs:
             await self.add_session(config)
+        self._apply_start_layout()
         self.set_interval(1.0, self._tick_clock, name="relative-times")
+
+    def _apply_start_layout(self) -> None:
+        """The layout and focused session a workspace asked for."""
+        if self.options.layout == "tabs":
+            self.pane_grid.zoomed = True
+        elif self.options.layout in Layout.__members__.values():
+            self.pane_grid.layout_mode = Layout(self.options.layout)
+        if self.options.focus:
+            for key, live in self.lives.items():
+                if live.name == self.options.focus:
+                    self.focus_session(key)
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -355,27 +377,27 @@ class SupervisorApp(App[None], inherit_bindings=False):
             self._panel_refresh.stop()
             self._panel_refresh = None
         presenter = self.presenters.get(self.focused_key) if self.focused_key else None
-        sessions = self.query_one(SessionList)
-        if sessions.display:
-            sessions.show([(k, self.presenters[k]) for k in self._ordered_keys()], self.focused_key)
-        details = self.query_one(DetailsPanel)
-        if details.display:
-            details.show(presenter)
-        tokens = self.query_one(TokensPanel)
-        if tokens.display:
-            tokens.show(presenter)
-        history = self.query_one(HistoryPanel)
-        if history.display:
-            history.show(presenter.command_history() if presenter else [])
+        if self.session_list.display:
+            self.session_list.show(
+                [(k, self.presenters[k]) for k in self._ordered_keys()], self.focused_key
+            )
+        if self.details_panel.display:
+            self.details_panel.show(presenter)
+        if self.tokens_panel.display:
+            self.tokens_panel.show(presenter)
+        if self.history_panel.display:
+            self.history_panel.show(presenter.command_history() if presenter else [])
 
     def _tick_clock(self) -> None:
         """Relative times ("5s ago") age even when nothing happens."""
-        if self.query_one(SessionList).display or self.query_one(DetailsPanel).display:
+        if self.session_list.display or self.details_panel.display:
             self.refresh_panels()
 
+    def _panels(self) -> list[Widget]:
+        return [self.session_list, self.details_panel, self.tokens_panel, self.history_panel]
+
     def _sync_sidebar(self) -> None:
-        sidebar = self.query_one("#sidebar")
-        sidebar.display = any(self.query_one(f"#{p}").display for p in PANELS)
+        self.sidebar.display = any(panel.display for panel in self._panels())
 
     @on(SessionList.Chosen)
     def _session_chosen(self, event: SessionList.Chosen) -> None:
@@ -387,6 +409,10 @@ class SupervisorApp(App[None], inherit_bindings=False):
             frame.terminal.palette = palette
 
     # -- actions -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Direct keys act on the panes only while no dialog is open."""
+        return not (action in ("focus_number", "focus_direction") and len(self.screen_stack) > 1)
 
     def action_prefix(self) -> None:
         if isinstance(self.screen, PrefixScreen):
@@ -453,13 +479,13 @@ class SupervisorApp(App[None], inherit_bindings=False):
         self.notify(f"Layout: {layout}", timeout=1.5)
 
     def action_toggle_panel(self, panel: str) -> None:
-        widget = self.query_one(f"#{panel}")
+        widget = next(widget for widget in self._panels() if widget.id == panel)
         widget.display = not widget.display
         self._sync_sidebar()
         self.refresh_panels()
 
     def action_resize_sidebar(self, delta: int) -> None:
-        sidebar = self.query_one("#sidebar")
+        sidebar = self.sidebar
         width = sidebar.outer_size.width or 44
         sidebar.styles.width = max(24, min(width + delta, self.size.width - 20))
 

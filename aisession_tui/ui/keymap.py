@@ -32,8 +32,16 @@ PREFIX_COMMANDS: list[PrefixCommand] = [
     PrefixCommand("d", "toggle_panel('details')", "Details", "Show/hide the Details panel"),
     PrefixCommand("t", "toggle_panel('tokens')", "Tokens", "Show/hide the Tokens panel"),
     PrefixCommand("h", "toggle_panel('history')", "History", "Show/hide the History panel"),
-    PrefixCommand("less_than_sign", "resize_sidebar(4)", "Wider", "Make the side panels wider", False),
-    PrefixCommand("greater_than_sign", "resize_sidebar(-4)", "Narrower", "Make the side panels narrower", False),
+    PrefixCommand(
+        "less_than_sign", "resize_sidebar(4)", "Wider", "Make the side panels wider", False
+    ),
+    PrefixCommand(
+        "greater_than_sign",
+        "resize_sidebar(-4)",
+        "Narrower",
+        "Make the side panels narrower",
+        False,
+    ),
     PrefixCommand("b", "broadcast", "Broadcast", "Type once, send to selected sessions"),
     PrefixCommand("slash", "search", "Search", "Search the focused pane's scrollback"),
     PrefixCommand("y", "change_theme", "Theme", "Change the theme"),

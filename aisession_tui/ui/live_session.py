@@ -1,30 +1,27 @@
-"""A running session joined to its emulator: output is parsed in bounded slices with backpressure.
+"""A running session joined to its emulator: output is parsed in time slices with backpressure.
 
 This module knows nothing of Textual, so the flow control is testable without a screen.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
-from time import perf_counter
 
 from ..core.events import OutputReceived, ProcessExited, SessionEvent, StatusChanged
 from ..core.session import AISession
+from ..core.slicer import slicer
 from ..core.types import SessionStatus
 from ..terminal.emulator import Emulator
 from ..terminal.events import Bell, CwdChanged, TerminalEvent, TitleChanged
 
-#: Bytes fed to the emulator in one go; small enough that one slice never takes long.
-CHUNK_BYTES = 16 * 1024
-#: Time spent feeding before the loop gets a turn (keys, other panes, repaints).
-SLICE_SECONDS = 0.004
+#: Bytes fed to the emulator in one step: about a millisecond even for `yes` (a line per 2 bytes).
+CHUNK_BYTES = 2 * 1024
 #: Pending bytes at which the session stops reading its PTY (the child then blocks, as in tmux).
-HIGH_WATER = 1024 * 1024
+HIGH_WATER = 64 * 1024
 #: Pending bytes at which reading resumes.
-LOW_WATER = 128 * 1024
+LOW_WATER = 16 * 1024
 
 
 class Attention(StrEnum):
@@ -63,7 +60,6 @@ class LiveSession:
         self.on_input: Callable[[bytes], None] | None = None
         self._pending: deque[bytes] = deque()
         self._pending_bytes = 0
-        self._feeding = False
         self._reading_paused = False
         self._deferred: list[SessionEvent] = []
         self._unsubscribe = self.session.subscribe(self._on_session_event)
@@ -125,36 +121,29 @@ class LiveSession:
         self._pending_bytes += len(data)
         if self._pending_bytes > HIGH_WATER and not self._reading_paused:
             self._reading_paused = True
-            self.session.pause_reading()
-        if not self._feeding:
-            self._feeding = True
-            asyncio.get_running_loop().call_soon(self._feed_slice)
+            self.session.pause_reading(owner="pane")
+        slicer().submit(self._feed_step)
 
-    def _feed_slice(self) -> None:
-        """Parse pending output for at most `SLICE_SECONDS`, then give the loop back."""
-        deadline = perf_counter() + SLICE_SECONDS
+    def _feed_step(self) -> bool:
+        """Parse one chunk of pending output; True while more is pending."""
         pending = self._pending
-        feed = self.emulator.feed
-        while pending:
+        if pending:
             chunk = pending.popleft()
             if len(chunk) > CHUNK_BYTES:
                 pending.appendleft(chunk[CHUNK_BYTES:])
                 chunk = chunk[:CHUNK_BYTES]
             self._pending_bytes -= len(chunk)
-            feed(chunk)
-            if perf_counter() >= deadline:
-                break
+            self.emulator.feed(chunk)
         if self._reading_paused and self._pending_bytes <= LOW_WATER:
             self._reading_paused = False
-            self.session.resume_reading()
-        if pending:
-            asyncio.get_running_loop().call_soon(self._feed_slice)
-        else:
-            self._feeding = False
+            self.session.resume_reading(owner="pane")
         if self.on_screen_change is not None:
             self.on_screen_change()
-        if not pending and self._deferred:
+        if pending:
+            return True
+        if self._deferred:
             deferred, self._deferred = self._deferred, []
             for event in deferred:
                 if self.on_event is not None:
                     self.on_event(self, event)
+        return False

@@ -10,7 +10,6 @@ from textual.widgets import Footer
 
 from ..keymap import PREFIX_COMMANDS
 
-
 COMMAND_KEYS = {command.key for command in PREFIX_COMMANDS} | {"escape"}
 
 

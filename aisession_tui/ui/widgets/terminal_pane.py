@@ -23,6 +23,10 @@ from ..screens.requests import SearchRequest
 
 #: At most this many repaints a second per pane, however fast output arrives.
 MAX_FPS = 60
+#: Repaints a second of a pane whose whole screen keeps changing (a flood nobody can read).
+FLOOD_FPS = 10
+#: Consecutive whole-pane repaints after which a pane counts as flooding.
+FLOOD_AFTER = 6
 #: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
 SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
 WHEEL_LINES = 3
@@ -55,6 +59,7 @@ class TerminalPane(Widget, can_focus=True):
         self._cursor_row: int | None = None
         self._repaint_handle: asyncio.TimerHandle | None = None
         self._last_repaint = 0.0
+        self._full_repaints = 0
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -99,10 +104,12 @@ class TerminalPane(Widget, can_focus=True):
     # -- repainting ----------------------------------------------------------------------------
 
     def schedule_repaint(self) -> None:
-        """Coalesce screen changes into at most `MAX_FPS` repaints a second."""
+        """Coalesce screen changes into at most `MAX_FPS` repaints a second (`FLOOD_FPS` while
+        every repaint redraws the whole pane, as when output scrolls nonstop)."""
         if self._repaint_handle is not None:
             return
-        delay = max(0.0, self._last_repaint + 1 / MAX_FPS - monotonic())
+        fps = FLOOD_FPS if self._full_repaints >= FLOOD_AFTER else MAX_FPS
+        delay = max(0.0, self._last_repaint + 1 / fps - monotonic())
         self._repaint_handle = asyncio.get_running_loop().call_later(delay, self._repaint)
 
     def _repaint(self) -> None:
@@ -117,7 +124,9 @@ class TerminalPane(Widget, can_focus=True):
         for row in dirty:
             self._strips.pop(row, None)
         width = self.size.width
-        if self.scroll_offset or len(dirty) > self.size.height // 2:
+        full = len(dirty) > self.size.height // 2
+        self._full_repaints = self._full_repaints + 1 if full else 0
+        if self.scroll_offset or full:
             self.refresh()
         else:
             self.refresh(*(Region(0, row, width, 1) for row in dirty))

@@ -1,0 +1,97 @@
+"""Cooperative time slicing: heavy incremental work shares each event-loop turn within a budget.
+
+Every session's output must be parsed (by its emulator) and analysed (by its monitor), and under a
+flood that work never ends. Instead of each consumer scheduling itself, consumers submit small
+steps here; one turn runs steps round robin for at most `budget` seconds, then yields the loop so
+keys, repaints and other sessions get their turn. Background steps (analysis) get a fixed share of
+each turn while foreground steps (what the person sees) are busy, and all the time when they are
+not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from time import perf_counter
+
+log = logging.getLogger(__name__)
+
+#: A unit of work; returns True while it has more to do (it is then run again in a later slot).
+Step = Callable[[], bool]
+
+DEFAULT_BUDGET = 0.003
+DEFAULT_BACKGROUND_SHARE = 0.25
+
+_slicers: dict[asyncio.AbstractEventLoop, Slicer] = {}
+
+
+class Slicer:
+    """Runs submitted steps round robin, at most `budget` seconds per loop turn."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        budget: float = DEFAULT_BUDGET,
+        background_share: float = DEFAULT_BACKGROUND_SHARE,
+    ) -> None:
+        self._loop = loop
+        self.budget = budget
+        self.background_share = background_share
+        self._foreground: deque[Step] = deque()
+        self._background: deque[Step] = deque()
+        self._queued: set[Step] = set()
+        self._scheduled = False
+
+    def submit(self, step: Step, *, background: bool = False) -> None:
+        """Run `step` soon (again and again while it returns True); a queued step is not doubled."""
+        if step in self._queued:
+            return
+        self._queued.add(step)
+        (self._background if background else self._foreground).append(step)
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._turn)
+
+    @property
+    def pending(self) -> int:
+        """Steps waiting to run."""
+        return len(self._queued)
+
+    def _turn(self) -> None:
+        self._scheduled = False
+        start = perf_counter()
+        end = start + self.budget
+        if self._background:
+            self._run(self._foreground, start + self.budget * (1 - self.background_share))
+            self._run(self._background, end)
+        self._run(self._foreground, end)
+        if self._queued and not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._turn)
+
+    def _run(self, queue: deque[Step], deadline: float) -> None:
+        while queue and perf_counter() < deadline:
+            step = queue.popleft()
+            try:
+                more = step()
+            except Exception:  # one consumer's bug must not stall every other session
+                log.exception("sliced step %r failed", step)
+                more = False
+            if more:
+                queue.append(step)
+            else:
+                self._queued.discard(step)
+
+
+def slicer() -> Slicer:
+    """The slicer of the running event loop (one per loop, made on first use)."""
+    loop = asyncio.get_running_loop()
+    found = _slicers.get(loop)
+    if found is None:
+        for stale in [other for other in _slicers if other.is_closed()]:
+            del _slicers[stale]
+        found = _slicers[loop] = Slicer(loop)
+    return found

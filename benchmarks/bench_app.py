@@ -1,0 +1,223 @@
+"""Benchmarks 2 and 3: the running app end to end, against baselines measured in the same run.
+
+    python benchmarks/bench_app.py            # 20 MB stream, 5 runs; 200 keys
+    python benchmarks/bench_app.py --quick    # 2 MB stream, 3 runs; 60 keys
+
+2. End to end: `cat` of the plain log stream in a 160x48 pane of the real app (headless
+   `run_test`) until its last line has been rendered by the pane, vs the emulator alone parsing
+   the same bytes, vs the same `cat` in a detached 160x48 tmux pane (until `capture-pane` shows
+   the last line).
+3. Keystroke echo latency: a key posted to the app -> the character rendered by the pane (the
+   PTY's echo of `cat`), p50/p99, idle and while three other panes run `yes`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textual import events
+from textual.strip import Strip
+
+from aisession_tui.core.config import SessionConfig
+from aisession_tui.terminal import Emulator
+from aisession_tui.ui.app import AppOptions, SupervisorApp
+from aisession_tui.ui.widgets.terminal_pane import TerminalPane
+from benchmarks.streams import plain_log
+
+COLUMNS, LINES = 160, 48
+# One title line above the pane and the footer below it.
+APP_SIZE = (COLUMNS, LINES + 2)
+MARKER = "END-OF-STREAM-4f9c2a"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def watch_rendering(pane: TerminalPane, seen: Callable[[str], None]) -> None:
+    """Report every line the pane renders (wrapping its `render_line`)."""
+    original = pane.render_line
+
+    def render_line(y: int) -> Strip:
+        strip = original(y)
+        seen(strip.text)
+        return strip
+
+    pane.render_line = render_line  # type: ignore[method-assign]
+
+
+def app_for(*configs: SessionConfig) -> SupervisorApp:
+    return SupervisorApp(list(configs), options=AppOptions(panels=()))
+
+
+# -- 2. end to end -------------------------------------------------------------------------------
+
+
+def emulator_only(data: bytes) -> float:
+    emulator = Emulator(COLUMNS, LINES)
+    chunk = 64 * 1024
+    start = time.perf_counter()
+    for offset in range(0, len(data), chunk):
+        emulator.feed(data[offset : offset + chunk])
+    return time.perf_counter() - start
+
+
+async def app_cat(path: Path) -> float:
+    """Seconds from starting `cat` in a pane until the pane has rendered the stream's last line."""
+    config = SessionConfig(name="cat", shell_command=f"cat {path}; exec sleep 600")
+    app = app_for()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        done = asyncio.Event()
+        finished_at: list[float] = []
+
+        def seen(text: str) -> None:
+            if MARKER in text and not done.is_set():
+                finished_at.append(time.perf_counter())
+                done.set()
+
+        start = time.perf_counter()
+        live = await app.add_session(config)
+        pane = app.pane_grid.frames[0].terminal
+        watch_rendering(pane, seen)
+        await asyncio.wait_for(done.wait(), timeout=300)
+        assert (pane.size.width, pane.size.height) == (COLUMNS, LINES), pane.size
+        assert live.emulator.columns == COLUMNS
+        await app.shutdown()
+        await pilot.pause()
+    return finished_at[0] - start
+
+
+def tmux_cat(path: Path) -> float:
+    """Seconds until a detached 160x48 tmux pane shows the stream's last line."""
+    name = f"bench-{time.monotonic_ns()}"
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            str(COLUMNS),
+            "-y",
+            str(LINES),
+            f"cat {path}; sleep 600",
+        ],
+        check=True,
+    )
+    try:
+        while True:
+            shown = subprocess.run(
+                ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True
+            ).stdout
+            if MARKER in shown:
+                return time.perf_counter() - start
+            time.sleep(0.005)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+
+
+# -- 3. keystroke echo ---------------------------------------------------------------------------
+
+
+async def echo_latencies(keys: int, flooders: int) -> list[float]:
+    """Milliseconds from posting a key to the pane rendering its echo."""
+    configs = [SessionConfig(name="typing", shell_command="stty -icanon; exec cat >/dev/null")]
+    configs += [SessionConfig(name=f"yes{n}", shell_command="yes") for n in range(flooders)]
+    app = app_for(*configs)
+    latencies: list[float] = []
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause(1.0)
+        typing = next(live for live in app.lives.values() if live.name == "typing")
+        app.focus_session(typing.session.id.short)
+        await pilot.pause(0.5)
+        pane = app.pane_grid.frames[0].terminal
+        expected = {"text": None}
+        seen_at = asyncio.Event()
+
+        def seen(text: str) -> None:
+            if expected["text"] is not None and text.rstrip().endswith(expected["text"]):
+                seen_at.set()
+
+        watch_rendering(pane, seen)
+        typed = ""
+        for index in range(keys):
+            if len(typed) >= pane.size.width - 10:
+                app.post_message(events.Key("enter", "\r"))
+                await pilot.pause(0.05)
+                typed = ""
+            char = "abcdefghijklmnopqrstuvwxyz"[index % 26]
+            typed += char
+            expected["text"] = typed
+            seen_at.clear()
+            start = time.perf_counter()
+            app.post_message(events.Key(char, char))
+            await asyncio.wait_for(seen_at.wait(), timeout=10)
+            latencies.append((time.perf_counter() - start) * 1000)
+            await asyncio.sleep(0.01)
+        await app.shutdown()
+    return latencies
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2 MB stream, 3 runs, 60 keys")
+    args = parser.parse_args(argv)
+    size = 2_000_000 if args.quick else 20_000_000
+    runs = 3 if args.quick else 5
+    keys = 60 if args.quick else 200
+
+    data = plain_log(size) + f"{MARKER}\r\n".encode()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plain.log"
+        path.write_bytes(data)
+        emu, app, tmux = [], [], []
+        have_tmux = shutil.which("tmux") is not None
+        for _ in range(runs):
+            emu.append(emulator_only(data))
+            app.append(asyncio.run(app_cat(path)))
+            if have_tmux:
+                tmux.append(tmux_cat(path))
+    mb = len(data) / 1e6
+    emu_s, app_s = statistics.median(emu), statistics.median(app)
+    print(f"End to end: cat of {mb:.1f} MB plain log in a {COLUMNS}x{LINES} pane, median of {runs}")
+    print(f"  emulator only      {emu_s:7.2f} s  {mb / emu_s:6.1f} MB/s")
+    print(
+        f"  app (pane shows)   {app_s:7.2f} s  {mb / app_s:6.1f} MB/s"
+        f"   app/emulator {app_s / emu_s:.2f}x"
+    )
+    if tmux:
+        tmux_s = statistics.median(tmux)
+        print(
+            f"  tmux               {tmux_s:7.2f} s  {mb / tmux_s:6.1f} MB/s"
+            f"   app/tmux {app_s / tmux_s:.2f}x"
+        )
+    else:
+        print("  tmux               not installed: skipped")
+
+    print(f"\nKeystroke echo latency, {keys} keys (ms)")
+    print(f"  {'load':24} {'p50':>7} {'p99':>7} {'max':>7}")
+    for label, flooders in (("idle", 0), ("3 panes running yes", 3)):
+        values = asyncio.run(echo_latencies(keys, flooders))
+        print(
+            f"  {label:24} {percentile(values, 0.5):7.1f} {percentile(values, 0.99):7.1f} "
+            f"{max(values):7.1f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
