@@ -145,6 +145,7 @@ def session_configs(args: argparse.Namespace) -> list[SessionConfig]:
                     name=name,
                     shell_command=command,
                     agent_role=roles.get(name),
+                    enable_ai_features=True,
                     working_directory=Path(cwds[name]) if name in cwds else Path.cwd(),
                 )
             )

@@ -142,7 +142,7 @@ async def echo_latencies(keys: int, flooders: int) -> list[float]:
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause(1.0)
         typing = next(live for live in app.lives.values() if live.name == "typing")
-        app.focus_session(typing.session.id.short)
+        app.focus_session(typing.session.id.uuid.hex)
         await pilot.pause(0.5)
         pane = app.pane_grid.frames[0].terminal
         expected = {"text": None}

@@ -72,12 +72,14 @@ class AppOptions:
     restore: bool = False
     layout: str = "grid"
     focus: str | None = None
+    #: Seconds of silence after which a working agent counts as idle.
+    idle_after: float = 5.0
 
 
 class SupervisorApp(App[None], inherit_bindings=False):
     """Tiles every session as a live terminal; the prefix key (Ctrl+B) leads to commands."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "aisession-tui"
     ENABLE_COMMAND_PALETTE = True
     #: Builds what panels and title bars say about a session (tests substitute a frozen clock).
@@ -211,7 +213,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
             self.notify(f"Restored {len(report.restored)} session(s)", timeout=3)
 
     def _screen_lines(self, session_id: SessionId) -> list[str] | None:
-        live = self.lives.get(session_id.short)
+        live = self.lives.get(session_id.uuid.hex)
         if live is None:
             return None
         return live.emulator.history_text() + live.emulator.text_lines()
@@ -251,7 +253,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
             live.emulator.feed(
                 "\r\n".join(scrollback).encode() + b"\r\n\x1b[2m[restored]\x1b[0m\r\n"
             )
-        key = session.id.short
+        key = session.id.uuid.hex
         self.lives[key] = live
         presenter = self.presenter_class(live, self._monitor_for(live))
         self.presenters[key] = presenter
@@ -284,13 +286,13 @@ class SupervisorApp(App[None], inherit_bindings=False):
             presenter.monitor.note_input(data)
 
     def _monitor_for(self, live: LiveSession) -> SessionMonitor:
-        monitor = SessionMonitor(live.session, live.emulator)
+        monitor = SessionMonitor(live.session, live.emulator, idle_after=self.options.idle_after)
         monitor.subscribe(partial(self._on_monitor_event, live))
         return monitor
 
     def _on_monitor_event(self, live: LiveSession, event: MonitorEvent) -> None:
         """What the AI layer learns: agent state, parsed results, tokens, compression."""
-        key = live.session.id.short
+        key = live.session.id.uuid.hex
         presenter = self.presenters.get(key)
         if presenter is None:
             return
@@ -313,11 +315,11 @@ class SupervisorApp(App[None], inherit_bindings=False):
         self.request_panel_refresh()
 
     def _frame(self, live: LiveSession) -> PaneFrame:
-        return self.pane_grid.query_one(f"#frame-{live.session.id.short}", PaneFrame)
+        return self.pane_grid.query_one(f"#frame-{live.session.id.uuid.hex}", PaneFrame)
 
     def _on_live_event(self, live: LiveSession, event: object) -> None:
         """Session and terminal events arrive here, on the event loop, as they happen."""
-        key = live.session.id.short
+        key = live.session.id.uuid.hex
         if key not in self.lives:
             return
         if isinstance(event, ProcessExited):
@@ -347,7 +349,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
     @on(PaneFrame.Focused)
     def _pane_focused(self, event: PaneFrame.Focused) -> None:
         frame = event.frame
-        key = frame.live.session.id.short
+        key = frame.live.session.id.uuid.hex
         self.focused_key = key
         frame.live.attention.discard(Attention.BELL)
         frame.live.attention.discard(Attention.WAITING)
@@ -362,7 +364,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
         return self.lives.get(self.focused_key) if self.focused_key else None
 
     def _ordered_keys(self) -> list[str]:
-        return [frame.live.session.id.short for frame in self.pane_grid.frames]
+        return [frame.live.session.id.uuid.hex for frame in self.pane_grid.frames]
 
     # -- panels --------------------------------------------------------------------------------
 
@@ -454,7 +456,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
             across = abs((x - origin[0]) * dy) + abs((y - origin[1]) * dx)
             score = along + 2 * across
             if best is None or score < best[0]:
-                best = (score, frame.live.session.id.short)
+                best = (score, frame.live.session.id.uuid.hex)
         if best is not None:
             self.focus_session(best[1])
 
@@ -514,8 +516,8 @@ class SupervisorApp(App[None], inherit_bindings=False):
         request = await self.push_screen_wait(NewSessionScreen(cwd, names))
         if request is None:
             return
-        new = await self.add_session(request.to_config())
-        self.focus_session(new.session.id.short)
+        new = await self.add_session(request.to_config(enable_ai_features=True))
+        self.focus_session(new.session.id.uuid.hex)
 
     @work(exclusive=True, group="dialog")
     async def action_rename_session(self) -> None:
@@ -542,7 +544,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
 
     async def close_session(self, live: LiveSession) -> None:
         """Stop a session and remove its pane."""
-        key = live.session.id.short
+        key = live.session.id.uuid.hex
         keys = self._ordered_keys()
         index = keys.index(key)
         live.close()
@@ -567,7 +569,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
         session = await self.manager.restore_session(old.id, old.config, old.created_at)
         live.attach(session)
         live.attention.clear()
-        key = session.id.short
+        key = session.id.uuid.hex
         self._close_monitor(key)
         self.presenters[key].monitor = self._monitor_for(live)
         live.emulator.feed(b"\r\n\x1b[2m[restarting]\x1b[0m\r\n")
@@ -643,6 +645,10 @@ class SupervisorApp(App[None], inherit_bindings=False):
         await self.manager.stop_all()
         if self.store is not None:
             await self.store.aclose()
+
+    async def on_unmount(self) -> None:
+        """However the app ends, sessions are stopped and the store is closed."""
+        await self.shutdown()
 
     async def action_quit(self) -> None:
         await self.shutdown()

@@ -66,7 +66,7 @@ class LiveSession:
 
     @property
     def name(self) -> str:
-        return self.session.config.name or self.session.id.short
+        return self.session.config.name or self.session.id.uuid.hex
 
     @property
     def pending_bytes(self) -> int:

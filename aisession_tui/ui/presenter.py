@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 TOKEN_BUCKET_SECONDS = 10
 TOKEN_BUCKETS = 60
+#: The sparkline always spans this many intervals, so one busy interval is not a full bar.
+MIN_SPARKLINE_BUCKETS = 30
 ATTENTION_MARKERS = {Attention.BELL: "🔔", Attention.EXITED: "■", Attention.WAITING: "?"}
 
 
@@ -145,7 +147,7 @@ class SessionPresenter:
             return ContextUsage(
                 self.total_tokens, budget.max_tokens, budget.compression_threshold, line
             )
-        stats = context.stats()
+        stats = context.stats
         line = f"{stats.active_messages} messages in context"
         if stats.compressed_messages:
             when = self.ago(stats.last_compressed_at) if stats.last_compressed_at else ""
@@ -176,7 +178,8 @@ class SessionPresenter:
         values = [0.0] * (self._buckets[-1][0] - first + 1)
         for bucket, added in self._buckets:
             values[bucket - first] = float(added)
-        return values[-TOKEN_BUCKETS:]
+        values = values[-TOKEN_BUCKETS:]
+        return [0.0] * (MIN_SPARKLINE_BUCKETS - len(values)) + values
 
     def ago(self, moment: datetime) -> str:
         """A moment relative to now (tests freeze `now`)."""

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 
@@ -19,9 +20,10 @@ QUIET_ENV = {"PS1": "$ ", "HISTFILE": "/dev/null"}
 FROZEN_NOW = datetime(2026, 11, 25, 12, 0, 30, tzinfo=UTC)
 
 
-def shell(name: str, command: str = PLAIN_BASH, **fields: object) -> SessionConfig:
+def shell(name: str, command: str = PLAIN_BASH, **fields: Any) -> SessionConfig:
     """A session running a quiet bash (prompt `$ `), or the given command."""
-    return SessionConfig(name=name, shell_command=command, environment=dict(QUIET_ENV), **fields)
+    environment = {**QUIET_ENV, **fields.pop("environment", {})}
+    return SessionConfig(name=name, shell_command=command, environment=environment, **fields)
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], object], within: float = 10.0) -> None:
@@ -62,6 +64,9 @@ class DeterministicApp(SupervisorApp):
     """The real app with frozen clock, fixed session ids and created times."""
 
     presenter_class = FrozenPresenter
+
+    def notify(self, *args: object, **kwargs: object) -> None:
+        """Toasts come and go with time; pictures of the app leave them out."""
 
     async def add_session(self, config: SessionConfig):  # type: ignore[override]
         import uuid

@@ -20,7 +20,7 @@ class PaneTitle(Static):
     def show(self, presenter: SessionPresenter, number: int, focused: bool) -> None:
         badge, badge_class = presenter.badge()
         parts: list[Content | str] = [
-            Content.styled(f" {number} ", "bold reverse" if focused else "bold"),
+            Content.styled(f" {number} ", "bold reverse $accent" if focused else "bold"),
             Content.styled(f" {presenter.name}", "bold"),
         ]
         if presenter.role:
@@ -49,12 +49,12 @@ class PaneFrame(Vertical):
             return self.frame
 
     def __init__(self, live: LiveSession, palette: Palette, presenter: SessionPresenter) -> None:
-        super().__init__(id=f"frame-{live.session.id.short}")
+        super().__init__(id=f"frame-{live.session.id.uuid.hex}")
         self.live = live
         self.presenter = presenter
         self.number = 0
         self.title_bar = PaneTitle(classes="pane-title")
-        self.terminal = TerminalPane(live, palette, id=f"pane-{live.session.id.short}")
+        self.terminal = TerminalPane(live, palette, id=f"pane-{live.session.id.uuid.hex}")
 
     def compose(self) -> ComposeResult:
         yield self.title_bar

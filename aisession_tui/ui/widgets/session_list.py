@@ -23,7 +23,6 @@ class SessionList(DataTable[str]):
 
     def on_mount(self) -> None:
         self.add_column("#", key="number")
-        self.add_column("!", key="attention")
         self.add_column("Status", key="status")
         self.add_column("Name", key="name")
         self.add_column("Role", key="role")
@@ -39,8 +38,13 @@ class SessionList(DataTable[str]):
             badge, colour = presenter.badge()
             self.add_row(
                 str(number),
-                Text(presenter.attention_marker, style="bold"),
-                Text(badge, style=f"bold {variables.get(colour.lstrip('$'), '')}"),
+                Text.assemble(
+                    (badge, f"bold {variables.get(colour.lstrip('$'), '')}"),
+                    (
+                        f" {presenter.attention_marker}" if presenter.attention_marker else "",
+                        "bold",
+                    ),
+                ),
                 Text(presenter.name),
                 Text(presenter.role or ""),
                 f"{presenter.total_tokens:,}",

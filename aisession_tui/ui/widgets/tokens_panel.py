@@ -58,4 +58,6 @@ class TokensPanel(Vertical):
         if usage.compression_line:
             lines.append(Content.styled(usage.compression_line, "$text-muted"))
         self._summary.update(Content("\n").join(lines))
-        self._sparkline.data = presenter.token_samples() or [0.0]
+        samples = presenter.token_samples()
+        self._sparkline.display = bool(samples)
+        self._sparkline.data = samples
