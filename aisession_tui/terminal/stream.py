@@ -203,6 +203,10 @@ class TerminalStream(pyte.Stream):
         listener = self.listener
         if listener is None:
             raise RuntimeError("Listener is not set")
+        if "\r\r\n" in data:
+            # A tty's ONLCR turns a program's CR LF into CR CR LF; a second CR changes nothing
+            # (the cursor is already in column 0), and CR LF runs take the whole-line fast path.
+            data = data.replace("\r\r\n", "\r\n")
         if type(listener) is not self._bound_class and self._taking_plain_text:
             # The screen switched behaviour (pyte history paging): rebind its methods.
             self._initialize_parser()

@@ -489,6 +489,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
     def action_resize_sidebar(self, delta: int) -> None:
         sidebar = self.sidebar
         width = sidebar.outer_size.width or 44
+        sidebar.styles.max_width = self.size.width  # the person's choice beats the stylesheet cap
         sidebar.styles.width = max(24, min(width + delta, self.size.width - 20))
 
     def action_next_attention(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
+from time import perf_counter
 
 from ..core.events import OutputReceived, ProcessExited, SessionEvent, StatusChanged
 from ..core.session import AISession
@@ -16,8 +17,10 @@ from ..core.types import SessionStatus
 from ..terminal.emulator import Emulator
 from ..terminal.events import Bell, CwdChanged, TerminalEvent, TitleChanged
 
-#: Bytes fed to the emulator in one step: about a millisecond even for `yes` (a line per 2 bytes).
-CHUNK_BYTES = 2 * 1024
+#: Time one feeding step aims at; the chunk size adapts to the parse rate to hit it.
+STEP_SECONDS = 0.001
+MIN_CHUNK_BYTES = 1024
+MAX_CHUNK_BYTES = 64 * 1024
 #: Pending bytes at which the session stops reading its PTY (the child then blocks, as in tmux).
 HIGH_WATER = 64 * 1024
 #: Pending bytes at which reading resumes.
@@ -60,6 +63,7 @@ class LiveSession:
         self.on_input: Callable[[bytes], None] | None = None
         self._pending: deque[bytes] = deque()
         self._pending_bytes = 0
+        self._chunk_bytes = MIN_CHUNK_BYTES
         self._reading_paused = False
         self._deferred: list[SessionEvent] = []
         self._unsubscribe = self.session.subscribe(self._on_session_event)
@@ -125,15 +129,24 @@ class LiveSession:
         slicer().submit(self._feed_step)
 
     def _feed_step(self) -> bool:
-        """Parse one chunk of pending output; True while more is pending."""
+        """Parse about `STEP_SECONDS` worth of pending output; True while more is pending.
+
+        The chunk size follows the parse rate of the last step: plain logs go through in big
+        chunks (the emulator's whole-line path loves them), `yes`-like floods in small ones.
+        """
         pending = self._pending
         if pending:
             chunk = pending.popleft()
-            if len(chunk) > CHUNK_BYTES:
-                pending.appendleft(chunk[CHUNK_BYTES:])
-                chunk = chunk[:CHUNK_BYTES]
+            size = self._chunk_bytes
+            if len(chunk) > size:
+                pending.appendleft(chunk[size:])
+                chunk = chunk[:size]
             self._pending_bytes -= len(chunk)
+            started = perf_counter()
             self.emulator.feed(chunk)
+            elapsed = perf_counter() - started
+            rate = len(chunk) / max(elapsed, 1e-6)
+            self._chunk_bytes = int(min(MAX_CHUNK_BYTES, max(MIN_CHUNK_BYTES, rate * STEP_SECONDS)))
         if self._reading_paused and self._pending_bytes <= LOW_WATER:
             self._reading_paused = False
             self.session.resume_reading(owner="pane")

@@ -11,4 +11,9 @@ from .themes import LoadedThemes
 def palette_for(themes: LoadedThemes, theme: Theme) -> Palette:
     """Pane colours for a theme: its `[terminal]` table, or colours derived from a Textual theme."""
     colors = themes.terminal_colors(theme)
-    return Palette(foreground=colors.foreground, background=colors.background, ansi=colors.ansi)
+    return Palette(
+        foreground=colors.foreground,
+        background=colors.background,
+        ansi=colors.ansi,
+        cursor=colors.cursor,
+    )

@@ -16,7 +16,7 @@ from textual.widget import Widget
 
 from ...core.types import SessionStatus
 from ...terminal.emulator import row_text
-from ...terminal.keys import encode_key, encode_mouse, encode_paste
+from ...terminal.keys import encode_focus, encode_key, encode_mouse, encode_paste
 from ...terminal.render import Palette, render_row
 from ..live_session import LiveSession
 from ..screens.requests import SearchRequest
@@ -65,6 +65,7 @@ class TerminalPane(Widget, can_focus=True):
 
     def on_mount(self) -> None:
         self.live.on_screen_change = self.schedule_repaint
+        self._tell_colors()
 
     def on_unmount(self) -> None:
         if self.live.on_screen_change == self.schedule_repaint:
@@ -98,8 +99,14 @@ class TerminalPane(Widget, can_focus=True):
     @palette.setter
     def palette(self, palette: Palette) -> None:
         self._palette = palette
+        self._tell_colors()
         self._strips.clear()
         self.refresh()
+
+    def _tell_colors(self) -> None:
+        """Programs asking for the terminal's colours (OSC 10/11) get the theme's."""
+        if self._palette.foreground and self._palette.background:
+            self.emulator.set_default_colors(self._palette.foreground, self._palette.background)
 
     # -- repainting ----------------------------------------------------------------------------
 
@@ -169,11 +176,17 @@ class TerminalPane(Widget, can_focus=True):
         )
 
     def on_focus(self) -> None:
-        self._strips.pop(self.emulator.cursor[1], None)
-        self.refresh()
+        self._focus_changed(focused=True)
 
     def on_blur(self) -> None:
-        self.on_focus()
+        self._focus_changed(focused=False)
+
+    def _focus_changed(self, *, focused: bool) -> None:
+        """Show or hide the cursor; tell programs that asked for focus events (mode 1004)."""
+        self._strips.pop(self.emulator.cursor[1], None)
+        self.refresh()
+        if self.emulator.focus_events and self.live.session.status is SessionStatus.RUNNING:
+            self.live.session.write(encode_focus(focused))
 
     # -- scrollback ----------------------------------------------------------------------------
 
