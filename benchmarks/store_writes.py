@@ -1,5 +1,8 @@
 """Store write cost on the caller (the event loop) vs a synchronous SQLite write, same run.
 
+    python benchmarks/store_writes.py
+
+Everything is written under a temporary folder that is removed afterwards.
 Prints: per-record enqueue cost, baseline direct INSERT+COMMIT cost, their ratio, writer
 throughput, max event-loop lag while recording, and screen compression ratio.
 """
@@ -21,8 +24,14 @@ from aisession_tui.store.records import compress_lines
 N = 20_000
 
 
-def main() -> None:
-    tmp = Path(tempfile.mkdtemp())
+def main() -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        measure(Path(folder))
+    return 0
+
+
+def measure(tmp: Path) -> None:
+    """Run every measurement with files under `tmp` and print the results."""
     # Baseline: what a naive app would do on the loop - one INSERT + COMMIT per record.
     conn = sqlite3.connect(tmp / "baseline.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -79,7 +88,9 @@ def main() -> None:
 
     base_p99, base_max = asyncio.run(lag_probe(False))
     p99, worst = asyncio.run(lag_probe(True))
-    lines = [f"test_module_{n % 97}.py::test_case_{n} PASSED   [{n % 100:3d}%]" for n in range(10_000)]
+    lines = [
+        f"test_module_{n % 97}.py::test_case_{n} PASSED   [{n % 100:3d}%]" for n in range(10_000)
+    ]
     raw = sum(len(line) + 1 for line in lines)
     ratio = raw / len(compress_lines(lines))
     stats = store.writer.stats
@@ -87,12 +98,16 @@ def main() -> None:
     print(f"baseline direct INSERT+COMMIT on caller: {baseline * 1e6:8.1f} us/record")
     print(f"store.record_command on caller:          {enqueue * 1e6:8.1f} us/record")
     print(f"ratio (baseline / store):                {baseline / enqueue:8.1f}x")
-    print(f"writer throughput: {N / total:,.0f} records/s committed; "
-          f"{stats.transactions} transactions for {stats.operations} ops")
-    print(f"loop lag, {N} records in ~0.5 s: p99 {p99 * 1e3:.1f} ms, max {worst * 1e3:.1f} ms "
-          f"(baseline without store: p99 {base_p99 * 1e3:.1f} ms, max {base_max * 1e3:.1f} ms)")
+    print(
+        f"writer throughput: {N / total:,.0f} records/s committed; "
+        f"{stats.transactions} transactions for {stats.operations} ops"
+    )
+    print(
+        f"loop lag, {N} records in ~0.5 s: p99 {p99 * 1e3:.1f} ms, max {worst * 1e3:.1f} ms "
+        f"(baseline without store: p99 {base_p99 * 1e3:.1f} ms, max {base_max * 1e3:.1f} ms)"
+    )
     print(f"screen compression (10k pytest lines): {raw / 1024:.0f} KiB -> ratio {ratio:.1f}x")
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
