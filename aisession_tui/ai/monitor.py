@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 _CONTEXT_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aisession-context")
 
 SLICE_BYTES = 2 * 1024  # about a millisecond of analysis: the slicer runs many per turn
-MAX_BACKLOG = 4 * 1024 * 1024  # beyond this, a flood is only scanned for marks, not parsed
+MAX_BACKLOG = 1024 * 1024  # beyond this, a flood is only scanned for marks, not parsed
 MAX_PARSED_EVENTS = 500
 
 

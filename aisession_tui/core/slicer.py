@@ -5,7 +5,7 @@ flood that work never ends. Instead of each consumer scheduling itself, consumer
 steps here; one turn runs steps round robin for at most `budget` seconds, then yields the loop so
 keys, repaints and other sessions get their turn. Background steps (analysis) get a fixed share of
 each turn while foreground steps (what the person sees) are busy, and all the time when they are
-not.
+not. Urgent steps (the pane the person is typing into) run first in every turn.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 #: A unit of work; returns True while it has more to do (it is then run again in a later slot).
 Step = Callable[[], bool]
 
-DEFAULT_BUDGET = 0.003
-DEFAULT_BACKGROUND_SHARE = 0.25
+DEFAULT_BUDGET = 0.002
+DEFAULT_BACKGROUND_SHARE = 0.2
 
 _slicers: dict[asyncio.AbstractEventLoop, Slicer] = {}
 
@@ -40,17 +40,21 @@ class Slicer:
         self._loop = loop
         self.budget = budget
         self.background_share = background_share
+        self._urgent: deque[Step] = deque()
         self._foreground: deque[Step] = deque()
         self._background: deque[Step] = deque()
         self._queued: set[Step] = set()
         self._scheduled = False
 
-    def submit(self, step: Step, *, background: bool = False) -> None:
+    def submit(self, step: Step, *, background: bool = False, urgent: bool = False) -> None:
         """Run `step` soon (again and again while it returns True); a queued step is not doubled."""
         if step in self._queued:
             return
         self._queued.add(step)
-        (self._background if background else self._foreground).append(step)
+        if urgent:
+            self._urgent.append(step)
+        else:
+            (self._background if background else self._foreground).append(step)
         if not self._scheduled:
             self._scheduled = True
             self._loop.call_soon(self._turn)
@@ -64,6 +68,8 @@ class Slicer:
         self._scheduled = False
         start = perf_counter()
         end = start + self.budget
+        if self._urgent:
+            self._run(self._urgent, end)
         if self._background:
             self._run(self._foreground, start + self.budget * (1 - self.background_share))
             self._run(self._background, end)

@@ -351,6 +351,8 @@ class SupervisorApp(App[None], inherit_bindings=False):
         frame = event.frame
         key = frame.live.session.id.uuid.hex
         self.focused_key = key
+        for live in self.lives.values():
+            live.interactive = live is frame.live
         frame.live.attention.discard(Attention.BELL)
         frame.live.attention.discard(Attention.WAITING)
         if frame.live.session.status is not SessionStatus.RUNNING:

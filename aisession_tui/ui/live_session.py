@@ -22,9 +22,9 @@ STEP_SECONDS = 0.001
 MIN_CHUNK_BYTES = 1024
 MAX_CHUNK_BYTES = 64 * 1024
 #: Pending bytes at which the session stops reading its PTY (the child then blocks, as in tmux).
-HIGH_WATER = 64 * 1024
+HIGH_WATER = 1024 * 1024
 #: Pending bytes at which reading resumes.
-LOW_WATER = 16 * 1024
+LOW_WATER = 256 * 1024
 
 
 class Attention(StrEnum):
@@ -55,6 +55,8 @@ class LiveSession:
             reply=self._reply,
         )
         self.attention: set[Attention] = set()
+        #: The person is working in this session: its output is parsed before anyone else's.
+        self.interactive = False
         #: Called after emulator state changed (screen, title, cwd, modes); the pane repaints.
         self.on_screen_change: Callable[[], None] | None = None
         #: Called for events the app cares about (status changes, exits, bells, titles).
@@ -126,7 +128,7 @@ class LiveSession:
         if self._pending_bytes > HIGH_WATER and not self._reading_paused:
             self._reading_paused = True
             self.session.pause_reading(owner="pane")
-        slicer().submit(self._feed_step)
+        slicer().submit(self._feed_step, urgent=self.interactive)
 
     def _feed_step(self) -> bool:
         """Parse about `STEP_SECONDS` worth of pending output; True while more is pending.
@@ -136,8 +138,16 @@ class LiveSession:
         """
         pending = self._pending
         if pending:
-            chunk = pending.popleft()
             size = self._chunk_bytes
+            chunk = pending.popleft()
+            if len(chunk) < size and pending:
+                # Small reads joined: the emulator's per-call cost is then paid once.
+                parts = [chunk]
+                total = len(chunk)
+                while pending and total + len(pending[0]) <= size:
+                    total += len(pending[0])
+                    parts.append(pending.popleft())
+                chunk = b"".join(parts)
             if len(chunk) > size:
                 pending.appendleft(chunk[size:])
                 chunk = chunk[:size]

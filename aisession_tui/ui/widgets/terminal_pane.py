@@ -24,9 +24,9 @@ from ..screens.requests import SearchRequest
 #: At most this many repaints a second per pane, however fast output arrives.
 MAX_FPS = 60
 #: Repaints a second of a pane whose whole screen keeps changing (a flood nobody can read).
-FLOOD_FPS = 10
+FLOOD_FPS = 5
 #: Consecutive whole-pane repaints after which a pane counts as flooding.
-FLOOD_AFTER = 6
+FLOOD_AFTER = 3
 #: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
 SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
 WHEEL_LINES = 3
