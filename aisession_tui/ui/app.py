@@ -193,6 +193,9 @@ class SupervisorApp(App[None], inherit_bindings=False):
                 )
         self._stop_watching = self.recorder.watch(self.manager)
 
+    async def action_restore_last_run(self) -> None:
+        await self.restore_last_run()
+
     async def restore_last_run(self) -> None:
         """Bring back the last run's sessions with their ids, history and scrollback."""
         if self.store is None:

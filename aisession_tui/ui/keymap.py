@@ -22,6 +22,7 @@ PREFIX_COMMANDS: list[PrefixCommand] = [
     PrefixCommand("c", "new_session", "New", "Start a new session (form)"),
     PrefixCommand("comma", "rename_session", "Rename", "Rename the focused session"),
     PrefixCommand("r", "restart_session", "Restart", "Restart the focused session's command"),
+    PrefixCommand("R", "restore_last_run", "Restore", "Bring back the last run's sessions", False),
     PrefixCommand("x", "kill_session", "Kill", "Kill the focused session (asks first)"),
     PrefixCommand("z", "toggle_zoom", "Zoom", "Zoom the focused pane / unzoom"),
     PrefixCommand("space", "next_layout", "Layout", "Next layout: grid, columns, rows"),

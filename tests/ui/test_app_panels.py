@@ -5,7 +5,7 @@ from __future__ import annotations
 from aisession_tui.core.config import SessionConfig
 from aisession_tui.ui.widgets.history_panel import HistoryPanel
 
-from .helpers import QUIET_ENV, make_app, shell, wait_for, wait_for_text
+from .helpers import QUIET_ENV, make_app, screen_text, shell, wait_for, wait_for_text
 
 SIZE = (160, 48)
 PANELS = ("sessions", "details", "tokens", "history")
@@ -72,3 +72,28 @@ async def test_tokens_panel_counts_output_and_sessions_list_follows_focus() -> N
         sessions = app.session_list
         assert sessions.cursor_row == 1
         await app.shutdown()
+
+
+async def test_restart_of_the_app_restores_sessions_with_history_and_scrollback(tmp_path) -> None:
+    from aisession_tui.store import Store
+
+    config = shell("keeper", "printf 'first-run-output\\n'; exec cat")
+    first = make_app(config, panels=())
+    first.store = Store.open(tmp_path)
+    async with first.run_test(size=SIZE) as pilot:
+        await wait_for_text(pilot, first, "keeper", "first-run-output")
+        original_id = first.focused_live.session.id
+        await first.shutdown()
+
+    second = make_app(panels=())
+    second.store = Store.open(tmp_path)
+    async with second.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b", "R")
+        await wait_for(pilot, lambda: len(second.lives) == 1)
+        live = next(iter(second.lives.values()))
+        assert live.session.id == original_id
+        assert live.name == "keeper"
+        history = "\n".join(live.emulator.history_text() + live.emulator.text_lines())
+        assert "first-run-output" in history
+        await wait_for(pilot, lambda: "first-run-output" in screen_text(second, "keeper"))
+        await second.shutdown()
