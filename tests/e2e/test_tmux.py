@@ -17,6 +17,7 @@ from .tmux import APP, PLAIN_BASH, TmuxApp, cell_column, cell_slice, require, tm
 QUIET = {"PS1": "$ ", "HISTFILE": "/dev/null"}
 TWO_SHELLS = ["-s", f"one={PLAIN_BASH}", "-s", f"two={PLAIN_BASH}"]
 SIDEBAR_EDGE = "▏"
+DETAILS_NAME = re.compile(r"│ name\s+(\S+)\s")
 SGR = re.compile(r"\x1b\[[0-9;:]*m")
 
 
@@ -69,6 +70,15 @@ def two_panes(app: TmuxApp, lines: list[str]) -> tuple[list[str], list[str]] | N
     return found["one"], found["two"]
 
 
+def details_name(lines: list[str]) -> str | None:
+    """The focused session's name as the Details panel shows it."""
+    for line in lines:
+        match = DETAILS_NAME.search(line)
+        if match:
+            return match.group(1)
+    return None
+
+
 def prompt_in(rows: list[str]) -> bool:
     return any(row.strip() == "$" for row in rows)
 
@@ -98,7 +108,8 @@ def test_keys_go_to_the_focused_pane_and_alt_2_moves_focus_to_pane_two(
 
     tmux_app.wait_for(one_printed, "`from-one-2` printed in pane one")
 
-    tmux_app.keys("M-2")
+    tmux_app.keys("M-2")  # tmux sends ESC 2, as xterm and most terminals do for Alt+2
+    tmux_app.wait_for(lambda lines: details_name(lines) == "two", "pane two focused by Alt+2")
     tmux_app.type("echo two-says-$((6*7))")
     tmux_app.keys("Enter")
 
@@ -166,10 +177,11 @@ def test_a_child_exiting_with_code_3_is_reported_and_the_app_keeps_running(
     coloured = next(line for line in tmux_app.screen(escapes=True) if "red-text" in line)
     before = coloured[: coloured.index("red-text")]
     assert SGR.search(before), f"the child's colour reaches the terminal: {coloured!r}"
-    assert tmux_app.pane_state() == (False, None), "the app is still running"
+    assert tmux_app.running(), "the app is still running"
 
     # Still alive and answering keys: move to the shell and use it.
     tmux_app.prefix("n")
+    tmux_app.wait_for(lambda lines: details_name(lines) == "shell", "the shell focused")
     tmux_app.type("echo alive-$((40+2))")
     tmux_app.keys("Enter")
 
@@ -207,4 +219,4 @@ def test_keys_typed_right_after_a_prefix_command_reach_the_pane_it_focused(
     found = two_panes(tmux_app, lines)
     assert found is not None
     assert "$ echo fast-$((40+2))" in found[1], "every key arrived, in order"
-    assert tmux_app.pane_state() == (False, None), "the app is still running"
+    assert tmux_app.running(), "the app is still running"

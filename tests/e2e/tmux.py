@@ -95,6 +95,7 @@ class TmuxApp:
         self.width = width
         self.height = height
         self.data_dir = workdir / "data"
+        self.status_file = workdir / "exit-status"
         self.config = workdir / "tmux.conf"
         # The pane stays after the app ends so its exit status can be read.
         self.config.write_text("set -g remain-on-exit on\nset -g history-limit 0\n")
@@ -126,9 +127,14 @@ class TmuxApp:
             str(self.data_dir),
             *app_args,
         ]
-        # Through a script, so the tmux server's own command line does not name the data dir.
+        # Through a script, so the tmux server's own command line does not name the data dir;
+        # the script records the app's exit status (tmux does not always reap a pane's process
+        # at once, which leaves `#{pane_dead_status}` empty).
         script = self.workdir / "run-app.sh"
-        script.write_text(f"exec {shlex.join(argv)}\n")
+        status = shlex.quote(str(self.status_file))
+        script.write_text(
+            f"{shlex.join(argv)}\necho $? > {status}.tmp && mv {status}.tmp {status}\n"
+        )
         self.run(
             "new-session",
             "-d",
@@ -171,21 +177,14 @@ class TmuxApp:
             args.append("-e")
         return self.run(*args).split("\n")[: self.height]
 
-    def pane_state(self) -> tuple[bool, int | None]:
-        """Whether the app (the pane's process) has ended, and its exit status once reaped."""
-        dead, _, status = (
-            self.run("display-message", "-p", "-t", "main", "#{pane_dead} #{pane_dead_status}")
-            .strip()
-            .partition(" ")
-        )
-        return dead == "1", int(status) if status.strip() else None
+    def running(self) -> bool:
+        """Whether the app is still running (it has not reported an exit status)."""
+        return not self.status_file.exists()
 
     def wait_for_exit(self) -> int:
         """Wait for the app to end; its exit status."""
-        self.wait_until(lambda: self.pane_state()[1] is not None, "the app's process ends")
-        status = self.pane_state()[1]
-        assert status is not None
-        return status
+        self.wait_until(lambda: not self.running(), "the app's process ends")
+        return int(self.status_file.read_text())
 
     def titles(self, names: Sequence[str], lines: list[str] | None = None) -> list[Title]:
         """The title bars of the named sessions on screen, in reading order."""
@@ -215,7 +214,8 @@ class TmuxApp:
         deadline = time.monotonic() + within
         while not condition():
             if time.monotonic() > deadline:
-                raise AssertionError(f"not true within {within}s: {what}")
+                shown = "\n".join(self.screen())
+                raise AssertionError(f"not true within {within}s: {what}\n--- screen ---\n{shown}")
             time.sleep(POLL)
 
     # -- processes -------------------------------------------------------------------------
