@@ -96,6 +96,7 @@ class TmuxApp:
         self.height = height
         self.data_dir = workdir / "data"
         self.status_file = workdir / "exit-status"
+        self.socket_path: Path | None = None
         self.config = workdir / "tmux.conf"
         # The pane stays after the app ends so its exit status can be read.
         self.config.write_text("set -g remain-on-exit on\nset -g history-limit 0\n")
@@ -148,6 +149,7 @@ class TmuxApp:
             str(self.workdir),
             f"/bin/sh {shlex.quote(str(script))}",
         )
+        self.socket_path = Path(self.run("display-message", "-p", "#{socket_path}").strip())
 
     # -- input -----------------------------------------------------------------------------
 
@@ -245,6 +247,8 @@ class TmuxApp:
         subprocess.run(
             [self.tmux, "-L", self.socket, "kill-server"], capture_output=True, timeout=30
         )
+        if self.socket_path is not None:
+            self.socket_path.unlink(missing_ok=True)
         for pid in self.marked_pids():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
