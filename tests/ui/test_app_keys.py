@@ -286,3 +286,19 @@ async def test_quit_asks_when_sessions_run_and_stops_them() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: session.status is SessionStatus.TERMINATED)
+
+
+async def test_keys_typed_in_a_burst_after_a_prefix_command_follow_its_focus_change() -> None:
+    from textual import events
+
+    app = make_app(shell("one", "cat -v"), shell("two", "cat -v"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.focused_live is not None)
+        burst = [("ctrl+b", None), ("n", "n")] + [(char, char) for char in "echo"]
+        for key, character in burst:  # all queued before the app handles the first
+            app.post_message(events.Key(key, character))
+        await wait_for_text(pilot, app, "two", "echo")
+        assert focused_name(app) == "two"
+        assert "e" not in screen_text(app, "one")
+        assert not isinstance(app.screen, PrefixScreen)
+        await app.shutdown()

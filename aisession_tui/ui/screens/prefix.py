@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,11 +12,12 @@ from textual.widgets import Footer
 
 from ..keymap import PREFIX_COMMANDS
 
-COMMAND_KEYS = {command.key for command in PREFIX_COMMANDS} | {"escape"}
+ACTIONS: dict[str, str | None] = {command.key: command.action for command in PREFIX_COMMANDS}
+ACTIONS["escape"] = None
 
 
-class PrefixScreen(ModalScreen[str | None]):
-    """Waits for one command key; dismisses with the app action to run (or None)."""
+class PrefixScreen(ModalScreen[None]):
+    """Waits for one command key and hands the app action it stands for to `on_choose`."""
 
     CSS_PATH = "prefix.tcss"
 
@@ -23,24 +26,48 @@ class PrefixScreen(ModalScreen[str | None]):
         for command in PREFIX_COMMANDS
     ] + [Binding("escape", "choose(None)", "Cancel")]
 
-    def __init__(self, prefix_key: str) -> None:
+    def __init__(
+        self,
+        prefix_key: str,
+        on_choose: Callable[[str | None], None],
+        hold_key: Callable[[events.Key], None],
+    ) -> None:
         super().__init__()
         self.prefix_key = prefix_key
+        self._on_choose = on_choose
+        self._hold_key = hold_key
+        self._chosen = False
 
     def compose(self) -> ComposeResult:
         yield Footer()
 
+    def choose(self, action: str | None) -> None:
+        """Run the command and close; only the first key after the prefix chooses."""
+        if not self._chosen:
+            self._chosen = True
+            self._on_choose(action)  # at once: keys typed behind this one must wait for it
+            self.dismiss()
+
     def action_choose(self, action: str | None) -> None:
-        self.dismiss(action)
+        self.choose(action)
 
     def on_key(self, event: events.Key) -> None:
         """The prefix again sends it to the program; an unknown key cancels."""
-        if event.key in COMMAND_KEYS:
+        if self._chosen:
+            # Typed right after the command key, before this screen closed: the app replays it
+            # to the pane the command left focused, in order.
+            event.stop()
+            event.prevent_default()
+            self._hold_key(event)
             return
+        # Chosen here, not by the bindings (which only label the footer): a binding fires when
+        # the key has bubbled up to the app, after the keys typed behind it reached this screen.
         event.stop()
         event.prevent_default()
-        if event.key == self.prefix_key:
-            self.dismiss("send_prefix")
+        if event.key in ACTIONS:
+            self.choose(ACTIONS[event.key])
+        elif event.key == self.prefix_key:
+            self.choose("send_prefix")
         else:
             self.app.bell()
-            self.dismiss(None)
+            self.choose(None)
