@@ -166,7 +166,13 @@ _MENU_ITEM = re.compile(r"^\s*(?:([\u276f>\u203a\u25b6*])\s*)?(\d{1,2})[.)]\s+(\
 
 # Cheap tests that let most lines skip the full patterns of a family.
 _HAS_DIGIT = re.compile(r"\d")
-_BUILD_HINT = re.compile(r"Finished|could not compile|\*\*\*|^Found \d|^npm ")
+_BUILD_HINT = re.compile(
+    r"Finished|could not compile|\*\*\*|^Found \d|^npm "
+    r"|^Build succeeded|^BUILD (?:SUCCESSFUL|FAILED)"
+)
+# msbuild/dotnet ("Build succeeded."), Gradle ("BUILD SUCCESSFUL in 2s", "BUILD FAILED in 1s").
+_BUILD_SUCCEEDED = re.compile(r"^(?:Build succeeded|BUILD SUCCESSFUL)\b")
+_BUILD_FAILED = re.compile(r"^BUILD FAILED\b")
 _GIT_STARTS = ("[", "Switched", "CONFLICT", "To ", "Automatic merge", "error: failed to push")
 _GIT_STARTS += ("Fast-forward", "Already up to date")
 _PROMPT_ENDINGS = frozenset("?:>])")
@@ -383,6 +389,10 @@ class OutputParser:
             return ParsedEvent(EventKind.BUILD_RESULT, "cargo", line, errors=0, success=True)
         if m := _MAKE_FAILED.match(line):
             return ParsedEvent(EventKind.BUILD_RESULT, "make", line, success=False)
+        if _BUILD_SUCCEEDED.match(line):
+            return ParsedEvent(EventKind.BUILD_RESULT, "build", line, errors=0, success=True)
+        if _BUILD_FAILED.match(line):
+            return ParsedEvent(EventKind.BUILD_RESULT, "build", line, success=False)
         if m := _TSC_FOUND.match(line):
             errors = int(m[1])
             return ParsedEvent(

@@ -209,3 +209,17 @@ def test_arbitrary_text_never_raises(text: str) -> None:
     parser = OutputParser()
     parser.feed(text)
     parser.flush()
+
+
+@pytest.mark.parametrize(
+    ("line", "success"),
+    [
+        ("Build succeeded.", True),  # msbuild / dotnet build
+        ("Build succeeded in 2.6s", True),
+        ("BUILD SUCCESSFUL in 4s", True),  # Gradle
+        ("BUILD FAILED in 1s", False),
+    ],
+)
+def test_generic_build_result_lines(line: str, success: bool) -> None:
+    events = [e for e in parse_output(line + "\n") if e.kind is EventKind.BUILD_RESULT]
+    assert len(events) == 1 and events[0].success is success
