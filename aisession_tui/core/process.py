@@ -173,8 +173,31 @@ class PipeChild(ChildProcess):
                     stream.close()
 
 
+#: Signals a terminal's children must get with their default action, whatever the app inherited
+#: (started with `&` or under `nohup`, it may ignore SIGINT and SIGQUIT, and children inherit that:
+#: Ctrl+C in a pane would then do nothing).
+_DEFAULT_SIGNALS = (
+    signal.SIGINT,
+    signal.SIGQUIT,
+    signal.SIGTSTP,
+    signal.SIGTTIN,
+    signal.SIGTTOU,
+    signal.SIGHUP,
+    signal.SIGPIPE,
+    signal.SIGTERM,
+    signal.SIGCHLD,
+)
+
+
+def _reset_signals() -> None:
+    for number in _DEFAULT_SIGNALS:
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())
+
+
 def _chdir_into(path: str) -> Callable[[], None]:
     def enter() -> None:
+        _reset_signals()
         os.chdir(path)
 
     return enter
@@ -209,6 +232,7 @@ def spawn_pipes(argv: list[str], *, cwd: Path, env: dict[str, str]) -> PipeChild
             bufsize=0,
             start_new_session=True,
             close_fds=True,
+            preexec_fn=_reset_signals,
         )
     except OSError as exc:
         raise ProcessError(f"could not start {argv[0]!r}: {exc.strerror or exc}") from exc

@@ -318,3 +318,28 @@ async def test_huge_command_output_keeps_only_the_newest_bytes(tmp_path: Path) -
         assert session.command_history[-1].exit_code == 0
     finally:
         await session.stop()
+
+
+async def test_ctrl_c_reaches_children_even_when_the_app_ignores_sigint() -> None:
+    """Started with `&` or under nohup, the app inherits an ignored SIGINT; children must not."""
+    import signal
+
+    from aisession_tui.core.session import AISession
+    from aisession_tui.core.types import SessionStatus
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        session = AISession(SessionConfig(shell_command="exec sleep 100"))
+        await session.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        session.write(b"\x03")
+        for _ in range(200):
+            if session.status is SessionStatus.TERMINATED:
+                break
+            await asyncio.sleep(0.05)
+        assert session.status is SessionStatus.TERMINATED
+        assert session.exit_code == -signal.SIGINT
+    finally:
+        await session.stop()
