@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import __version__
+from .control.commands import register as register_control
 from .core.config import SessionConfig
 from .store import DATA_DIR_ENV, Store, StoreError, WorkspaceError, data_dir_from, load_workspace
 from .store.commands import register
@@ -104,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-store", action="store_true", help="do not record sessions in the database"
     )
     parser.add_argument(
+        "--no-control",
+        action="store_true",
+        help="do not serve the control socket (send, exec, capture, mcp ... act through it)",
+    )
+    parser.add_argument(
         "--demo-speed",
         type=float,
         default=None,
@@ -112,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(subcommands)
+    register_control(subcommands)
     return parser
 
 
@@ -186,6 +193,8 @@ def run_app(args: argparse.Namespace) -> int:
         restore=args.restore,
         layout=layout.mode if layout else "grid",
         focus=layout.focus if layout else None,
+        control=not args.no_control,
+        workspace_name=load_workspace(args.workspace).name if args.workspace else None,
     )
     SupervisorApp(configs, options=options, store=store).run()
     return 0

@@ -37,6 +37,7 @@ from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
 from ..terminal.events import Bell
 from .commands import DIRECTIONS, CommandsMixin
+from .control_bridge import start_control
 from .keymap import DEFAULT_PREFIX
 from .live_session import Attention, LiveSession
 from .palette import palette_for
@@ -75,6 +76,10 @@ class AppOptions:
     focus: str | None = None
     #: Seconds of silence after which a working agent counts as idle.
     idle_after: float = 5.0
+    #: Serve the control socket, so scripts, the CLI and MCP can drive the running app.
+    control: bool = True
+    #: The workspace's name; it names the control socket.
+    workspace_name: str | None = None
 
 
 class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
@@ -128,6 +133,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         self.store = store
         self.recorder: SessionRecorder | None = None
         self._shut_down = False
+        self.control_server: object | None = None
         self._panel_refresh: Timer | None = None
         #: Keys typed while a prefix command runs; None when keys flow straight through.
         self.held_keys: list[events.Key] | None = None
@@ -176,6 +182,8 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             await self.add_session(config)
         self._apply_start_layout()
         self.set_interval(1.0, self._tick_clock, name="relative-times")
+        if self.options.control:
+            await start_control(self, self.options.workspace_name)
 
     def _apply_start_layout(self) -> None:
         """The layout and focused session a workspace asked for."""

@@ -14,6 +14,7 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 
 from ..core.types import SessionStatus
+from .control_bridge import stop_control
 from .keymap import PREFIX_COMMANDS, help_sections
 from .live_session import LiveSession
 from .screens import (
@@ -284,6 +285,7 @@ class CommandsMixin:
         if self._shut_down:
             return
         self._shut_down = True
+        await stop_control(self)
         if self.recorder is not None:
             self.recorder.save_screens()
             self.recorder.close()

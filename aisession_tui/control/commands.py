@@ -1,0 +1,242 @@
+"""CLI subcommands that act on the running app: sessions, send, exec, capture, new, kill, events,
+message, inbox, mcp.
+
+Each talks to the app's control socket. When no app runs they say so and exit with status 3;
+an error the app reports is one line and status 1; `exec` exits with the command's exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .client import ControlClient
+from .paths import socket_path
+from .protocol import TIMEOUT, AppNotRunning, ControlError
+
+EXIT_FAILED = 1
+EXIT_NOT_RUNNING = 3
+#: What `timeout(1)` exits with when the command ran too long.
+EXIT_TIMEOUT = 124
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _client(args: argparse.Namespace) -> ControlClient:
+    path = args.socket or socket_path(args.control_workspace)
+    return ControlClient(Path(path))
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Turn a missing app and error replies into one line and an exit status."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except AppNotRunning as error:
+            print(f"aisession-tui: {error}; start one with `aisession-tui`", file=sys.stderr)
+            return EXIT_NOT_RUNNING
+        except ControlError as error:
+            print(f"aisession-tui: {error}", file=sys.stderr)
+            return EXIT_TIMEOUT if error.code == TIMEOUT else EXIT_FAILED
+        except KeyboardInterrupt:
+            return 130
+
+    return run
+
+
+def _command_text(parts: list[str]) -> str:
+    """One argument is a command line as typed; several are words, quoted for the shell."""
+    if parts and parts[0] == "--":
+        parts = parts[1:]
+    if len(parts) == 1:
+        return parts[0]
+    return shlex.join(parts)
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    sessions = _client(args).request("list_sessions")["sessions"]
+    if args.json:
+        _print_json(sessions)
+        return 0
+    if not sessions:
+        print("no live sessions")
+    for s in sessions:
+        marks = ",".join(s["attention"])
+        state = s["agent_state"] or s["status"]
+        print(
+            f"{s['id'][:8]}  {s['name']:<16} {state:<18} {s['command']}"
+            + (f"  [{marks}]" if marks else "")
+            + (f"  ({s['unread_messages']} messages)" if s["unread_messages"] else "")
+        )
+    return 0
+
+
+def _send(args: argparse.Namespace) -> int:
+    text = " ".join(args.text)
+    _client(args).request(
+        "send_input", {"session": args.name, "text": text, "enter": not args.no_enter}
+    )
+    return 0
+
+
+def _exec(args: argparse.Namespace) -> int:
+    command = _command_text(args.cmd)
+    if not command.strip():
+        print("aisession-tui: exec needs a command after --", file=sys.stderr)
+        return 2
+    result = _client(args).request(
+        "execute_command",
+        {"session": args.name, "command": command, "timeout": args.timeout},
+        timeout=args.timeout + 30,
+    )
+    output = result["output"]
+    sys.stdout.write(output if output.endswith("\n") or not output else output + "\n")
+    code = result["exit_code"]
+    return EXIT_FAILED if code is None else int(code) & 0xFF
+
+
+def _capture(args: argparse.Namespace) -> int:
+    params: dict[str, Any] = {"session": args.name}
+    if args.lines is not None:
+        params["lines"] = args.lines
+    text = _client(args).request("capture", params)["text"]
+    print(text)
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    fields: dict[str, Any] = {
+        "name": args.name,
+        "working_directory": str(Path(args.cwd or Path.cwd()).resolve()),
+    }
+    command = _command_text(args.cmd)
+    if command.strip():
+        fields["shell_command"] = command
+    if args.role:
+        fields["agent_role"] = args.role
+    session = _client(args).request("create_session", fields)["session"]
+    print(f"{session['id'][:8]}  {session['name']}  {session['status']}")
+    return 0
+
+
+def _kill(args: argparse.Namespace) -> int:
+    result = _client(args).request("kill", {"session": args.name})
+    print(f"killed {result['killed']}")
+    return 0
+
+
+def _events(args: argparse.Namespace) -> int:
+    params = {"session": args.name} if args.name else {}
+    try:
+        for payload in _client(args).events(params):
+            if args.json:
+                print(json.dumps(payload, ensure_ascii=False), flush=True)
+            elif payload.get("type") == "output":
+                sys.stdout.write(payload["text"])
+                sys.stdout.flush()
+            else:
+                details = {k: v for k, v in payload.items() if k not in ("type", "session", "id")}
+                print(f"[{payload.get('session')}] {payload.get('type')} {details}", flush=True)
+    except ControlError as error:
+        if error.code in ("shutting_down", "disconnected"):
+            print(f"aisession-tui: {error}", file=sys.stderr)
+            return 0
+        raise
+    return 0
+
+
+def _message(args: argparse.Namespace) -> int:
+    result = _client(args).request(
+        "send_message", {"to": args.to, "text": " ".join(args.text), "sender": args.sender}
+    )
+    print(f"delivered to {', '.join(m['to'] for m in result['delivered']) or 'nobody'}")
+    return 0
+
+
+def _inbox(args: argparse.Namespace) -> int:
+    result = _client(args).request("messages", {"session": args.name})
+    if args.json:
+        _print_json(result)
+        return 0
+    for message in result["messages"]:
+        print(f"#{message['id']} {message['sent_at'][11:19]} {message['from']}: {message['text']}")
+    if result["dropped"]:
+        print(f"({result['dropped']} older messages dropped)")
+    return 0
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    from .mcp_server import run_mcp
+
+    path = Path(args.socket) if args.socket else socket_path(args.control_workspace)
+    run_mcp(path)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the live-app subcommands to the app's parser (each sets `handler`)."""
+
+    def add(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = subparsers.add_parser(
+            name, help=help_text, description=help_text
+        )
+        parser.add_argument(
+            "--app",
+            dest="control_workspace",
+            metavar="WORKSPACE",
+            help="the app running this workspace (default: the one without a workspace)",
+        )
+        parser.add_argument("--socket", metavar="PATH", help="the app's control socket")
+        parser.set_defaults(handler=_guarded(handler))
+        return parser
+
+    parser = add("sessions", "list the running app's live sessions", _sessions)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+    parser = add("send", "type TEXT into a live session (Enter follows)", _send)
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("text", metavar="TEXT", nargs="+")
+    parser.add_argument("-n", "--no-enter", action="store_true", help="do not press Enter")
+
+    parser = add("exec", "run a command in a live shell session; exit with its exit code", _exec)
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="default 60")
+    parser.add_argument("cmd", metavar="-- CMD", nargs=argparse.REMAINDER)
+
+    parser = add("capture", "print a session's screen, or its last N lines", _capture)
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--lines", type=int, metavar="N", help="last N lines of scrollback")
+
+    parser = add("new", "open a new session in the running app", _new)
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--cwd", metavar="DIR", help="working directory (default: here)")
+    parser.add_argument("--role", metavar="ROLE", help="agent role")
+    parser.add_argument("cmd", metavar="-- CMD", nargs=argparse.REMAINDER)
+
+    parser = add("kill", "stop a live session and close its pane", _kill)
+    parser.add_argument("name", metavar="NAME")
+
+    parser = add("events", "stream output, state changes and finished commands", _events)
+    parser.add_argument("name", metavar="NAME", nargs="?")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    parser = add("message", "leave a message in a session's inbox (TO may be *)", _message)
+    parser.add_argument("to", metavar="TO")
+    parser.add_argument("text", metavar="TEXT", nargs="+")
+    parser.add_argument("--from", dest="sender", default="cli", metavar="NAME")
+
+    parser = add("inbox", "show the messages waiting for a session", _inbox)
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+    add("mcp", "serve the running app's sessions as MCP tools over stdio", _mcp)
