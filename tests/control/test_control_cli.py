@@ -1,0 +1,62 @@
+"""The real `aisession-tui` command line against a real running app (and with none running)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .helpers import SIZE, cli, make_app, shell, wait_serving, wait_until
+
+
+async def test_cli_commands_drive_the_running_app(tmp_path: Path) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        live = next(iter(app.lives.values()))
+
+        sent = await cli("send", "one", "echo", "typed-$((2+3))")
+        assert sent.code == 0, sent.err
+        await wait_until(lambda: "typed-5" in "\n".join(live.emulator.text_lines()))
+
+        ran = await cli("exec", "one", "--", "sh", "-c", "echo out-$((1+1)); exit 4")
+        assert ran.out == "out-2\n"
+        assert ran.code == 4
+
+        ok = await cli("exec", "one", "--", "echo done && true")
+        assert (ok.code, ok.out) == (0, "done\n")
+
+        await cli("exec", "one", "--", "seq 1 50")
+        captured = await cli("capture", "one", "--lines", "2")
+        assert captured.code == 0
+        assert "50" in captured.out
+        assert len(captured.out.splitlines()) == 2
+
+        screen = await cli("capture", "one")
+        assert screen.out.splitlines()[-2:] == ["50", "$"]
+
+        new = await cli("new", "catter", "--cwd", str(tmp_path), "--", "cat")
+        assert new.code == 0, new.err
+        assert "catter" in [live.name for live in app.lives.values()]
+
+        listed = await cli("sessions", "--json")
+        sessions = json.loads(listed.out)
+        assert [s["name"] for s in sessions] == ["one", "catter"]
+        assert sessions[1]["working_directory"] == str(tmp_path)
+
+        killed = await cli("kill", "catter")
+        assert killed.code == 0
+        assert "catter" not in [live.name for live in app.lives.values()]
+
+        missing = await cli("capture", "ghost")
+        assert missing.code == 1
+        assert "no session 'ghost'" in missing.err
+        await app.shutdown()
+
+
+async def test_cli_says_when_no_app_is_running(control_socket: Path) -> None:
+    for args in (("sessions",), ("send", "x", "hi"), ("exec", "x", "--", "ls"), ("events",)):
+        result = await cli(*args)
+        assert result.code == 3, args
+        assert "no aisession-tui app is running" in result.err
+        assert str(control_socket) in result.err
+        assert "Traceback" not in result.err
