@@ -211,7 +211,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = add("exec", "run a command in a live shell session; exit with its exit code", _exec)
     parser.add_argument("name", metavar="NAME")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="default 60")
-    parser.add_argument("cmd", metavar="-- CMD", nargs=argparse.REMAINDER)
+    parser.add_argument("cmd", metavar="CMD", nargs="*", help="after --")
 
     parser = add("capture", "print a session's screen, or its last N lines", _capture)
     parser.add_argument("name", metavar="NAME")
@@ -221,7 +221,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("name", metavar="NAME")
     parser.add_argument("--cwd", metavar="DIR", help="working directory (default: here)")
     parser.add_argument("--role", metavar="ROLE", help="agent role")
-    parser.add_argument("cmd", metavar="-- CMD", nargs=argparse.REMAINDER)
+    parser.add_argument("cmd", metavar="CMD", nargs="*", help="after --")
 
     parser = add("kill", "stop a live session and close its pane", _kill)
     parser.add_argument("name", metavar="NAME")
