@@ -54,13 +54,18 @@ def _guarded(handler: Handler) -> Handler:
     return run
 
 
-def _command_text(parts: list[str]) -> str:
-    """One argument is a command line as typed; several are words, quoted for the shell."""
-    if parts and parts[0] == "--":
-        parts = parts[1:]
+def _split_command(args: argparse.Namespace) -> str:
+    """The command after ``--``; options written between NAME and ``--`` are parsed here
+    (argparse alone cannot take options after a positional that swallows the rest)."""
+    parts = list(args.cmd)
+    if "--" in parts:
+        cut = parts.index("--")
+        options, parts = parts[:cut], parts[cut + 1 :]
+        if options:
+            args.options_parser.parse_args(options, namespace=args)
     if len(parts) == 1:
-        return parts[0]
-    return shlex.join(parts)
+        return parts[0]  # one argument is a command line as typed
+    return shlex.join(parts)  # several are words, quoted for the shell
 
 
 def _sessions(args: argparse.Namespace) -> int:
@@ -90,7 +95,7 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _exec(args: argparse.Namespace) -> int:
-    command = _command_text(args.cmd)
+    command = _split_command(args)
     if not command.strip():
         print("aisession-tui: exec needs a command after --", file=sys.stderr)
         return 2
@@ -115,11 +120,11 @@ def _capture(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
+    command = _split_command(args)  # parses --cwd and --role written before --
     fields: dict[str, Any] = {
         "name": args.name,
         "working_directory": str(Path(args.cwd or Path.cwd()).resolve()),
     }
-    command = _command_text(args.cmd)
     if command.strip():
         fields["shell_command"] = command
     if args.role:
@@ -183,6 +188,17 @@ def _mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_options(
+    parser: argparse.ArgumentParser, add_options: Callable[[argparse.ArgumentParser], object]
+) -> None:
+    """Options allowed before NAME, and between NAME and ``--``; then ``-- CMD...``."""
+    add_options(parser)
+    options = argparse.ArgumentParser(prog=parser.prog, add_help=False)
+    add_options(options)
+    parser.add_argument("cmd", metavar="-- CMD", nargs=argparse.REMAINDER)
+    parser.set_defaults(options_parser=options)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the live-app subcommands to the app's parser (each sets `handler`)."""
 
@@ -210,8 +226,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     parser = add("exec", "run a command in a live shell session; exit with its exit code", _exec)
     parser.add_argument("name", metavar="NAME")
-    parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="default 60")
-    parser.add_argument("cmd", metavar="CMD", nargs="*", help="after --")
+    _with_options(
+        parser, lambda p: p.add_argument("--timeout", type=float, default=60.0, metavar="S")
+    )
 
     parser = add("capture", "print a session's screen, or its last N lines", _capture)
     parser.add_argument("name", metavar="NAME")
@@ -219,9 +236,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     parser = add("new", "open a new session in the running app", _new)
     parser.add_argument("name", metavar="NAME")
-    parser.add_argument("--cwd", metavar="DIR", help="working directory (default: here)")
-    parser.add_argument("--role", metavar="ROLE", help="agent role")
-    parser.add_argument("cmd", metavar="CMD", nargs="*", help="after --")
+
+    def new_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--cwd", metavar="DIR", help="working directory (default: here)")
+        p.add_argument("--role", metavar="ROLE", help="agent role")
+
+    _with_options(parser, new_options)
 
     parser = add("kill", "stop a live session and close its pane", _kill)
     parser.add_argument("name", metavar="NAME")
