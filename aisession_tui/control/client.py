@@ -157,6 +157,13 @@ class AsyncControlClient:
         try:
             while line := await self._reader.readline():
                 reply = _decode(line)
+                if reply.get("id") is None and not reply.get("ok"):
+                    # An error about the connection itself (refused, too large) ends it all.
+                    error = ControlError(
+                        str(reply.get("error", {}).get("code", "error")),
+                        str(reply.get("error", {}).get("message", reply)),
+                    )
+                    break
                 future = self._pending.pop(reply.get("id"), None)  # type: ignore[arg-type]
                 if future is not None and not future.done():
                     future.set_result(reply)

@@ -119,8 +119,9 @@ def request_id_of(line: bytes) -> Any:
 
 
 def describe(error: ValidationError) -> str:
-    """A pydantic error as one line: ``field: reason``."""
-    problem = error.errors()[0]
-    field = ".".join(str(part) for part in problem["loc"]) or "request"
-    reason = problem["msg"].removeprefix("Value error, ")
-    return f"{field}: {reason}"
+    """A pydantic error as one line: ``field: reason; field: reason`` (the first three)."""
+    parts = []
+    for problem in error.errors()[:3]:
+        field = ".".join(str(part) for part in problem["loc"]) or "request"
+        parts.append(f"{field}: {problem['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)

@@ -1,0 +1,232 @@
+"""Bad input, many clients, other users and shutdown: clear errors, nothing lost, nothing hangs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aisession_tui.control.client import AsyncControlClient, ControlClient, call
+from aisession_tui.control.protocol import MAX_REQUEST_BYTES, ControlError
+from aisession_tui.control.server import ControlServer
+
+from .helpers import SIZE, make_app, shell, wait_serving, wait_until
+
+
+def raw_exchange(path: Path, payload: bytes, replies: int) -> list[dict[str, Any]]:
+    """Send raw bytes and read `replies` lines back (a client that does everything wrong)."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(10)
+        sock.connect(str(path))
+        sock.sendall(payload)
+        with sock.makefile("rb") as stream:
+            return [json.loads(stream.readline()) for _ in range(replies)]
+
+
+async def test_malformed_requests_get_error_replies_and_the_connection_goes_on(
+    control_socket: Path,
+) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        lines = [
+            b"not json at all\n",
+            b"\xff\xfe\x00garbage\n",
+            b"[1, 2, 3]\n",
+            b'{"v": 99, "id": 1, "op": "ping"}\n',
+            b'{"v": 1, "id": 2}\n',
+            b'{"v": 1, "id": 3, "op": "teleport"}\n',
+            b'{"v": 1, "id": 4, "op": "capture", "params": {"session": 5}}\n',
+            b'{"v": 1, "id": 5, "op": "send_input", "params": {"session": "one", "txt": "x"}}\n',
+            b'{"v": 1, "id": 6, "op": "ping"}\n',
+        ]
+        replies = await asyncio.to_thread(raw_exchange, control_socket, b"".join(lines), 9)
+        # Lines that are not requests are answered at once, in order; requests by their id.
+        assert [r["error"]["code"] for r in replies[:3]] == ["bad_request"] * 3
+        by_id = {r["id"]: r for r in replies[3:]}
+        codes = {i: r.get("error", {}).get("code") for i, r in by_id.items()}
+        assert codes == {
+            1: "unsupported_version",
+            2: "bad_request",
+            3: "unknown_op",
+            4: "invalid",
+            5: "invalid",
+            6: None,
+        }
+        assert [r["v"] for r in replies] == [1] * 9
+        assert "teleport" in by_id[3]["error"]["message"]
+        assert "txt" in by_id[5]["error"]["message"]
+        assert by_id[6]["ok"] is True
+        assert (await call("list_sessions"))["sessions"][0]["status"] == "running"
+        await app.shutdown()
+
+
+async def test_oversized_request_is_refused_and_the_app_keeps_serving(
+    control_socket: Path,
+) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        huge = b'{"v": 1, "id": 1, "op": "send_input", "params": {"session": "one", "text": "'
+        huge += b"x" * (MAX_REQUEST_BYTES + 10) + b'"}}\n'
+
+        def send_huge() -> tuple[dict[str, Any], bytes]:
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(10)
+                sock.connect(str(control_socket))
+                # The app may close the connection while we are still sending.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    sock.sendall(huge)
+                with sock.makefile("rb") as stream:
+                    first = json.loads(stream.readline())
+                    return first, stream.read()
+
+        reply, rest = await asyncio.to_thread(send_huge)
+        assert reply["error"]["code"] == "too_large"
+        assert str(MAX_REQUEST_BYTES) in reply["error"]["message"]
+        assert rest == b""  # and the connection is closed
+        live = next(iter(app.lives.values()))
+        assert "xxxx" not in "\n".join(live.emulator.text_lines())
+        assert (await call("ping"))["pid"] == os.getpid()
+        await app.shutdown()
+
+
+async def test_hundred_concurrent_requests_each_get_their_own_reply() -> None:
+    app = make_app(shell("a"), shell("b"), shell("c"), shell("d"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        names = ["a", "b", "c", "d"]
+
+        async def run(i: int) -> tuple[int, dict[str, Any]]:
+            params = {"session": names[i % 4], "command": f"echo tag-{i}; (exit {i % 5})"}
+            return i, await call("execute_command", params, timeout=120)
+
+        results = await asyncio.gather(*(run(i) for i in range(100)))
+        for i, result in results:
+            assert result["output"].strip() == f"tag-{i}"
+            assert result["exit_code"] == i % 5
+
+        # And 100 in flight on one connection, matched by id.
+        async with AsyncControlClient() as client:
+            replies = await asyncio.gather(
+                *(
+                    client.request("capture", {"session": names[i % 4], "lines": 1 + i})
+                    for i in range(100)
+                )
+            )
+        assert [r["lines"] <= 1 + i for i, r in enumerate(replies)] == [True] * 100
+        assert all(r["lines"] >= 1 for r in replies)
+        await app.shutdown()
+
+
+async def test_app_shutting_down_while_clients_wait_gives_them_a_clear_error() -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        backend = app.control_server.backend  # type: ignore[union-attr]
+
+        def wait_for_exec() -> ControlError:
+            try:
+                ControlClient().request(
+                    "execute_command", {"session": "one", "command": "sleep 60", "timeout": 120}
+                )
+            except ControlError as error:
+                return error
+            raise AssertionError("exec returned although the app shut down")
+
+        def follow_events() -> ControlError:
+            try:
+                for _ in ControlClient().events():
+                    pass
+            except ControlError as error:
+                return error
+            raise AssertionError("event stream ended without an error")
+
+        waiting = asyncio.create_task(asyncio.to_thread(wait_for_exec))
+        following = asyncio.create_task(asyncio.to_thread(follow_events))
+        live = next(iter(app.lives.values()))
+        await wait_until(lambda: backend._subscribers and live.session.command_history == [])
+        await wait_until(lambda: "sleep 60" in "\n".join(live.emulator.text_lines()))
+        await app.shutdown()
+        exec_error, stream_error = await asyncio.wait_for(asyncio.gather(waiting, following), 15)
+        assert exec_error.code == "shutting_down"
+        assert "shutting down" in exec_error.message
+        assert stream_error.code == "shutting_down"
+        with pytest.raises(ControlError) as after:
+            await call("ping")
+        assert after.value.code == "not_running"
+
+
+class _Echo:
+    async def call(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
+        return {"op": op}
+
+    def subscribe(self, params: dict[str, Any], emit: Any) -> Any:
+        return lambda: None
+
+
+async def test_a_client_of_another_uid_is_refused(control_socket: Path) -> None:
+    """The peer's uid (SO_PEERCRED) decides; here the server pretends to belong to someone else."""
+    server = ControlServer(_Echo(), control_socket, allowed_uid=os.getuid() + 1)
+    await server.start()
+    try:
+        with pytest.raises(ControlError) as refused:
+            await call("ping")
+        assert refused.value.code == "refused"
+    finally:
+        await server.stop()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to act as a second user")
+async def test_a_real_second_user_is_refused_even_when_the_socket_is_reachable(
+    control_socket: Path,
+) -> None:
+    server = ControlServer(_Echo(), control_socket)
+    await server.start()
+    # Open the folder and socket wide on purpose, so only the uid check stands in the way.
+    os.chmod(control_socket.parent, 0o777)
+    os.chmod(control_socket.parent.parent, 0o777)
+    os.chmod(control_socket, 0o777)
+    script = (
+        "import os, socket, sys\n"
+        "os.setgid(65534); os.setuid(65534)\n"
+        "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
+        "# the refusal arrives before any request is sent\n"
+        "print(s.makefile('rb').readline().decode(), end='')\n"
+    )
+    try:
+        process = await asyncio.create_subprocess_exec(
+            "python3", "-c", script, str(control_socket), stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), 20)
+        reply = json.loads(out)
+        assert reply["error"]["code"] == "refused"
+    finally:
+        await server.stop()
+
+
+async def test_a_second_app_leaves_the_first_apps_socket_alone(control_socket: Path) -> None:
+    first = ControlServer(_Echo(), control_socket)
+    await first.start()
+    try:
+        second = ControlServer(_Echo(), control_socket)
+        with pytest.raises(ControlError) as taken:
+            await second.start()
+        assert "already listens" in taken.value.message
+        assert (await call("anything"))["op"] == "anything"
+    finally:
+        await first.stop()
+    # A socket left behind by a crashed app is replaced.
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(str(control_socket))
+    stale.close()
+    third = ControlServer(_Echo(), control_socket)
+    await third.start()
+    assert (await call("again"))["op"] == "again"
+    await third.stop()
