@@ -71,8 +71,17 @@ def test_all_panels_in_a_narrow_terminal(snap_compare) -> None:
     assert snap_compare(app, terminal_size=NARROW, run_before=sessions_settled)
 
 
+async def cursors_still(pilot: Pilot) -> None:
+    """A blinking text cursor would make the picture depend on the moment it is taken."""
+    from textual.widgets import Input
+
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause(0.1)
+
+
 def test_new_session_form(snap_compare) -> None:
-    run = then(sessions_settled, pressing("ctrl+b", "c"))
+    run = then(sessions_settled, pressing("ctrl+b", "c"), cursors_still)
     assert snap_compare(make_app(), terminal_size=WIDE, run_before=run)
 
 

@@ -41,6 +41,7 @@ class PaneGrid(Container):
 
     layout_mode: reactive[Layout] = reactive(Layout.GRID, init=False)
     zoomed: reactive[bool] = reactive(False, init=False)
+    _last_focused: PaneFrame | None = None
 
     @property
     def frames(self) -> list[PaneFrame]:
@@ -92,14 +93,10 @@ class PaneGrid(Container):
         self.styles.grid_size_rows = max(1, rows)
 
     def _focused_frame(self, frames: list[PaneFrame]) -> PaneFrame | None:
-        for frame in frames:
-            if frame.terminal.has_focus:
-                return frame
-        focused = self.screen.focused if self.is_attached else None
-        for frame in frames:
-            if focused is not None and focused in frame.walk_children():
-                return frame
-        return getattr(self, "_last_focused", frames[0] if frames else None)
+        """The pane the person is in (the one zoom shows)."""
+        if self._last_focused in frames:
+            return self._last_focused
+        return frames[0] if frames else None
 
     def remember_focus(self, frame: PaneFrame) -> None:
         self._last_focused = frame

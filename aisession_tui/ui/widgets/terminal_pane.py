@@ -9,7 +9,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -38,17 +37,6 @@ class TerminalPane(Widget, can_focus=True):
 
     scroll_offset: reactive[int] = reactive(0, layout=False, repaint=False)
     """How many lines the view is scrolled back from the live screen (0: live)."""
-
-    class Activity(Message):
-        """The program wrote something that changed the screen (posted at most once per repaint)."""
-
-        def __init__(self, pane: TerminalPane) -> None:
-            super().__init__()
-            self.pane = pane
-
-        @property
-        def control(self) -> TerminalPane:
-            return self.pane
 
     def __init__(self, live: LiveSession, palette: Palette, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -137,7 +125,6 @@ class TerminalPane(Widget, can_focus=True):
             self.refresh()
         else:
             self.refresh(*(Region(0, row, width, 1) for row in dirty))
-        self.post_message(self.Activity(self))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
