@@ -362,6 +362,10 @@ class ControlBridge:
         except ValueError as error:
             raise ControlError(INVALID, str(error)) from None
         self.app.refresh_panels()
+        if sent:
+            names = "everyone" if broadcast else self._message_json(sent[0])["to"]
+            preview = request.text if len(request.text) <= 80 else request.text[:77] + "..."
+            self.app.notify(preview, title=f"Message {request.sender} → {names}", timeout=8)
         return {"delivered": [self._message_json(m) for m in sent]}
 
     def _message_json(self, message: BusMessage) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 from pathlib import Path
 
 from .helpers import SIZE, cli, make_app, shell, wait_serving, wait_until
@@ -60,3 +63,42 @@ async def test_cli_says_when_no_app_is_running(control_socket: Path) -> None:
         assert "no aisession-tui app is running" in result.err
         assert str(control_socket) in result.err
         assert "Traceback" not in result.err
+
+
+async def test_cli_events_stream_and_messages() -> None:
+    app = make_app(shell("one"), shell("two", "cat"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "aisession_tui",
+            "events",
+            "one",
+            "--json",
+            stdout=asyncio.subprocess.PIPE,
+            env=dict(os.environ),
+        )
+        assert process.stdout is not None
+        try:
+            backend = app.control_server.backend  # type: ignore[union-attr]
+            await wait_until(lambda: backend._subscribers)
+            ran = await cli("exec", "one", "--", "echo streamed-$((5*5))")
+            assert ran.code == 0
+            seen = []
+            while not any(e["type"] == "command_finished" for e in seen):
+                line = await asyncio.wait_for(process.stdout.readline(), 20)
+                assert line, "the event stream ended early"
+                seen.append(json.loads(line))
+            assert "streamed-25" in "".join(e.get("text", "") for e in seen)
+            assert all(e["session"] == "one" for e in seen)
+        finally:
+            process.terminate()
+            await process.wait()
+
+        sent = await cli("message", "two", "look", "at", "this", "--from", "one")
+        assert sent.code == 0
+        assert "delivered to two" in sent.out
+        inbox = await cli("inbox", "two")
+        assert "one: look at this" in inbox.out
+        await app.shutdown()
