@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -42,6 +43,7 @@ from ..core.events import (
 )
 from ..core.types import CommandRecord, SessionStatus
 from .live_session import LiveSession
+from .widgets.messages_panel import MessageRow
 
 if TYPE_CHECKING:
     from .app import SupervisorApp
@@ -400,6 +402,31 @@ class ControlBridge:
         _live, message = self._take(request)
         live.write(message.text.encode())
         return {"forwarded": message.id}
+
+    # -- for the Messages panel ------------------------------------------------------------------
+
+    def message_rows(self) -> list[MessageRow]:
+        """Every waiting message, oldest first, with its recipient's current name."""
+        rows = [
+            MessageRow(message, live.name)
+            for key, live in self.app.lives.items()
+            for message in self.bus.messages(key)
+        ]
+        return sorted(rows, key=lambda row: row.message.id)
+
+    def forward(self, message: BusMessage) -> bool:
+        """Type `message` into its session and remove it; False when that session is gone or
+        stopped (the message then stays)."""
+        live = self.app.lives.get(message.recipient)
+        if live is None or live.session.status is not SessionStatus.RUNNING:
+            return False
+        self.bus.take(message.recipient, message.id)
+        live.write(message.text.encode())
+        return True
+
+    def discard(self, message: BusMessage) -> None:
+        with contextlib.suppress(KeyError):
+            self.bus.take(message.recipient, message.id)
 
     # -- events ----------------------------------------------------------------------------------
 
