@@ -185,8 +185,9 @@ async def load_default_counter() -> TokenCounter:
 class IncrementalCounter:
     """Counts tokens of a stream fed in arbitrary chunks, cheaply and without re-reading.
 
-    Text is counted up to the last line break of what has arrived; the unfinished line is held
-    back until more comes (or `flush`), so words split across chunks are not counted twice.
+    Text is counted line by line up to the last line break of what has arrived; the unfinished
+    line is held back until more comes (or `flush`), so words split across chunks are not counted
+    twice and the total is the same however the stream was chunked.
     Lines longer than `max_pending` characters are counted in pieces to bound memory.
     """
 
@@ -210,9 +211,16 @@ class IncrementalCounter:
             self._pending = data
             return 0
         self._pending = data[cut:]
-        added = self.counter.count(data[:cut])
+        added = self._count_lines(data[:cut])
         self.total += added
         return added
+
+    def _count_lines(self, text: str) -> int:
+        """Count line by line, so a stream's total does not depend on how reads split it."""
+        count = self.counter.count
+        if text.endswith("\n"):
+            return sum(count(line + "\n") for line in text[:-1].split("\n"))
+        return count(text)
 
     def flush(self) -> int:
         """Count whatever is held back; returns the tokens added."""

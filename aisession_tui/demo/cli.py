@@ -61,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     runtime = Runtime(speed=args.speed, seed=args.seed, script_only=args.script_only)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # Ctrl+C must interrupt the agent even if whoever started it ignored SIGINT (`&`, nohup).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _agents()[args.agent](runtime)
     except (EndOfInput, Hangup):

@@ -107,3 +107,24 @@ def test_incremental_counter_bounds_a_line_without_breaks() -> None:
 
 async def test_default_counter_loads_off_the_event_loop() -> None:
     assert await load_default_counter() is default_counter()
+
+
+def test_incremental_total_does_not_depend_on_how_the_stream_was_chunked() -> None:
+    import random
+
+    from aisession_tui.ai.tokens import IncrementalCounter, default_counter
+
+    text = (FIXTURES / "tokens_logs.txt").read_text() + (FIXTURES / "tokens_python.txt").read_text()
+    counter = default_counter()
+    totals = set()
+    for seed in range(5):
+        rng = random.Random(seed)
+        incremental = IncrementalCounter(counter)
+        position = 0
+        while position < len(text):
+            step = rng.randint(1, 300)
+            incremental.feed(text[position : position + step])
+            position += step
+        incremental.flush()
+        totals.add(incremental.total)
+    assert len(totals) == 1

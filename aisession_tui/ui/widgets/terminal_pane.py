@@ -104,7 +104,10 @@ class TerminalPane(Widget, can_focus=True):
         if self._repaint_handle is not None:
             return
         fps = FLOOD_FPS if self._full_repaints >= FLOOD_AFTER else MAX_FPS
-        delay = max(0.0, self._last_repaint + 1 / fps - monotonic())
+        delay = self._last_repaint + 1 / fps - monotonic()
+        if delay <= 0:
+            self._repaint()  # nothing painted lately (an echo, a prompt): show it now
+            return
         self._repaint_handle = asyncio.get_running_loop().call_later(delay, self._repaint)
 
     def _repaint(self) -> None:
