@@ -59,7 +59,7 @@ def watch_rendering(pane: TerminalPane, seen: Callable[[str], None]) -> None:
 
 
 def app_for(*configs: SessionConfig) -> SupervisorApp:
-    return SupervisorApp(list(configs), options=AppOptions(panels=()))
+    return SupervisorApp(list(configs), options=AppOptions(panels=(), control=False))
 
 
 # -- 2. end to end -------------------------------------------------------------------------------

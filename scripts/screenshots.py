@@ -72,6 +72,7 @@ def demo_configs(sizes: dict[str, tuple[int, int]] | None = None) -> list[Sessio
             shell_command=shlex.join(argv),
             agent_role=spec.role,
             working_directory=CWD,
+            enable_ai_features=True,  # as the CLI starts them
         )
         if sizes is not None:
             config.pty_size = sizes[spec.name]
@@ -169,7 +170,7 @@ SHOTS: tuple[Shot, ...] = (
 
 
 def shot_app(shot: Shot, configs: list[SessionConfig]) -> DeterministicApp:
-    options: dict[str, object] = {"idle_after": 3600.0, **shot.options}
+    options: dict[str, object] = {"idle_after": 3600.0, "control": False, **shot.options}
     return DeterministicApp(configs, options=AppOptions(**options))  # type: ignore[arg-type]
 
 

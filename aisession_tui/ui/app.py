@@ -37,7 +37,7 @@ from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
 from ..terminal.events import Bell
 from .commands import DIRECTIONS, CommandsMixin
-from .control_bridge import start_control
+from .control_bridge import ControlBridge, start_control
 from .keymap import DEFAULT_PREFIX
 from .live_session import Attention, LiveSession
 from .palette import palette_for
@@ -45,6 +45,7 @@ from .presenter import SessionPresenter
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
 from .widgets.history_panel import HistoryPanel
+from .widgets.messages_panel import MessagesPanel
 from .widgets.pane_frame import PaneFrame
 from .widgets.pane_grid import Layout, PaneGrid
 from .widgets.session_list import SessionList
@@ -130,6 +131,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         self.details_panel = DetailsPanel(id="details")
         self.tokens_panel = TokensPanel(id="tokens")
         self.history_panel = HistoryPanel(id="history")
+        self.messages_panel = MessagesPanel(id="messages")
         self.store = store
         self.recorder: SessionRecorder | None = None
         self._shut_down = False
@@ -163,6 +165,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
                 yield self.details_panel
                 yield self.tokens_panel
                 yield self.history_panel
+                yield self.messages_panel
         yield Footer(show_command_palette=False)
 
     async def on_mount(self) -> None:
@@ -419,6 +422,9 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             self.tokens_panel.show(presenter)
         if self.history_panel.display:
             self.history_panel.show(presenter.command_history() if presenter else [])
+        bridge = self.control_bridge
+        if self.messages_panel.display and bridge is not None:
+            self.messages_panel.show(bridge.message_rows())
 
     def _tick_clock(self) -> None:
         """Relative times ("5s ago") age even when nothing happens."""
@@ -426,10 +432,35 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             self.refresh_panels()
 
     def _panels(self) -> list[Widget]:
-        return [self.session_list, self.details_panel, self.tokens_panel, self.history_panel]
+        return [
+            self.session_list,
+            self.details_panel,
+            self.tokens_panel,
+            self.history_panel,
+            self.messages_panel,
+        ]
 
     def _sync_sidebar(self) -> None:
         self.sidebar.display = any(panel.display for panel in self._panels())
+
+    @property
+    def control_bridge(self) -> ControlBridge | None:
+        """The control socket's side of the app (None when it is not served)."""
+        backend = getattr(self.control_server, "backend", None)
+        return backend if isinstance(backend, ControlBridge) else None
+
+    @on(MessagesPanel.Forward)
+    def _forward_message(self, event: MessagesPanel.Forward) -> None:
+        bridge = self.control_bridge
+        if bridge is not None and not bridge.forward(event.message):
+            self.notify("That session is not running; the message stays", severity="warning")
+        self.refresh_panels()
+
+    @on(MessagesPanel.Discard)
+    def _discard_message(self, event: MessagesPanel.Discard) -> None:
+        if self.control_bridge is not None:
+            self.control_bridge.discard(event.message)
+        self.refresh_panels()
 
     @on(SessionList.Chosen)
     def _session_chosen(self, event: SessionList.Chosen) -> None:

@@ -33,6 +33,7 @@ PREFIX_COMMANDS: list[PrefixCommand] = [
     PrefixCommand("d", "toggle_panel('details')", "Details", "Show/hide the Details panel"),
     PrefixCommand("t", "toggle_panel('tokens')", "Tokens", "Show/hide the Tokens panel"),
     PrefixCommand("h", "toggle_panel('history')", "History", "Show/hide the History panel"),
+    PrefixCommand("m", "toggle_panel('messages')", "Messages", "Show/hide messages between agents"),
     PrefixCommand(
         "less_than_sign", "resize_sidebar(4)", "Wider", "Make the side panels wider", False
     ),

@@ -79,11 +79,11 @@ class DeterministicApp(SupervisorApp):
         return await self._add(config, session_id=session_id, created_at=created)
 
 
-def make_app(
-    *configs: SessionConfig, deterministic: bool = False, **options: object
-) -> SupervisorApp:
+def make_app(*configs: SessionConfig, deterministic: bool = False, **options: Any) -> SupervisorApp:
+    """The real app; its control socket stays off unless a test asks for it."""
     app_class = DeterministicApp if deterministic else SupervisorApp
-    return app_class(list(configs), options=AppOptions(**options))  # type: ignore[arg-type]
+    options.setdefault("control", False)
+    return app_class(list(configs), options=AppOptions(**options))
 
 
 async def settle(pilot: Pilot) -> None:

@@ -97,3 +97,23 @@ async def test_restart_of_the_app_restores_sessions_with_history_and_scrollback(
         assert "first-run-output" in history
         await wait_for(pilot, lambda: "first-run-output" in screen_text(second, "keeper"))
         await second.shutdown()
+
+
+async def test_prefix_m_shows_messages_and_enter_forwards_one_into_its_session(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("AISESSION_CONTROL_SOCKET", str(tmp_path / "control.sock"))
+    app = make_app(shell("lead", "cat"), shell("worker", "cat"), panels=(), control=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.control_bridge is not None and len(app.lives) == 2)
+        worker = next(key for key, live in app.lives.items() if live.name == "worker")
+        app.control_bridge.bus.post([worker], "lead", "please run the suite")
+        await pilot.press("ctrl+b", "m")
+        await wait_for(pilot, lambda: app.messages_panel.display)
+        app.refresh_panels()
+        app.messages_panel.query_one("DataTable").focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for_text(pilot, app, "worker", "please run the suite")
+        assert not app.control_bridge.message_rows()
+        await app.shutdown()

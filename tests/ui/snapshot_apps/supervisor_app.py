@@ -35,6 +35,6 @@ def make_app(**options: object) -> DeterministicApp:
         shell("tester", TESTS, agent_role="test", working_directory=QUIET),
         shell("reviewer", REVIEW, agent_role="review", working_directory=QUIET),
     ]
-    defaults: dict[str, object] = {"idle_after": 3600.0, "theme": "midnight"}
+    defaults: dict[str, object] = {"idle_after": 3600.0, "theme": "midnight", "control": False}
     defaults.update(options)
     return DeterministicApp(configs, options=AppOptions(**defaults))  # type: ignore[arg-type]
