@@ -302,3 +302,16 @@ async def test_keys_typed_in_a_burst_after_a_prefix_command_follow_its_focus_cha
         assert "e" not in screen_text(app, "one")
         assert not isinstance(app.screen, PrefixScreen)
         await app.shutdown()
+
+
+async def test_the_prefix_key_is_configurable() -> None:
+    app = make_app(shell("raw", "cat -v"), prefix_key="ctrl+a")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
+        await pilot.press("ctrl+b", "enter")  # no longer the prefix: goes to the program
+        await wait_for_text(pilot, app, "raw", "^B")
+        await pilot.press("ctrl+a")
+        assert isinstance(app.screen, PrefixScreen)
+        await pilot.press("ctrl+a", "enter")  # pressed twice: sent to the program
+        await wait_for_text(pilot, app, "raw", "^A")
+        await app.shutdown()
