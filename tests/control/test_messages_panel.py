@@ -19,33 +19,26 @@ async def test_messages_panel_forwards_and_discards_through_the_bridge() -> None
         await call("send_message", {"to": "tester", "text": "run the tests", "sender": "lead"})
         await call("send_message", {"to": "*", "text": "lunch", "sender": "lead"})
 
-        panel = MessagesPanel(id="messages")
-        await app.sidebar.mount(panel)
-        panel.show(bridge.message_rows())
-        await pilot.pause()
+        panel = app.messages_panel
+        await pilot.press("ctrl+b", "m")  # the app's own panel
+        await wait_until(lambda: panel.display and len(panel.rows) == 2)
         assert [(r.message.sender, r.to_name, r.message.text) for r in panel.rows] == [
             ("lead", "tester", "run the tests"),
             ("lead", "tester", "lunch"),
         ]
-        assert "lead: lunch" in str(panel._preview.render())
-
         panel._table.focus()
         panel._table.move_cursor(row=0)
-        await pilot.press("enter")
+        await pilot.pause()
+        assert "lead: run the tests" in str(panel._preview.render())
+
+        await pilot.press("enter")  # the app forwards it into its session
         await wait_until(lambda: any(isinstance(m, MessagesPanel.Forward) for m in seen))
-        forward = next(m for m in seen if isinstance(m, MessagesPanel.Forward))
-        assert forward.message.text == "run the tests"
-        assert bridge.forward(forward.message)
         tester = next(live for live in app.lives.values() if live.name == "tester")
         await wait_until(lambda: "run the tests" in "\n".join(tester.emulator.text_lines()))
+        await wait_until(lambda: [r.message.text for r in bridge.message_rows()] == ["lunch"])
 
-        panel.show(bridge.message_rows())
-        await pilot.pause()
-        await pilot.press("d")
+        panel._table.focus()
+        await pilot.press("d")  # and discards the rest
         await wait_until(lambda: any(isinstance(m, MessagesPanel.Discard) for m in seen))
-        discard = next(m for m in seen if isinstance(m, MessagesPanel.Discard))
-        bridge.discard(discard.message)
-        assert bridge.message_rows() == []
-        panel.show(bridge.message_rows())
-        assert panel.rows == []
+        await wait_until(lambda: bridge.message_rows() == [] and panel.rows == [])
         await app.shutdown()
