@@ -76,10 +76,11 @@ class ParsedEvent:
                 return f"{self.tool}: {self.message}"
             return f"{self.tool}: {', '.join(parts)}"
         if self.kind is EventKind.BUILD_RESULT:
+            prefix = "" if self.tool == "build" else f"{self.tool}: "
             if self.success:
-                return f"{self.tool}: build ok"
+                return f"{prefix}build ok"
             count = f" ({self.errors} errors)" if self.errors else ""
-            return f"{self.tool}: build failed{count}"
+            return f"{prefix}build failed{count}"
         if self.kind is EventKind.ERROR and self.file:
             where = f"{self.file}:{self.line}" if self.line is not None else self.file
             return f"{self.tool}: {self.message} at {where}"
