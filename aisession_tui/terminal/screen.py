@@ -21,7 +21,6 @@ that keeps the cursor row and pushes rows off the top into scrollback, like xter
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
@@ -30,17 +29,25 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pyte import charsets as cs
-from pyte import graphics as g
 from pyte import modes as mo
 from pyte.screens import Char, StaticDefaultDict, wcwidth
 from pyte.screens import HistoryScreen as _HistoryScreen
 from pyte.screens import Screen as _Screen
 
+from .cells import (
+    BLANK,
+    BLANK_REVERSE,
+    LazyRow,
+    Row,
+    SgrPlan,
+    fill_char_cache,
+    new_char,
+    sgr_plan,
+    text_runs,
+)
 from .events import Bell, CwdChanged, ModesChanged, PromptMark, TerminalEvent, TitleChanged
 
 __all__ = ["Char", "LazyRow", "Row", "TerminalScreen"]
-
-Row = StaticDefaultDict[int, Char]
 
 # Private modes (pyte stores private mode N as N << 5).
 DECCKM = 1 << 5
@@ -72,156 +79,7 @@ _WATCHED = frozenset(
 )
 _LAT1 = cs.LAT1_MAP
 _MAX_ATTR_CACHE = 2048
-_MAX_CHAR_CACHE = 8192
 _MAX_SGR_CACHE = 16384
-
-
-_new_char = tuple.__new__
-_BLANK = Char(data=" ", fg="default", bg="default")
-_BLANK_REVERSE = Char(data=" ", fg="default", bg="default", reverse=True)
-_FIELD = {name: index for index, name in enumerate(Char._fields)}
-
-
-def _fill(cache: dict[str, Char], attrs: Char, text: str) -> None:
-    """Add the characters of `text` missing from `cache` (one `Char` each, no `_replace`)."""
-    if len(cache) >= _MAX_CHAR_CACHE:
-        cache.clear()
-    rest = tuple(attrs)[1:]
-    wanted = set(text)
-    wanted.add("")  # the stub cell of wide characters is always there
-    for char in wanted.difference(cache):
-        cache[char] = _new_char(Char, (char, *rest))
-
-
-# An SGR sequence reduced to: does it start from the default attributes, then which Char fields
-# (by index) get which values. Independent of the current attributes, so it is cached per text.
-_SgrPlan = tuple[bool, tuple[tuple[int, Any], ...]]
-
-
-def _sgr_plan(attrs: tuple[int, ...]) -> _SgrPlan:
-    """pyte's SGR semantics as a plan; truecolor components are clamped to 0..255."""
-    if not attrs or attrs == (0,):
-        return True, ()
-    reset = False
-    assign: dict[int, Any] = {}
-    pending = list(reversed(attrs))
-    while pending:
-        attr = pending.pop()
-        if attr == 0:
-            reset = True
-            assign.clear()
-        elif attr in g.FG_ANSI:
-            assign[1] = g.FG_ANSI[attr]
-        elif attr in g.BG:
-            assign[2] = g.BG_ANSI[attr]
-        elif attr in g.TEXT:
-            name = g.TEXT[attr]
-            assign[_FIELD[name[1:]]] = name.startswith("+")
-        elif attr in g.FG_AIXTERM:
-            assign[1] = g.FG_AIXTERM[attr]
-        elif attr in g.BG_AIXTERM:
-            assign[2] = g.BG_AIXTERM[attr]
-        elif attr in (g.FG_256, g.BG_256):
-            index = 1 if attr == g.FG_256 else 2
-            try:
-                n = pending.pop()
-                if n == 5:
-                    m = pending.pop()
-                    if 0 <= m < 256:
-                        assign[index] = g.FG_BG_256[m]
-                elif n == 2:
-                    r, gr, b = pending.pop(), pending.pop(), pending.pop()
-                    assign[index] = f"{min(r, 255):02x}{min(gr, 255):02x}{min(b, 255):02x}"
-            except IndexError:
-                pass
-    return reset, tuple(assign.items())
-
-
-class LazyRow(StaticDefaultDict[int, Char]):
-    """A history row built only when first read: a flood pushes thousands of rows into the
-    scrollback that nobody may ever look at. Any read fills it and turns it into a plain row."""
-
-    def __init__(self, default: Char, text: str, chars: dict[str, Char], attrs: Char) -> None:
-        self.default = default
-        self._lazy = (text, chars, attrs)
-
-    def materialize(self) -> StaticDefaultDict[int, Char]:
-        """Fill the cells and become a plain `StaticDefaultDict` row; returns self."""
-        if type(self) is LazyRow:
-            text, chars, attrs = self._lazy
-            if not chars.keys() >= set(text):  # the attribute cache was trimmed meanwhile
-                _fill(chars, attrs, text)
-            dict.update(self, zip(range(len(text)), map(chars.__getitem__, text), strict=False))
-            del self._lazy
-            self.__class__ = StaticDefaultDict  # type: ignore[assignment]
-        return self
-
-    def __getitem__(self, key: int) -> Char:
-        return self.materialize()[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.materialize()
-
-    def __iter__(self) -> Any:
-        return iter(self.materialize())
-
-    def __len__(self) -> int:
-        return len(self.materialize())
-
-    def __eq__(self, other: object) -> bool:
-        return self.materialize() == other
-
-    def __ne__(self, other: object) -> bool:
-        return self.materialize() != other
-
-    def __repr__(self) -> str:
-        return repr(self.materialize())
-
-    def get(self, key: int, default: Any = None) -> Any:
-        return self.materialize().get(key, default)
-
-    def keys(self) -> Any:
-        return self.materialize().keys()
-
-    def values(self) -> Any:
-        return self.materialize().values()
-
-    def items(self) -> Any:
-        return self.materialize().items()
-
-    def pop(self, key: int, *default: Any) -> Any:
-        return self.materialize().pop(key, *default)
-
-
-_RUNS: re.Pattern[str] | None = None
-
-
-def _runs() -> re.Pattern[str]:
-    """A regex splitting text into runs of width-1 characters, runs of width-2 characters (both
-    in the BMP, classified with pyte's own `wcwidth`), and single other characters."""
-    global _RUNS
-    if _RUNS is None:
-        classes: dict[int, list[tuple[int, int]]] = {1: [], 2: []}
-        for code in range(0x20, 0x10000):
-            if 0xD800 <= code < 0xE000:
-                continue
-            width = wcwidth(chr(code))
-            if width not in classes:
-                continue
-            ranges = classes[width]
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1] = (ranges[-1][0], code)
-            else:
-                ranges.append((code, code))
-
-        def char_class(ranges: list[tuple[int, int]]) -> str:
-            return "".join(
-                re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-                for a, b in ranges
-            )
-
-        _RUNS = re.compile(f"([{char_class(classes[1])}]+)|([{char_class(classes[2])}]+)|(.)", re.S)
-    return _RUNS
 
 
 class TerminalScreen(_HistoryScreen):
@@ -249,7 +107,7 @@ class TerminalScreen(_HistoryScreen):
         self.default_colors = ("ffffff", "000000")
         self._attr_cache: dict[Char, dict[str, Char]] = {}
         self._sgr_cache: dict[tuple[Char, Any, bool], Char] = {}
-        self._sgr_plans: dict[Any, _SgrPlan] = {}
+        self._sgr_plans: dict[Any, SgrPlan] = {}
         self._main_buffer: defaultdict[int, Row] | None = None
         self._alt_savepoint = False
         self._fast_class: type[TerminalScreen] = type(self)
@@ -260,7 +118,7 @@ class TerminalScreen(_HistoryScreen):
     @property
     def default_char(self) -> Char:
         """An empty cell (reverse under DECSCNM); shared, not rebuilt for every new row."""
-        return _BLANK_REVERSE if mo.DECSCNM in self.mode else _BLANK
+        return BLANK_REVERSE if mo.DECSCNM in self.mode else BLANK
 
     # -- events and replies ---------------------------------------------------------------------
 
@@ -415,7 +273,7 @@ class TerminalScreen(_HistoryScreen):
                 try:
                     line.update(zip(range(x, end), map(cache.__getitem__, data), strict=False))
                 except KeyError:
-                    _fill(cache, cursor.attrs, data)
+                    fill_char_cache(cache, cursor.attrs, data)
                     line.update(zip(range(x, end), map(cache.__getitem__, data), strict=False))
                 cursor.x = end
             else:
@@ -423,7 +281,7 @@ class TerminalScreen(_HistoryScreen):
         else:
             cursor = self.cursor
             columns = self.columns
-            for narrow, wide, other in _runs().findall(data):
+            for narrow, wide, other in text_runs().findall(data):
                 if narrow or wide:
                     run, width = (narrow, 1) if narrow else (wide, 2)
                     x = cursor.x
@@ -436,7 +294,7 @@ class TerminalScreen(_HistoryScreen):
                         try:
                             line.update(zip(range(x, end, width), map(lookup, run), strict=False))
                         except KeyError:
-                            _fill(cache, cursor.attrs, run)
+                            fill_char_cache(cache, cursor.attrs, run)
                             line.update(zip(range(x, end, width), map(lookup, run), strict=False))
                         if width == 2:
                             stub = cache[""]
@@ -465,7 +323,7 @@ class TerminalScreen(_HistoryScreen):
                 self._attr_cache.clear()
             cache = self._attr_cache[attrs] = {}
         if "" not in cache:
-            _fill(cache, attrs, "")  # the stub of wide characters
+            fill_char_cache(cache, attrs, "")  # the stub of wide characters
         lookup = cache.__getitem__
         columns = self.columns
         buffer = self.buffer
@@ -481,7 +339,7 @@ class TerminalScreen(_HistoryScreen):
                     # Without autowrap each further character overwrites the last cell(s).
                     last = text[-1]
                     if last not in cache:
-                        _fill(cache, attrs, last)
+                        fill_char_cache(cache, attrs, last)
                     line = buffer[cursor.y]
                     line[max(columns - width, 0)] = cache[last]
                     if width == 2 and columns >= 2:
@@ -498,7 +356,7 @@ class TerminalScreen(_HistoryScreen):
                 if x == 0:  # a one-column screen: the character cannot fit anywhere, cut it
                     char = text[offset]
                     if char not in cache:
-                        _fill(cache, attrs, char)
+                        fill_char_cache(cache, attrs, char)
                     line[0] = cache[char]
                     cursor.x = columns
                     offset += 1
@@ -515,7 +373,7 @@ class TerminalScreen(_HistoryScreen):
                     zip(range(x, x + take * width, width), map(lookup, segment), strict=False)
                 )
             except KeyError:
-                _fill(cache, attrs, segment)
+                fill_char_cache(cache, attrs, segment)
                 line.update(
                     zip(range(x, x + take * width, width), map(lookup, segment), strict=False)
                 )
@@ -637,7 +495,7 @@ class TerminalScreen(_HistoryScreen):
                 try:
                     row.update(zip(range(len(segment)), map(lookup, segment), strict=False))
                 except KeyError:
-                    _fill(cache, attrs, segment)
+                    fill_char_cache(cache, attrs, segment)
                     row.update(zip(range(len(segment)), map(lookup, segment), strict=False))
             rows.append(row)
         pushed = len(rows) + 1 - lines
@@ -687,7 +545,7 @@ class TerminalScreen(_HistoryScreen):
         if cached is None:
             plan = self._sgr_plans.get(attrs)
             if plan is None:
-                plan = self._remember_plan(attrs, _sgr_plan(attrs))
+                plan = self._remember_plan(attrs, sgr_plan(attrs))
             cached = self._remember_sgr(key, self._apply_sgr(plan))
         self.cursor.attrs = cached
 
@@ -704,7 +562,7 @@ class TerminalScreen(_HistoryScreen):
                     if params
                     else (0,)
                 )
-                plan = self._remember_plan(params, _sgr_plan(values))
+                plan = self._remember_plan(params, sgr_plan(values))
             cached = self._remember_sgr(key, self._apply_sgr(plan))
         self.cursor.attrs = cached
 
@@ -743,7 +601,7 @@ class TerminalScreen(_HistoryScreen):
                 try:
                     line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
                 except KeyError:
-                    _fill(cache, attrs, text)
+                    fill_char_cache(cache, attrs, text)
                     line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
                 cursor.x = end
                 dirty.add(cursor.y)
@@ -751,7 +609,7 @@ class TerminalScreen(_HistoryScreen):
                 continue
             self.draw(text)
 
-    def _apply_sgr(self, plan: _SgrPlan) -> Char:
+    def _apply_sgr(self, plan: SgrPlan) -> Char:
         reset, assignments = plan
         base = self.default_char if reset else self.cursor.attrs
         if not assignments:
@@ -759,9 +617,9 @@ class TerminalScreen(_HistoryScreen):
         fields = list(base)
         for index, value in assignments:
             fields[index] = value
-        return _new_char(Char, fields)
+        return new_char(Char, fields)
 
-    def _remember_plan(self, key: Any, plan: _SgrPlan) -> _SgrPlan:
+    def _remember_plan(self, key: Any, plan: SgrPlan) -> SgrPlan:
         if len(self._sgr_plans) >= _MAX_SGR_CACHE:
             self._sgr_plans.clear()
         self._sgr_plans[key] = plan

@@ -457,9 +457,9 @@ def test_extra_csi_parameters_are_ignored_and_do_not_lose_the_rest_of_the_chunk(
 
 
 def test_trimmed_character_cache_keeps_drawing_wide_and_narrow_text(monkeypatch) -> None:
-    from aisession_tui.terminal import screen as screen_module
+    from aisession_tui.terminal import cells
 
-    monkeypatch.setattr(screen_module, "_MAX_CHAR_CACHE", 3)
+    monkeypatch.setattr(cells, "MAX_CHAR_CACHE", 3)
     emu, _, _ = make(columns=30, lines=3)
     for _ in range(3):
         feed(emu, "abcdefg 漢字仮名交じり文 hijk\r\n")

@@ -1,0 +1,166 @@
+"""Cells and rows of the fast screen: cached `Char`s, lazily built scrollback rows, SGR plans.
+
+Split from `screen.py` so the screen module is about escape sequences; everything here is data
+and pure helpers the screen's fast paths share.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pyte import graphics as g
+from pyte.screens import Char, StaticDefaultDict, wcwidth
+
+Row = StaticDefaultDict[int, Char]
+
+MAX_CHAR_CACHE = 8192
+
+new_char = tuple.__new__
+BLANK = Char(data=" ", fg="default", bg="default")
+BLANK_REVERSE = Char(data=" ", fg="default", bg="default", reverse=True)
+_FIELD = {name: index for index, name in enumerate(Char._fields)}
+
+
+def fill_char_cache(cache: dict[str, Char], attrs: Char, text: str) -> None:
+    """Add the characters of `text` missing from `cache` (one `Char` each, no `_replace`)."""
+    if len(cache) >= MAX_CHAR_CACHE:
+        cache.clear()
+    rest = tuple(attrs)[1:]
+    wanted = set(text)
+    wanted.add("")  # the stub cell of wide characters is always there
+    for char in wanted.difference(cache):
+        cache[char] = new_char(Char, (char, *rest))
+
+
+# An SGR sequence reduced to: does it start from the default attributes, then which Char fields
+# (by index) get which values. Independent of the current attributes, so it is cached per text.
+SgrPlan = tuple[bool, tuple[tuple[int, Any], ...]]
+
+
+def sgr_plan(attrs: tuple[int, ...]) -> SgrPlan:
+    """pyte's SGR semantics as a plan; truecolor components are clamped to 0..255."""
+    if not attrs or attrs == (0,):
+        return True, ()
+    reset = False
+    assign: dict[int, Any] = {}
+    pending = list(reversed(attrs))
+    while pending:
+        attr = pending.pop()
+        if attr == 0:
+            reset = True
+            assign.clear()
+        elif attr in g.FG_ANSI:
+            assign[1] = g.FG_ANSI[attr]
+        elif attr in g.BG:
+            assign[2] = g.BG_ANSI[attr]
+        elif attr in g.TEXT:
+            name = g.TEXT[attr]
+            assign[_FIELD[name[1:]]] = name.startswith("+")
+        elif attr in g.FG_AIXTERM:
+            assign[1] = g.FG_AIXTERM[attr]
+        elif attr in g.BG_AIXTERM:
+            assign[2] = g.BG_AIXTERM[attr]
+        elif attr in (g.FG_256, g.BG_256):
+            index = 1 if attr == g.FG_256 else 2
+            try:
+                n = pending.pop()
+                if n == 5:
+                    m = pending.pop()
+                    if 0 <= m < 256:
+                        assign[index] = g.FG_BG_256[m]
+                elif n == 2:
+                    r, gr, b = pending.pop(), pending.pop(), pending.pop()
+                    assign[index] = f"{min(r, 255):02x}{min(gr, 255):02x}{min(b, 255):02x}"
+            except IndexError:
+                pass
+    return reset, tuple(assign.items())
+
+
+class LazyRow(StaticDefaultDict[int, Char]):
+    """A history row built only when first read: a flood pushes thousands of rows into the
+    scrollback that nobody may ever look at. Any read fills it and turns it into a plain row."""
+
+    def __init__(self, default: Char, text: str, chars: dict[str, Char], attrs: Char) -> None:
+        self.default = default
+        self._lazy = (text, chars, attrs)
+
+    def materialize(self) -> StaticDefaultDict[int, Char]:
+        """Fill the cells and become a plain `StaticDefaultDict` row; returns self."""
+        if type(self) is LazyRow:
+            text, chars, attrs = self._lazy
+            if not chars.keys() >= set(text):  # the attribute cache was trimmed meanwhile
+                fill_char_cache(chars, attrs, text)
+            dict.update(self, zip(range(len(text)), map(chars.__getitem__, text), strict=False))
+            del self._lazy
+            self.__class__ = StaticDefaultDict  # type: ignore[assignment]
+        return self
+
+    def __getitem__(self, key: int) -> Char:
+        return self.materialize()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.materialize()
+
+    def __iter__(self) -> Any:
+        return iter(self.materialize())
+
+    def __len__(self) -> int:
+        return len(self.materialize())
+
+    def __eq__(self, other: object) -> bool:
+        return self.materialize() == other
+
+    def __ne__(self, other: object) -> bool:
+        return self.materialize() != other
+
+    def __repr__(self) -> str:
+        return repr(self.materialize())
+
+    def get(self, key: int, default: Any = None) -> Any:
+        return self.materialize().get(key, default)
+
+    def keys(self) -> Any:
+        return self.materialize().keys()
+
+    def values(self) -> Any:
+        return self.materialize().values()
+
+    def items(self) -> Any:
+        return self.materialize().items()
+
+    def pop(self, key: int, *default: Any) -> Any:
+        return self.materialize().pop(key, *default)
+
+
+_TEXT_RUNS: re.Pattern[str] | None = None
+
+
+def text_runs() -> re.Pattern[str]:
+    """A regex splitting text into runs of width-1 characters, runs of width-2 characters (both
+    in the BMP, classified with pyte's own `wcwidth`), and single other characters."""
+    global _TEXT_RUNS
+    if _TEXT_RUNS is None:
+        classes: dict[int, list[tuple[int, int]]] = {1: [], 2: []}
+        for code in range(0x20, 0x10000):
+            if 0xD800 <= code < 0xE000:
+                continue
+            width = wcwidth(chr(code))
+            if width not in classes:
+                continue
+            ranges = classes[width]
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+
+        def char_class(ranges: list[tuple[int, int]]) -> str:
+            return "".join(
+                re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                for a, b in ranges
+            )
+
+        _TEXT_RUNS = re.compile(
+            f"([{char_class(classes[1])}]+)|([{char_class(classes[2])}]+)|(.)", re.S
+        )
+    return _TEXT_RUNS
