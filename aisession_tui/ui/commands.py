@@ -34,7 +34,8 @@ DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
 
 
 class CommandsMixin:
-    """Every `action_*` the prefix keys, direct keys and command palette run."""
+    """Every `action_*` the prefix keys, direct keys and command palette run, and the closing of
+    sessions and of the app that kill, quit and unmount share."""
 
     # -- actions -------------------------------------------------------------------------------
 
