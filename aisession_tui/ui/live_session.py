@@ -21,6 +21,8 @@ from ..terminal.events import Bell, CwdChanged, TerminalEvent, TitleChanged
 STEP_SECONDS = 0.001
 MIN_CHUNK_BYTES = 1024
 MAX_CHUNK_BYTES = 64 * 1024
+#: Lines parsed in one step at most, whatever their length.
+MAX_LINES_PER_STEP = 1000
 #: Pending bytes at which the session stops reading its PTY (the child then blocks, as in tmux).
 HIGH_WATER = 1024 * 1024
 #: Pending bytes at which reading resumes.
@@ -148,6 +150,9 @@ class LiveSession:
                     total += len(pending[0])
                     parts.append(pending.popleft())
                 chunk = b"".join(parts)
+            lines = chunk.count(b"\n", 0, size)
+            if lines > MAX_LINES_PER_STEP:  # each line costs; `yes` packs one in two bytes
+                size = max(MIN_CHUNK_BYTES, size * MAX_LINES_PER_STEP // lines)
             if len(chunk) > size:
                 pending.appendleft(chunk[size:])
                 chunk = chunk[:size]
@@ -156,7 +161,8 @@ class LiveSession:
             self.emulator.feed(chunk)
             elapsed = perf_counter() - started
             rate = len(chunk) / max(elapsed, 1e-6)
-            self._chunk_bytes = int(min(MAX_CHUNK_BYTES, max(MIN_CHUNK_BYTES, rate * STEP_SECONDS)))
+            target = min(rate * STEP_SECONDS, self._chunk_bytes * 2)  # grow gently
+            self._chunk_bytes = int(min(MAX_CHUNK_BYTES, max(MIN_CHUNK_BYTES, target)))
         if self._reading_paused and self._pending_bytes <= LOW_WATER:
             self._reading_paused = False
             self.session.resume_reading(owner="pane")

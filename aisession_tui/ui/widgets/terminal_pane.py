@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from time import monotonic
+from weakref import WeakKeyDictionary
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,12 +26,48 @@ from ..screens.requests import SearchRequest
 MAX_FPS = 60
 #: Repaints a second of a pane whose whole screen keeps changing (a flood nobody can read).
 FLOOD_FPS = 5
+#: Repaints a second shared by all flooding panes the person is not in.
+FLOOD_TURNS = 8
 #: Consecutive whole-pane repaints after which a pane counts as flooding.
 FLOOD_AFTER = 3
 #: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
 SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
 WHEEL_LINES = 3
 INDICATOR_STYLE = Style(reverse=True, bold=True)
+
+
+class _FloodPainter:
+    """Repaints the flooding background panes of one app in turn, `FLOOD_TURNS` a second."""
+
+    def __init__(self) -> None:
+        self._waiting: deque[TerminalPane] = deque()
+        self._handle: asyncio.TimerHandle | None = None
+
+    def request(self, pane: TerminalPane) -> None:
+        if pane not in self._waiting:
+            self._waiting.append(pane)
+        if self._handle is None:
+            self._handle = asyncio.get_running_loop().call_later(1 / FLOOD_TURNS, self._turn)
+
+    def _turn(self) -> None:
+        self._handle = None
+        while self._waiting:
+            pane = self._waiting.popleft()
+            if pane.is_attached:
+                pane._repaint()
+                break
+        if self._waiting:
+            self._handle = asyncio.get_running_loop().call_later(1 / FLOOD_TURNS, self._turn)
+
+
+_flood_painters: WeakKeyDictionary[object, _FloodPainter] = WeakKeyDictionary()
+
+
+def _flood_painter(app: object) -> _FloodPainter:
+    painter = _flood_painters.get(app)
+    if painter is None:
+        painter = _flood_painters[app] = _FloodPainter()
+    return painter
 
 
 class TerminalPane(Widget, can_focus=True):
@@ -100,10 +138,15 @@ class TerminalPane(Widget, can_focus=True):
 
     def schedule_repaint(self) -> None:
         """Coalesce screen changes into at most `MAX_FPS` repaints a second (`FLOOD_FPS` while
-        every repaint redraws the whole pane, as when output scrolls nonstop)."""
+        every repaint redraws the whole pane, as when output scrolls nonstop). Flooding panes the
+        person is not in take turns, one per frame, so their redraws never pile up together."""
         if self._repaint_handle is not None:
             return
-        fps = FLOOD_FPS if self._full_repaints >= FLOOD_AFTER else MAX_FPS
+        flooding = self._full_repaints >= FLOOD_AFTER
+        if flooding and not self.has_focus:
+            _flood_painter(self.app).request(self)
+            return
+        fps = FLOOD_FPS if flooding else MAX_FPS
         delay = self._last_repaint + 1 / fps - monotonic()
         if delay <= 0:
             self._repaint()  # nothing painted lately (an echo, a prompt): show it now
