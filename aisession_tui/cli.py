@@ -15,8 +15,17 @@ from pydantic import ValidationError
 from . import __version__
 from .control.commands import register as register_control
 from .core.config import SessionConfig
-from .store import DATA_DIR_ENV, Store, StoreError, WorkspaceError, data_dir_from, load_workspace
+from .store import (
+    DATA_DIR_ENV,
+    Store,
+    StoreError,
+    Workspace,
+    WorkspaceError,
+    data_dir_from,
+    load_workspace,
+)
 from .store.commands import register
+from .ui.keymap import PANEL_NAMES
 
 EXIT_USAGE = 2
 
@@ -77,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--panels",
         default="sessions,details",
         metavar="LIST",
-        help="side panels shown at start: sessions,details,tokens,history or none",
+        help=f"side panels shown at start: {','.join(PANEL_NAMES)} or none",
     )
     parser.add_argument(
         "--scrollback",
@@ -122,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def session_configs(args: argparse.Namespace) -> list[SessionConfig]:
-    """The sessions asked for on the command line, validated."""
+def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> list[SessionConfig]:
+    """The sessions asked for on the command line (and in the workspace), validated."""
     commands = _pairs(args.session, "--session")
     roles = _pairs(args.role, "--role")
     cwds = _pairs(args.cwd, "--cwd")
@@ -141,8 +150,8 @@ def session_configs(args: argparse.Namespace) -> list[SessionConfig]:
         specs += [(spec.name, spec.command) for spec in demos]
         roles = {**{spec.name: spec.role for spec in demos}, **roles}
     configs = []
-    if args.workspace is not None:
-        configs += load_workspace(args.workspace).sessions
+    if workspace is not None:
+        configs += workspace.sessions
     if not specs and not configs and not args.restore:
         specs = [("shell", None)]
     for name, command in specs:
@@ -166,12 +175,13 @@ def session_configs(args: argparse.Namespace) -> list[SessionConfig]:
 
 def run_app(args: argparse.Namespace) -> int:
     try:
-        configs = session_configs(args)
+        workspace = load_workspace(args.workspace) if args.workspace else None
     except WorkspaceError as error:
         raise UsageError(str(error)) from None
-    layout = load_workspace(args.workspace).layout if args.workspace else None
+    configs = session_configs(args, workspace)
+    layout = workspace.layout if workspace else None
     panels = tuple(p.strip() for p in args.panels.split(",") if p.strip() and p.strip() != "none")
-    unknown = [p for p in panels if p not in ("sessions", "details", "tokens", "history")]
+    unknown = [p for p in panels if p not in PANEL_NAMES]
     if unknown:
         raise UsageError(f"--panels: unknown panel {unknown[0]!r}")
     if args.scrollback < 0:
@@ -194,7 +204,7 @@ def run_app(args: argparse.Namespace) -> int:
         layout=layout.mode if layout else "grid",
         focus=layout.focus if layout else None,
         control=not args.no_control,
-        workspace_name=load_workspace(args.workspace).name if args.workspace else None,
+        workspace_name=workspace.name if workspace else None,
     )
     SupervisorApp(configs, options=options, store=store).run()
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_PREFIX = "ctrl+b"
+#: The side panels, by widget id, in sidebar order.
+PANEL_NAMES = ("sessions", "details", "tokens", "history", "messages")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,13 @@ TOKEN_BUCKET_SECONDS = 10
 TOKEN_BUCKETS = 60
 #: The sparkline always spans this many intervals, so one busy interval is not a full bar.
 MIN_SPARKLINE_BUCKETS = 30
+STATE_COLOURS = {
+    AgentState.WORKING: "$success",
+    AgentState.WAITING_FOR_INPUT: "$warning",
+    AgentState.IDLE: "$text-muted",
+    AgentState.DONE: "$success",
+    AgentState.ERROR: "$error",
+}
 ATTENTION_MARKERS = {Attention.BELL: "🔔", Attention.EXITED: "■", Attention.WAITING: "?"}
 
 
@@ -101,13 +108,7 @@ class SessionPresenter:
             return text, "$success" if code == 0 else "$error"
         if self.monitor is not None:
             state = self.monitor.state.state
-            colour = {
-                AgentState.WORKING: "$success",
-                AgentState.WAITING_FOR_INPUT: "$warning",
-                AgentState.IDLE: "$text-muted",
-                AgentState.DONE: "$success",
-                AgentState.ERROR: "$error",
-            }.get(state, "$text-muted")
+            colour = STATE_COLOURS.get(state, "$text-muted")
             return state.value.replace("_for_input", "").replace("_", " "), colour
         if status is SessionStatus.RUNNING:
             return "running", "$success"

@@ -46,7 +46,7 @@ class HistoryPanel(Vertical):
         self._table.add_columns("Exit", "Took", "At", "Command")
 
     def show(self, records: list[CommandRecord]) -> None:
-        if [id(r) for r in records] == [id(r) for r in self._records] and records == self._records:
+        if records == self._records:
             return
         self._records = list(records)
         table = self._table
