@@ -76,15 +76,6 @@ class LiveSession:
     def name(self) -> str:
         return self.session.config.name or self.session.id.uuid.hex
 
-    @property
-    def pending_bytes(self) -> int:
-        """Output received but not yet parsed."""
-        return self._pending_bytes
-
-    @property
-    def reading_paused(self) -> bool:
-        return self._reading_paused
-
     def close(self) -> None:
         """Stop listening to the session."""
         self._unsubscribe()
