@@ -7,6 +7,7 @@ and pure helpers the screen's fast paths share.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Any
 
 from pyte import graphics as g
@@ -78,8 +79,9 @@ def sgr_plan(attrs: tuple[int, ...]) -> SgrPlan:
 
 
 class LazyRow(StaticDefaultDict[int, Char]):
-    """A history row built only when first read: a flood pushes thousands of rows into the
-    scrollback that nobody may ever look at. Any read fills it and turns it into a plain row."""
+    """A row of plain text built only when first used: a flood pushes thousands of rows through
+    the screen into the scrollback that nobody may ever look at. Any read or write fills it and
+    turns it into a plain row."""
 
     def __init__(self, default: Char, text: str, chars: dict[str, Char], attrs: Char) -> None:
         self.default = default
@@ -131,6 +133,38 @@ class LazyRow(StaticDefaultDict[int, Char]):
 
     def pop(self, key: int, *default: Any) -> Any:
         return self.materialize().pop(key, *default)
+
+    def __setitem__(self, key: int, value: Char) -> None:
+        self.materialize()[key] = value
+
+    def __delitem__(self, key: int) -> None:
+        del self.materialize()[key]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.materialize().update(*args, **kwargs)
+
+    def setdefault(self, key: int, default: Any = None) -> Any:
+        return self.materialize().setdefault(key, default)
+
+    def popitem(self) -> tuple[int, Char]:
+        return self.materialize().popitem()
+
+    def clear(self) -> None:
+        self.materialize().clear()
+
+    def copy(self) -> dict[int, Char]:
+        return self.materialize().copy()
+
+
+class ScreenBuffer(defaultdict[int, Row]):
+    """A screen's rows by y. Indexing builds a row that is still a `LazyRow`, so pyte's own
+    methods only ever see plain rows; the fast paths move lazy rows with `dict` methods."""
+
+    def __getitem__(self, y: int) -> Row:
+        row = dict.__getitem__(self, y)  # a missing row comes from `__missing__`, as usual
+        if type(row) is LazyRow:
+            row.materialize()
+        return row
 
 
 _TEXT_RUNS: re.Pattern[str] | None = None

@@ -22,7 +22,6 @@ that keeps the cursor row and pushes rows off the top into scrollback, like xter
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
 from collections.abc import Callable
 from itertools import repeat
 from typing import Any
@@ -39,6 +38,7 @@ from .cells import (
     BLANK_REVERSE,
     LazyRow,
     Row,
+    ScreenBuffer,
     SgrPlan,
     fill_char_cache,
     new_char,
@@ -108,7 +108,7 @@ class TerminalScreen(_HistoryScreen):
         self._attr_cache: dict[Char, dict[str, Char]] = {}
         self._sgr_cache: dict[tuple[Char, Any, bool], Char] = {}
         self._sgr_plans: dict[Any, SgrPlan] = {}
-        self._main_buffer: defaultdict[int, Row] | None = None
+        self._main_buffer: ScreenBuffer | None = None
         self._alt_savepoint = False
         self._fast_class: type[TerminalScreen] = type(self)
         self._last_char = ""
@@ -227,8 +227,8 @@ class TerminalScreen(_HistoryScreen):
         if before != self._watched_modes():
             self.emit(ModesChanged())
 
-    def _new_buffer(self) -> defaultdict[int, Row]:
-        return defaultdict(lambda: StaticDefaultDict(self.default_char))
+    def _new_buffer(self) -> ScreenBuffer:
+        return ScreenBuffer(lambda: StaticDefaultDict(self.default_char))
 
     def _enter_alternate(self, mode: int) -> None:
         """`CSI ? 47/1047/1049 h`: draw on a separate, blank buffer; 1049 saves the cursor first."""
@@ -474,30 +474,23 @@ class TerminalScreen(_HistoryScreen):
         buffer = self.buffer
         total = bottom + len(segments) + 1
         first = max(0, total - lines - keep_history)
-        rows: list[Row] = [buffer[y] for y in range(first, bottom)]
+        default = self.default_char
+        # `dict.get`: rows moving up stay as they are (lazy rows are not built by moving them).
+        rows: list[Row] = [
+            StaticDefaultDict(default) if row is None else row
+            for row in map(buffer.get, range(first, bottom))
+        ]
         attrs = self.cursor.attrs
         cache = self._attr_cache.get(attrs)
         if cache is None:
             if len(self._attr_cache) >= _MAX_ATTR_CACHE:
                 self._attr_cache.clear()
             cache = self._attr_cache[attrs] = {}
-        lookup = cache.__getitem__
-        default = self.default_char
-        built = segments[max(0, first - bottom) :]
-        # Rows that leave the screen within this batch go to the history unbuilt.
-        lazy = len(built) + 1 - lines
-        for number, segment in enumerate(built):
-            if number < lazy:
-                rows.append(LazyRow(default, segment, cache, attrs))
-                continue
-            row: Row = StaticDefaultDict(default)
-            if segment:
-                try:
-                    row.update(zip(range(len(segment)), map(lookup, segment), strict=False))
-                except KeyError:
-                    fill_char_cache(cache, attrs, segment)
-                    row.update(zip(range(len(segment)), map(lookup, segment), strict=False))
-            rows.append(row)
+        # Every new row starts lazy: it is built when painted, read or written, if ever.
+        rows.extend(
+            LazyRow(default, segment, cache, attrs)
+            for segment in segments[max(0, first - bottom) :]
+        )
         pushed = len(rows) + 1 - lines
         if self._main_buffer is None and pushed > 0:
             history.extend(rows[:pushed])
@@ -522,11 +515,17 @@ class TerminalScreen(_HistoryScreen):
             cursor.y = min(cursor.y + 1, bottom)  # pyte's cursor_down
             return
         buffer = self.buffer
+        get = buffer.get  # moving rows does not build lazy ones; missing rows are blank
         if self._main_buffer is None:
-            self.history.top.append(buffer[top])
+            row = get(top)
+            self.history.top.append(StaticDefaultDict(self.default_char) if row is None else row)
         self.dirty.update(range(self.lines))
         for y in range(top, bottom):
-            buffer[y] = buffer[y + 1]
+            row = get(y + 1)
+            if row is None:
+                buffer.pop(y, None)
+            else:
+                buffer[y] = row
         buffer.pop(bottom, None)
 
     def reverse_index(self) -> None:
@@ -646,6 +645,7 @@ class TerminalScreen(_HistoryScreen):
             self._main_buffer = None
             self._alt_savepoint = False
         super().reset()
+        self.buffer = self._new_buffer()
 
     def erase_in_display(self, how: int = 0, *args: Any, **kwargs: Any) -> None:
         """ED; `CSI 3 J` clears scrollback (never from inside the alternate screen)."""

@@ -196,3 +196,57 @@ def test_whole_line_fast_path_equals_line_by_line_processing(
     fast.feed(data)
     slow.feed(data)
     assert _state(fast.screen) == _state(slow.screen)
+
+
+EDITS = st.sampled_from(
+    [
+        "\x1b[{a};{b}HX",  # CUP then draw over a (lazy) row
+        "\x1b[{a};{b}H\x1b[K",  # EL to the end
+        "\x1b[{a};{b}H\x1b[1K",  # EL to the start
+        "\x1b[{a};{b}H\x1b[{b}@",  # ICH
+        "\x1b[{a};{b}H\x1b[{b}P",  # DCH
+        "\x1b[{a};{b}H\x1b[{b}X",  # ECH
+        "\x1b[{a};1H\x1b[{b}L",  # IL
+        "\x1b[{a};1H\x1b[{b}M",  # DL
+        "\x1b[{a}S",  # SU
+        "\x1b[{a}T",  # SD
+        "\x1b[1;1H\x1bM",  # RI at the top
+        "\x1b[{a};{b}r",  # DECSTBM
+        "\x1b[J",  # ED below
+        "\x1b[1;7mY\x1b[m",  # attributes over a row
+        "\x1b#8",  # DECALN
+        "\x1b[?1049h{a}\x1b[?1049l",  # alternate screen and back
+        "row\r\n",  # one more line
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    flood=st.integers(0, 30),
+    edits=st.lists(st.tuples(EDITS, st.integers(1, 7), st.integers(1, 14)), max_size=12),
+    columns=st.integers(2, 12),
+    lines=st.integers(2, 6),
+    resize=st.none() | st.tuples(st.integers(1, 8), st.integers(1, 14)),
+)
+def test_rows_left_lazy_by_a_flood_behave_like_built_rows_under_every_edit(
+    flood: int,
+    edits: list[tuple[str, int, int]],
+    columns: int,
+    lines: int,
+    resize: tuple[int, int] | None,
+) -> None:
+    """A flood leaves the screen's rows unbuilt (`LazyRow`); pyte's own methods must then see
+    and change them exactly as rows drawn one line at a time."""
+    data = "".join(f"line {n} " * (n % 3 + 1) + "\r\n" for n in range(flood)).encode()
+    script = "".join(edit.format(a=a, b=b) for edit, a, b in edits).encode()
+    fast = Emulator(columns, lines, scrollback=5)
+    slow = Emulator(columns, lines, scrollback=5)
+    slow.screen.draw_lines = None  # type: ignore[assignment]  # the stream then goes line by line
+    for emulator in (fast, slow):
+        emulator.feed(data)
+        if resize is not None:
+            emulator.resize(*resize)
+        emulator.feed(script)
+    assert _state(fast.screen) == _state(slow.screen)
+    assert fast.text_lines() == slow.text_lines()
