@@ -3,9 +3,11 @@
 Every session's output must be parsed (by its emulator) and analysed (by its monitor), and under a
 flood that work never ends. Instead of each consumer scheduling itself, consumers submit small
 steps here; one turn runs steps round robin for at most `budget` seconds, then yields the loop so
-keys, repaints and other sessions get their turn. Background steps (analysis) get a fixed share of
-each turn while foreground steps (what the person sees) are busy, and all the time when they are
-not. Urgent steps (the pane the person is typing into) run first in every turn.
+keys, repaints and other sessions get their turn. While output flows (foreground steps, what the
+person sees, had work in a turn lately) background steps (analysis) get a fixed share of the time
+spent; when it does not, they get whole turns. Analysis that filled every spare moment of a flood
+would hold up the reads that feed the screen. Urgent steps (the pane the person is typing into)
+run first in every turn.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ Step = Callable[[], bool]
 
 DEFAULT_BUDGET = 0.002
 DEFAULT_BACKGROUND_SHARE = 0.2
+#: Output counts as flowing this long after foreground work last ran (a flood has short gaps).
+FLOW_GRACE = 0.05
 
 _slicers: dict[asyncio.AbstractEventLoop, Slicer] = {}
 
@@ -36,8 +40,10 @@ class Slicer:
         *,
         budget: float = DEFAULT_BUDGET,
         background_share: float = DEFAULT_BACKGROUND_SHARE,
+        clock: Callable[[], float] = perf_counter,
     ) -> None:
         self._loop = loop
+        self._clock = clock
         self.budget = budget
         self.background_share = background_share
         self._urgent: deque[Step] = deque()
@@ -45,6 +51,9 @@ class Slicer:
         self._background: deque[Step] = deque()
         self._queued: set[Step] = set()
         self._scheduled = False
+        #: Background seconds earned (or, below zero, owed) while output flows.
+        self._credit = 0.0
+        self._foreground_ran = -FLOW_GRACE
 
     def submit(self, step: Step, *, background: bool = False, urgent: bool = False) -> None:
         """Run `step` soon (again and again while it returns True); a queued step is not doubled."""
@@ -66,20 +75,35 @@ class Slicer:
 
     def _turn(self) -> None:
         self._scheduled = False
-        start = perf_counter()
+        start = self._clock()
         end = start + self.budget
+        if self._urgent or self._foreground:
+            self._foreground_ran = start
+        flowing = start - self._foreground_ran < FLOW_GRACE
         if self._urgent:
             self._run(self._urgent, end)
         if self._background:
-            self._run(self._foreground, start + self.budget * (1 - self.background_share))
-            self._run(self._background, end)
+            share = self.background_share
+            self._run(self._foreground, end - self.budget * share)
+            if flowing:
+                # Background time is earned by foreground work and may be borrowed, as one
+                # background step can outlast a short turn's share.
+                now = self._clock()
+                self._credit = min(self._credit + (now - start) * share / (1 - share), self.budget)
+                if self._credit > 0:
+                    self._run(self._background, min(end, now + self._credit))
+                    self._credit -= self._clock() - now
+            else:
+                self._credit = 0.0
+                self._run(self._background, end)
         self._run(self._foreground, end)
         if self._queued and not self._scheduled:
             self._scheduled = True
             self._loop.call_soon(self._turn)
 
     def _run(self, queue: deque[Step], deadline: float) -> None:
-        while queue and perf_counter() < deadline:
+        clock = self._clock
+        while queue and clock() < deadline:
             step = queue.popleft()
             try:
                 more = step()
