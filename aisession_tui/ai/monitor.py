@@ -48,6 +48,7 @@ _CONTEXT_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aisessio
 
 SLICE_BYTES = 2 * 1024  # about a millisecond of analysis: the slicer runs many per turn
 MAX_BACKLOG = 1024 * 1024  # beyond this, a flood is only scanned for marks, not parsed
+FINAL_BYTES = 64 * 1024  # analysed at once when the process exits or the monitor closes
 MAX_PARSED_EVENTS = 500
 
 
@@ -181,8 +182,7 @@ class SessionMonitor:
 
     def close(self) -> None:
         """Stop listening; pending output is processed first."""
-        if self._pending:
-            self._drain(limit=None)
+        self._catch_up()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -200,11 +200,18 @@ class SessionMonitor:
             if self.context is not None:
                 self._context_job(self.context.add_command, event.record)
         elif isinstance(event, ProcessExited):
-            if self._pending:
-                self._drain(limit=None)
+            self._catch_up()
             self._flush_text()
             self.tracker.close(event.exit_code)
             self.detector.exited(event.exit_code)
+
+    def _catch_up(self) -> None:
+        """Deal with all pending output now, without stalling the loop after a flood: the
+        newest `FINAL_BYTES` (where a run's summary is) are analysed, older output is shed."""
+        while self._pending_bytes > FINAL_BYTES:
+            self._shed(self._pending.popleft())
+        if self._pending:
+            self._drain(limit=None)
 
     def _schedule(self) -> None:
         try:

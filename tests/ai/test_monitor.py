@@ -92,6 +92,29 @@ async def test_a_flood_beyond_the_backlog_is_shed_but_history_stays_exact() -> N
     monitor.close()
 
 
+async def test_exit_after_a_flood_analyses_only_the_tail_at_once_and_keeps_history_exact() -> None:
+    """A process that exits with a megabyte still queued for analysis must not stall the loop
+    while all of it is parsed: older output is shed, the tail (with the run's summary) is not."""
+    from aisession_tui.ai.monitor import FINAL_BYTES
+    from aisession_tui.ai.parsing import EventKind
+
+    source = _EventSource(SessionConfig())
+    monitor = SessionMonitor(source, counter=PieceEstimator())
+    source.emit(OutputReceived(source.id, b"\x1b]133;E;pytest\x07\x1b]133;C\x07"))
+    line = b"tests/test_x.py::test_case PASSED\r\n"
+    for _ in range(MAX_BACKLOG // len(line)):
+        source.emit(OutputReceived(source.id, line))
+    source.emit(OutputReceived(source.id, b"===== 12 passed in 0.50s =====\r\n"))
+    source.emit(OutputReceived(source.id, b"\x1b]133;D;0\x07\x1b]133;A\x07"))
+    source.emit(ProcessExited(source.id, 0))  # before any slice ran: all of it is pending
+    assert not monitor._pending
+    assert MAX_BACKLOG - FINAL_BYTES - len(line) <= monitor.skipped_bytes < MAX_BACKLOG
+    assert [(r.command, r.exit_code) for r in source.records] == [("pytest", 0)]
+    result = monitor.latest_result
+    assert result is not None and result.kind is EventKind.TEST_SUMMARY
+    monitor.close()
+
+
 async def test_context_updates_run_on_the_context_worker_not_the_loop_thread() -> None:
     import threading
 
