@@ -27,6 +27,9 @@ MAX_LINES_PER_STEP = 1000
 HIGH_WATER = 1024 * 1024
 #: Pending bytes at which reading resumes.
 LOW_WATER = 256 * 1024
+#: Output of the session the person types into is parsed as it is read, up to this much pending
+#: (an echo, a prompt): waiting for the next slicer turn would add a loop hop to every key.
+INLINE_BYTES = 4096
 
 
 class Attention(StrEnum):
@@ -121,6 +124,8 @@ class LiveSession:
         if self._pending_bytes > HIGH_WATER and not self._reading_paused:
             self._reading_paused = True
             self.session.pause_reading(owner="pane")
+        if self.interactive and self._pending_bytes <= INLINE_BYTES and not self._feed_step():
+            return
         slicer().submit(self._feed_step, urgent=self.interactive)
 
     def _feed_step(self) -> bool:

@@ -30,6 +30,10 @@ FLOOD_FPS = 5
 FLOOD_TURNS = 8
 #: Consecutive whole-pane repaints after which a pane counts as flooding.
 FLOOD_AFTER = 3
+#: Silence after which a flooding pane shows its final screen at once rather than at its slow
+#: rate: the focused pane / the others (longer than their turns, so they keep taking turns).
+QUIET_FOCUSED = 0.02
+QUIET_BACKGROUND = 0.25
 #: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
 SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
 WHEEL_LINES = 3
@@ -53,7 +57,7 @@ class _FloodPainter:
         self._handle = None
         while self._waiting:
             pane = self._waiting.popleft()
-            if pane.is_attached:
+            if pane.is_attached and pane._stale:
                 pane._repaint()
                 break
         if self._waiting:
@@ -84,7 +88,11 @@ class TerminalPane(Widget, can_focus=True):
         self._strips: dict[int, Strip] = {}
         self._cursor_row: int | None = None
         self._repaint_handle: asyncio.TimerHandle | None = None
+        self._quiet_handle: asyncio.TimerHandle | None = None
         self._last_repaint = 0.0
+        self._last_change = 0.0
+        #: The screen changed since the last repaint.
+        self._stale = False
         self._full_repaints = 0
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -96,8 +104,9 @@ class TerminalPane(Widget, can_focus=True):
     def on_unmount(self) -> None:
         if self.live.on_screen_change == self.schedule_repaint:
             self.live.on_screen_change = None
-        if self._repaint_handle is not None:
-            self._repaint_handle.cancel()
+        for handle in (self._repaint_handle, self._quiet_handle):
+            if handle is not None:
+                handle.cancel()
 
     def on_resize(self, event: events.Resize) -> None:
         columns, lines = event.size.width, event.size.height
@@ -139,10 +148,18 @@ class TerminalPane(Widget, can_focus=True):
     def schedule_repaint(self) -> None:
         """Coalesce screen changes into at most `MAX_FPS` repaints a second (`FLOOD_FPS` while
         every repaint redraws the whole pane, as when output scrolls nonstop). Flooding panes the
-        person is not in take turns, one per frame, so their redraws never pile up together."""
+        person is not in take turns, one per frame, so their redraws never pile up together.
+        When a flood stops, its last screen is shown as soon as the pane has been quiet a moment.
+        """
+        self._stale = True
+        self._last_change = monotonic()
+        flooding = self._full_repaints >= FLOOD_AFTER
+        if flooding and self._quiet_handle is None:
+            self._quiet_handle = asyncio.get_running_loop().call_later(
+                self._quiet_seconds(), self._quiet_check
+            )
         if self._repaint_handle is not None:
             return
-        flooding = self._full_repaints >= FLOOD_AFTER
         if flooding and not self.has_focus:
             _flood_painter(self.app).request(self)
             return
@@ -153,8 +170,27 @@ class TerminalPane(Widget, can_focus=True):
             return
         self._repaint_handle = asyncio.get_running_loop().call_later(delay, self._repaint)
 
+    def _quiet_seconds(self) -> float:
+        return QUIET_FOCUSED if self.has_focus else QUIET_BACKGROUND
+
+    def _quiet_check(self) -> None:
+        self._quiet_handle = None
+        if not self._stale or not self.is_attached:
+            return
+        quiet = monotonic() - self._last_change
+        wanted = self._quiet_seconds()
+        if quiet >= wanted:
+            self._repaint()
+        else:
+            self._quiet_handle = asyncio.get_running_loop().call_later(
+                wanted - quiet, self._quiet_check
+            )
+
     def _repaint(self) -> None:
-        self._repaint_handle = None
+        if self._repaint_handle is not None:
+            self._repaint_handle.cancel()
+            self._repaint_handle = None
+        self._stale = False
         self._last_repaint = monotonic()
         dirty = self.emulator.take_dirty()
         cursor_row = self.emulator.cursor[1]
@@ -169,8 +205,19 @@ class TerminalPane(Widget, can_focus=True):
         self._full_repaints = self._full_repaints + 1 if full else 0
         if self.scroll_offset or full:
             self.refresh()
-        else:
-            self.refresh(*(Region(0, row, width, 1) for row in dirty))
+            return
+        self.refresh(*(Region(0, row, width, 1) for row in dirty))
+        if self.has_focus:
+            self._show_now()
+
+    def _show_now(self) -> None:
+        """Put the refreshed rows on the terminal at once. Textual would show them at its next
+        screen update, several message hops and up to a frame later; for an echo of what the
+        person typed, into a loop busy with floods, that is tens of milliseconds."""
+        screen = self.screen
+        if screen.is_current and not self.app._batch_count:
+            screen._dirty_widgets.add(self)
+            screen._on_timer_update()  # what Textual's update timer calls (Textual 8.2.8)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

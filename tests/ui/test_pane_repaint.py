@@ -1,0 +1,89 @@
+"""When a pane puts changes on screen: echoes at once, floods slowly, a flood's end promptly.
+
+The slow paths are made very slow here (a flood frame every 1000 s), so a row that shows up can
+only have come through the path under test; nothing depends on how fast this machine is.
+"""
+
+from __future__ import annotations
+
+from time import monotonic
+
+import pytest
+from textual.strip import Strip
+
+from aisession_tui.core.types import SessionStatus
+from aisession_tui.ui.widgets import terminal_pane
+from aisession_tui.ui.widgets.terminal_pane import FLOOD_AFTER, TerminalPane
+
+from .helpers import make_app, shell, wait_for
+
+SIZE = (120, 30)
+NEVER_FPS = 0.001  # one frame every 1000 s
+
+
+def rendered_rows(pane: TerminalPane) -> list[str]:
+    """Record the text of every row the pane renders from now on."""
+    seen: list[str] = []
+    original = pane.render_line
+
+    def render_line(y: int) -> Strip:
+        strip = original(y)
+        seen.append(strip.text)
+        return strip
+
+    pane.render_line = render_line  # type: ignore[method-assign]
+    return seen
+
+
+async def test_a_change_in_the_focused_pane_is_rendered_within_the_same_callback() -> None:
+    app = make_app(shell("typing", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
+        pane = app.pane_grid.frames[0].terminal
+        await wait_for(pilot, lambda: pane.has_focus)
+        pane._repaint()  # whatever changed since start-up (the whole screen) is painted
+        await pilot.pause()
+        seen = rendered_rows(pane)
+        pane._last_repaint = 0.0  # nothing painted lately: an echo is shown at once
+        pane.emulator.feed(b"echoed-zq")
+        pane.schedule_repaint()
+        # No await since: Textual's screen update (a timer, after message hops) has not run.
+        assert any("echoed-zq" in row for row in seen)
+        await app.shutdown()
+
+
+async def test_an_unfocused_pane_leaves_its_rows_to_the_screen_update() -> None:
+    app = make_app(shell("one", "cat"), shell("two", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all(f.terminal.size.height for f in app.pane_grid.frames))
+        pane = next(f.terminal for f in app.pane_grid.frames if not f.terminal.has_focus)
+        seen = rendered_rows(pane)
+        pane._last_repaint = 0.0
+        pane.emulator.feed(b"later-zq")
+        pane.schedule_repaint()
+        assert not any("later-zq" in row for row in seen)
+        await wait_for(pilot, lambda: any("later-zq" in row for row in seen))
+        await app.shutdown()
+
+
+@pytest.mark.parametrize("focused", [True, False])
+async def test_a_flood_that_stops_shows_its_last_screen_once_quiet(
+    monkeypatch: pytest.MonkeyPatch, focused: bool
+) -> None:
+    monkeypatch.setattr(terminal_pane, "FLOOD_FPS", NEVER_FPS)
+    monkeypatch.setattr(terminal_pane, "FLOOD_TURNS", NEVER_FPS)
+    monkeypatch.setattr(terminal_pane, "QUIET_FOCUSED", 0.05)
+    monkeypatch.setattr(terminal_pane, "QUIET_BACKGROUND", 0.05)
+    app = make_app(shell("one", "cat"), shell("two", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all(f.terminal.size.height for f in app.pane_grid.frames))
+        pane = next(f.terminal for f in app.pane_grid.frames if f.terminal.has_focus == focused)
+        pane._full_repaints = FLOOD_AFTER  # it has been redrawing whole screens: a flood
+        pane._last_repaint = monotonic()
+        seen = rendered_rows(pane)
+        pane.emulator.feed(b"".join(b"line %d\r\n" % n for n in range(200)) + b"last-zq")
+        pane.schedule_repaint()
+        assert pane._stale
+        await wait_for(pilot, lambda: not pane._stale)  # repainted, long before a flood frame
+        await wait_for(pilot, lambda: any("last-zq" in row for row in seen))
+        await app.shutdown()
