@@ -17,6 +17,7 @@ from .screen import (
     DECCKM,
     FOCUS_EVENTS,
     MOUSE_SGR,
+    SYNCHRONIZED_OUTPUT,
     LazyRow,
     Row,
     TerminalScreen,
@@ -169,6 +170,11 @@ class Emulator:
     def focus_events(self) -> bool:
         """Mode 1004: the program wants `CSI I` / `CSI O` when the pane gains / loses focus."""
         return FOCUS_EVENTS in self.screen.mode
+
+    @property
+    def synchronized_output(self) -> bool:
+        """Mode 2026: the program is drawing a frame; show the screen once it says it is done."""
+        return SYNCHRONIZED_OUTPUT in self.screen.mode
 
     @property
     def mouse_sgr(self) -> bool:

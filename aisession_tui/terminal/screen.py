@@ -61,7 +61,13 @@ ALT_1047 = 1047 << 5
 ALT_1049 = 1049 << 5
 BRACKETED_PASTE = 2004 << 5
 FOCUS_EVENTS = 1004 << 5
+SYNCHRONIZED_OUTPUT = 2026 << 5
 _ALT_MODES = frozenset((ALT_47, ALT_1047, ALT_1049))
+#: Modes DECRQM reports as set or reset (others: "not recognised").
+_KNOWN_PRIVATE_MODES = frozenset(
+    (1, 5, 6, 7, 9, 25, 47, 1000, 1002, 1003, 1004, 1006, 1047, 1049, 2004, 2026)
+)
+_KNOWN_ANSI_MODES = frozenset((4, 20))
 _MOUSE_MODES = (MOUSE_ANY, MOUSE_BUTTON, MOUSE_NORMAL, MOUSE_X10)
 _WATCHED = frozenset(
     (
@@ -142,6 +148,15 @@ class TerminalScreen(_HistoryScreen):
         super().set_title(param)
         if changed:
             self.emit(TitleChanged(param))
+
+    def report_mode(self, mode: int, *, private: bool = False) -> None:
+        """DECRQM `CSI ? Ps $ p` / `CSI Ps $ p`: is mode Ps set (1), reset (2) or unknown (0)?
+        Programs ask before they use a mode, e.g. synchronized output (2026)."""
+        known = _KNOWN_PRIVATE_MODES if private else _KNOWN_ANSI_MODES
+        flag = mode << 5 if private else mode
+        status = 1 if flag in self.mode else 2 if mode in known else 0
+        mark = "?" if private else ""
+        self.write_process_input(f"\x1b[{mark}{mode};{status}$y")
 
     def report_secondary_device_attributes(self, *params: int) -> None:
         """`CSI > c`: identify as a VT220-class terminal."""

@@ -410,8 +410,12 @@ class TerminalStream(pyte.Stream):
                     elif char in "<=>":
                         prefix = char
                     elif char == "$":
-                        yield None  # xterm `CSI ... $ x` requests are not supported (as in pyte).
-                        break
+                        char = yield None
+                        if char == "p" and not params and not prefix:  # DECRQM
+                            report = getattr(self.listener, "report_mode", None)
+                            if report is not None:
+                                report(_param(current), private=private)
+                        break  # other `CSI ... $ x` requests are not supported (as in pyte)
                     elif char == ESC:
                         pending = char  # An ESC aborts the sequence and starts a new one.
                         break

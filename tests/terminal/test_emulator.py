@@ -242,6 +242,24 @@ def test_device_attributes_and_status_queries_are_answered() -> None:
     assert replies == [b"\x1b[?6c", b"\x1b[>1;10;0c", b"\x1b[0n", b"\x1b[3;7R"]
 
 
+def test_mode_queries_decrqm_report_set_reset_and_unknown_modes() -> None:
+    emu, _, replies = make()
+    feed(emu, f"{CSI}?2026$p{CSI}?2026h{CSI}?2026$p{CSI}?25$p{CSI}?4242$p{CSI}4$p{CSI}4h{CSI}4$p")
+    assert replies == [
+        b"\x1b[?2026;2$y",  # synchronized output: known, off
+        b"\x1b[?2026;1$y",  # ... and on
+        b"\x1b[?25;1$y",  # cursor shown
+        b"\x1b[?4242;0$y",  # not a mode we know
+        b"\x1b[4;2$y",  # insert mode (ANSI), off
+        b"\x1b[4;1$y",
+    ]
+    assert emu.synchronized_output
+    feed(emu, f"{CSI}?2026l{CSI}2$x{CSI}1$}}ok")  # other `$` requests are ignored, not drawn
+    assert not emu.synchronized_output
+    assert emu.text_lines()[0].rstrip() == "ok"
+    assert len(replies) == 6
+
+
 def test_background_colour_query_is_answered_from_default_colours() -> None:
     emu, _, replies = make()
     emu.screen.default_colors = ("c0c0c0", "102030")

@@ -87,3 +87,39 @@ async def test_a_flood_that_stops_shows_its_last_screen_once_quiet(
         await wait_for(pilot, lambda: not pane._stale)  # repainted, long before a flood frame
         await wait_for(pilot, lambda: any("last-zq" in row for row in seen))
         await app.shutdown()
+
+
+async def test_a_synchronized_frame_is_shown_whole_when_the_program_ends_it() -> None:
+    app = make_app(shell("tui", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
+        pane = app.pane_grid.frames[0].terminal
+        await wait_for(pilot, lambda: pane.has_focus)
+        pane._repaint()
+        await pilot.pause()
+        seen = rendered_rows(pane)
+        pane._last_repaint = 0.0
+        pane.emulator.feed(b"\x1b[?2026h\x1b[2J\x1b[Hhalf-a-frame")  # begin synchronized update
+        pane.schedule_repaint()
+        await pilot.pause(0.05)
+        assert not any("half-a-frame" in row for row in seen)
+        pane.emulator.feed(b" and-the-rest\x1b[?2026l")  # end it
+        pane.schedule_repaint()
+        await wait_for(pilot, lambda: any("half-a-frame and-the-rest" in row for row in seen))
+        assert not any(row.rstrip().endswith("half-a-frame") for row in seen)
+        await app.shutdown()
+
+
+async def test_a_synchronized_frame_never_ended_is_shown_after_a_time_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(terminal_pane, "SYNC_TIMEOUT", 0.1)
+    app = make_app(shell("tui", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
+        pane = app.pane_grid.frames[0].terminal
+        seen = rendered_rows(pane)
+        pane.emulator.feed(b"\x1b[?2026hstuck-frame")
+        pane.schedule_repaint()
+        await wait_for(pilot, lambda: any("stuck-frame" in row for row in seen))
+        await app.shutdown()

@@ -34,6 +34,8 @@ FLOOD_AFTER = 3
 #: rate: the focused pane / the others (longer than their turns, so they keep taking turns).
 QUIET_FOCUSED = 0.02
 QUIET_BACKGROUND = 0.25
+#: Longest a frame drawn under synchronized output (mode 2026) is held back from the screen.
+SYNC_TIMEOUT = 0.2
 #: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
 SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
 WHEEL_LINES = 3
@@ -89,6 +91,7 @@ class TerminalPane(Widget, can_focus=True):
         self._cursor_row: int | None = None
         self._repaint_handle: asyncio.TimerHandle | None = None
         self._quiet_handle: asyncio.TimerHandle | None = None
+        self._sync_handle: asyncio.TimerHandle | None = None
         self._last_repaint = 0.0
         self._last_change = 0.0
         #: The screen changed since the last repaint.
@@ -104,7 +107,7 @@ class TerminalPane(Widget, can_focus=True):
     def on_unmount(self) -> None:
         if self.live.on_screen_change == self.schedule_repaint:
             self.live.on_screen_change = None
-        for handle in (self._repaint_handle, self._quiet_handle):
+        for handle in (self._repaint_handle, self._quiet_handle, self._sync_handle):
             if handle is not None:
                 handle.cancel()
 
@@ -150,9 +153,19 @@ class TerminalPane(Widget, can_focus=True):
         every repaint redraws the whole pane, as when output scrolls nonstop). Flooding panes the
         person is not in take turns, one per frame, so their redraws never pile up together.
         When a flood stops, its last screen is shown as soon as the pane has been quiet a moment.
+        A frame the program draws under synchronized output is shown whole, when it is done.
         """
         self._stale = True
         self._last_change = monotonic()
+        if self.emulator.synchronized_output:
+            if self._sync_handle is None:
+                self._sync_handle = asyncio.get_running_loop().call_later(
+                    SYNC_TIMEOUT, self._sync_timeout
+                )
+            return
+        if self._sync_handle is not None:
+            self._sync_handle.cancel()
+            self._sync_handle = None
         flooding = self._full_repaints >= FLOOD_AFTER
         if flooding and self._quiet_handle is None:
             self._quiet_handle = asyncio.get_running_loop().call_later(
@@ -169,6 +182,12 @@ class TerminalPane(Widget, can_focus=True):
             self._repaint()  # nothing painted lately (an echo, a prompt): show it now
             return
         self._repaint_handle = asyncio.get_running_loop().call_later(delay, self._repaint)
+
+    def _sync_timeout(self) -> None:
+        """The program began a frame and did not finish it in time: show what there is."""
+        self._sync_handle = None
+        if self._stale and self.is_attached:
+            self._repaint()
 
     def _quiet_seconds(self) -> float:
         return QUIET_FOCUSED if self.has_focus else QUIET_BACKGROUND
@@ -190,6 +209,8 @@ class TerminalPane(Widget, can_focus=True):
         if self._repaint_handle is not None:
             self._repaint_handle.cancel()
             self._repaint_handle = None
+        if self._sync_handle is not None:
+            return  # mid-frame (mode 2026): its end, or its time-out, repaints
         self._stale = False
         self._last_repaint = monotonic()
         dirty = self.emulator.take_dirty()
