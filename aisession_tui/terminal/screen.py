@@ -709,10 +709,14 @@ class TerminalScreen(_HistoryScreen):
 
     def resize_keeping_cursor(self, lines: int, columns: int) -> None:
         """Resize like xterm/tmux: when rows are removed, the cursor row stays visible; rows that
-        leave the top go to scrollback (main screen) and blank rows below the cursor go first."""
+        leave the top go to scrollback (main screen) and blank rows below the cursor go first.
+        When rows are added, rows come back from the scrollback first, so what was shown stays
+        at the bottom (a shell's prompt does not jump up when its pane is zoomed)."""
         lines = max(1, lines)
         columns = max(1, columns)
         old_columns = self.columns
+        if lines > self.lines and self._main_buffer is None:
+            self._pull_from_history(min(lines - self.lines, len(self.history.top)))
         if lines < self.lines:
             scroll = max(0, self.cursor.y - lines + 1)
             if scroll:
@@ -745,6 +749,28 @@ class TerminalScreen(_HistoryScreen):
         self.set_margins()
         self._clamp_cursor()
         self.dirty.update(range(lines))
+
+    def _pull_from_history(self, count: int) -> None:
+        """Move the screen's rows down by `count` and fill the top with the newest history rows."""
+        if count <= 0:
+            return
+        buffer = self.buffer
+        get = buffer.get  # rows move without being built
+        for y in range(self.lines - 1, -1, -1):
+            row = get(y)
+            if row is None:
+                buffer.pop(y + count, None)
+            else:
+                buffer[y + count] = row
+        history = self.history.top
+        columns = self.columns
+        for y in range(count - 1, -1, -1):
+            row = history.pop()  # it may be wider: it left the screen before a narrowing
+            for x in [x for x in row if x >= columns]:
+                del row[x]
+            buffer[y] = row
+        self.cursor.y += count
+        self.dirty.update(range(self.lines + count))
 
     def _clamp_cursor(self) -> None:
         cursor = self.cursor

@@ -372,6 +372,35 @@ def test_resize_shrinking_below_the_cursor_drops_blank_rows_first() -> None:
     assert emu.history_size == 0
 
 
+def test_resize_growing_brings_rows_back_from_scrollback_as_tmux_does() -> None:
+    emu, _, _ = make(columns=10, lines=3, scrollback=100)
+    feed(emu, "".join(f"l{i}\r\n" for i in range(10)) + "$ ")
+    emu.resize(2, 10)
+    emu.resize(5, 10)
+    assert [line.rstrip() for line in emu.text_lines()] == ["l6", "l7", "l8", "l9", "$"]
+    assert emu.cursor == (2, 4)
+    assert emu.history_size == 6
+    emu.resize(20, 10)  # more rows than the scrollback holds: the rest are blank, below
+    assert [line.rstrip() for line in emu.text_lines()][:12] == [
+        *(f"l{i}" for i in range(10)),
+        "$",
+        "",
+    ]
+    assert emu.history_size == 0
+    feed(emu, "x\r\ny")
+    assert [line.rstrip() for line in emu.text_lines()][10:12] == ["$ x", "y"]
+
+
+def test_resize_growing_in_the_alternate_screen_leaves_the_scrollback_alone() -> None:
+    emu, _, _ = make(columns=10, lines=3, scrollback=100)
+    feed(emu, "".join(f"l{i}\r\n" for i in range(10)) + f"{CSI}?1049h{CSI}Hvim")
+    emu.resize(6, 10)
+    assert emu.text_lines()[0].rstrip() == "vim"
+    feed(emu, f"{CSI}?1049l")
+    assert emu.history_size == 8
+    assert [line.rstrip() for line in emu.text_lines()][:2] == ["l8", "l9"]
+
+
 def test_resize_storm_keeps_the_screen_consistent() -> None:
     emu, _, _ = make(columns=40, lines=12)
     for i in range(200):

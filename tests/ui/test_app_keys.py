@@ -112,6 +112,25 @@ async def test_prefix_commands_zoom_layout_next_previous() -> None:
         await app.shutdown()
 
 
+async def test_zooming_a_shell_keeps_its_prompt_at_the_bottom_with_history_above() -> None:
+    app = make_app(shell("one"), shell("two"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_text(pilot, app, "one", "$")
+        await pilot.press("ctrl+b", "space", "ctrl+b", "space")  # rows: half the height each
+        await wait_for(pilot, lambda: app.pane_grid.layout_mode is Layout.ROWS)
+        await pilot.press(*"seq 100 199", "enter")
+        await wait_for_text(pilot, app, "one", "199\n$")
+        live = app.focused_live
+        small = live.emulator.lines
+        await pilot.press("ctrl+b", "z")
+        await wait_for(pilot, lambda: live.emulator.lines > small + 10)
+        rows = screen_text(app, "one").split("\n")
+        assert rows[-1] == "$"  # the prompt is still on the last row
+        assert rows[-2] == "199" and rows[0] == str(200 - len(rows) + 1)
+        assert live.emulator.cursor[1] == live.emulator.lines - 1
+        await app.shutdown()
+
+
 async def test_prefix_toggles_each_panel_and_resizes_sidebar() -> None:
     app = make_app(shell("one"), panels=())
     async with app.run_test(size=SIZE) as pilot:

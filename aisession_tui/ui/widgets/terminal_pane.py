@@ -119,6 +119,8 @@ class TerminalPane(Widget, can_focus=True):
             self.emulator.resize(lines, columns)
             if self.live.session.status is SessionStatus.RUNNING:
                 self.live.session.resize(lines, columns)
+            # Growing pulls rows back out of the scrollback: stay within what is left of it.
+            self.scroll_offset = min(self.scroll_offset, self.emulator.history_size)
         self._strips.clear()
         self.refresh()
 
