@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.color import Color
 from rich.segment import Segment
@@ -22,9 +22,6 @@ from textual.strip import Strip
 from wcwidth import wcwidth
 
 from .screen import Char, Row
-
-if TYPE_CHECKING:
-    from textual.theme import Theme
 
 __all__ = ["ANSI_NAMES", "Palette", "render_row"]
 
@@ -55,14 +52,6 @@ class Palette:
         for value in (self.foreground, self.background, self.cursor, *self.ansi):
             if value is not None:
                 Color.parse(value)  # raises a clear ColorParseError for bad theme values
-
-    @classmethod
-    def from_theme(cls, theme: Theme) -> Palette:
-        """Defaults from a Textual theme's foreground/background; ANSI colours from Rich's default
-        terminal theme (Textual themes carry no ANSI palette)."""
-        foreground = theme.foreground or ("#e0e0e0" if theme.dark else "#202020")
-        background = theme.background or ("#000000" if theme.dark else "#ffffff")
-        return cls(foreground=foreground, background=background)
 
     def resolve(self, name: str, *, foreground: bool) -> str | None:
         """A pyte colour (name, "default" or 6 hex digits) as "#rrggbb" (None = inherit)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from rich.color import Color
-from textual.theme import Theme
 
 from aisession_tui.terminal import Emulator, Palette, render_row
 
@@ -97,12 +96,6 @@ def test_wide_character_cut_at_the_last_column_keeps_the_width() -> None:
     emu, _ = row_of("abcd漢", columns=5)
     strip = render_row(emu.row(0), 5, PALETTE)
     assert strip.cell_length == 5
-
-
-def test_palette_from_a_textual_theme_uses_its_colours() -> None:
-    theme = Theme(name="t", primary="#ff0000", foreground="#eeeeee", background="#222222")
-    palette = Palette.from_theme(theme)
-    assert (palette.foreground, palette.background) == ("#eeeeee", "#222222")
 
 
 def test_palette_rejects_bad_colours_clearly() -> None:
