@@ -13,10 +13,11 @@ and by screen-for-screen comparisons with stock pyte and with tmux):
 - `draw_lines` takes whole CR LF-terminated ASCII lines (floods): the screen is shifted once per
   batch, and rows pushed into the scrollback are `LazyRow`s, built only if someone reads them.
 
-Features pyte lacks: the alternate screen (modes 47, 1047, 1049; scrollback untouched while in it),
-modes the pane needs (bracketed paste 2004, DECCKM, mouse 9/1000/1002/1003 and SGR 1006), OSC 7 and
-133, title changes and BEL surfaced as events, secondary DA and colour-query replies, and a resize
-that keeps the cursor row and pushes rows off the top into scrollback, like xterm and tmux.
+Features pyte lacks, each in a mixin of its own: the alternate screen and the modes the pane needs
+(`modes.py`: bracketed paste 2004, DECCKM, mouse 9/1000/1002/1003 and SGR 1006, synchronized output
+2026, DECRQM reports), OSC 7 and 133, title changes and BEL surfaced as events with secondary DA
+and colour-query replies (`reports.py`), and a resize that keeps the cursor row in view, like
+xterm and tmux (`resize.py`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import unicodedata
 from collections.abc import Callable
 from itertools import repeat
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from pyte import charsets as cs
 from pyte import modes as mo
@@ -45,50 +45,36 @@ from .cells import (
     sgr_plan,
     text_runs,
 )
-from .events import Bell, CwdChanged, ModesChanged, PromptMark, TerminalEvent, TitleChanged
-
-__all__ = ["Char", "LazyRow", "Row", "TerminalScreen"]
-
-# Private modes (pyte stores private mode N as N << 5).
-DECCKM = 1 << 5
-MOUSE_X10 = 9 << 5
-MOUSE_NORMAL = 1000 << 5
-MOUSE_BUTTON = 1002 << 5
-MOUSE_ANY = 1003 << 5
-MOUSE_SGR = 1006 << 5
-ALT_47 = 47 << 5
-ALT_1047 = 1047 << 5
-ALT_1049 = 1049 << 5
-BRACKETED_PASTE = 2004 << 5
-FOCUS_EVENTS = 1004 << 5
-SYNCHRONIZED_OUTPUT = 2026 << 5
-_ALT_MODES = frozenset((ALT_47, ALT_1047, ALT_1049))
-#: Modes DECRQM reports as set or reset (others: "not recognised").
-_KNOWN_PRIVATE_MODES = frozenset(
-    (1, 5, 6, 7, 9, 25, 47, 1000, 1002, 1003, 1004, 1006, 1047, 1049, 2004, 2026)
+from .events import TerminalEvent
+from .modes import (
+    BRACKETED_PASTE,
+    DECCKM,
+    FOCUS_EVENTS,
+    MOUSE_SGR,
+    SYNCHRONIZED_OUTPUT,
+    ModesMixin,
 )
-_KNOWN_ANSI_MODES = frozenset((4, 20))
-_MOUSE_MODES = (MOUSE_ANY, MOUSE_BUTTON, MOUSE_NORMAL, MOUSE_X10)
-_WATCHED = frozenset(
-    (
-        DECCKM,
-        MOUSE_X10,
-        MOUSE_NORMAL,
-        MOUSE_BUTTON,
-        MOUSE_ANY,
-        MOUSE_SGR,
-        BRACKETED_PASTE,
-        FOCUS_EVENTS,
-        *tuple(_ALT_MODES),
-        mo.DECTCEM,
-    )
-)
+from .reports import ReportsMixin
+from .resize import ResizeMixin
+
+__all__ = [
+    "BRACKETED_PASTE",
+    "DECCKM",
+    "FOCUS_EVENTS",
+    "MOUSE_SGR",
+    "SYNCHRONIZED_OUTPUT",
+    "Char",
+    "LazyRow",
+    "Row",
+    "TerminalScreen",
+]
+
 _LAT1 = cs.LAT1_MAP
 _MAX_ATTR_CACHE = 2048
 _MAX_SGR_CACHE = 16384
 
 
-class TerminalScreen(_HistoryScreen):
+class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
     """A fast `pyte.HistoryScreen` (drop-in) with alternate screen, modes, events and replies.
 
     `on_event` receives `TerminalEvent`s; `reply` receives bytes to write back to the child.
@@ -125,147 +111,6 @@ class TerminalScreen(_HistoryScreen):
     def default_char(self) -> Char:
         """An empty cell (reverse under DECSCNM); shared, not rebuilt for every new row."""
         return BLANK_REVERSE if mo.DECSCNM in self.mode else BLANK
-
-    # -- events and replies ---------------------------------------------------------------------
-
-    def emit(self, event: TerminalEvent) -> None:
-        """Hand an event to `on_event`; a failing listener must not break parsing."""
-        if self.on_event is not None:
-            self.on_event(event)
-
-    def write_process_input(self, data: str) -> None:
-        """Replies to DA/DSR/CPR and colour queries go to the child through `reply`."""
-        if self.reply is not None:
-            self.reply(data.encode("utf-8"))
-
-    def bell(self, *args: Any) -> None:
-        """BEL: the program wants attention."""
-        self.emit(Bell())
-
-    def set_title(self, param: str) -> None:
-        """OSC 0/2: window title."""
-        changed = param != self.title
-        super().set_title(param)
-        if changed:
-            self.emit(TitleChanged(param))
-
-    def report_mode(self, mode: int, *, private: bool = False) -> None:
-        """DECRQM `CSI ? Ps $ p` / `CSI Ps $ p`: is mode Ps set (1), reset (2) or unknown (0)?
-        Programs ask before they use a mode, e.g. synchronized output (2026)."""
-        known = _KNOWN_PRIVATE_MODES if private else _KNOWN_ANSI_MODES
-        flag = mode << 5 if private else mode
-        status = 1 if flag in self.mode else 2 if mode in known else 0
-        mark = "?" if private else ""
-        self.write_process_input(f"\x1b[{mark}{mode};{status}$y")
-
-    def report_secondary_device_attributes(self, *params: int) -> None:
-        """`CSI > c`: identify as a VT220-class terminal."""
-        if not params or params[0] == 0:
-            self.write_process_input("\x1b[>1;10;0c")
-
-    def osc_command(self, code: str, value: str) -> None:
-        """OSC strings other than titles: 7 (cwd), 133 (prompt marks), 10/11 colour queries."""
-        if code == "7":
-            path = self._cwd_from_url(value)
-            if path is not None and path != self.cwd:
-                self.cwd = path
-                self.emit(CwdChanged(path))
-        elif code == "133":
-            kind, _, rest = value.partition(";")
-            exit_code: int | None = None
-            if kind == "D" and rest:
-                head = rest.split(";", 1)[0]
-                if head.lstrip("-").isdigit() and len(head) < 10:
-                    exit_code = int(head)
-            if kind:
-                self.emit(PromptMark(kind[:1], exit_code, rest))
-        elif code in ("10", "11") and value == "?":
-            rgb = self.default_colors[0 if code == "10" else 1]
-            r, gr, b = rgb[0:2], rgb[2:4], rgb[4:6]
-            self.write_process_input(f"\x1b]{code};rgb:{r}{r}/{gr}{gr}/{b}{b}\x1b\\")
-
-    @staticmethod
-    def _cwd_from_url(value: str) -> str | None:
-        if value.startswith("file://"):
-            path = unquote(urlsplit(value).path)
-        elif value.startswith("/"):
-            path = value
-        else:
-            return None
-        return path or None
-
-    # -- modes ------------------------------------------------------------------------------------
-
-    @property
-    def alternate_screen(self) -> bool:
-        return self._main_buffer is not None
-
-    @property
-    def mouse_mode(self) -> int:
-        mode = self.mode
-        for flag in _MOUSE_MODES:
-            if flag in mode:
-                return flag >> 5
-        return 0
-
-    def _watched_modes(self) -> tuple[bool, ...]:
-        mode = self.mode
-        return (*(flag in mode for flag in sorted(_WATCHED)), self.cursor.hidden)
-
-    def set_mode(self, *modes: int, **kwargs: Any) -> None:
-        """SM / DECSET, plus the alternate screen and the modes the pane reads."""
-        private = bool(kwargs.get("private"))
-        if private and not self.allow_column_mode:
-            modes = tuple(m for m in modes if m != 3)
-        before = self._watched_modes()
-        if private:
-            shifted = [m << 5 for m in modes]
-            # One mouse protocol at a time, as in xterm.
-            if any(m in _MOUSE_MODES for m in shifted):
-                self.mode.difference_update(_MOUSE_MODES)
-            for alt in _ALT_MODES.intersection(shifted):
-                self._enter_alternate(alt)
-        super().set_mode(*modes, **kwargs)
-        if before != self._watched_modes():
-            self.emit(ModesChanged())
-
-    def reset_mode(self, *modes: int, **kwargs: Any) -> None:
-        """RM / DECRST, plus leaving the alternate screen."""
-        private = bool(kwargs.get("private"))
-        if private and not self.allow_column_mode:
-            modes = tuple(m for m in modes if m != 3)
-        before = self._watched_modes()
-        if private:
-            for alt in _ALT_MODES.intersection(m << 5 for m in modes):
-                self._leave_alternate(alt)
-        super().reset_mode(*modes, **kwargs)
-        if before != self._watched_modes():
-            self.emit(ModesChanged())
-
-    def _new_buffer(self) -> ScreenBuffer:
-        return ScreenBuffer(lambda: StaticDefaultDict(self.default_char))
-
-    def _enter_alternate(self, mode: int) -> None:
-        """`CSI ? 47/1047/1049 h`: draw on a separate, blank buffer; 1049 saves the cursor first."""
-        if self._main_buffer is not None:
-            return
-        if mode == ALT_1049:
-            self.save_cursor()
-            self._alt_savepoint = True
-        self._main_buffer = self.buffer
-        self.buffer = self._new_buffer()
-        self.dirty.update(range(self.lines))
-
-    def _leave_alternate(self, mode: int) -> None:
-        """`CSI ? 47/1047/1049 l`: back to the main buffer (and cursor, for 1049)."""
-        if self._main_buffer is None:
-            return
-        self.buffer = self._main_buffer
-        self._main_buffer = None
-        self.dirty.update(range(self.lines))
-        if self._alt_savepoint:
-            self._alt_savepoint = False
-            self.restore_cursor()
 
     # -- fast paths ----------------------------------------------------------------------
 
@@ -699,83 +544,6 @@ class TerminalScreen(_HistoryScreen):
         else:
             return  # pyte raised UnboundLocalError on `CSI 3 K`
         self.buffer[cursor.y].update(dict.fromkeys(range(start, stop), cursor.attrs))
-
-    # -- resize ---------------------------------------------------------------------------------
-
-    def resize(self, lines: int | None = None, columns: int | None = None) -> None:
-        """pyte's resize, keeping the cursor inside the screen."""
-        super().resize(lines, columns)
-        self._clamp_cursor()
-
-    def resize_keeping_cursor(self, lines: int, columns: int) -> None:
-        """Resize like xterm/tmux: when rows are removed, the cursor row stays visible; rows that
-        leave the top go to scrollback (main screen) and blank rows below the cursor go first.
-        When rows are added, rows come back from the scrollback first, so what was shown stays
-        at the bottom (a shell's prompt does not jump up when its pane is zoomed)."""
-        lines = max(1, lines)
-        columns = max(1, columns)
-        old_columns = self.columns
-        if lines > self.lines and self._main_buffer is None:
-            self._pull_from_history(min(lines - self.lines, len(self.history.top)))
-        if lines < self.lines:
-            scroll = max(0, self.cursor.y - lines + 1)
-            if scroll:
-                buffer = self.buffer
-                if self._main_buffer is None:
-                    self.history.top.extend(buffer[y] for y in range(scroll))
-                for y in range(self.lines):
-                    if y + scroll < self.lines and (y + scroll) in buffer:
-                        buffer[y] = buffer[y + scroll]
-                    else:
-                        buffer.pop(y, None)
-                self.cursor.y -= scroll
-            for buf in (self.buffer, self._main_buffer):
-                if buf is not None:
-                    for y in [y for y in buf if y >= lines or y < 0]:
-                        del buf[y]
-            self.lines = lines
-            self.dirty.update(range(lines))
-        if columns < self.columns:
-            for buf in (self.buffer, self._main_buffer):
-                if buf is not None:
-                    for line in buf.values():
-                        for x in [x for x in line if x >= columns]:
-                            del line[x]
-        if lines != self.lines or columns != self.columns:
-            self.dirty.update(range(lines))
-            self.lines, self.columns = lines, columns
-        self.tabstops = {t for t in self.tabstops if t < columns}
-        self.tabstops.update(t for t in range(8, columns, 8) if t >= old_columns)
-        self.set_margins()
-        self._clamp_cursor()
-        self.dirty.update(range(lines))
-
-    def _pull_from_history(self, count: int) -> None:
-        """Move the screen's rows down by `count` and fill the top with the newest history rows."""
-        if count <= 0:
-            return
-        buffer = self.buffer
-        get = buffer.get  # rows move without being built
-        for y in range(self.lines - 1, -1, -1):
-            row = get(y)
-            if row is None:
-                buffer.pop(y + count, None)
-            else:
-                buffer[y + count] = row
-        history = self.history.top
-        columns = self.columns
-        for y in range(count - 1, -1, -1):
-            row = history.pop()  # it may be wider: it left the screen before a narrowing
-            for x in [x for x in row if x >= columns]:
-                del row[x]
-            buffer[y] = row
-        self.cursor.y += count
-        self.dirty.update(range(self.lines + count))
-
-    def _clamp_cursor(self) -> None:
-        cursor = self.cursor
-        cursor.x = min(max(cursor.x, 0), self.columns)
-        cursor.y = min(max(cursor.y, 0), self.lines - 1)
 
     # -- pyte paging compatibility ---------------------------------------------------------------
 

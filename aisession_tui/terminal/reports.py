@@ -1,0 +1,77 @@
+"""What a screen tells the world: events (bell, title, cwd, prompt marks) and replies to the
+queries programs send (secondary DA, colour queries). Mixed into `TerminalScreen`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .events import Bell, CwdChanged, PromptMark, TerminalEvent, TitleChanged
+
+
+class ReportsMixin:
+    """Events through `on_event`, replies to the child through `reply`."""
+
+    on_event: Callable[[TerminalEvent], None] | None
+    reply: Callable[[bytes], None] | None
+    title: str
+    cwd: str | None
+    default_colors: tuple[str, str]
+
+    def emit(self, event: TerminalEvent) -> None:
+        """Hand an event to `on_event`; a failing listener must not break parsing."""
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def write_process_input(self, data: str) -> None:
+        """Replies to DA/DSR/CPR and colour queries go to the child through `reply`."""
+        if self.reply is not None:
+            self.reply(data.encode("utf-8"))
+
+    def bell(self, *args: Any) -> None:
+        """BEL: the program wants attention."""
+        self.emit(Bell())
+
+    def set_title(self, param: str) -> None:
+        """OSC 0/2: window title."""
+        changed = param != self.title
+        super().set_title(param)
+        if changed:
+            self.emit(TitleChanged(param))
+
+    def report_secondary_device_attributes(self, *params: int) -> None:
+        """`CSI > c`: identify as a VT220-class terminal."""
+        if not params or params[0] == 0:
+            self.write_process_input("\x1b[>1;10;0c")
+
+    def osc_command(self, code: str, value: str) -> None:
+        """OSC strings other than titles: 7 (cwd), 133 (prompt marks), 10/11 colour queries."""
+        if code == "7":
+            path = self._cwd_from_url(value)
+            if path is not None and path != self.cwd:
+                self.cwd = path
+                self.emit(CwdChanged(path))
+        elif code == "133":
+            kind, _, rest = value.partition(";")
+            exit_code: int | None = None
+            if kind == "D" and rest:
+                head = rest.split(";", 1)[0]
+                if head.lstrip("-").isdigit() and len(head) < 10:
+                    exit_code = int(head)
+            if kind:
+                self.emit(PromptMark(kind[:1], exit_code, rest))
+        elif code in ("10", "11") and value == "?":
+            rgb = self.default_colors[0 if code == "10" else 1]
+            r, gr, b = rgb[0:2], rgb[2:4], rgb[4:6]
+            self.write_process_input(f"\x1b]{code};rgb:{r}{r}/{gr}{gr}/{b}{b}\x1b\\")
+
+    @staticmethod
+    def _cwd_from_url(value: str) -> str | None:
+        if value.startswith("file://"):
+            path = unquote(urlsplit(value).path)
+        elif value.startswith("/"):
+            path = value
+        else:
+            return None
+        return path or None
