@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from aisession_tui.core.config import SessionConfig
+from aisession_tui.core.osc import cwd_from_osc7, exit_code_from_osc133
 from aisession_tui.core.types import CommandRecord, utc_now
 
 from .parsing import strip_ansi
@@ -108,21 +108,11 @@ def _shell_mark(value: str) -> ShellMark | None:
     kind, _, rest = value.partition(";")
     if not kind:
         return None
-    exit_code = None
-    if kind[0] == "D" and rest:
-        head = rest.split(";", 1)[0]
-        if head.lstrip("-").isdigit() and len(head) < 10:
-            exit_code = int(head)
-    return ShellMark(kind[0], exit_code, rest)
+    return ShellMark(kind[0], exit_code_from_osc133(kind, rest), rest)
 
 
 def _cwd_mark(value: str) -> CwdMark | None:
-    if value.startswith("file://"):
-        path = unquote(urlsplit(value).path)
-    elif value.startswith("/"):
-        path = value
-    else:
-        return None
+    path = cwd_from_osc7(value)
     return CwdMark(path) if path else None
 
 

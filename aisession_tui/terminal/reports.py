@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
+from ..core.osc import cwd_from_osc7, exit_code_from_osc133
 from .events import Bell, CwdChanged, PromptMark, TerminalEvent, TitleChanged
 
 
@@ -48,30 +48,15 @@ class ReportsMixin:
     def osc_command(self, code: str, value: str) -> None:
         """OSC strings other than titles: 7 (cwd), 133 (prompt marks), 10/11 colour queries."""
         if code == "7":
-            path = self._cwd_from_url(value)
+            path = cwd_from_osc7(value)
             if path is not None and path != self.cwd:
                 self.cwd = path
                 self.emit(CwdChanged(path))
         elif code == "133":
             kind, _, rest = value.partition(";")
-            exit_code: int | None = None
-            if kind == "D" and rest:
-                head = rest.split(";", 1)[0]
-                if head.lstrip("-").isdigit() and len(head) < 10:
-                    exit_code = int(head)
             if kind:
-                self.emit(PromptMark(kind[:1], exit_code, rest))
+                self.emit(PromptMark(kind[:1], exit_code_from_osc133(kind, rest), rest))
         elif code in ("10", "11") and value == "?":
             rgb = self.default_colors[0 if code == "10" else 1]
             r, gr, b = rgb[0:2], rgb[2:4], rgb[4:6]
             self.write_process_input(f"\x1b]{code};rgb:{r}{r}/{gr}{gr}/{b}{b}\x1b\\")
-
-    @staticmethod
-    def _cwd_from_url(value: str) -> str | None:
-        if value.startswith("file://"):
-            path = unquote(urlsplit(value).path)
-        elif value.startswith("/"):
-            path = value
-        else:
-            return None
-        return path or None
