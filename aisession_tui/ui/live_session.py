@@ -23,10 +23,14 @@ MIN_CHUNK_BYTES = 1024
 MAX_CHUNK_BYTES = 64 * 1024
 #: Lines parsed in one step at most, whatever their length.
 MAX_LINES_PER_STEP = 1000
-#: Pending bytes at which the session stops reading its PTY (the child then blocks, as in tmux).
-HIGH_WATER = 1024 * 1024
-#: Pending bytes at which reading resumes.
-LOW_WATER = 256 * 1024
+#: Unparsed output at which the session stops reading its PTY (the child then blocks, as in tmux):
+#: what this pane parses in `BACKLOG_SECONDS`, within these bounds. A slow-to-parse flood (`yes`)
+#: thus queues little, and Ctrl+C shows its prompt soon; a fast one reads ahead more.
+BACKLOG_SECONDS = 0.05
+MIN_HIGH_WATER = 64 * 1024
+MAX_HIGH_WATER = 1024 * 1024
+#: Reading resumes when the backlog is down to this fraction of the high-water mark.
+LOW_WATER_FRACTION = 0.25
 #: Output of the session the person types into is parsed as it is read, up to this much pending
 #: (an echo, a prompt): waiting for the next slicer turn would add a loop hop to every key.
 INLINE_BYTES = 4096
@@ -71,6 +75,8 @@ class LiveSession:
         self._pending: deque[bytes] = deque()
         self._pending_bytes = 0
         self._chunk_bytes = MIN_CHUNK_BYTES
+        #: Parse rate (bytes a second) of the last step: it sets the high-water mark.
+        self._parse_rate = MAX_HIGH_WATER / BACKLOG_SECONDS
         self._reading_paused = False
         self._deferred: list[SessionEvent] = []
         self._unsubscribe = self.session.subscribe(self._on_session_event)
@@ -78,6 +84,11 @@ class LiveSession:
     @property
     def name(self) -> str:
         return self.session.config.name or self.session.id.uuid.hex
+
+    @property
+    def high_water(self) -> int:
+        """Unparsed bytes at which reading pauses (about `BACKLOG_SECONDS` of parsing)."""
+        return int(min(MAX_HIGH_WATER, max(MIN_HIGH_WATER, self._parse_rate * BACKLOG_SECONDS)))
 
     def close(self) -> None:
         """Stop listening to the session."""
@@ -121,7 +132,7 @@ class LiveSession:
     def _queue_output(self, data: bytes) -> None:
         self._pending.append(data)
         self._pending_bytes += len(data)
-        if self._pending_bytes > HIGH_WATER and not self._reading_paused:
+        if self._pending_bytes > self.high_water and not self._reading_paused:
             self._reading_paused = True
             self.session.pause_reading(owner="pane")
         if self.interactive and self._pending_bytes <= INLINE_BYTES and not self._feed_step():
@@ -156,10 +167,10 @@ class LiveSession:
             started = perf_counter()
             self.emulator.feed(chunk)
             elapsed = perf_counter() - started
-            rate = len(chunk) / max(elapsed, 1e-6)
+            rate = self._parse_rate = len(chunk) / max(elapsed, 1e-6)
             target = min(rate * STEP_SECONDS, self._chunk_bytes * 2)  # grow gently
             self._chunk_bytes = int(min(MAX_CHUNK_BYTES, max(MIN_CHUNK_BYTES, target)))
-        if self._reading_paused and self._pending_bytes <= LOW_WATER:
+        if self._reading_paused and self._pending_bytes <= self.high_water * LOW_WATER_FRACTION:
             self._reading_paused = False
             self.session.resume_reading(owner="pane")
         if self.on_screen_change is not None:

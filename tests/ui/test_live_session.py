@@ -1,0 +1,107 @@
+"""A session joined to its emulator, without a screen: flow control, backpressure, the echo path.
+
+Real sessions with real PTYs; the loop's time slicer parses their output as in the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from aisession_tui.core import AISession, OutputReceived, SessionConfig, SessionEvent
+from aisession_tui.core.session import READ_BATCH
+from aisession_tui.ui.live_session import (
+    BACKLOG_SECONDS,
+    MAX_HIGH_WATER,
+    MIN_HIGH_WATER,
+    LiveSession,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def started(tmp_path: Path, command: str, **fields: object) -> tuple[AISession, LiveSession]:
+    config = SessionConfig(
+        shell_command=command,
+        working_directory=tmp_path,
+        pty_size=(24, 80),
+        **fields,  # type: ignore[arg-type]
+    )
+    session = AISession(config)
+    live = LiveSession(session, scrollback=1000)
+    await session.start()
+    return session, live
+
+
+async def until(live: LiveSession, condition: Callable[[], bool], within: float = 30.0) -> None:
+    """Wait, woken by each parsing step of `live`, until `condition()` holds."""
+    changed = asyncio.Event()
+    live.on_screen_change = changed.set
+    async with asyncio.timeout(within):
+        while not condition():
+            changed.clear()
+            await changed.wait()
+
+
+async def test_a_flood_is_read_no_faster_than_it_is_parsed_and_nothing_is_lost(
+    tmp_path: Path,
+) -> None:
+    session, live = await started(tmp_path, "seq 1 300000; exec sleep 60")
+    backlog: list[int] = []
+    paused: list[bool] = []
+
+    def watch(event: SessionEvent) -> None:
+        if isinstance(event, OutputReceived):
+            backlog.append(live._pending_bytes)
+            paused.append(session.is_reading_paused)
+
+    unsubscribe = session.subscribe(watch)
+    try:
+        await until(live, lambda: "300000" in "".join(live.emulator.text_lines()))
+        assert any(paused)  # the parse fell behind the reads: the child was made to wait
+        assert max(backlog) <= MAX_HIGH_WATER + READ_BATCH
+        lines = [line.strip() for line in live.emulator.history_text() + live.emulator.text_lines()]
+        numbers = [int(line) for line in lines if line.isdigit()]
+        assert numbers[-1] == 300000
+        assert numbers == list(range(numbers[0], 300001))  # no line dropped on the way
+    finally:
+        unsubscribe()
+        live.close()
+        await session.stop()
+
+
+def test_the_high_water_mark_is_a_moment_of_parsing_within_bounds() -> None:
+    live = LiveSession.__new__(LiveSession)  # only the arithmetic, no session
+    live._parse_rate = 100_000  # a slow flood: the floor
+    assert live.high_water == MIN_HIGH_WATER
+    live._parse_rate = 4_000_000
+    assert live.high_water == int(4_000_000 * BACKLOG_SECONDS)
+    live._parse_rate = 80_000_000  # plain logs parse fast: the ceiling
+    assert live.high_water == MAX_HIGH_WATER
+
+
+@pytest.mark.parametrize("interactive", [True, False])
+async def test_output_of_the_session_being_typed_into_is_parsed_as_it_is_read(
+    tmp_path: Path, interactive: bool
+) -> None:
+    session, live = await started(tmp_path, "cat")
+    live.interactive = interactive
+    queued_after_read: list[int] = []
+
+    def watch(event: SessionEvent) -> None:  # subscribed after the LiveSession: runs after it
+        if isinstance(event, OutputReceived) and b"ping" in event.data:
+            queued_after_read.append(live._pending_bytes)
+
+    unsubscribe = session.subscribe(watch)
+    try:
+        session.write(b"ping")
+        await until(live, lambda: "ping" in live.emulator.text_lines()[0])
+        # Typed into: parsed in the read callback itself. Otherwise: queued for the slicer.
+        assert (queued_after_read[0] == 0) is interactive
+    finally:
+        unsubscribe()
+        live.close()
+        await session.stop()
