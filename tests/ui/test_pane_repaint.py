@@ -12,7 +12,7 @@ import pytest
 from textual.strip import Strip
 
 from aisession_tui.core.types import SessionStatus
-from aisession_tui.ui.widgets import terminal_pane
+from aisession_tui.ui.widgets import flood_painter, terminal_pane
 from aisession_tui.ui.widgets.terminal_pane import FLOOD_AFTER, TerminalPane
 
 from .helpers import make_app, shell, wait_for
@@ -41,7 +41,7 @@ async def test_a_change_in_the_focused_pane_is_rendered_within_the_same_callback
         await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
         pane = app.pane_grid.frames[0].terminal
         await wait_for(pilot, lambda: pane.has_focus)
-        pane._repaint()  # whatever changed since start-up (the whole screen) is painted
+        pane.repaint()  # whatever changed since start-up (the whole screen) is painted
         await pilot.pause()
         seen = rendered_rows(pane)
         pane._last_repaint = 0.0  # nothing painted lately: an echo is shown at once
@@ -71,7 +71,7 @@ async def test_a_flood_that_stops_shows_its_last_screen_once_quiet(
     monkeypatch: pytest.MonkeyPatch, focused: bool
 ) -> None:
     monkeypatch.setattr(terminal_pane, "FLOOD_FPS", NEVER_FPS)
-    monkeypatch.setattr(terminal_pane, "FLOOD_TURNS", NEVER_FPS)
+    monkeypatch.setattr(flood_painter, "FLOOD_TURNS", NEVER_FPS)
     monkeypatch.setattr(terminal_pane, "QUIET_FOCUSED", 0.05)
     monkeypatch.setattr(terminal_pane, "QUIET_BACKGROUND", 0.05)
     app = make_app(shell("one", "cat"), shell("two", "cat"))
@@ -83,8 +83,8 @@ async def test_a_flood_that_stops_shows_its_last_screen_once_quiet(
         seen = rendered_rows(pane)
         pane.emulator.feed(b"".join(b"line %d\r\n" % n for n in range(200)) + b"last-zq")
         pane.schedule_repaint()
-        assert pane._stale
-        await wait_for(pilot, lambda: not pane._stale)  # repainted, long before a flood frame
+        assert pane.stale
+        await wait_for(pilot, lambda: not pane.stale)  # repainted, long before a flood frame
         await wait_for(pilot, lambda: any("last-zq" in row for row in seen))
         await app.shutdown()
 
@@ -95,7 +95,7 @@ async def test_a_synchronized_frame_is_shown_whole_when_the_program_ends_it() ->
         await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
         pane = app.pane_grid.frames[0].terminal
         await wait_for(pilot, lambda: pane.has_focus)
-        pane._repaint()
+        pane.repaint()
         await pilot.pause()
         seen = rendered_rows(pane)
         pane._last_repaint = 0.0

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from time import monotonic
-from weakref import WeakKeyDictionary
 
 from rich.segment import Segment
 from rich.style import Style
@@ -17,17 +15,18 @@ from textual.widget import Widget
 
 from ...core.types import SessionStatus
 from ...terminal.emulator import row_text
-from ...terminal.keys import encode_focus, encode_key, encode_mouse, encode_paste
+from ...terminal.keys import encode_focus, encode_key, encode_paste
 from ...terminal.render import Palette, render_row
 from ..live_session import LiveSession
 from ..screens.requests import SearchRequest
+from .flood_painter import flood_painter
+from .pane_mouse import PaneMouseMixin
+from .selection import Selection
 
 #: At most this many repaints a second per pane, however fast output arrives.
 MAX_FPS = 60
 #: Repaints a second of a pane whose whole screen keeps changing (a flood nobody can read).
 FLOOD_FPS = 5
-#: Repaints a second shared by all flooding panes the person is not in.
-FLOOD_TURNS = 8
 #: Consecutive whole-pane repaints after which a pane counts as flooding.
 FLOOD_AFTER = 3
 #: Silence after which a flooding pane shows its final screen at once rather than at its slow
@@ -38,46 +37,18 @@ QUIET_BACKGROUND = 0.25
 SYNC_TIMEOUT = 0.2
 #: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
 SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
-WHEEL_LINES = 3
 INDICATOR_STYLE = Style(reverse=True, bold=True)
+SELECTION_STYLE = Style(reverse=True)
 
 
-class _FloodPainter:
-    """Repaints the flooding background panes of one app in turn, `FLOOD_TURNS` a second."""
+class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
+    """One session's screen. Only rows the emulator marked dirty are rendered again.
 
-    def __init__(self) -> None:
-        self._waiting: deque[TerminalPane] = deque()
-        self._handle: asyncio.TimerHandle | None = None
+    Dragging the mouse selects text (double click: a word, triple: a line) and copies it to the
+    clipboard; a program that asked for the mouse gets it instead unless Shift is held.
+    """
 
-    def request(self, pane: TerminalPane) -> None:
-        if pane not in self._waiting:
-            self._waiting.append(pane)
-        if self._handle is None:
-            self._handle = asyncio.get_running_loop().call_later(1 / FLOOD_TURNS, self._turn)
-
-    def _turn(self) -> None:
-        self._handle = None
-        while self._waiting:
-            pane = self._waiting.popleft()
-            if pane.is_attached and pane._stale:
-                pane._repaint()
-                break
-        if self._waiting:
-            self._handle = asyncio.get_running_loop().call_later(1 / FLOOD_TURNS, self._turn)
-
-
-_flood_painters: WeakKeyDictionary[object, _FloodPainter] = WeakKeyDictionary()
-
-
-def _flood_painter(app: object) -> _FloodPainter:
-    painter = _flood_painters.get(app)
-    if painter is None:
-        painter = _flood_painters[app] = _FloodPainter()
-    return painter
-
-
-class TerminalPane(Widget, can_focus=True):
-    """One session's screen. Only rows the emulator marked dirty are rendered again."""
+    ALLOW_SELECT = False  # the pane selects in its own (scrollback) coordinates
 
     scroll_offset: reactive[int] = reactive(0, layout=False, repaint=False)
     """How many lines the view is scrolled back from the live screen (0: live)."""
@@ -95,8 +66,10 @@ class TerminalPane(Widget, can_focus=True):
         self._last_repaint = 0.0
         self._last_change = 0.0
         #: The screen changed since the last repaint.
-        self._stale = False
+        self.stale = False
         self._full_repaints = 0
+        self.selection: Selection | None = None
+        self._selecting = False
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -121,6 +94,7 @@ class TerminalPane(Widget, can_focus=True):
                 self.live.session.resize(lines, columns)
             # Growing pulls rows back out of the scrollback: stay within what is left of it.
             self.scroll_offset = min(self.scroll_offset, self.emulator.history_size)
+        self.selection = None
         self._strips.clear()
         self.refresh()
 
@@ -157,7 +131,7 @@ class TerminalPane(Widget, can_focus=True):
         When a flood stops, its last screen is shown as soon as the pane has been quiet a moment.
         A frame the program draws under synchronized output is shown whole, when it is done.
         """
-        self._stale = True
+        self.stale = True
         self._last_change = monotonic()
         if self.emulator.synchronized_output:
             if self._sync_handle is None:
@@ -176,44 +150,44 @@ class TerminalPane(Widget, can_focus=True):
         if self._repaint_handle is not None:
             return
         if flooding and not self.has_focus:
-            _flood_painter(self.app).request(self)
+            flood_painter(self.app).request(self)
             return
         fps = FLOOD_FPS if flooding else MAX_FPS
         delay = self._last_repaint + 1 / fps - monotonic()
         if delay <= 0:
-            self._repaint()  # nothing painted lately (an echo, a prompt): show it now
+            self.repaint()  # nothing painted lately (an echo, a prompt): show it now
             return
-        self._repaint_handle = asyncio.get_running_loop().call_later(delay, self._repaint)
+        self._repaint_handle = asyncio.get_running_loop().call_later(delay, self.repaint)
 
     def _sync_timeout(self) -> None:
         """The program began a frame and did not finish it in time: show what there is."""
         self._sync_handle = None
-        if self._stale and self.is_attached:
-            self._repaint()
+        if self.stale and self.is_attached:
+            self.repaint()
 
     def _quiet_seconds(self) -> float:
         return QUIET_FOCUSED if self.has_focus else QUIET_BACKGROUND
 
     def _quiet_check(self) -> None:
         self._quiet_handle = None
-        if not self._stale or not self.is_attached:
+        if not self.stale or not self.is_attached:
             return
         quiet = monotonic() - self._last_change
         wanted = self._quiet_seconds()
         if quiet >= wanted:
-            self._repaint()
+            self.repaint()
         else:
             self._quiet_handle = asyncio.get_running_loop().call_later(
                 wanted - quiet, self._quiet_check
             )
 
-    def _repaint(self) -> None:
+    def repaint(self) -> None:
         if self._repaint_handle is not None:
             self._repaint_handle.cancel()
             self._repaint_handle = None
         if self._sync_handle is not None:
             return  # mid-frame (mode 2026): its end, or its time-out, repaints
-        self._stale = False
+        self.stale = False
         self._last_repaint = monotonic()
         dirty = self.emulator.take_dirty()
         cursor_row = self.emulator.cursor[1]
@@ -243,6 +217,21 @@ class TerminalPane(Widget, can_focus=True):
             screen._on_timer_update()  # what Textual's update timer calls (Textual 8.2.8)
 
     def render_line(self, y: int) -> Strip:
+        strip = self._view_strip(y)
+        if self.selection is not None:
+            span = self.selection.span(self._line_at(y), self.size.width)
+            if span is not None and span[0] < span[1]:
+                first, last = span
+                strip = Strip.join(
+                    [
+                        strip.crop(0, first),
+                        strip.crop(first, last).apply_style(SELECTION_STYLE),
+                        strip.crop(last, self.size.width),
+                    ]
+                )
+        return strip
+
+    def _view_strip(self, y: int) -> Strip:
         width = self.size.width
         emulator = self.emulator
         if self.scroll_offset:
@@ -314,12 +303,7 @@ class TerminalPane(Widget, can_focus=True):
 
     def _line_text(self, index: int) -> str:
         """Text of a line counted from the oldest scrollback line."""
-        emulator = self.emulator
-        if index < emulator.history_size:
-            row = emulator.history_row(index)
-        else:
-            row = emulator.row(index - emulator.history_size)
-        return row_text(row, emulator.columns)
+        return row_text(self._row(index), self.emulator.columns)
 
     def search(self, request: SearchRequest) -> bool:
         """Scroll to the next line matching the request, from the top line in view."""
@@ -344,6 +328,7 @@ class TerminalPane(Widget, can_focus=True):
             self.app.bell()
             return
         self.scroll_to_live()
+        self.clear_selection()
         self.live.write(data)
 
     def on_key(self, event: events.Key) -> None:
@@ -366,46 +351,3 @@ class TerminalPane(Widget, can_focus=True):
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
         self.send(encode_paste(event.text, bracketed=self.emulator.bracketed_paste))
-
-    def _forward_mouse(self, action: str, event: events.MouseEvent, button: int) -> bool:
-        mode = self.emulator.mouse_mode
-        if not mode or self.scroll_offset:
-            return False
-        data = encode_mouse(
-            action,
-            button,
-            event.x,
-            event.y,
-            mode=mode,
-            sgr=self.emulator.mouse_sgr,
-            shift=event.shift,
-            meta=event.meta,
-            ctrl=event.ctrl,
-        )
-        if data:
-            self.live.session.write(data)
-        event.stop()
-        return True
-
-    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        if not self._forward_mouse("scroll_up", event, 4):
-            event.stop()
-            self.scroll_history(-WHEEL_LINES)
-
-    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        if not self._forward_mouse("scroll_down", event, 5):
-            event.stop()
-            self.scroll_history(WHEEL_LINES)
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        self.focus()
-        self._forward_mouse("press", event, event.button)
-
-    def on_mouse_up(self, event: events.MouseUp) -> None:
-        self._forward_mouse("release", event, event.button)
-
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        if self.emulator.mouse_mode in (1002, 1003) and (
-            event.button or self.emulator.mouse_mode == 1003
-        ):
-            self._forward_mouse("move", event, event.button)

@@ -1,0 +1,140 @@
+"""The mouse in a terminal pane: selecting and copying text, the wheel, and forwarding to
+programs that asked for the mouse (Shift keeps it for selecting, as in xterm)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual import events
+
+from ...terminal.emulator import Emulator
+from ...terminal.keys import encode_mouse
+from ...terminal.screen import Row
+from ..live_session import LiveSession
+from .selection import Selection
+
+if TYPE_CHECKING:
+    from textual.widget import Widget as _Widget
+else:
+    _Widget = object
+
+#: Lines the wheel scrolls back or forward.
+WHEEL_LINES = 3
+
+
+class PaneMouseMixin(_Widget):
+    """Mouse handling of `TerminalPane`; the selection is in scrollback coordinates."""
+
+    emulator: Emulator
+    live: LiveSession
+    scroll_offset: int
+    selection: Selection | None
+    _selecting: bool
+    scroll_history: Callable[[int], None]
+
+    def _line_at(self, y: int) -> int:
+        """The line shown on view row `y`, counted from the oldest scrollback line."""
+        return self.emulator.history_size - self.scroll_offset + y
+
+    def _row(self, index: int) -> Row:
+        emulator = self.emulator
+        if index < emulator.history_size:
+            return emulator.history_row(index)
+        return emulator.row(index - emulator.history_size)
+
+    def _line_cells(self, index: int) -> list[str]:
+        """A line's cells' text ("" for the second cell of a wide character)."""
+        if not 0 <= index < self.emulator.history_size + self.emulator.lines:
+            return []
+        row = self._row(index)
+        return [row[x].data for x in range(self.emulator.columns)]
+
+    def _program_gets_mouse(self, event: events.MouseEvent) -> bool:
+        """The program asked for the mouse (and the view is live); Shift keeps it for selecting."""
+        return bool(self.emulator.mouse_mode) and not self.scroll_offset and not event.shift
+
+    def _forward_mouse(self, action: str, event: events.MouseEvent, button: int) -> bool:
+        if not self._program_gets_mouse(event):
+            return False
+        data = encode_mouse(
+            action,
+            button,
+            event.x,
+            event.y,
+            mode=self.emulator.mouse_mode,
+            sgr=self.emulator.mouse_sgr,
+            shift=event.shift,
+            meta=event.meta,
+            ctrl=event.ctrl,
+        )
+        if data:
+            self.live.session.write(data)
+        event.stop()
+        return True
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if not self._forward_mouse("scroll_up", event, 4):
+            event.stop()
+            self.scroll_history(-WHEEL_LINES)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if not self._forward_mouse("scroll_down", event, 5):
+            event.stop()
+            self.scroll_history(WHEEL_LINES)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self.focus()
+        if self._forward_mouse("press", event, event.button) or event.button != 1:
+            return
+        event.stop()
+        self.selection = Selection.at(self._line_at(event.y), event.x)
+        self._selecting = True
+        self.capture_mouse()
+        self.refresh()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._selecting and self.selection is not None:
+            event.stop()
+            y = min(max(event.y, 0), self.size.height - 1)
+            x = min(max(event.x, 0), self.size.width - 1)
+            self.selection = self.selection.extend_to(self._line_at(y), x)
+            self.refresh()
+        elif self.emulator.mouse_mode in (1002, 1003) and (
+            event.button or self.emulator.mouse_mode == 1003
+        ):
+            self._forward_mouse("move", event, event.button)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if not self._selecting:
+            self._forward_mouse("release", event, event.button)
+            return
+        event.stop()
+        self._selecting = False
+        self.release_mouse()
+        if self.selection is not None and not self.selection.is_empty:
+            self._copy_selection()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.chain < 2 or self._program_gets_mouse(event):
+            return
+        event.stop()
+        line = self._line_at(event.y)
+        if event.chain == 2:
+            self.selection = Selection.word(line, event.x, self._line_cells(line))
+        else:
+            self.selection = Selection.line(line, self.emulator.columns)
+        self.refresh()
+        self._copy_selection()
+
+    def _copy_selection(self) -> None:
+        assert self.selection is not None
+        text = self.selection.text(self._line_cells, self.emulator.columns)
+        if text:
+            self.app.copy_to_clipboard(text)
+            self.notify(f"Copied {len(text)} characters", timeout=2)
+
+    def clear_selection(self) -> None:
+        if self.selection is not None:
+            self.selection = None
+            self.refresh()

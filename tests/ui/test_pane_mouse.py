@@ -1,0 +1,97 @@
+"""The mouse in a pane: selecting and copying text, the wheel, and programs that ask for it."""
+
+from __future__ import annotations
+
+from aisession_tui.core.types import SessionStatus
+from aisession_tui.ui.widgets.selection import Selection
+from aisession_tui.ui.widgets.terminal_pane import TerminalPane
+
+from .helpers import make_app, screen_text, shell, wait_for
+
+SIZE = (120, 30)
+
+
+async def pane_with(pilot, app, text: bytes) -> TerminalPane:  # type: ignore[no-untyped-def]
+    """The focused pane of a silent program (`cat`), showing `text` from its top left corner."""
+    await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
+    pane = app.pane_grid.frames[0].terminal
+    pane.emulator.feed(text)
+    pane.repaint()
+    await pilot.pause()
+    return pane
+
+
+def reversed_cells(pane: TerminalPane, y: int) -> list[int]:
+    cells: list[int] = []
+    x = 0
+    for segment in pane.render_line(y):
+        if segment.style is not None and segment.style.reverse:
+            cells.extend(range(x, x + segment.cell_length))
+        x += segment.cell_length
+    return cells
+
+
+async def test_dragging_selects_across_lines_highlights_and_copies() -> None:
+    app = make_app(shell("text", "cat"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await pane_with(pilot, app, b"alpha beta\r\ngamma delta\r\n")
+        await pilot.mouse_down(pane, offset=(6, 0))
+        await pilot.hover(pane, offset=(4, 1))
+        assert reversed_cells(pane, 0)[:4] == [6, 7, 8, 9]
+        assert reversed_cells(pane, 1)[:5] == [0, 1, 2, 3, 4]
+        await pilot.mouse_up(pane, offset=(4, 1))
+        assert app.clipboard == "beta\ngamma"
+        await app.shutdown()
+
+
+async def test_double_click_copies_a_word_and_triple_click_a_line() -> None:
+    app = make_app(shell("text", "cat"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await pane_with(pilot, app, b"error: file.py:12 not found\r\n")
+        await pilot.click(pane, offset=(9, 0), times=2)
+        assert app.clipboard == "file.py:12"
+        await pilot.click(pane, offset=(2, 0), times=3)
+        assert app.clipboard == "error: file.py:12 not found"
+        await app.shutdown()
+
+
+async def test_typing_clears_the_selection() -> None:
+    app = make_app(shell("text", "cat"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await pane_with(pilot, app, b"some text\r\n")
+        await pilot.click(pane, offset=(1, 0), times=2)
+        assert pane.selection is not None
+        await pilot.press("x")
+        assert pane.selection is None
+        assert reversed_cells(pane, 0) == []
+        await app.shutdown()
+
+
+async def test_a_selection_in_the_scrollback_stays_on_its_text() -> None:
+    app = make_app(shell("text", "cat"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        lines = b"".join(b"line %d\r\n" % n for n in range(100))
+        pane = await pane_with(pilot, app, lines)
+        pane.scroll_history(-50)
+        await pilot.pause()
+        top = pane.emulator.history_size - pane.scroll_offset
+        await pilot.click(pane, offset=(1, 0), times=3)
+        assert app.clipboard == f"line {top}"
+        await pilot.press("shift+pageup")  # the view moves; the selection stays on "line {top}"
+        assert pane.selection == Selection.line(top, pane.emulator.columns)
+        await app.shutdown()
+
+
+async def test_a_program_that_asked_for_the_mouse_gets_it_unless_shift_is_held() -> None:
+    app = make_app(shell("mouse", "stty raw -echo; exec cat -v"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await pane_with(pilot, app, b"\x1b[?1000h\x1b[?1006h")  # clicks, SGR encoding
+        await pilot.click(pane, offset=(3, 2))
+        await wait_for(pilot, lambda: "^[[<0;4;3M" in screen_text(app, "mouse"))
+        assert pane.selection is None or pane.selection.is_empty
+        await pilot.mouse_down(pane, offset=(0, 0), shift=True)
+        await pilot.hover(pane, offset=(5, 0))
+        await pilot.mouse_up(pane, offset=(5, 0), shift=True)
+        assert pane.selection is not None and not pane.selection.is_empty
+        assert screen_text(app, "mouse").count("^[[<") == 2  # the press and release only
+        await app.shutdown()
