@@ -157,6 +157,7 @@ def review_round(rt: Runtime, review: Review) -> str:
         shown = (input_tokens * (frame + 1)) // frames
         verb = ("Pondering", "Reasoning", "Reviewing")[frame % 3]
         status = f"({seconds}s · ↑ {tokens(shown)} tokens · esc to interrupt)"
+        status = status[: max(0, rt.columns - 1 - len(f"✻ {verb}… "))]  # redrawn in place: fit
         rt.write(CLEAR_LINE + paint(f"✻ {verb}… ", ORANGE) + paint(status, DIM))
         rt.pause(0.35)
     rt.write(CLEAR_LINE)

@@ -80,8 +80,13 @@ class Runtime:
     @property
     def width(self) -> int:
         """Terminal columns, read each time so a resized pane gets resized output."""
-        columns = shutil.get_terminal_size((80, 24)).columns
-        return max(40, min(columns, 160))
+        return max(40, min(self.columns, 160))
+
+    @property
+    def columns(self) -> int:
+        """The terminal's real width: a line redrawn in place must fit it, or it wraps and the
+        redraw leaves its first part behind (as in any terminal)."""
+        return shutil.get_terminal_size((80, 24)).columns
 
     # -- pacing ---------------------------------------------------------------------------
 
@@ -109,6 +114,7 @@ class Runtime:
     def spin(self, label: str, seconds: float, frames: int = 12) -> None:
         """A spinner redrawn in place with `\\r`, left on screen as a finished line."""
         step = seconds / frames
+        label = label[: max(0, self.columns - 3)]
         for index in range(frames):
             self.write(f"{CLEAR_LINE}{SPINNER[index % len(SPINNER)]} {label}")
             self.pause(step)

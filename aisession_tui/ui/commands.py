@@ -258,6 +258,11 @@ class CommandsMixin:
         if not found:
             self.notify(f"Not found: {request.pattern}", severity="warning", timeout=2)
 
+    def action_copy_mode(self) -> None:
+        live = self.focused_live
+        if live is not None:
+            self._frame(live).terminal.enter_copy_mode()
+
     def action_change_theme(self) -> None:
         self.search_themes()
 

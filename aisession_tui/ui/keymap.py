@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .widgets.copy_mode import COPY_MODE_KEYS
+
 DEFAULT_PREFIX = "ctrl+b"
 #: The side panels, by widget id, in sidebar order.
 PANEL_NAMES = ("sessions", "details", "tokens", "history", "messages")
@@ -48,6 +50,9 @@ PREFIX_COMMANDS: list[PrefixCommand] = [
     ),
     PrefixCommand("b", "broadcast", "Broadcast", "Type once, send to selected sessions"),
     PrefixCommand("slash", "search", "Search", "Search the focused pane's scrollback"),
+    PrefixCommand(
+        "left_square_bracket", "copy_mode", "Copy", "Copy mode: select and copy with the keyboard"
+    ),
     PrefixCommand("y", "change_theme", "Theme", "Change the theme"),
     PrefixCommand("colon", "command_palette", "Palette", "Open the command palette"),
     PrefixCommand("question_mark", "help", "Help", "Show every key binding"),
@@ -60,6 +65,7 @@ DIRECT_KEYS: list[tuple[str, str]] = [
     ("Shift+PgUp / Shift+PgDn", "Scroll the pane back / forward (any key typed returns to live)"),
     ("Mouse wheel", "Scroll back (or to the program when it asked for the mouse)"),
     ("Click", "Focus a pane; select a row in a panel"),
+    ("Drag, double / triple click", "Select text, a word, a line, and copy it (Shift: always)"),
 ]
 
 
@@ -73,6 +79,7 @@ def key_label(key: str) -> str:
         "question_mark": "?",
         "less_than_sign": "<",
         "greater_than_sign": ">",
+        "left_square_bracket": "[",
         "escape": "Esc",
     }
     if key in names:
@@ -89,5 +96,6 @@ def help_sections(prefix: str) -> list[tuple[str, list[tuple[str, str]]]]:
     return [
         (f"After the prefix ({prefix_label}, then)", prefix_rows),
         ("Direct keys", DIRECT_KEYS),
+        (f"In copy mode ({prefix_label} [)", COPY_MODE_KEYS),
         ("Everything else", [("any key", "Goes to the focused program")]),
     ]

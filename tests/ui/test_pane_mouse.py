@@ -95,3 +95,36 @@ async def test_a_program_that_asked_for_the_mouse_gets_it_unless_shift_is_held()
         assert pane.selection is not None and not pane.selection.is_empty
         assert screen_text(app, "mouse").count("^[[<") == 2  # the press and release only
         await app.shutdown()
+
+
+async def test_copy_mode_selects_with_the_keyboard_and_keeps_keys_from_the_program() -> None:
+    app = make_app(shell("text", "cat"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await pane_with(pilot, app, b"first line\r\nsecond line\r\n")
+        await pilot.press("ctrl+b", "left_square_bracket")
+        assert pane.copy_mode is not None
+        assert (pane.copy_mode.line, pane.copy_mode.column) == (2, 0)  # at the cursor
+        await pilot.press("k", "k", "l", "l", "v", "j", "$", "h")
+        assert pane.selection == Selection((0, 2), (1, pane.emulator.columns - 2))
+        assert reversed_cells(pane, 0)[:3] == [2, 3, 4]
+        await pilot.press("y")
+        assert app.clipboard == "rst line\nsecond line"
+        assert pane.copy_mode is None and pane.selection is None
+        assert "kklv" not in screen_text(app, "text")  # none of it reached the program
+        await app.shutdown()
+
+
+async def test_copy_mode_scrolls_back_and_leaves_for_the_live_screen() -> None:
+    app = make_app(shell("text", "cat"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await pane_with(pilot, app, b"".join(b"line %d\r\n" % n for n in range(200)))
+        await pilot.press("ctrl+b", "left_square_bracket", "g")
+        assert pane.copy_mode is not None and pane.copy_mode.line == 0
+        assert pane.scroll_offset == pane.emulator.history_size  # the oldest line is in view
+        await pilot.press("enter")  # nothing selected: the cursor's line is copied
+        assert app.clipboard == "line 0"
+        assert pane.scroll_offset == 0
+        await pilot.press("ctrl+b", "left_square_bracket", "pageup", "escape")
+        assert pane.copy_mode is None and pane.scroll_offset == 0
+        assert app.clipboard == "line 0"
+        await app.shutdown()

@@ -19,6 +19,7 @@ from ...terminal.keys import encode_focus, encode_key, encode_paste
 from ...terminal.render import Palette, render_row
 from ..live_session import LiveSession
 from ..screens.requests import SearchRequest
+from .copy_mode import CopyAction, CopyMode
 from .flood_painter import flood_painter
 from .pane_mouse import PaneMouseMixin
 from .selection import Selection
@@ -39,13 +40,15 @@ SYNC_TIMEOUT = 0.2
 SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
 INDICATOR_STYLE = Style(reverse=True, bold=True)
 SELECTION_STYLE = Style(reverse=True)
+COPY_CURSOR_STYLE = Style(color="black", bgcolor="yellow", bold=True)
 
 
 class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
     """One session's screen. Only rows the emulator marked dirty are rendered again.
 
     Dragging the mouse selects text (double click: a word, triple: a line) and copies it to the
-    clipboard; a program that asked for the mouse gets it instead unless Shift is held.
+    clipboard; a program that asked for the mouse gets it instead unless Shift is held. Copy mode
+    does the same from the keyboard.
     """
 
     ALLOW_SELECT = False  # the pane selects in its own (scrollback) coordinates
@@ -70,6 +73,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         self._full_repaints = 0
         self.selection: Selection | None = None
         self._selecting = False
+        self.copy_mode: CopyMode | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -95,6 +99,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
             # Growing pulls rows back out of the scrollback: stay within what is left of it.
             self.scroll_offset = min(self.scroll_offset, self.emulator.history_size)
         self.selection = None
+        self.copy_mode = None
         self._strips.clear()
         self.refresh()
 
@@ -218,18 +223,22 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         strip = self._view_strip(y)
+        line = self._line_at(y)
         if self.selection is not None:
-            span = self.selection.span(self._line_at(y), self.size.width)
+            span = self.selection.span(line, self.size.width)
             if span is not None and span[0] < span[1]:
-                first, last = span
-                strip = Strip.join(
-                    [
-                        strip.crop(0, first),
-                        strip.crop(first, last).apply_style(SELECTION_STYLE),
-                        strip.crop(last, self.size.width),
-                    ]
-                )
+                strip = self._styled(strip, *span, SELECTION_STYLE)
+        copy_mode = self.copy_mode
+        if copy_mode is not None and copy_mode.line == line:
+            strip = self._styled(strip, copy_mode.column, copy_mode.column + 1, COPY_CURSOR_STYLE)
+        if y == 0 and (self.scroll_offset or copy_mode is not None):
+            strip = self._with_indicator(strip, self.size.width)
         return strip
+
+    def _styled(self, strip: Strip, first: int, last: int, style: Style) -> Strip:
+        """`strip` with cells [first, last) in `style` too."""
+        middle = strip.crop(first, last).apply_style(style)
+        return Strip.join([strip.crop(0, first), middle, strip.crop(last, self.size.width)])
 
     def _view_strip(self, y: int) -> Strip:
         width = self.size.width
@@ -242,10 +251,8 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
                 strip = render_row(emulator.history_row(index), width, self._palette)
             else:
                 strip = self._screen_strip(index - emulator.history_size, width, live=False)
-            if y == 0:
-                strip = self._with_indicator(strip, width)
             return strip
-        return self._screen_strip(y, width, live=True)
+        return self._screen_strip(y, width, live=self.copy_mode is None)
 
     def _screen_strip(self, row: int, width: int, *, live: bool) -> Strip:
         if row >= self.emulator.lines:
@@ -260,7 +267,11 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         return strip
 
     def _with_indicator(self, strip: Strip, width: int) -> Strip:
-        label = f" ↑ {self.scroll_offset}/{self.emulator.history_size} "
+        if self.copy_mode is not None:
+            total = self.emulator.history_size + self.emulator.lines
+            label = f" COPY {self.copy_mode.line + 1}/{total} "
+        else:
+            label = f" ↑ {self.scroll_offset}/{self.emulator.history_size} "
         if len(label) >= width:
             return strip
         return Strip.join(
@@ -333,7 +344,9 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     def on_key(self, event: events.Key) -> None:
         scroll = SCROLL_KEYS.get(event.key)
-        if scroll is not None and not self.emulator.alternate_screen:
+        if self.copy_mode is not None:
+            self._copy_mode_key(event)
+        elif scroll is not None and not self.emulator.alternate_screen:
             page = max(1, self.size.height - 1) if "page" in event.key else 1
             self.scroll_history(scroll * page)
         else:
@@ -347,6 +360,56 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
             self.send(data)
         event.stop()
         event.prevent_default()
+
+    # -- copy mode -----------------------------------------------------------------------------
+
+    def enter_copy_mode(self) -> None:
+        """Select with the keyboard, from the cursor (or the top line when scrolled back)."""
+        if self.scroll_offset:
+            self.copy_mode = CopyMode(self._line_at(0), 0)
+        else:
+            x, y = self.emulator.cursor
+            self.copy_mode = CopyMode(self._line_at(y), x)
+        self.selection = None
+        self.refresh()
+
+    def leave_copy_mode(self) -> None:
+        self.copy_mode = None
+        self.selection = None
+        self.scroll_to_live()
+        self.refresh()
+
+    def _copy_mode_key(self, event: events.Key) -> None:
+        copy_mode = self.copy_mode
+        assert copy_mode is not None
+        emulator = self.emulator
+        action = copy_mode.press(
+            event.key,
+            event.character,
+            lines=emulator.history_size + emulator.lines,
+            columns=emulator.columns,
+            page=max(1, self.size.height - 1),
+        )
+        if action is CopyAction.COPY:
+            self.selection = copy_mode.selection or Selection.line(copy_mode.line, emulator.columns)
+            self._copy_selection()
+            self.leave_copy_mode()
+            return
+        if action is CopyAction.LEAVE:
+            self.leave_copy_mode()
+            return
+        self.selection = copy_mode.selection
+        self._keep_in_view(copy_mode.line)
+        self.refresh()
+
+    def _keep_in_view(self, line: int) -> None:
+        """Scroll so that `line` (counted from the oldest scrollback line) is on screen."""
+        history = self.emulator.history_size
+        top = history - self.scroll_offset
+        if line < top:
+            self.scroll_offset = min(history, history - line)
+        elif line >= top + self.size.height:
+            self.scroll_offset = max(0, history - (line - self.size.height + 1))
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
