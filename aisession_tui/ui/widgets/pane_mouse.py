@@ -114,6 +114,8 @@ class PaneMouseMixin(_Widget):
         self.release_mouse()
         if self.selection is not None and not self.selection.is_empty:
             self._copy_selection()
+        else:
+            self.clear_selection()  # a click, not a drag
 
     def on_click(self, event: events.Click) -> None:
         if event.chain < 2 or self._program_gets_mouse(event):
