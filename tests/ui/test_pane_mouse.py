@@ -131,3 +131,18 @@ async def test_copy_mode_scrolls_back_and_leaves_for_the_live_screen() -> None:
         assert pane.copy_mode is None and pane.scroll_offset == 0
         assert app.clipboard == "line 0"
         await app.shutdown()
+
+
+async def test_dragging_past_the_top_scrolls_back_and_selects_on() -> None:
+    app = make_app(shell("text", "cat"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await pane_with(pilot, app, b"".join(b"line %d\r\n" % n for n in range(100)))
+        first = pane.emulator.history_size  # the line on the top row
+        await pilot.mouse_down(pane, offset=(0, 2))
+        for _ in range(3):
+            await pilot.hover(pane, offset=(0, -1))  # above the pane, on its frame's title
+        assert pane.scroll_offset == 3
+        await pilot.mouse_up(pane, offset=(0, -1))  # (Pilot moves there first: one more line)
+        assert app.clipboard.splitlines()[0] == f"line {first - pane.scroll_offset}"
+        assert app.clipboard.splitlines()[-1] == "l"  # through the cell it started on
+        await app.shutdown()

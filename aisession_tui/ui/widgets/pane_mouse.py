@@ -96,6 +96,8 @@ class PaneMouseMixin(_Widget):
     def on_mouse_move(self, event: events.MouseMove) -> None:
         if self._selecting and self.selection is not None:
             event.stop()
+            if event.y < 0 or event.y >= self.size.height:  # dragged past an edge: scroll on
+                self.scroll_history(-1 if event.y < 0 else 1)
             y = min(max(event.y, 0), self.size.height - 1)
             x = min(max(event.x, 0), self.size.width - 1)
             self.selection = self.selection.extend_to(self._line_at(y), x)
