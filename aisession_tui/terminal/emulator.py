@@ -191,6 +191,12 @@ class Emulator:
             return 0
         return len(self.screen.history.top)
 
+    @property
+    def first_line(self) -> int:
+        """The number of the oldest scrollback line, counting every line that ever scrolled off:
+        a line keeps its number while newer output pushes older lines out of the scrollback."""
+        return self.screen.history_added - len(self.screen.history.top)
+
     def history_row(self, index: int) -> Row:
         """Scrollback row `index` (0 = oldest), same type as `screen.buffer[y]`."""
         row = self.screen.history.top[index]

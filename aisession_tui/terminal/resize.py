@@ -19,6 +19,7 @@ class ResizeMixin:
     lines: int
     columns: int
     tabstops: set[int]
+    history_added: int
 
     def resize(self, lines: int | None = None, columns: int | None = None) -> None:
         """pyte's resize, keeping the cursor inside the screen."""
@@ -41,6 +42,7 @@ class ResizeMixin:
                 buffer = self.buffer
                 if self._main_buffer is None:
                     self.history.top.extend(buffer[y] for y in range(scroll))
+                    self.history_added += scroll
                 for y in range(self.lines):
                     if y + scroll < self.lines and (y + scroll) in buffer:
                         buffer[y] = buffer[y + scroll]
@@ -87,6 +89,7 @@ class ResizeMixin:
             for x in [x for x in row if x >= columns]:
                 del row[x]
             buffer[y] = row
+        self.history_added -= count
         self.cursor.y += count
         self.dirty.update(range(self.lines + count))
 

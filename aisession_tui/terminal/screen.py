@@ -105,6 +105,9 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         self._fast_class: type[TerminalScreen] = type(self)
         self._last_char = ""
         self.cwd: str | None = None
+        #: Rows that ever went into the scrollback (those it dropped since included); with its
+        #: length, this numbers lines for good: line `history_added - len(top)` is the oldest.
+        self.history_added = 0
         super().__init__(columns, lines, history, ratio)
 
     @property
@@ -352,8 +355,10 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
             for segment in segments[max(0, first - bottom) :]
         )
         pushed = len(rows) + 1 - lines
-        if self._main_buffer is None and pushed > 0:
-            history.extend(rows[:pushed])
+        if self._main_buffer is None:
+            self.history_added += len(segments)  # one row left the top for each (some unbuilt)
+            if pushed > 0:
+                history.extend(rows[:pushed])
         screen_rows = rows[pushed:] if pushed > 0 else rows
         for y, row in enumerate(screen_rows):
             buffer[y] = row
@@ -379,6 +384,7 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         if self._main_buffer is None:
             row = get(top)
             self.history.top.append(StaticDefaultDict(self.default_char) if row is None else row)
+            self.history_added += 1
         self.dirty.update(range(self.lines))
         for y in range(top, bottom):
             row = get(y + 1)

@@ -401,6 +401,22 @@ def test_resize_growing_in_the_alternate_screen_leaves_the_scrollback_alone() ->
     assert [line.rstrip() for line in emu.text_lines()][:2] == ["l8", "l9"]
 
 
+def test_lines_keep_their_numbers_while_the_scrollback_drops_old_ones() -> None:
+    fast, _, _ = make(columns=10, lines=3, scrollback=5)
+    slow, _, _ = make(columns=10, lines=3, scrollback=5)
+    feed(fast, "".join(f"l{i}\r\n" for i in range(10)))  # one block: the whole-line fast path
+    for i in range(10):
+        feed(slow, f"l{i}\r\n")
+    for emu in (fast, slow):
+        assert emu.first_line == 3  # l0..l2 dropped; the oldest kept line is line 3, "l3"
+        assert emu.history_text()[0].rstrip() == "l3"
+    feed(fast, "a\r\nb\r\n")
+    assert fast.first_line == 5
+    fast.resize(6, 10)  # three rows come back out of the scrollback: still the same numbers
+    assert fast.first_line == 5 and fast.history_size == 2
+    assert fast.history_text()[0].rstrip() == "l5"
+
+
 def test_resize_storm_keeps_the_screen_consistent() -> None:
     emu, _, _ = make(columns=40, lines=12)
     for i in range(200):

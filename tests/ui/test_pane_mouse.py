@@ -146,3 +146,25 @@ async def test_dragging_past_the_top_scrolls_back_and_selects_on() -> None:
         assert app.clipboard.splitlines()[0] == f"line {first - pane.scroll_offset}"
         assert app.clipboard.splitlines()[-1] == "l"  # through the cell it started on
         await app.shutdown()
+
+
+async def test_a_scrolled_back_view_and_selection_stay_on_their_lines_as_output_goes_on() -> None:
+    app = make_app(shell("text", "cat"), panels=(), scrollback=200)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await pane_with(pilot, app, b"".join(b"line %d\r\n" % n for n in range(300)))
+        pane.scroll_history(-20)
+        await pilot.pause()
+        top = "".join(pane._line_cells(pane._line_at(0))).strip()
+        await pilot.click(pane, offset=(1, 3), times=3)
+        selected = app.clipboard
+        # More output than the scrollback holds moves everything up and drops the oldest lines.
+        pane.emulator.feed(b"".join(b"more %d\r\n" % n for n in range(50)))
+        pane.repaint()
+        await pilot.pause()
+        assert "".join(pane._line_cells(pane._line_at(0))).strip() == top
+        assert pane.render_line(0).text.strip().startswith(top)
+        assert pane.selection is not None
+        line = pane.selection.start[0]
+        assert "".join(pane._line_cells(line)).strip() == selected
+        assert reversed_cells(pane, 3)[:1] == [0]  # still highlighted on the same text
+        await app.shutdown()

@@ -52,10 +52,10 @@ class CopyMode:
         return Selection(self.anchor, (self.line, self.column))
 
     def press(
-        self, key: str, character: str | None, *, lines: int, columns: int, page: int
+        self, key: str, character: str | None, *, lines: tuple[int, int], columns: int, page: int
     ) -> CopyAction | None:
-        """Apply one key; `lines` is how many lines there are (scrollback and screen), `page`
-        the height of the view. Returns what the pane must do besides moving, if anything."""
+        """Apply one key; `lines` is the first and last line number (scrollback and screen),
+        `page` the height of the view. Returns what the pane must do besides moving, if any."""
         name = character if character and character.isprintable() and character != " " else key
         line, column = self.line, self.column
         if name in _MOVES:
@@ -70,15 +70,15 @@ class CopyMode:
         elif name in ("$", "end"):
             column = columns - 1
         elif name == "g":
-            line = 0
+            line = lines[0]
         elif name == "G":
-            line = lines - 1
+            line = lines[1]
         elif name in ("v", "space"):
             self.anchor = None if self.anchor is not None else (self.line, self.column)
         elif name in ("y", "enter"):
             return CopyAction.COPY
         elif name in ("q", "escape"):
             return CopyAction.LEAVE
-        self.line = min(max(line, 0), lines - 1)
+        self.line = min(max(line, lines[0]), lines[1])
         self.column = min(max(column, 0), columns - 1)
         return None

@@ -34,21 +34,26 @@ class PaneMouseMixin(_Widget):
     scroll_history: Callable[[int], None]
 
     def _line_at(self, y: int) -> int:
-        """The line shown on view row `y`, counted from the oldest scrollback line."""
-        return self.emulator.history_size - self.scroll_offset + y
-
-    def _row(self, index: int) -> Row:
+        """The number of the line on view row `y` (see `Emulator.first_line`): it stays the
+        line's number while output scrolls it up and out of the scrollback."""
         emulator = self.emulator
+        return emulator.first_line + emulator.history_size - self.scroll_offset + y
+
+    def _row(self, line: int) -> Row:
+        """The row of line number `line`, which must still be in the scrollback or on screen."""
+        emulator = self.emulator
+        index = line - emulator.first_line
         if index < emulator.history_size:
             return emulator.history_row(index)
         return emulator.row(index - emulator.history_size)
 
-    def _line_cells(self, index: int) -> list[str]:
-        """A line's cells' text ("" for the second cell of a wide character)."""
-        if not 0 <= index < self.emulator.history_size + self.emulator.lines:
+    def _line_cells(self, line: int) -> list[str]:
+        """A line's cells' text ("" for the second cell of a wide character); [] once gone."""
+        emulator = self.emulator
+        if not 0 <= line - emulator.first_line < emulator.history_size + emulator.lines:
             return []
-        row = self._row(index)
-        return [row[x].data for x in range(self.emulator.columns)]
+        row = self._row(line)
+        return [row[x].data for x in range(emulator.columns)]
 
     def _program_gets_mouse(self, event: events.MouseEvent) -> bool:
         """The program asked for the mouse (and the view is live); Shift keeps it for selecting."""

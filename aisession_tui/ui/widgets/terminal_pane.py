@@ -74,6 +74,9 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         self.selection: Selection | None = None
         self._selecting = False
         self.copy_mode: CopyMode | None = None
+        #: While scrolled back, the number of the line at the top of the view: it stays there
+        #: as output goes on (as in tmux), until it leaves the scrollback.
+        self._view_top: int | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -194,6 +197,8 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
             return  # mid-frame (mode 2026): its end, or its time-out, repaints
         self.stale = False
         self._last_repaint = monotonic()
+        if self._view_top is not None:
+            self._hold_view()
         dirty = self.emulator.take_dirty()
         cursor_row = self.emulator.cursor[1]
         if self._cursor_row is not None:
@@ -293,6 +298,16 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     # -- scrollback ----------------------------------------------------------------------------
 
+    def watch_scroll_offset(self, offset: int) -> None:
+        self._view_top = self._line_at(0) if offset else None
+
+    def _hold_view(self) -> None:
+        """Keep the scrolled-back view on its lines while new output pushes them up."""
+        assert self._view_top is not None
+        emulator = self.emulator
+        offset = emulator.first_line + emulator.history_size - self._view_top
+        self.scroll_offset = min(max(offset, 0), emulator.history_size)
+
     def scroll_history(self, lines: int) -> None:
         """Scroll back (negative) or forward (positive) through the scrollback."""
         offset = min(max(self.scroll_offset - lines, 0), self.emulator.history_size)
@@ -314,7 +329,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     def _line_text(self, index: int) -> str:
         """Text of a line counted from the oldest scrollback line."""
-        return row_text(self._row(index), self.emulator.columns)
+        return row_text(self._row(self.emulator.first_line + index), self.emulator.columns)
 
     def search(self, request: SearchRequest) -> bool:
         """Scroll to the next line matching the request, from the top line in view."""
@@ -383,10 +398,11 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         copy_mode = self.copy_mode
         assert copy_mode is not None
         emulator = self.emulator
+        first = emulator.first_line
         action = copy_mode.press(
             event.key,
             event.character,
-            lines=emulator.history_size + emulator.lines,
+            lines=(first, first + emulator.history_size + emulator.lines - 1),
             columns=emulator.columns,
             page=max(1, self.size.height - 1),
         )
@@ -403,13 +419,14 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         self.refresh()
 
     def _keep_in_view(self, line: int) -> None:
-        """Scroll so that `line` (counted from the oldest scrollback line) is on screen."""
+        """Scroll so that line number `line` is on screen."""
         history = self.emulator.history_size
+        index = line - self.emulator.first_line
         top = history - self.scroll_offset
-        if line < top:
-            self.scroll_offset = min(history, history - line)
-        elif line >= top + self.size.height:
-            self.scroll_offset = max(0, history - (line - self.size.height + 1))
+        if index < top:
+            self.scroll_offset = min(history, history - index)
+        elif index >= top + self.size.height:
+            self.scroll_offset = max(0, history - (index - self.size.height + 1))
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
