@@ -1,7 +1,15 @@
 """Terminal emulation: a fast pyte screen, key encoding, and screen rows rendered as Strips."""
 
 from .emulator import DEFAULT_SCROLLBACK, Emulator
-from .events import Bell, CwdChanged, ModesChanged, PromptMark, TerminalEvent, TitleChanged
+from .events import (
+    Bell,
+    ClipboardSet,
+    CwdChanged,
+    ModesChanged,
+    PromptMark,
+    TerminalEvent,
+    TitleChanged,
+)
 from .keys import encode_focus, encode_key, encode_mouse, encode_paste
 from .render import Palette, render_row
 from .screen import TerminalScreen
@@ -10,6 +18,7 @@ from .stream import TerminalByteStream, TerminalStream
 __all__ = [
     "DEFAULT_SCROLLBACK",
     "Bell",
+    "ClipboardSet",
     "CwdChanged",
     "Emulator",
     "ModesChanged",

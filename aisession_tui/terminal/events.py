@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Bell",
+    "ClipboardSet",
     "CwdChanged",
     "ModesChanged",
     "PromptMark",
@@ -47,9 +48,16 @@ class Bell:
 
 
 @dataclass(frozen=True, slots=True)
+class ClipboardSet:
+    """OSC 52: the program put text on the clipboard (vim's and tmux's `set-clipboard` do)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ModesChanged:
     """Alternate screen, mouse reporting, bracketed paste, cursor keys or cursor visibility
     changed."""
 
 
-TerminalEvent = TitleChanged | CwdChanged | PromptMark | Bell | ModesChanged
+TerminalEvent = TitleChanged | CwdChanged | PromptMark | Bell | ClipboardSet | ModesChanged

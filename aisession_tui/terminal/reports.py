@@ -3,11 +3,14 @@ queries programs send (secondary DA, colour queries). Mixed into `TerminalScreen
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from typing import Any
 
 from ..core.osc import cwd_from_osc7, exit_code_from_osc133
-from .events import Bell, CwdChanged, PromptMark, TerminalEvent, TitleChanged
+from .events import Bell, ClipboardSet, CwdChanged, PromptMark, TerminalEvent, TitleChanged
+from .stream import MAX_OSC_52
 
 
 class ReportsMixin:
@@ -56,7 +59,21 @@ class ReportsMixin:
             kind, _, rest = value.partition(";")
             if kind:
                 self.emit(PromptMark(kind[:1], exit_code_from_osc133(kind, rest), rest))
+        elif code == "52":
+            self._set_clipboard(value)
         elif code in ("10", "11") and value == "?":
             rgb = self.default_colors[0 if code == "10" else 1]
             r, gr, b = rgb[0:2], rgb[2:4], rgb[4:6]
             self.write_process_input(f"\x1b]{code};rgb:{r}{r}/{gr}{gr}/{b}{b}\x1b\\")
+
+    def _set_clipboard(self, value: str) -> None:
+        """OSC 52 `Pc;Pd`: Pd is base64 text for the clipboard; `?` (asking to read it) is not
+        answered, so no program can read what the person copied elsewhere."""
+        _, _, data = value.partition(";")
+        if not data or data == "?" or len(data) >= MAX_OSC_52 - 3:
+            return  # asked to read, or cut short: never put half a text on the clipboard
+        try:
+            text = base64.b64decode(data, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return
+        self.emit(ClipboardSet(text))

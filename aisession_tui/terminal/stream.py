@@ -35,6 +35,8 @@ ParserGenerator = Generator[bool | None, str, None]
 _MAX_PARAMS = 32
 _MAX_DIGITS = 8
 _MAX_OSC = 4096
+#: OSC 52 carries clipboard text (base64): it may be longer than other OSC strings.
+MAX_OSC_52 = 256 * 1024
 
 ESC = ctrl.ESC
 # A complete CSI sequence with only digits and separators: the overwhelmingly common shape.
@@ -437,6 +439,7 @@ class TerminalStream(pyte.Stream):
                 if code == "R" or code == "P":
                     continue  # Linux palette sequences; not implemented (as in pyte).
                 param = ""
+                limit = _MAX_OSC
                 while True:
                     if code is not None:
                         char, code = code, None
@@ -453,8 +456,10 @@ class TerminalStream(pyte.Stream):
                     if char in CAN_OR_SUB:
                         param = ""
                         break
-                    if len(param) < _MAX_OSC:
+                    if len(param) < limit:
                         param += char
+                        if param == "52;":
+                            limit = MAX_OSC_52
                 if param:
                     self._dispatch_osc(param)
             elif char not in NUL_OR_DEL:

@@ -36,7 +36,7 @@ from ..core.manager import SessionManager
 from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
-from ..terminal.events import Bell
+from ..terminal.events import Bell, ClipboardSet
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
 from .keymap import DEFAULT_PREFIX
@@ -378,6 +378,9 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             )
         elif isinstance(event, Bell) and key != self.focused_key:
             self.notify(f"{live.name} rang the bell", severity="warning")
+        elif isinstance(event, ClipboardSet):
+            self.copy_to_clipboard(event.text)
+            self.notify(f"{live.name} copied {len(event.text)} characters", timeout=2)
         if key == self.focused_key and isinstance(event, Bell):
             live.attention.discard(Attention.BELL)
         if isinstance(event, ProcessExited | StatusChanged | Bell):

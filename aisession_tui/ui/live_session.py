@@ -15,7 +15,7 @@ from ..core.session import AISession
 from ..core.slicer import slicer
 from ..core.types import SessionStatus
 from ..terminal.emulator import Emulator
-from ..terminal.events import Bell, CwdChanged, TerminalEvent, TitleChanged
+from ..terminal.events import Bell, ClipboardSet, CwdChanged, TerminalEvent, TitleChanged
 
 #: Time one feeding step aims at; the chunk size adapts to the parse rate to hit it.
 STEP_SECONDS = 0.001
@@ -126,7 +126,10 @@ class LiveSession:
     def _on_terminal_event(self, event: TerminalEvent) -> None:
         if isinstance(event, Bell):
             self.attention.add(Attention.BELL)
-        if isinstance(event, Bell | TitleChanged | CwdChanged) and self.on_event is not None:
+        if (
+            isinstance(event, Bell | TitleChanged | CwdChanged | ClipboardSet)
+            and self.on_event is not None
+        ):
             self.on_event(self, event)
 
     def _queue_output(self, data: bytes) -> None:

@@ -260,6 +260,28 @@ def test_mode_queries_decrqm_report_set_reset_and_unknown_modes() -> None:
     assert len(replies) == 6
 
 
+def test_programs_can_set_the_clipboard_but_not_read_it() -> None:
+    import base64
+
+    from aisession_tui.terminal import ClipboardSet
+    from aisession_tui.terminal.stream import MAX_OSC_52
+
+    emu, events, replies = make()
+    short, long = "copied ✓", "line\n" * 3000  # long: past other OSC strings' 4096 limit
+    for text in (short, long):
+        feed(emu, f"{ESC}]52;c;{base64.b64encode(text.encode()).decode()}\x07")
+    feed(emu, f"{ESC}]52;c;?\x07")  # a read request: not answered
+    feed(emu, f"{ESC}]52;c;not*base64\x07")
+    feed(emu, f"{ESC}]52;c;{'QUFB' * (MAX_OSC_52 // 4)}\x07")  # cut short: dropped whole
+    assert [e for e in events if isinstance(e, ClipboardSet)] == [
+        ClipboardSet(short),
+        ClipboardSet(long),
+    ]
+    assert replies == []
+    feed(emu, "after")
+    assert "after" in "".join(emu.text_lines())
+
+
 def test_background_colour_query_is_answered_from_default_colours() -> None:
     emu, _, replies = make()
     emu.screen.default_colors = ("c0c0c0", "102030")

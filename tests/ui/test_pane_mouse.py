@@ -168,3 +168,12 @@ async def test_a_scrolled_back_view_and_selection_stay_on_their_lines_as_output_
         assert "".join(pane._line_cells(line)).strip() == selected
         assert reversed_cells(pane, 3)[:1] == [0]  # still highlighted on the same text
         await app.shutdown()
+
+
+async def test_a_program_can_put_text_on_the_clipboard() -> None:
+    app = make_app(shell("vim-like"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "$" in screen_text(app, "vim-like"))
+        await pilot.press(*"printf '\\033]52;c;%s\\007' $(printf yanked | base64)", "enter")
+        await wait_for(pilot, lambda: app.clipboard == "yanked")
+        await app.shutdown()
