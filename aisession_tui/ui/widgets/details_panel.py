@@ -17,17 +17,28 @@ class DetailsPanel(VerticalScroll):
         super().__init__(id=id)
         self.border_title = "Details"
         self._body = Static(classes="details-body")
+        self._shown: list[tuple[str, str]] | None = None
 
     def compose(self) -> ComposeResult:
         yield self._body
 
     def show(self, presenter: SessionPresenter | None) -> None:
+        """Show the session's details; this runs every second for the relative times, so an
+        unchanged panel is left alone and one whose lines keep their lengths is not laid out."""
         if presenter is None:
+            self._shown = None
             self._body.update("No session")
             return
+        details = presenter.details()
+        if details == self._shown:
+            return
+        same_shape = self._shown is not None and [(key, len(value)) for key, value in details] == [
+            (key, len(value)) for key, value in self._shown
+        ]
+        self._shown = details
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
-        for key, value in presenter.details():
+        for key, value in details:
             table.add_row(key, value)
-        self._body.update(table)
+        self._body.update(table, layout=not same_shape)

@@ -31,7 +31,8 @@ class PaneTitle(Static):
         if presenter.event_summary:
             parts.append(Content.styled(f"  {presenter.event_summary}", "$text-muted"))
         parts.append(Content.styled(f"  {presenter.short_cwd}", "$text-muted"))
-        self.update(Content.assemble(*parts))
+        # One row whatever it says (height 1, no wrap): no layout of the whole screen needed.
+        self.update(Content.assemble(*parts), layout=False)
 
 
 class PaneFrame(Vertical):

@@ -21,6 +21,8 @@ class SessionList(DataTable[str]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=True)
         self.border_title = "Sessions"
 
+    _columns = ("number", "status", "name", "role", "tokens", "active", "event")
+
     def on_mount(self) -> None:
         self.add_column("#", key="number")
         self.add_column("Status", key="status")
@@ -31,29 +33,43 @@ class SessionList(DataTable[str]):
         self.add_column("Last event", key="event")
 
     def show(self, presenters: list[tuple[str, SessionPresenter]], focused_key: str | None) -> None:
-        """Redraw the rows, keeping the cursor on the focused session."""
-        self.clear()
-        variables = self.app.get_css_variables()
-        for number, (key, presenter) in enumerate(presenters, start=1):
-            badge, colour = presenter.badge()
-            self.add_row(
-                str(number),
-                Text.assemble(
-                    (badge, f"bold {variables.get(colour.lstrip('$'), '')}"),
-                    (
-                        f" {presenter.attention_marker}" if presenter.attention_marker else "",
-                        "bold",
-                    ),
-                ),
-                Text(presenter.name),
-                Text(presenter.role or ""),
-                f"{presenter.total_tokens:,}",
-                presenter.last_activity,
-                Text(presenter.event_summary),
-                key=key,
-            )
+        """Show the sessions, keeping the cursor on the focused one. When the same sessions are
+        listed in the same order, only the cells that changed are updated: the panel refreshes
+        every second for its relative times, and rebuilding the table costs at many sessions."""
+        variables = self.app.get_css_variables()  # the theme's colours (costly: once a call)
+        rows = [
+            (key, self._cells(number, presenter, variables))
+            for number, (key, presenter) in enumerate(presenters, start=1)
+        ]
+        if [key for key, _ in rows] == [key.value for key in self.rows]:
+            for key, cells in rows:
+                for column, value in zip(self._columns, cells, strict=True):
+                    if self.get_cell(key, column) != value:
+                        self.update_cell(key, column, value, update_width=True)
+        else:
+            self.clear()
+            for key, cells in rows:
+                self.add_row(*cells, key=key)
         if focused_key is not None and focused_key in self.rows:
             self.move_cursor(row=self.get_row_index(focused_key), animate=False)
+
+    def _cells(
+        self, number: int, presenter: SessionPresenter, variables: dict[str, str]
+    ) -> tuple[object, ...]:
+        badge, colour = presenter.badge()
+        colour_value = variables.get(colour.lstrip("$"), "")
+        return (
+            str(number),
+            Text.assemble(
+                (badge, f"bold {colour_value}"),
+                (f" {presenter.attention_marker}" if presenter.attention_marker else "", "bold"),
+            ),
+            Text(presenter.name),
+            Text(presenter.role or ""),
+            f"{presenter.total_tokens:,}",
+            presenter.last_activity,
+            Text(presenter.event_summary),
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -35,6 +35,7 @@ class TokensPanel(Vertical):
         self.border_title = "Tokens"
         self._summary = Static(classes="tokens-summary")
         self._sparkline = Sparkline([], classes="tokens-sparkline")
+        self._shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield self._summary
@@ -42,11 +43,17 @@ class TokensPanel(Vertical):
 
     def show(self, presenter: SessionPresenter | None) -> None:
         if presenter is None:
+            self._shown = None
             self._summary.update("No session")
             self._sparkline.data = []
             return
         usage = presenter.context_usage()
         bar_width = max(10, self.size.width - 4)
+        samples = presenter.token_samples()
+        shown = (usage, presenter.total_tokens, bar_width, samples)
+        if shown == self._shown:  # this runs every second; most seconds nothing changed
+            return
+        self._shown = shown
         lines = [
             context_bar(usage.active_tokens, usage.max_tokens, usage.threshold, bar_width),
             Content(
@@ -58,6 +65,5 @@ class TokensPanel(Vertical):
         if usage.compression_line:
             lines.append(Content.styled(usage.compression_line, "$text-muted"))
         self._summary.update(Content("\n").join(lines))
-        samples = presenter.token_samples()
         self._sparkline.display = bool(samples)
         self._sparkline.data = samples
