@@ -75,11 +75,17 @@ class ModesMixin:
         mode = self.mode
         return (*(flag in mode for flag in sorted(_WATCHED)), self.cursor.hidden)
 
+    def _allowed(self, modes: tuple[int, ...], private: bool) -> tuple[int, ...]:
+        """Without `allow_column_mode`, DECCOLM (`CSI ? 3 h/l`, 80/132 columns) is ignored: a
+        pane's size is not the program's to set."""
+        if private and not self.allow_column_mode:
+            return tuple(m for m in modes if m != 3)
+        return modes
+
     def set_mode(self, *modes: int, **kwargs: Any) -> None:
         """SM / DECSET, plus the alternate screen and the modes the pane reads."""
         private = bool(kwargs.get("private"))
-        if private and not self.allow_column_mode:
-            modes = tuple(m for m in modes if m != 3)
+        modes = self._allowed(modes, private)
         before = self._watched_modes()
         if private:
             shifted = [m << 5 for m in modes]
@@ -95,8 +101,7 @@ class ModesMixin:
     def reset_mode(self, *modes: int, **kwargs: Any) -> None:
         """RM / DECRST, plus leaving the alternate screen."""
         private = bool(kwargs.get("private"))
-        if private and not self.allow_column_mode:
-            modes = tuple(m for m in modes if m != 3)
+        modes = self._allowed(modes, private)
         before = self._watched_modes()
         if private:
             for alt in _ALT_MODES.intersection(m << 5 for m in modes):
