@@ -12,6 +12,8 @@ from ..presenter import SessionPresenter
 class SessionList(DataTable[str]):
     """One row per session; choosing a row focuses that session's pane."""
 
+    _COLUMNS = ("number", "status", "name", "role", "tokens", "active", "event")
+
     class Chosen(Message):
         def __init__(self, session_key: str) -> None:
             super().__init__()
@@ -20,8 +22,6 @@ class SessionList(DataTable[str]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=True)
         self.border_title = "Sessions"
-
-    _columns = ("number", "status", "name", "role", "tokens", "active", "event")
 
     def on_mount(self) -> None:
         self.add_column("#", key="number")
@@ -43,7 +43,7 @@ class SessionList(DataTable[str]):
         ]
         if [key for key, _ in rows] == [key.value for key in self.rows]:
             for key, cells in rows:
-                for column, value in zip(self._columns, cells, strict=True):
+                for column, value in zip(self._COLUMNS, cells, strict=True):
                     if self.get_cell(key, column) != value:
                         self.update_cell(key, column, value, update_width=True)
         else:
