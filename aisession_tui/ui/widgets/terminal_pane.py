@@ -273,8 +273,9 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     def _with_indicator(self, strip: Strip, width: int) -> Strip:
         if self.copy_mode is not None:
-            total = self.emulator.history_size + self.emulator.lines
-            label = f" COPY {self.copy_mode.line + 1}/{total} "
+            emulator = self.emulator
+            line = self.copy_mode.line - emulator.first_line + 1
+            label = f" COPY {line}/{emulator.history_size + emulator.lines} "
         else:
             label = f" ↑ {self.scroll_offset}/{self.emulator.history_size} "
         if len(label) >= width:
