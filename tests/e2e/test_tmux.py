@@ -220,3 +220,27 @@ def test_keys_typed_right_after_a_prefix_command_reach_the_pane_it_focused(
     assert found is not None
     assert "$ echo fast-$((40+2))" in found[1], "every key arrived, in order"
     assert tmux_app.running(), "the app is still running"
+
+
+def test_copy_mode_copies_a_line_to_the_terminal_clipboard(tmux_app: TmuxApp) -> None:
+    """Prefix [ then k y: the line above the prompt goes to the clipboard of the terminal the
+    app runs in (OSC 52, here tmux's paste buffer), and keys in copy mode never reach the shell."""
+    tmux_app.start(["-s", f"one={PLAIN_BASH}"], **QUIET)
+    tmux_app.wait_for(lambda lines: prompt_in(panes(tmux_app, lines, ["one"]).get("one", [])), "$")
+    tmux_app.type("echo copy-me-$((6*7))")
+    tmux_app.keys("Enter")
+    tmux_app.wait_for(
+        lambda lines: "copy-me-42" in panes(tmux_app, lines, ["one"]).get("one", []),
+        "`copy-me-42` printed",
+    )
+    tmux_app.prefix("[")
+    tmux_app.wait_for(lambda lines: any(" COPY " in line for line in lines), "the copy indicator")
+    tmux_app.keys("k", "y")
+
+    def copied() -> bool:
+        return bool(tmux_app.buffers()) and tmux_app.run("show-buffer").strip() == "copy-me-42"
+
+    tmux_app.wait_until(copied, "`copy-me-42` in the terminal's clipboard")
+    tmux_app.wait_for(lambda lines: not any(" COPY " in line for line in lines), "copy mode left")
+    rows = panes(tmux_app, tmux_app.screen(), ["one"])["one"]
+    assert not any("ky" in row for row in rows), "copy-mode keys stayed out of the shell"

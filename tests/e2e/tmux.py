@@ -98,8 +98,11 @@ class TmuxApp:
         self.status_file = workdir / "exit-status"
         self.socket_path: Path | None = None
         self.config = workdir / "tmux.conf"
-        # The pane stays after the app ends so its exit status can be read.
-        self.config.write_text("set -g remain-on-exit on\nset -g history-limit 0\n")
+        # The pane stays after the app ends so its exit status can be read; what the app copies
+        # (OSC 52) lands in tmux's paste buffer, where a test can read it.
+        self.config.write_text(
+            "set -g remain-on-exit on\nset -g history-limit 0\nset -g set-clipboard on\n"
+        )
 
     def run(self, *args: str) -> str:
         """Run one tmux command against this server and return its output."""
@@ -178,6 +181,10 @@ class TmuxApp:
         if escapes:
             args.append("-e")
         return self.run(*args).split("\n")[: self.height]
+
+    def buffers(self) -> list[str]:
+        """Names of tmux's paste buffers (OSC 52 from the app adds one)."""
+        return self.run("list-buffers", "-F", "#{buffer_name}").split()
 
     def running(self) -> bool:
         """Whether the app is still running (it has not reported an exit status)."""
