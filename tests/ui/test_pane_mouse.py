@@ -177,3 +177,27 @@ async def test_a_program_can_put_text_on_the_clipboard() -> None:
         await pilot.press(*"printf '\\033]52;c;%s\\007' $(printf yanked | base64)", "enter")
         await wait_for(pilot, lambda: app.clipboard == "yanked")
         await app.shutdown()
+
+
+async def test_output_going_on_does_not_move_the_view_while_selecting() -> None:
+    app = make_app(shell("text", "cat"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await pane_with(pilot, app, b"".join(b"line %d\r\n" % n for n in range(100)))
+        top = pane.render_line(0).text.strip()
+        await pilot.press("ctrl+b", "left_square_bracket")  # copy mode, from the live view
+        pane.emulator.feed(b"".join(b"later %d\r\n" % n for n in range(5)))
+        pane.repaint()
+        assert pane.render_line(0).text.strip().startswith(top)
+        assert pane.scroll_offset == 5
+        await pilot.press("escape")  # leaving copy mode returns to the live screen
+        assert pane.scroll_offset == 0
+        await pilot.mouse_down(pane, offset=(0, 0))  # the same while dragging a selection
+        pane.emulator.feed(b"".join(b"more %d\r\n" % n for n in range(3)))
+        pane.repaint()
+        await pilot.hover(pane, offset=(3, 0))
+        await pilot.mouse_up(pane, offset=(3, 0))
+        assert app.clipboard == pane.render_line(0).text.strip()[:4]
+        assert pane.scroll_offset == 3
+        await pilot.press("x")  # typing returns to the live screen
+        assert pane.scroll_offset == 0
+        await app.shutdown()

@@ -32,6 +32,8 @@ class PaneMouseMixin(_Widget):
     selection: Selection | None
     _selecting: bool
     scroll_history: Callable[[int], None]
+    pin_view: Callable[[], None]
+    scroll_to_live: Callable[[], None]
 
     def _line_at(self, y: int) -> int:
         """The number of the line on view row `y` (see `Emulator.first_line`): it stays the
@@ -93,6 +95,7 @@ class PaneMouseMixin(_Widget):
         if self._forward_mouse("press", event, event.button) or event.button != 1:
             return
         event.stop()
+        self.pin_view()  # output going on must not move the text under the mouse
         self.selection = Selection.at(self._line_at(event.y), event.x)
         self._selecting = True
         self.capture_mouse()
@@ -120,9 +123,11 @@ class PaneMouseMixin(_Widget):
         self._selecting = False
         self.release_mouse()
         if self.selection is not None and not self.selection.is_empty:
-            self._copy_selection()
+            self._copy_selection()  # the view stays put on it until the person types
         else:
             self.clear_selection()  # a click, not a drag
+            if not self.scroll_offset:
+                self.scroll_to_live()  # nothing held: let the view follow output again
 
     def on_click(self, event: events.Click) -> None:
         if event.chain < 2 or self._program_gets_mouse(event):

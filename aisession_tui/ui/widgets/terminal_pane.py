@@ -74,8 +74,8 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         self.selection: Selection | None = None
         self._selecting = False
         self.copy_mode: CopyMode | None = None
-        #: While scrolled back, the number of the line at the top of the view: it stays there
-        #: as output goes on (as in tmux), until it leaves the scrollback.
+        #: While scrolled back (or while selecting), the number of the line at the top of the
+        #: view: it stays there as output goes on (as in tmux), until it leaves the scrollback.
         self._view_top: int | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -302,6 +302,10 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
     def watch_scroll_offset(self, offset: int) -> None:
         self._view_top = self._line_at(0) if offset else None
 
+    def pin_view(self) -> None:
+        """Hold the view where it is, even live, while the person selects text in it."""
+        self._view_top = self._line_at(0)
+
     def _hold_view(self) -> None:
         """Keep the scrolled-back view on its lines while new output pushes them up."""
         assert self._view_top is not None
@@ -317,6 +321,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
             self.refresh()
 
     def scroll_to_live(self) -> None:
+        self._view_top = None
         if self.scroll_offset:
             self.scroll_offset = 0
             self.refresh()
@@ -381,6 +386,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     def enter_copy_mode(self) -> None:
         """Select with the keyboard, from the cursor (or the top line when scrolled back)."""
+        self.pin_view()
         if self.scroll_offset:
             self.copy_mode = CopyMode(self._line_at(0), 0)
         else:
