@@ -10,6 +10,8 @@
 3. Keystroke echo latency: a key posted to the app -> the pane rendering the character (the PTY's
    echo of `cat`), p50/p99, idle and while three other panes run `yes`. The time is taken in the
    pane's `render_line`, not when the benchmark's own task next wakes up.
+4. Interrupt latency: Ctrl+C into a shell pane running `yes` -> its prompt drawn again, vs the same
+   in a detached tmux pane (until `capture-pane` shows the prompt).
 """
 
 from __future__ import annotations
@@ -182,6 +184,70 @@ async def echo_latencies(keys: int, flooders: int) -> tuple[list[float], list[fl
     return latencies, woken
 
 
+# -- 4. interrupt --------------------------------------------------------------------------------
+
+PROMPT = "BENCH-PROMPT>"
+SHELL = f"env PS1='{PROMPT} ' HISTFILE=/dev/null bash --norc --noprofile"
+
+
+async def app_interrupt() -> float:
+    """Seconds from Ctrl+C into a pane flooding with `yes` until the pane draws the prompt."""
+    app = app_for(SessionConfig(name="shell", shell_command=SHELL))
+    async with app.run_test(size=APP_SIZE) as pilot:
+        pane = app.pane_grid.frames[0].terminal
+        prompted = asyncio.Event()
+        interrupted = {"at": 0.0}
+        drawn: list[float] = []
+
+        def seen(text: str) -> None:
+            if text.strip() == PROMPT:
+                if interrupted["at"] and not drawn:
+                    drawn.append(time.perf_counter())
+                prompted.set()
+
+        watch_rendering(pane, seen)
+        await asyncio.wait_for(prompted.wait(), timeout=30)
+        for char in "yes":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("enter", "\r"))
+        await pilot.pause(1.5)  # the flood is on: the pane is behind, the child blocked
+        prompted.clear()
+        interrupted["at"] = time.perf_counter()
+        app.post_message(events.Key("ctrl+c", "\x03"))
+        await asyncio.wait_for(prompted.wait(), timeout=30)
+        await app.shutdown()
+    return drawn[0] - interrupted["at"]
+
+
+def tmux_interrupt() -> float:
+    """The same in a detached tmux pane of the same size."""
+    name = f"bench-{time.monotonic_ns()}"
+    tmux = ["tmux"]
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", name, "-x", str(COLUMNS), "-y", str(LINES), SHELL],
+        check=True,
+    )
+
+    def bottom_prompt() -> bool:
+        shown = subprocess.run(
+            [*tmux, "capture-pane", "-p", "-t", name], capture_output=True, text=True
+        ).stdout.rstrip("\n")
+        return shown.splitlines()[-1:] == [PROMPT] if shown else False
+
+    try:
+        while not bottom_prompt():
+            time.sleep(0.01)
+        subprocess.run([*tmux, "send-keys", "-t", name, "yes", "Enter"], check=True)
+        time.sleep(1.5)
+        start = time.perf_counter()
+        subprocess.run([*tmux, "send-keys", "-t", name, "C-c"], check=True)
+        while not bottom_prompt():
+            time.sleep(0.005)
+        return time.perf_counter() - start
+    finally:
+        subprocess.run([*tmux, "kill-session", "-t", name], check=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 MB stream, 3 runs, 60 keys")
@@ -217,6 +283,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         print("  tmux               not installed: skipped")
+
+    app_ms = statistics.median(asyncio.run(app_interrupt()) for _ in range(runs)) * 1000
+    line = f"\nCtrl+C into `yes`, until the prompt is drawn, median of {runs}: app {app_ms:.0f} ms"
+    if have_tmux:
+        tmux_ms = statistics.median(tmux_interrupt() for _ in range(runs)) * 1000
+        line += f", tmux {tmux_ms:.0f} ms, app/tmux {app_ms / tmux_ms:.2f}x"
+    print(line)
 
     print(f"\nKeystroke echo latency, {keys} keys (ms)")
     print(f"  {'load':24} {'p50':>7} {'p99':>7} {'max':>7}   (benchmark task awake: p50, p99)")

@@ -31,8 +31,9 @@ FLOOD_FPS = 5
 #: Consecutive whole-pane repaints after which a pane counts as flooding.
 FLOOD_AFTER = 3
 #: Silence after which a flooding pane shows its final screen at once rather than at its slow
-#: rate: the focused pane / the others (longer than their turns, so they keep taking turns).
-QUIET_FOCUSED = 0.02
+#: rate: the focused pane (short: after Ctrl+C into a flood, the person waits for the prompt) /
+#: the others (longer than their turns, so they keep taking turns).
+QUIET_FOCUSED = 0.005
 QUIET_BACKGROUND = 0.25
 #: Longest a frame drawn under synchronized output (mode 2026) is held back from the screen.
 SYNC_TIMEOUT = 0.2
