@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from aisession_tui.core.types import SessionStatus
 from aisession_tui.ui.widgets.selection import Selection
 from aisession_tui.ui.widgets.terminal_pane import TerminalPane
@@ -130,6 +132,10 @@ async def test_copy_mode_scrolls_back_and_leaves_for_the_live_screen() -> None:
         await pilot.press("ctrl+b", "left_square_bracket", "pageup", "escape")
         assert pane.copy_mode is None and pane.scroll_offset == 0
         assert app.clipboard == "line 0"
+        await pilot.press("ctrl+b", "left_square_bracket", "pageup")
+        pane.post_message(events.Paste("pasted"))  # what goes to the program ends copy mode
+        await wait_for(pilot, lambda: pane.copy_mode is None and pane.scroll_offset == 0)
+        await wait_for(pilot, lambda: "pasted" in screen_text(app, "text"))
         await app.shutdown()
 
 

@@ -360,6 +360,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         if self.live.session.status is not SessionStatus.RUNNING:
             self.app.bell()
             return
+        self.copy_mode = None  # a paste, say, ends copy mode like typing ends scrollback
         self.scroll_to_live()
         self.clear_selection()
         self.live.write(data)
