@@ -25,7 +25,7 @@ from .store import (
     load_workspace,
 )
 from .store.commands import register
-from .ui.keymap import PANEL_NAMES
+from .ui.keymap import DEFAULT_PREFIX, PANEL_NAMES
 
 EXIT_USAGE = 2
 
@@ -77,9 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--prefix",
-        default="ctrl+b",
+        default=DEFAULT_PREFIX,
         metavar="KEY",
-        help="the prefix key before commands (default: ctrl+b)",
+        help=f"the prefix key before commands (default: {DEFAULT_PREFIX})",
     )
     parser.add_argument("--theme", default=None, metavar="NAME", help="theme to start with")
     parser.add_argument(

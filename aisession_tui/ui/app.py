@@ -36,6 +36,7 @@ from ..core.manager import SessionManager
 from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
+from ..terminal.emulator import DEFAULT_SCROLLBACK
 from ..terminal.events import Bell, ClipboardSet
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
@@ -84,7 +85,7 @@ class AppOptions:
     prefix_key: str = DEFAULT_PREFIX
     theme: str = DEFAULT_THEME
     panels: tuple[str, ...] = ("sessions", "details")
-    scrollback: int = 10_000
+    scrollback: int = DEFAULT_SCROLLBACK
     restore: bool = False
     layout: str = "grid"
     focus: str | None = None

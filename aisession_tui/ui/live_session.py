@@ -14,7 +14,7 @@ from ..core.events import OutputReceived, ProcessExited, SessionEvent, StatusCha
 from ..core.session import AISession
 from ..core.slicer import slicer
 from ..core.types import SessionStatus
-from ..terminal.emulator import Emulator
+from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
 from ..terminal.events import Bell, ClipboardSet, CwdChanged, TerminalEvent, TitleChanged
 
 #: Time one feeding step aims at; the chunk size adapts to the parse rate to hit it.
@@ -51,7 +51,7 @@ class LiveSession:
         self,
         session: AISession,
         *,
-        scrollback: int = 10_000,
+        scrollback: int = DEFAULT_SCROLLBACK,
         on_event: Callable[[LiveSession, object], None] | None = None,
     ) -> None:
         self.session = session

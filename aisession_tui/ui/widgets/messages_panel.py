@@ -34,29 +34,23 @@ class MessagesPanel(Vertical):
         Binding("d,delete", "discard", "Discard"),
     ]
 
-    class Forward(Message):
+    class _Action(Message):
+        """What the person did with one waiting `message` in `panel`."""
+
+        def __init__(self, panel: MessagesPanel, message: BusMessage) -> None:
+            super().__init__()
+            self.panel = panel
+            self.message = message
+
+        @property
+        def control(self) -> MessagesPanel:
+            return self.panel
+
+    class Forward(_Action):
         """The person wants `message` typed into its session."""
 
-        def __init__(self, panel: MessagesPanel, message: BusMessage) -> None:
-            super().__init__()
-            self.panel = panel
-            self.message = message
-
-        @property
-        def control(self) -> MessagesPanel:
-            return self.panel
-
-    class Discard(Message):
+    class Discard(_Action):
         """The person read `message` and wants it gone."""
-
-        def __init__(self, panel: MessagesPanel, message: BusMessage) -> None:
-            super().__init__()
-            self.panel = panel
-            self.message = message
-
-        @property
-        def control(self) -> MessagesPanel:
-            return self.panel
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
