@@ -12,11 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from .tmux import APP, PLAIN_BASH, TmuxApp, cell_column, cell_slice, require, tmux_program
+from .tmux import (
+    APP,
+    PLAIN_BASH,
+    SIDEBAR_EDGE,
+    TmuxApp,
+    cell_column,
+    cell_slice,
+    require,
+    tmux_program,
+)
 
 QUIET = {"PS1": "$ ", "HISTFILE": "/dev/null"}
 TWO_SHELLS = ["-s", f"one={PLAIN_BASH}", "-s", f"two={PLAIN_BASH}"]
-SIDEBAR_EDGE = "▏"
 DETAILS_NAME = re.compile(r"│ name\s+(\S+)\s")
 SGR = re.compile(r"\x1b\[[0-9;:]*m")
 

@@ -38,6 +38,8 @@ PREFIX_FOOTER = "Zoom"
 NORMAL_FOOTER = "^b Commands"
 #: A pane's title bar starts with its number and name: " 1  one  working ...".
 TITLE = re.compile(r"(?<!\S)([1-9])  (\S+)")
+#: The left edge of the side panels.
+SIDEBAR_EDGE = "▏"
 
 
 def require(program: Path | str | None, what: str) -> None:
@@ -196,10 +198,12 @@ class TmuxApp:
         return int(self.status_file.read_text())
 
     def titles(self, names: Sequence[str], lines: list[str] | None = None) -> list[Title]:
-        """The title bars of the named sessions on screen, in reading order."""
+        """The title bars of the named sessions on screen, in reading order. Only the panes'
+        part of a row is read: in the Sessions panel, "exited 3  paint" looks like a title."""
         found = []
         for row, line in enumerate(self.screen() if lines is None else lines):
-            for match in TITLE.finditer(line):
+            panes_part = line.split(SIDEBAR_EDGE, 1)[0]
+            for match in TITLE.finditer(panes_part):
                 if match.group(2) in names:
                     column = cell_column(line, match.start(1))
                     found.append(Title(int(match.group(1)), match.group(2), row, column))
