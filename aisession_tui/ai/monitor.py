@@ -60,7 +60,7 @@ class _Session(Protocol):
 
     def subscribe(self, listener: Callable[[SessionEvent], None]) -> Callable[[], None]: ...
     def add_command_record(self, record: CommandRecord) -> None: ...
-    async def add_tokens(self, count: int) -> None: ...
+    def record_tokens(self, count: int) -> None: ...
 
 
 class _Screen(Protocol):
@@ -133,7 +133,6 @@ class SessionMonitor:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._turn: list[str] = []
         self._turn_chars = 0
-        self._token_tasks: set[asyncio.Task[None]] = set()
         self._context_jobs: set[asyncio.Future[Any]] = set()
         self._unsubscribe: Callable[[], None] | None = session.subscribe(self._on_session_event)
 
@@ -300,12 +299,8 @@ class SessionMonitor:
         return lines[: row + 1]
 
     def _report_tokens(self, added: int) -> None:
+        self.session.record_tokens(added)  # before the event: listeners read the session
         self._emit(TokensCounted(self.session.id, self.tokens.total))
-        if self._loop is None:
-            return
-        task = self._loop.create_task(self.session.add_tokens(added))
-        self._token_tasks.add(task)
-        task.add_done_callback(self._token_tasks.discard)
 
     def _flush_text(self) -> None:
         added = self.tokens.flush()

@@ -188,10 +188,14 @@ class AISession:
     def get_metadata(self, key: str, default: Any = None) -> Any:
         return self.metadata.get(key, default)
 
-    async def add_tokens(self, count: int) -> None:
+    def record_tokens(self, count: int) -> None:
+        """Add `count` to the token total now (`add_tokens` without the await)."""
         if count < 0:
             raise ValueError(f"token count must not be negative, got {count}")
         self._total_tokens += count
+
+    async def add_tokens(self, count: int) -> None:
+        self.record_tokens(count)
 
     async def get_total_tokens(self) -> int:
         return self._total_tokens

@@ -40,7 +40,7 @@ class _EventSource:
     def add_command_record(self, record: CommandRecord) -> None:
         self.records.append(record)
 
-    async def add_tokens(self, count: int) -> None:
+    def record_tokens(self, count: int) -> None:
         self.tokens += count
 
 
@@ -59,7 +59,11 @@ async def test_captured_bash_session_yields_records_in_session_history() -> None
     source = _EventSource(SessionConfig())
     monitor = SessionMonitor(source, counter=PieceEstimator())
     seen: list[object] = []
+    totals_when_told: list[tuple[int, int]] = []
     monitor.subscribe(seen.append)
+    monitor.subscribe(
+        lambda e: isinstance(e, TokensCounted) and totals_when_told.append((e.total, source.tokens))
+    )
     data = (FIXTURES / "bash_integration_session.bin").read_bytes()
     for start in range(0, len(data), 100):
         source.emit(OutputReceived(source.id, data[start : start + 100]))
@@ -69,6 +73,8 @@ async def test_captured_bash_session_yields_records_in_session_history() -> None
     await asyncio.sleep(0.05)
     assert source.tokens == monitor.tokens.total > 0
     assert any(isinstance(e, TokensCounted) for e in seen)
+    # The session's total is up to date when listeners hear of it (panels read the session).
+    assert totals_when_told and all(told == on_session for told, on_session in totals_when_told)
     monitor.close()
 
 
