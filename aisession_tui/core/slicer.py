@@ -51,6 +51,8 @@ class Slicer:
         self._background: deque[Step] = deque()
         self._queued: set[Step] = set()
         self._scheduled = False
+        #: Wakes background work that waits for its share once output stops flowing.
+        self._flow_end: asyncio.TimerHandle | None = None
         #: Background seconds earned (or, below zero, owed) while output flows.
         self._credit = 0.0
         self._foreground_ran = -FLOW_GRACE
@@ -64,6 +66,14 @@ class Slicer:
             self._urgent.append(step)
         else:
             (self._background if background else self._foreground).append(step)
+        if background and not urgent and self._flow_end is not None:
+            return  # it waits for its share like the background already queued
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._flow_end is not None:
+            self._flow_end.cancel()
+            self._flow_end = None
         if not self._scheduled:
             self._scheduled = True
             self._loop.call_soon(self._turn)
@@ -97,9 +107,17 @@ class Slicer:
                 self._credit = 0.0
                 self._run(self._background, end)
         self._run(self._foreground, end)
-        if self._queued and not self._scheduled:
-            self._scheduled = True
-            self._loop.call_soon(self._turn)
+        if (
+            self._urgent
+            or self._foreground
+            or (self._background and (self._credit > 0 or not flowing))
+        ):
+            self._schedule()
+        elif self._background and self._flow_end is None:
+            # Background steps wait for foreground work to earn them time, or for the flow to end;
+            # turning the loop over meanwhile would only spin it.
+            wait = max(0.0, FLOW_GRACE - (self._clock() - self._foreground_ran))
+            self._flow_end = self._loop.call_later(wait, self._schedule)
 
     def _run(self, queue: deque[Step], deadline: float) -> None:
         clock = self._clock

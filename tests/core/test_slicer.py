@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from aisession_tui.core.slicer import Slicer
+from aisession_tui.core.slicer import FLOW_GRACE, Slicer
 
 
 class FakeClock:
@@ -121,3 +121,19 @@ async def test_a_failing_step_is_logged_and_dropped_and_others_go_on(
         await drain(slicer)
     assert log == ["fine", "fine"]
     assert "consumer bug" in caplog.text
+
+
+async def test_background_waiting_for_its_share_does_not_spin_the_loop() -> None:
+    clock, log = FakeClock(), []
+    slicer = Slicer(asyncio.get_running_loop(), budget=0.002, clock=clock)
+    turns = []
+    turn = slicer._turn
+    slicer._turn = lambda: (turns.append(1), turn())  # type: ignore[method-assign]
+    slicer.submit(costly(clock, 0.001, log, "bg", 5), background=True)
+    slicer.submit(costly(clock, 0.0, log, "fg", 1))  # output flows but earns no time
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert log == ["fg"] and len(turns) == 1
+    clock.now += FLOW_GRACE  # the flow has ended: background gets whole turns again
+    await asyncio.sleep(FLOW_GRACE + 0.05)
+    assert log.count("bg") >= 2
