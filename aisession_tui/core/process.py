@@ -2,9 +2,10 @@
 
 Everything here is built for an asyncio loop that must never block: file descriptors are
 non-blocking and watched with `loop.add_reader`, and a child's exit is noticed through a pidfd
-(Linux) instead of a thread or a polling timer. Killing a session means killing every process in
-its kernel session (interactive shells put background jobs in their own process groups), found by
-one scan of `/proc` at the moment of the hang-up.
+(Linux) instead of a thread or a polling timer. A PTY's output is read through the output relay
+(`relay.py`) when it runs. Killing a session means killing every process in its kernel session
+(interactive shells put background jobs in their own process groups), found by one scan of
+`/proc` at the moment of the hang-up.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from pathlib import Path
 from ptyprocess import PtyProcess
 
 from .errors import ProcessError, PtyError
+from .relay import OutputRelay, set_pipe_size, shared_relay
 
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 64 * 1024
+PAGE = 4096
 HAS_PIDFD = hasattr(os, "pidfd_open")
 _PROC = "/proc"
 
@@ -85,6 +88,18 @@ class ChildProcess(ABC):
     def close(self) -> None:
         """Close our ends of the child's fds (idempotent)."""
 
+    def set_read_ahead(self, size: int) -> bool:
+        """Let about `size` bytes of output wait for the session; False if not applied now."""
+        return False
+
+    def leave_relay(self) -> bool:
+        """After an end of file on `read_fd`: read the child directly if that was the relay's.
+
+        True when `read_fd` changed (the relay ended, the child may not have), False when the end
+        of file was the child's own.
+        """
+        return False
+
 
 class _PtyProcess(PtyProcess):  # type: ignore[misc]
     """ptyprocess without the blocking sleeps in its close/finaliser.
@@ -120,7 +135,32 @@ class PtyChild(ChildProcess):
         self._proc = proc
         self.pid = proc.pid
         self.read_fd = self.write_fd = proc.fd
+        self._relay_fd: int | None = None
+        self._read_ahead = 0
         self._exit_code: int | None = None
+
+    def use_relay(self, relay: OutputRelay) -> None:
+        """Read the output through `relay` from now on (kept reading directly if it fails)."""
+        fd = relay.attach(self._proc.fd)
+        if fd is not None:
+            self.read_fd = self._relay_fd = fd
+
+    def set_read_ahead(self, size: int) -> bool:
+        # Without the relay the PTY's own buffer (4 KiB) is all there is.
+        if self._relay_fd is None:
+            return False
+        size = 1 << (max(size, PAGE).bit_length() - 1)  # a pipe holds a power of two of pages
+        if size != self._read_ahead and set_pipe_size(self._relay_fd, size):
+            self._read_ahead = size
+        return size == self._read_ahead
+
+    def leave_relay(self) -> bool:
+        if self._relay_fd is None:
+            return False
+        os.close(self._relay_fd)
+        self._relay_fd = None
+        self.read_fd = self._proc.fd
+        return True
 
     def try_reap(self) -> int | None:
         if self._proc.terminated:
@@ -142,6 +182,9 @@ class PtyChild(ChildProcess):
             self._proc.setwinsize(rows, cols)
 
     def close(self) -> None:
+        if self._relay_fd is not None:
+            os.close(self._relay_fd)
+            self._relay_fd = None
         if not self._proc.closed:
             with contextlib.suppress(OSError):
                 self._proc.fileobj.close()
@@ -216,7 +259,11 @@ def spawn_pty(
     except Exception as exc:
         raise PtyError(f"could not start {argv[0]!r} on a pseudo-terminal: {exc}") from exc
     os.set_blocking(proc.fd, False)
-    return PtyChild(proc)
+    child = PtyChild(proc)
+    relay = shared_relay()
+    if relay is not None:
+        child.use_relay(relay)
+    return child
 
 
 def spawn_pipes(argv: list[str], *, cwd: Path, env: dict[str, str]) -> PipeChild:

@@ -462,8 +462,11 @@ class AISession:
         if parts:
             self._on_output(parts[0] if len(parts) == 1 else b"".join(parts))
         if eof:
-            self._eof = True
             self._set_reading(False)
+            if self._child.leave_relay():  # the relay ended, not necessarily the child
+                self._sync_reader()
+                return
+            self._eof = True
             self._eof_seen.set()
 
     def _on_output(self, data: bytes) -> None:
@@ -488,6 +491,13 @@ class AISession:
     def resume_reading(self, owner: object = _USER_PAUSE) -> None:
         """Give back the pause held by `owner`."""
         self._remove_pause_token(owner)
+
+    def set_read_ahead(self, size: int) -> bool:
+        """Let about `size` bytes of output wait unread before the child blocks; False if that
+        cannot be set now (no output relay, or more than `size` is already waiting)."""
+        if self._child is None or self._finalized:
+            return False
+        return self._child.set_read_ahead(size)
 
     def _add_pause_token(self, token: object) -> None:
         self._pause_tokens.add(token)

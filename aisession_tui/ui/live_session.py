@@ -31,6 +31,9 @@ MIN_HIGH_WATER = 64 * 1024
 MAX_HIGH_WATER = 1024 * 1024
 #: Reading resumes when the backlog is down to this fraction of the high-water mark.
 LOW_WATER_FRACTION = 0.25
+#: Output that may wait unread in the session's read-ahead, besides our own queue: this fraction
+#: of the high-water mark (more made Ctrl+C in a `yes` flood slower, and `cat` no faster).
+READ_AHEAD_FRACTION = 0.25
 #: Output of the session the person types into is parsed as it is read, up to this much pending
 #: (an echo, a prompt): waiting for the next slicer turn would add a loop hop to every key.
 INLINE_BYTES = 4096
@@ -173,6 +176,9 @@ class LiveSession:
             rate = self._parse_rate = len(chunk) / max(elapsed, 1e-6)
             target = min(rate * STEP_SECONDS, self._chunk_bytes * 2)  # grow gently
             self._chunk_bytes = int(min(MAX_CHUNK_BYTES, max(MIN_CHUNK_BYTES, target)))
+            # The session's read-ahead (the output relay's pipe) follows the parse rate too: a
+            # fast-parsing flood reads far ahead, Ctrl+C in a `yes` flood finds little queued.
+            self.session.set_read_ahead(int(self.high_water * READ_AHEAD_FRACTION))
         if self._reading_paused and self._pending_bytes <= self.high_water * LOW_WATER_FRACTION:
             self._reading_paused = False
             self.session.resume_reading(owner="pane")

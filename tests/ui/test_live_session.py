@@ -6,6 +6,7 @@ Real sessions with real PTYs; the loop's time slicer parses their output as in t
 from __future__ import annotations
 
 import asyncio
+import fcntl
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,10 +19,13 @@ from aisession_tui.ui.live_session import (
     BACKLOG_SECONDS,
     MAX_HIGH_WATER,
     MIN_HIGH_WATER,
+    READ_AHEAD_FRACTION,
     LiveSession,
 )
 
 pytestmark = pytest.mark.timeout(60)
+
+F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 
 
 async def started(tmp_path: Path, command: str, **fields: object) -> tuple[AISession, LiveSession]:
@@ -82,6 +86,19 @@ async def test_a_backlog_past_the_mark_pauses_reading_until_it_is_parsed(tmp_pat
         await until(live, lambda: not live._pending)  # parsed in the loop's time slices ...
         assert not session.is_reading_paused  # ... and then reading goes on
         assert live.emulator.text_lines()[-2].strip() == "0123456789"
+    finally:
+        live.close()
+        await session.stop()
+
+
+async def test_the_relay_pipe_holds_a_quarter_of_the_high_water_mark(tmp_path: Path) -> None:
+    session, live = await started(tmp_path, "seq 1 200000; exec sleep 60")
+    try:
+        await until(live, lambda: "200000" in "".join(live.emulator.text_lines()))
+        child = session._child
+        assert child is not None and child.read_fd != child.write_fd  # read through the relay
+        wanted = int(live.high_water * READ_AHEAD_FRACTION)
+        assert fcntl.fcntl(child.read_fd, F_GETPIPE_SZ) == 1 << (wanted.bit_length() - 1)
     finally:
         live.close()
         await session.stop()
