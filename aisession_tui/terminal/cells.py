@@ -98,6 +98,13 @@ class LazyRow(StaticDefaultDict[int, Char]):
             self.__class__ = StaticDefaultDict  # type: ignore[assignment]
         return self
 
+    @property
+    def unbuilt(self) -> tuple[str, Char]:
+        """The row's text and the attributes of all of it, without building the cells (only
+        while `type(row) is LazyRow`)."""
+        text, _, attrs = self._lazy
+        return text, attrs
+
     def __getitem__(self, key: int) -> Char:
         return self.materialize()[key]
 

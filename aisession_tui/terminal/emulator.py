@@ -198,18 +198,14 @@ class Emulator:
         return self.screen.history_added - len(self.screen.history.top)
 
     def history_row(self, index: int) -> Row:
-        """Scrollback row `index` (0 = oldest), same type as `screen.buffer[y]`."""
-        row = self.screen.history.top[index]
-        if type(row) is LazyRow:
-            return row.materialize()
-        return row
+        """Scrollback row `index` (0 = oldest); like `row`, it may still be a `LazyRow`."""
+        return self.screen.history.top[index]
 
     def row(self, y: int) -> Row:
-        """Visible row `y` without creating it when it is blank."""
-        buffer = self.screen.buffer
-        if y in buffer:
-            return buffer[y]
-        return _blank_row(self.screen)
+        """Visible row `y` as stored, without creating it when it is blank. A flood's rows may
+        still be `LazyRow`s: drawn and read as text unbuilt, built on their first cell access."""
+        row = dict.get(self.screen.buffer, y)
+        return _blank_row(self.screen) if row is None else row
 
     def take_dirty(self) -> set[int]:
         """Screen rows changed since the last call (then forgotten); only rows on screen."""
@@ -236,4 +232,7 @@ def _blank_row(screen: TerminalScreen) -> Row:
 
 def row_text(row: Row, columns: int) -> str:
     """A row as text: each cell's data, wide-character stubs ("") contributing nothing."""
+    if type(row) is LazyRow:
+        text, _ = row.unbuilt
+        return text[:columns] + row.default.data * max(0, columns - len(text))
     return "".join(row[x].data for x in range(columns))

@@ -6,6 +6,8 @@ import pytest
 from rich.color import Color
 
 from aisession_tui.terminal import Emulator, Palette, render_row
+from aisession_tui.terminal.cells import LazyRow
+from aisession_tui.terminal.emulator import row_text
 
 PALETTE = Palette(foreground="#d0d0d0", background="#101010")
 
@@ -117,3 +119,26 @@ def test_cursor_colour_from_the_palette_is_used_when_given() -> None:
     strip = render_row(row, 20, palette, cursor_x=2)
     assert style_at(strip, 2).bgcolor == Color.parse("#ff8800")
     assert style_at(strip, 2).color == Color.parse("#101010")
+
+
+@pytest.mark.parametrize(
+    "sgr", ["", "\x1b[31m", "\x1b[0;7m", "\x1b[44m"], ids=["plain", "red", "reverse", "blue-bg"]
+)
+@pytest.mark.parametrize("width", [40, 20, 12])
+def test_flood_rows_drawn_and_read_unbuilt_match_the_cell_by_cell_way(sgr: str, width: int) -> None:
+    emu = Emulator(20, 3)
+    # Lines fed in one go past the bottom take the flood path: rows stay unbuilt until drawn.
+    lines = ["", "short", "x" * 20, "a line longer than twenty", "last"]
+    emu.feed(("\r\n" * 3 + sgr + "\r\n".join(lines) + "\r\n").encode())
+    rows = [*(emu.history_row(i) for i in range(emu.history_size)), *map(emu.row, range(3))]
+    unbuilt = [row for row in rows if type(row) is LazyRow]
+    assert len(unbuilt) >= 4
+    for row in unbuilt:
+        fast = render_row(row, width, PALETTE)
+        assert type(row) is LazyRow  # drawing did not build it
+        text = row_text(row, 20)
+        assert type(row) is LazyRow  # nor did reading its text
+        row.materialize()
+        assert list(fast) == list(render_row(row, width, PALETTE))
+        assert fast.cell_length == width
+        assert text == row_text(row, 20)
