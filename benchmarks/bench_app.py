@@ -6,7 +6,8 @@
 2. End to end: `cat` of the plain log stream in a 160x48 pane of the real app (headless
    `run_test`) until its last line has been rendered by the pane, vs the emulator alone parsing
    the same bytes, vs the same `cat` in a detached 160x48 tmux pane (until `capture-pane` shows
-   the last line).
+   the last line). One run of each first is not counted (imports, caches, starting the output
+   relay); tmux runs on a server of its own, stopped after each run.
 3. Keystroke echo latency: a key posted to the app -> the pane rendering the character (the PTY's
    echo of `cat`), p50/p99, idle and while three other panes run `yes`. The time is taken in the
    pane's `render_line`, not when the benchmark's own task next wakes up.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import subprocess
@@ -102,13 +104,23 @@ async def app_cat(path: Path) -> float:
     return finished_at[0] - start
 
 
+#: A tmux server of the benchmark's own, without the person's configuration.
+TMUX = ["tmux", "-L", f"aisession-bench-{os.getpid()}", "-f", "/dev/null"]
+
+
+def end_tmux() -> None:
+    """Stop the benchmark's tmux server and let it go, so it does not eat into the next run."""
+    subprocess.run([*TMUX, "kill-server"], check=False, capture_output=True)
+    time.sleep(0.3)
+
+
 def tmux_cat(path: Path) -> float:
     """Seconds until a detached 160x48 tmux pane shows the stream's last line."""
     name = f"bench-{time.monotonic_ns()}"
     start = time.perf_counter()
     subprocess.run(
         [
-            "tmux",
+            *TMUX,
             "new-session",
             "-d",
             "-s",
@@ -124,13 +136,13 @@ def tmux_cat(path: Path) -> float:
     try:
         while True:
             shown = subprocess.run(
-                ["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True
+                [*TMUX, "capture-pane", "-p", "-t", name], capture_output=True, text=True
             ).stdout
             if MARKER in shown:
                 return time.perf_counter() - start
             time.sleep(0.005)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+        end_tmux()
 
 
 # -- 3. keystroke echo ---------------------------------------------------------------------------
@@ -222,7 +234,7 @@ async def app_interrupt() -> float:
 def tmux_interrupt() -> float:
     """The same in a detached tmux pane of the same size."""
     name = f"bench-{time.monotonic_ns()}"
-    tmux = ["tmux"]
+    tmux = TMUX
     subprocess.run(
         [*tmux, "new-session", "-d", "-s", name, "-x", str(COLUMNS), "-y", str(LINES), SHELL],
         check=True,
@@ -245,7 +257,7 @@ def tmux_interrupt() -> float:
             time.sleep(0.005)
         return time.perf_counter() - start
     finally:
-        subprocess.run([*tmux, "kill-session", "-t", name], check=False)
+        end_tmux()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         path.write_bytes(data)
         emu, app, tmux = [], [], []
         have_tmux = shutil.which("tmux") is not None
+        emulator_only(data)  # warm-up, not counted: imports, caches, the output relay's start
+        asyncio.run(app_cat(path))
         for _ in range(runs):
             emu.append(emulator_only(data))
             app.append(asyncio.run(app_cat(path)))
@@ -270,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     mb = len(data) / 1e6
     emu_s, app_s = statistics.median(emu), statistics.median(app)
     print(f"End to end: cat of {mb:.1f} MB plain log in a {COLUMNS}x{LINES} pane, median of {runs}")
+    for label, times in (("emulator", emu), ("app", app), ("tmux", tmux)):
+        if times:
+            print(f"  ({label} runs: {', '.join(f'{t:.2f}' for t in times)} s)")
     print(f"  emulator only      {emu_s:7.2f} s  {mb / emu_s:6.1f} MB/s")
     print(
         f"  app (pane shows)   {app_s:7.2f} s  {mb / app_s:6.1f} MB/s"

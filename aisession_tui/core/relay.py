@@ -51,6 +51,7 @@ class OutputRelay:
             raise
         finally:
             theirs.close()
+        ours.setblocking(False)  # a helper that fell behind must not stall the loop
         self._control = ours
 
     @property

@@ -49,13 +49,15 @@ class Relay:
     def run(self) -> None:
         control_fd = self.control.fileno()
         while True:
-            for fd, events in self.poller.poll():
+            # Links are looked up before any is handled: a link dropped in this round may free fd
+            # numbers that a link accepted in it reuses.
+            ready = [(fd, events, self.links.get(fd)) for fd, events in self.poller.poll()]
+            for fd, events, link in ready:
                 if fd == control_fd:
                     if not self.accept():
                         return
                     continue
-                link = self.links.get(fd)
-                if link is None:
+                if link is None or self.links.get(fd) is not link:
                     continue
                 if fd == link.source:
                     self.pull(link)

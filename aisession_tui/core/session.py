@@ -431,15 +431,16 @@ class AISession:
         self._reading = on
 
     def _on_readable(self) -> None:
-        """Read what is there (a PTY hands out ~4 KiB per read) and deliver it as one chunk.
+        """Read what is there and deliver it in chunks of about `READ_CHUNK` bytes.
 
         Several reads per wake-up, up to `READ_BATCH` bytes or `READ_SECONDS`, cut the per-byte
-        cost on a flooding child while one wake-up still stays short.
+        cost on a flooding child while one wake-up still stays short. A PTY hands out ~4 KiB per
+        read, joined into one chunk; the output relay's pipe whole chunks, handed on as read.
         """
         assert self._child is not None
         fd = self._child.read_fd
         parts: list[bytes] = []
-        size = 0
+        size = held = 0
         eof = False
         deadline = time.perf_counter() + READ_SECONDS
         while size < READ_BATCH and time.perf_counter() < deadline:
@@ -457,6 +458,13 @@ class AISession:
                 break
             parts.append(chunk)
             size += len(chunk)
+            held += len(chunk)
+            if held >= READ_CHUNK:
+                self._on_output(parts[0] if len(parts) == 1 else b"".join(parts))
+                parts.clear()
+                held = 0
+                if not self._reading:  # a listener paused reading (backpressure)
+                    return
             if len(chunk) < 1024:  # a trickle: do not spend a syscall just to hear EAGAIN
                 break
         if parts:
