@@ -271,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     data = plain_log(size) + f"{MARKER}\r\n".encode()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "plain.log"
-        path.write_bytes(data)
+        # A file as programs write it, LF-terminated: the terminal's ONLCR turns it into the
+        # CR LF stream the emulator-alone run parses, byte for byte.
+        path.write_bytes(data.replace(b"\r\n", b"\n"))
         emu, app, tmux = [], [], []
         have_tmux = shutil.which("tmux") is not None
         emulator_only(data)  # warm-up, not counted: imports, caches, the output relay's start

@@ -16,7 +16,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from ..ai.integration import with_shell_integration
 from ..ai.monitor import (
@@ -46,6 +45,7 @@ from .palette import palette_for
 from .presenter import SessionPresenter
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
+from .widgets.footer import KeyFooter
 from .widgets.history_panel import HistoryPanel
 from .widgets.messages_panel import MessagesPanel
 from .widgets.pane_frame import PaneFrame
@@ -180,7 +180,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
                 yield self.tokens_panel
                 yield self.history_panel
                 yield self.messages_panel
-        yield Footer(show_command_palette=False)
+        yield KeyFooter(show_command_palette=False)
 
     async def on_mount(self) -> None:
         self.loaded_themes.register(self)
