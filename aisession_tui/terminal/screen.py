@@ -551,6 +551,11 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
             return  # pyte raised UnboundLocalError on `CSI 3 K`
         self.buffer[cursor.y].update(dict.fromkeys(range(start, stop), cursor.attrs))
 
+    def insert_characters(self, count: int | None = None) -> None:
+        """ICH `CSI n @`: pyte's, without the cell it copies one past the right edge."""
+        super().insert_characters(count)
+        self.buffer[self.cursor.y].pop(self.columns, None)
+
     # -- pyte paging compatibility ---------------------------------------------------------------
 
     def prev_page(self) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyte
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aisession_tui.terminal import Emulator, render_row
@@ -102,6 +102,8 @@ _FRAGMENTS = st.sampled_from(
     columns=st.integers(1, 30),
     lines=st.integers(1, 10),
 )
+@example(chunks=[b"\x1b[@"], columns=1, lines=1)  # pyte's ICH wrote one cell past the edge
+@example(chunks=[b"abcde\x1b[3D\x1b[2@"], columns=5, lines=1)
 def test_random_bytes_never_raise_and_keep_the_screen_consistent(
     chunks: list[bytes], columns: int, lines: int
 ) -> None:
