@@ -321,7 +321,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             if live.session.size != (emulator.lines, emulator.columns):
                 live.session.resize(emulator.lines, emulator.columns)
         except SessionError as error:
-            live.emulator.feed(f"\x1b[1;31mcould not start: {error}\x1b[0m\r\n".encode())
+            live.annotate(f"\x1b[1;31mcould not start: {error}\x1b[0m\r\n")
             live.attention.add(Attention.EXITED)
             self.notify(str(error), title=f"{live.name} did not start", severity="error")
             self._frame(live).refresh_title()
@@ -370,8 +370,8 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             return
         if isinstance(event, ProcessExited):
             code = event.exit_code
-            live.emulator.feed(
-                f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m".encode()
+            live.annotate(
+                f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m"
             )
             self.notify(
                 f"{live.name} exited with code {code}",

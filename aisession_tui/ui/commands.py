@@ -222,7 +222,7 @@ class CommandsMixin:
         key = session.id.uuid.hex
         self._close_monitor(key)
         self.presenters[key].monitor = self._monitor_for(live)
-        live.emulator.feed(b"\r\n\x1b[2m[restarting]\x1b[0m\r\n")
+        live.annotate("\r\n\x1b[2m[restarting]\x1b[0m\r\n")
         await self._start(live)
         self._frame(live).refresh_title()
         self.refresh_panels()

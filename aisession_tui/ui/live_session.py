@@ -109,6 +109,13 @@ class LiveSession:
         if self.on_input is not None:
             self.on_input(data)
 
+    def annotate(self, text: str) -> None:
+        """Draw a note of the app's own (an exit, a restart) after the program's output, and
+        have the pane show it."""
+        self.emulator.feed(text.encode())
+        if self.on_screen_change is not None:
+            self.on_screen_change()
+
     def _reply(self, data: bytes) -> None:
         if self.session.status is SessionStatus.RUNNING:
             self.session.write(data)

@@ -123,3 +123,16 @@ async def test_a_synchronized_frame_never_ended_is_shown_after_a_time_out(
         pane.schedule_repaint()
         await wait_for(pilot, lambda: any("stuck-frame" in row for row in seen))
         await app.shutdown()
+
+
+async def test_the_exit_notice_is_drawn_even_after_the_last_output_was_painted() -> None:
+    app = make_app(shell("dies", "printf 'last-words\\n'; read -r _; exit 3"))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.pane_grid.frames[0].terminal
+        await wait_for(pilot, lambda: "last-words" in "".join(pane.emulator.text_lines()))
+        pane.repaint()  # the program's output is all on screen: nothing else would repaint
+        await pilot.pause()
+        seen = rendered_rows(pane)
+        app.focused_live.write(b"\n")
+        await wait_for(pilot, lambda: any("exited with code 3" in row for row in seen))
+        await app.shutdown()
