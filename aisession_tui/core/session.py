@@ -435,7 +435,7 @@ class AISession:
 
         Several reads per wake-up, up to `READ_BATCH` bytes or `READ_SECONDS`, cut the per-byte
         cost on a flooding child while one wake-up still stays short. A PTY hands out ~4 KiB per
-        read, joined into one chunk; the output relay's pipe whole chunks, handed on as read.
+        read, and those are joined; the output relay's pipe hands out 64 KiB, passed on as read.
         """
         assert self._child is not None
         fd = self._child.read_fd

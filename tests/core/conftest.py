@@ -73,6 +73,14 @@ class Recorder:
         await self.wait_for(lambda: self.session.status is SessionStatus.TERMINATED, within)
 
 
+async def started(config: SessionConfig) -> tuple[AISession, Recorder]:
+    """A started session and the recorder of its events."""
+    session = AISession(config)
+    recorder = Recorder(session)
+    await session.start()
+    return session, recorder
+
+
 def open_fds() -> set[str]:
     return set(os.listdir("/proc/self/fd"))
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from aisession_tui.core import AISession, SessionConfig, SessionStatus
+from aisession_tui.core import SessionConfig, SessionStatus
 from aisession_tui.core.process import is_running
 from aisession_tui.core.relay import shared_relay
 
-from .conftest import WAIT, Recorder, bash_config
+from .conftest import WAIT, bash_config, started
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -45,17 +45,10 @@ def wait_gone(pid: int, within: float = WAIT) -> bool:
         os.close(fd)
 
 
-async def run(config: SessionConfig) -> tuple[AISession, Recorder]:
-    session = AISession(config)
-    recorder = Recorder(session)
-    await session.start()
-    return session, recorder
-
-
 async def test_a_flood_arrives_whole_and_in_order_through_the_relay(tmp_path: Path) -> None:
     relay = shared_relay()
     assert relay is not None and relay.alive
-    session, rec = await run(SessionConfig(shell_command=PRODUCE, working_directory=tmp_path))
+    session, rec = await started(SessionConfig(shell_command=PRODUCE, working_directory=tmp_path))
     child = session._child
     assert child is not None and child.read_fd != child.write_fd  # a pipe, not the master
     await rec.wait_terminated()
@@ -65,7 +58,7 @@ async def test_a_flood_arrives_whole_and_in_order_through_the_relay(tmp_path: Pa
 
 async def test_a_paused_reader_blocks_the_child_and_loses_nothing(tmp_path: Path) -> None:
     config = SessionConfig(shell_command=f"{PRODUCE}; echo finished", working_directory=tmp_path)
-    session, rec = await run(config)
+    session, rec = await started(config)
     session.pause_reading()
     await asyncio.sleep(1.0)
     # The relay's pipe (64 KiB unless sized) and the PTY hold far less than 8 MB: the child waits.
@@ -77,7 +70,7 @@ async def test_a_paused_reader_blocks_the_child_and_loses_nothing(tmp_path: Path
 
 
 async def test_a_dead_relay_leaves_the_session_reading_its_terminal(tmp_path: Path) -> None:
-    session, rec = await run(bash_config(tmp_path))
+    session, rec = await started(bash_config(tmp_path))
     try:
         relay = shared_relay()
         assert relay is not None
@@ -97,7 +90,7 @@ async def test_a_dead_relay_leaves_the_session_reading_its_terminal(tmp_path: Pa
 async def test_the_read_ahead_is_the_relay_pipe_sized_in_whole_powers_of_two(
     tmp_path: Path,
 ) -> None:
-    session, _ = await run(bash_config(tmp_path))
+    session, _ = await started(bash_config(tmp_path))
     try:
         child = session._child
         assert child is not None
@@ -119,7 +112,7 @@ async def test_sessions_read_their_terminal_directly_without_the_relay(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AISESSION_RELAY", "off")
-    session, rec = await run(SessionConfig(shell_command=PRODUCE, working_directory=tmp_path))
+    session, rec = await started(SessionConfig(shell_command=PRODUCE, working_directory=tmp_path))
     child = session._child
     assert child is not None and child.read_fd == child.write_fd
     assert not session.set_read_ahead(1024 * 1024)  # the PTY's buffer is what it is

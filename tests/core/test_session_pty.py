@@ -20,16 +20,9 @@ from aisession_tui.core import (
     SessionStatus,
 )
 
-from .conftest import Recorder, bash_config
+from .conftest import Recorder, bash_config, started
 
 pytestmark = pytest.mark.timeout(60)
-
-
-async def started(config: SessionConfig) -> tuple[AISession, Recorder]:
-    session = AISession(config)
-    recorder = Recorder(session)
-    await session.start()
-    return session, recorder
 
 
 async def test_echo_round_trips_through_the_pty(tmp_path: Path) -> None:
