@@ -26,7 +26,7 @@ MAX_LINES_PER_STEP = 1000
 #: Unparsed output at which the session stops reading its PTY (the child then blocks, as in tmux):
 #: what this pane parses in `BACKLOG_SECONDS`, within these bounds. A slow-to-parse flood (`yes`)
 #: thus queues little, and Ctrl+C shows its prompt soon; a fast one reads ahead more.
-BACKLOG_SECONDS = 0.05
+BACKLOG_SECONDS = 0.025
 MIN_HIGH_WATER = 64 * 1024
 MAX_HIGH_WATER = 1024 * 1024
 #: Reading resumes when the backlog is down to this fraction of the high-water mark.
