@@ -105,12 +105,15 @@ async def app_cat(path: Path) -> float:
 
 
 #: A tmux server of the benchmark's own, without the person's configuration.
-TMUX = ["tmux", "-L", f"aisession-bench-{os.getpid()}", "-f", "/dev/null"]
+TMUX_SOCKET = f"aisession-bench-{os.getpid()}"
+TMUX = ["tmux", "-L", TMUX_SOCKET, "-f", "/dev/null"]
 
 
 def end_tmux() -> None:
     """Stop the benchmark's tmux server and let it go, so it does not eat into the next run."""
     subprocess.run([*TMUX, "kill-server"], check=False, capture_output=True)
+    folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+    (folder / TMUX_SOCKET).unlink(missing_ok=True)
     time.sleep(0.3)
 
 
