@@ -105,6 +105,11 @@ class LazyRow(StaticDefaultDict[int, Char]):
         text, _, attrs = self._lazy
         return text, attrs
 
+    def with_text(self, text: str) -> LazyRow:
+        """An unbuilt row of `text` in this row's attributes (only while this one is unbuilt)."""
+        _, chars, attrs = self._lazy
+        return LazyRow(self.default, text, chars, attrs)
+
     def __getitem__(self, key: int) -> Char:
         return self.materialize()[key]
 

@@ -89,8 +89,8 @@ class Emulator:
             del screen.buffer[y]
 
     def resize(self, lines: int, columns: int) -> None:
-        """Resize the screen (the caller resizes the PTY); keeps the cursor row visible and moves
-        rows leaving the top into scrollback."""
+        """Resize the screen (the caller resizes the PTY): wrapped lines are re-wrapped to the new
+        width, the cursor row stays visible and rows leaving the top go into scrollback."""
         lines, columns = _clamp_size(lines), _clamp_size(columns)
         if lines == self.screen.lines and columns == self.screen.columns:
             return

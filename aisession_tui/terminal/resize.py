@@ -1,11 +1,15 @@
-"""Resizing a screen like xterm and tmux do: the cursor row stays in view, rows leaving the top
-go to the scrollback and come back from it when the screen grows. Mixed into `TerminalScreen`."""
+"""Resizing a screen like tmux does: wrapped lines are re-wrapped at the new width (`reflow.py`),
+the cursor row stays in view, rows leaving the top go to the scrollback and come back from it when
+the screen grows. Mixed into `TerminalScreen`."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pyte.screens import StaticDefaultDict
+
 from .cells import ScreenBuffer
+from .reflow import REFLOW_HISTORY, is_wrapped, reflow
 
 
 class ResizeMixin:
@@ -20,6 +24,7 @@ class ResizeMixin:
     columns: int
     tabstops: set[int]
     history_added: int
+    default_char: Any
 
     def resize(self, lines: int | None = None, columns: int | None = None) -> None:
         """pyte's resize, keeping the cursor inside the screen."""
@@ -27,13 +32,16 @@ class ResizeMixin:
         self._clamp_cursor()
 
     def resize_keeping_cursor(self, lines: int, columns: int) -> None:
-        """Resize like xterm/tmux: when rows are removed, the cursor row stays visible; rows that
+        """Resize like tmux: a new width re-wraps the main screen and the newest scrollback (the
+        alternate screen is cut); when rows are removed, the cursor row stays visible; rows that
         leave the top go to scrollback (main screen) and blank rows below the cursor go first.
         When rows are added, rows come back from the scrollback first, so what was shown stays
         at the bottom (a shell's prompt does not jump up when its pane is zoomed)."""
         lines = max(1, lines)
         columns = max(1, columns)
         old_columns = self.columns
+        if columns != old_columns and self._main_buffer is None:
+            self._reflow(columns)
         if lines > self.lines and self._main_buffer is None:
             self._pull_from_history(min(lines - self.lines, len(self.history.top)))
         if lines < self.lines:
@@ -69,6 +77,41 @@ class ResizeMixin:
         self.set_margins()
         self._clamp_cursor()
         self.dirty.update(range(lines))
+
+    def _reflow(self, columns: int) -> None:
+        """Re-wrap the screen and the newest scrollback at `columns`; the cursor moves with its
+        text, and the screen shows the newest rows (the cursor's always among them)."""
+        history = self.history.top
+        old_rows = list(history)
+        keep = max(0, len(old_rows) - REFLOW_HISTORY)
+        while 0 < keep < len(old_rows) and is_wrapped(old_rows[keep - 1]):
+            keep += 1  # start at the beginning of a line
+        recent = old_rows[keep:]
+        buffer = self.buffer
+        default = self.default_char
+        get = buffer.get  # rows move without being built
+        screen = [get(y) or StaticDefaultDict(default) for y in range(self.lines)]
+        cursor = (len(recent) + self.cursor.y, self.cursor.x)
+        rows, (row, x), top = reflow(
+            [*recent, *screen], self.columns, columns, default, cursor, anchor=len(recent)
+        )
+        # A screen filled to the bottom stays so (the newest text at the bottom, scrollback
+        # above); one with room below keeps its first line at the top, unless text (or the
+        # cursor) would then go off the bottom. Blank rows at the bottom simply go.
+        last = max([row] + [y for y in range(row, len(rows)) if rows[y]])
+        if self.cursor.y == self.lines - 1 or screen[-1]:
+            top = 0
+        top = min(max(top, last - self.lines + 1, 0), row)
+        del rows[top + self.lines :]
+        history.clear()
+        history.extend(old_rows[:keep])
+        history.extend(rows[:top])
+        self.history_added += len(history) - len(old_rows)
+        buffer.clear()
+        for y, line in enumerate(rows[top : top + self.lines]):
+            buffer[y] = line
+        self.cursor.y, self.cursor.x = row - top, x
+        self.columns = columns
 
     def _pull_from_history(self, count: int) -> None:
         """Move the screen's rows down by `count` and fill the top with the newest history rows."""

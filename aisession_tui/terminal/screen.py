@@ -54,6 +54,7 @@ from .modes import (
     SYNCHRONIZED_OUTPUT,
     ModesMixin,
 )
+from .reflow import SHORT, set_wrapped
 from .reports import ReportsMixin
 from .resize import ResizeMixin
 
@@ -170,6 +171,8 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
                     if width == 2:
                         self._draw_run(other, 2)
                     elif width > 0 or (width == 0 and unicodedata.combining(other)):
+                        if cursor.x >= columns and mo.DECAWM in self.mode:
+                            self._wrap()  # as pyte's draw would, but marking the row
                         _Screen.draw(self, other)
                     # Other zero-width or unprintable characters are skipped (pyte drops the
                     # rest of the run, which loses text after a ZWJ or a stray control).
@@ -196,8 +199,7 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
             if cursor.x >= columns:
                 if mo.DECAWM in self.mode:
                     self.dirty.add(cursor.y)
-                    self.carriage_return()
-                    self.linefeed()
+                    self._wrap()
                 else:
                     # Without autowrap each further character overwrites the last cell(s).
                     last = text[-1]
@@ -225,8 +227,7 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
                     offset += 1
                 elif mo.DECAWM in self.mode:
                     self.dirty.add(cursor.y)
-                    self.carriage_return()
-                    self.linefeed()
+                    self._wrap(short=x < columns)
                 else:
                     cursor.x = columns
                 continue
@@ -246,6 +247,21 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
                 )
             cursor.x = x + take * width
             offset += take
+
+    def _wrap(self, *, short: bool = False) -> None:
+        """Autowrap to the start of the next row, marking the row left as continued there
+        (`short`: a wide character that did not fit left its last cell empty)."""
+        row = self.buffer[self.cursor.y]
+        self.carriage_return()
+        self.linefeed()
+        set_wrapped(row, SHORT if short else True)
+
+    def linefeed(self) -> None:
+        """LF; the row it leaves does not continue on the next (any wrap mark goes)."""
+        row = dict.get(self.buffer, self.cursor.y)
+        if row is not None and "wrapped" in row.__dict__:
+            set_wrapped(row, False)
+        super().linefeed()
 
     def scroll_up(self, count: int | None = None) -> None:
         """SU `CSI n S`: scroll the region up n lines; the cursor does not move."""
@@ -324,11 +340,14 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         lines = self.lines
         bottom = lines - 1
         segments: list[str] = []
+        continued: list[int] = []  # segments a long line wrapped onto the next
         for text in texts:
             if len(text) <= columns:
                 segments.append(text)
             else:
+                start = len(segments)
                 segments.extend(text[i : i + columns] for i in range(0, len(text), columns))
+                continued.extend(range(start, len(segments) - 1))
         history = self.history.top
         if self._main_buffer is not None:
             keep_history = 0
@@ -350,10 +369,12 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
                 self._attr_cache.clear()
             cache = self._attr_cache[attrs] = {}
         # Every new row starts lazy: it is built when painted, read or written, if ever.
-        rows.extend(
-            LazyRow(default, segment, cache, attrs)
-            for segment in segments[max(0, first - bottom) :]
-        )
+        base = len(rows)
+        skipped = max(0, first - bottom)
+        rows.extend(LazyRow(default, segment, cache, attrs) for segment in segments[skipped:])
+        for index in continued:
+            if index >= skipped:
+                set_wrapped(rows[base + index - skipped], True)
         pushed = len(rows) + 1 - lines
         if self._main_buffer is None:
             self.history_added += len(segments)  # one row left the top for each (some unbuilt)
@@ -532,6 +553,7 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
             if y in buffer:  # cells never written keep reading as the default
                 line = buffer[y]
                 line.update(dict.fromkeys(line, attrs))
+                set_wrapped(line, False)
         if how in (0, 1):
             self.erase_in_line(how)
         elif how == 3:
@@ -549,7 +571,10 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
             start, stop = 0, self.columns
         else:
             return  # pyte raised UnboundLocalError on `CSI 3 K`
-        self.buffer[cursor.y].update(dict.fromkeys(range(start, stop), cursor.attrs))
+        line = self.buffer[cursor.y]
+        line.update(dict.fromkeys(range(start, stop), cursor.attrs))
+        if stop == self.columns:
+            set_wrapped(line, False)  # nothing continues from here any more
 
     def insert_characters(self, count: int | None = None) -> None:
         """ICH `CSI n @`: pyte's, without the cell it copies one past the right edge."""
