@@ -8,6 +8,8 @@ width, so narrowing a pane wraps its text instead of cutting it, and widening jo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pyte.screens import Char, StaticDefaultDict
@@ -17,8 +19,6 @@ from .cells import LazyRow, Row
 #: Only this many of the newest scrollback rows are reflowed (older ones keep their width): a
 #: resize must stay quick with a full 10,000-row scrollback.
 REFLOW_HISTORY = 2000
-
-
 #: The mark of a row that wrapped one cell early: a wide character did not fit in its last cell.
 SHORT = "short"
 
@@ -48,7 +48,7 @@ def _cells(row: Row, default: Char, limit: int) -> list[Char]:
     return [row[x] for x in range(max(used) + 1)]
 
 
-def _cut(cells: list[Char], columns: int, default: Char) -> list[list[Char]]:
+def _cut(cells: list[Char], columns: int) -> list[list[Char]]:
     """Cells in rows of at most `columns`; a wide character never straddles two rows."""
     rows: list[list[Char]] = []
     start = 0
@@ -109,31 +109,24 @@ def reflow(
                 continue
         group = rows[start : end + 1]
         offset = (cursor_row - start) * old_columns + cursor_x if has_cursor else -1
+        pieces: list[Any]
         if _same_text_attributes(group):
-            first = len(out)
-            texts = _rewrap_text(group, old_columns, columns, offset, default)
-            for index, text in enumerate(texts):
-                row = group[0].with_text(text)
-                set_wrapped(row, index < len(texts) - 1)
-                out.append(row)
-            if has_cursor:
-                new_cursor = _locate(texts, offset, first, columns)
-            if start < anchor <= end:
-                new_anchor = _locate(texts, (anchor - start) * old_columns, first, columns)[0]
-            start = end + 1
-            continue
-        cells = []
-        for row in group[:-1]:
-            width = old_columns - (row.__dict__["wrapped"] == SHORT)
-            part = _cells(row, default, width)
-            cells.extend(part + [default] * (width - len(part)))
-        cells.extend(_cells(group[-1], default, old_columns))
-        if has_cursor and offset > len(cells):
-            cells.extend([default] * (offset - len(cells)))
-        pieces = _cut(cells, columns, default)
+            pieces = _rewrap_text(group, old_columns, columns, offset, default)
+            make: Callable[[Any], Row] = group[0].with_text  # type: ignore[attr-defined]
+        else:
+            cells: list[Char] = []
+            for row in group[:-1]:
+                width = old_columns - (row.__dict__["wrapped"] == SHORT)
+                part = _cells(row, default, width)
+                cells.extend(part + [default] * (width - len(part)))
+            cells.extend(_cells(group[-1], default, old_columns))
+            if has_cursor and offset > len(cells):
+                cells.extend([default] * (offset - len(cells)))
+            pieces = _cut(cells, columns)
+            make = partial(_row, default=default)
         first = len(out)
         for index, piece in enumerate(pieces):
-            row = _row(piece, default)
+            row = make(piece)
             set_wrapped(row, index < len(pieces) - 1)
             out.append(row)
         if has_cursor:
