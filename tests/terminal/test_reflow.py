@@ -10,7 +10,7 @@ import pytest
 from aisession_tui.terminal import Emulator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.streams import plain_log, sgr_heavy
+from benchmarks.streams import plain_log, sgr_heavy, wide_utf8
 
 CSI = "\x1b["
 
@@ -84,6 +84,19 @@ def test_reflow_shows_what_the_new_width_would_have_shown(make, before: int, aft
     assert resized.cursor == direct.cursor
     # Scrollback rows of nothing but blanks may differ: a line's trailing blanks are not kept.
     assert written(resized)[-500:] == written(direct)[-500:]
+
+
+@pytest.mark.parametrize(("before", "after"), [(160, 80), (80, 160), (100, 37), (37, 100)])
+def test_wide_characters_reflow_to_the_same_text(before: int, after: int) -> None:
+    data = wide_utf8(200_000)
+    resized = Emulator(before, 48)
+    resized.feed(data)
+    resized.resize(48, after)
+    direct = Emulator(after, 48)
+    direct.feed(data)
+    # Rows of nothing but blanks may come or go (trailing blanks), shifting the screen by a row.
+    assert written(resized)[-500:] == written(direct)[-500:]
+    assert resized.cursor[0] == direct.cursor[0]
 
 
 def written(emu: Emulator) -> list[str]:
