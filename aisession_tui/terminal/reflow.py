@@ -163,9 +163,10 @@ def _rewrap_text(
 
 
 def _locate(pieces: list[Any], offset: int, first: int, columns: int) -> tuple[int, int]:
-    """The row and column of cell `offset` of a logical line cut into `pieces`."""
-    for index, piece in enumerate(pieces):
-        if offset < len(piece) or index == len(pieces) - 1:
-            return first + index, min(offset, columns)
+    """The row and column of cell `offset` of a logical line cut into `pieces` (never empty);
+    past the end it is on the last row, at most at the pending-wrap column."""
+    for index, piece in enumerate(pieces[:-1]):
+        if offset < len(piece):
+            return first + index, offset
         offset -= len(piece)
-    return first, 0
+    return first + len(pieces) - 1, min(offset, columns)

@@ -80,7 +80,7 @@ class ResizeMixin:
 
     def _reflow(self, columns: int) -> None:
         """Re-wrap the screen and the newest scrollback at `columns`; the cursor moves with its
-        text, and the screen shows the newest rows (the cursor's always among them)."""
+        text and stays on screen."""
         history = self.history.top
         old_rows = list(history)
         keep = max(0, len(old_rows) - REFLOW_HISTORY)
@@ -92,16 +92,15 @@ class ResizeMixin:
         get = buffer.get  # rows move without being built
         screen = [get(y) or StaticDefaultDict(default) for y in range(self.lines)]
         cursor = (len(recent) + self.cursor.y, self.cursor.x)
-        rows, (row, x), top = reflow(
+        rows, (row, x), first = reflow(
             [*recent, *screen], self.columns, columns, default, cursor, anchor=len(recent)
         )
         # A screen filled to the bottom stays so (the newest text at the bottom, scrollback
         # above); one with room below keeps its first line at the top, unless text (or the
         # cursor) would then go off the bottom. Blank rows at the bottom simply go.
         last = max([row] + [y for y in range(row, len(rows)) if rows[y]])
-        if self.cursor.y == self.lines - 1 or screen[-1]:
-            top = 0
-        top = min(max(top, last - self.lines + 1, 0), row)
+        full = self.cursor.y == self.lines - 1 or bool(screen[-1])
+        top = min(max(0 if full else first, last - self.lines + 1), row)
         del rows[top + self.lines :]
         history.clear()
         history.extend(old_rows[:keep])

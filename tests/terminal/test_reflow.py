@@ -74,12 +74,7 @@ def test_the_alternate_screen_is_cut_not_reflowed() -> None:
 @pytest.mark.parametrize("make", [plain_log, sgr_heavy])
 @pytest.mark.parametrize(("before", "after"), [(160, 80), (80, 160), (100, 37), (37, 100)])
 def test_reflow_shows_what_the_new_width_would_have_shown(make, before: int, after: int) -> None:
-    data = make(200_000)
-    resized = Emulator(before, 48)
-    resized.feed(data)
-    resized.resize(48, after)
-    direct = Emulator(after, 48)
-    direct.feed(data)
+    resized, direct = resized_and_direct(make(200_000), before, after)
     assert resized.text_lines() == direct.text_lines()
     assert resized.cursor == direct.cursor
     # Scrollback rows of nothing but blanks may differ: a line's trailing blanks are not kept.
@@ -88,15 +83,20 @@ def test_reflow_shows_what_the_new_width_would_have_shown(make, before: int, aft
 
 @pytest.mark.parametrize(("before", "after"), [(160, 80), (80, 160), (100, 37), (37, 100)])
 def test_wide_characters_reflow_to_the_same_text(before: int, after: int) -> None:
-    data = wide_utf8(200_000)
+    resized, direct = resized_and_direct(wide_utf8(200_000), before, after)
+    # Rows of nothing but blanks may come or go (trailing blanks), shifting the screen by a row.
+    assert written(resized)[-500:] == written(direct)[-500:]
+    assert resized.cursor[0] == direct.cursor[0]
+
+
+def resized_and_direct(data: bytes, before: int, after: int) -> tuple[Emulator, Emulator]:
+    """`data` fed `before` columns wide then resized to `after`, and fed `after` wide."""
     resized = Emulator(before, 48)
     resized.feed(data)
     resized.resize(48, after)
     direct = Emulator(after, 48)
     direct.feed(data)
-    # Rows of nothing but blanks may come or go (trailing blanks), shifting the screen by a row.
-    assert written(resized)[-500:] == written(direct)[-500:]
-    assert resized.cursor[0] == direct.cursor[0]
+    return resized, direct
 
 
 def written(emu: Emulator) -> list[str]:
