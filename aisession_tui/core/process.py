@@ -182,9 +182,7 @@ class PtyChild(ChildProcess):
             self._proc.setwinsize(rows, cols)
 
     def close(self) -> None:
-        if self._relay_fd is not None:
-            os.close(self._relay_fd)
-            self._relay_fd = None
+        self.leave_relay()  # the relay's pipe, if any; the master below
         if not self._proc.closed:
             with contextlib.suppress(OSError):
                 self._proc.fileobj.close()
