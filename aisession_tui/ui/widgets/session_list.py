@@ -12,7 +12,16 @@ from ..presenter import SessionPresenter
 class SessionList(DataTable[str]):
     """One row per session; choosing a row focuses that session's pane."""
 
-    _COLUMNS = ("number", "status", "name", "role", "tokens", "active", "event")
+    #: (label, key) of each column, in order.
+    _COLUMNS = (
+        ("#", "number"),
+        ("Status", "status"),
+        ("Name", "name"),
+        ("Role", "role"),
+        ("Tokens", "tokens"),
+        ("Active", "active"),
+        ("Last event", "event"),
+    )
 
     class Chosen(Message):
         def __init__(self, session_key: str) -> None:
@@ -24,13 +33,8 @@ class SessionList(DataTable[str]):
         self.border_title = "Sessions"
 
     def on_mount(self) -> None:
-        self.add_column("#", key="number")
-        self.add_column("Status", key="status")
-        self.add_column("Name", key="name")
-        self.add_column("Role", key="role")
-        self.add_column("Tokens", key="tokens")
-        self.add_column("Active", key="active")
-        self.add_column("Last event", key="event")
+        for label, key in self._COLUMNS:
+            self.add_column(label, key=key)
 
     def show(self, presenters: list[tuple[str, SessionPresenter]], focused_key: str | None) -> None:
         """Show the sessions, keeping the cursor on the focused one. When the same sessions are
@@ -43,7 +47,7 @@ class SessionList(DataTable[str]):
         ]
         if [key for key, _ in rows] == [key.value for key in self.rows]:
             for key, cells in rows:
-                for column, value in zip(self._COLUMNS, cells, strict=True):
+                for (_, column), value in zip(self._COLUMNS, cells, strict=True):
                     if self.get_cell(key, column) != value:
                         self.update_cell(key, column, value, update_width=True)
         else:
