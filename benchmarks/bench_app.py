@@ -237,25 +237,24 @@ async def app_interrupt() -> float:
 def tmux_interrupt() -> float:
     """The same in a detached tmux pane of the same size."""
     name = f"bench-{time.monotonic_ns()}"
-    tmux = TMUX
     subprocess.run(
-        [*tmux, "new-session", "-d", "-s", name, "-x", str(COLUMNS), "-y", str(LINES), SHELL],
+        [*TMUX, "new-session", "-d", "-s", name, "-x", str(COLUMNS), "-y", str(LINES), SHELL],
         check=True,
     )
 
     def bottom_prompt() -> bool:
         shown = subprocess.run(
-            [*tmux, "capture-pane", "-p", "-t", name], capture_output=True, text=True
+            [*TMUX, "capture-pane", "-p", "-t", name], capture_output=True, text=True
         ).stdout.rstrip("\n")
         return shown.splitlines()[-1:] == [PROMPT] if shown else False
 
     try:
         while not bottom_prompt():
             time.sleep(0.01)
-        subprocess.run([*tmux, "send-keys", "-t", name, "yes", "Enter"], check=True)
+        subprocess.run([*TMUX, "send-keys", "-t", name, "yes", "Enter"], check=True)
         time.sleep(1.5)
         start = time.perf_counter()
-        subprocess.run([*tmux, "send-keys", "-t", name, "C-c"], check=True)
+        subprocess.run([*TMUX, "send-keys", "-t", name, "C-c"], check=True)
         while not bottom_prompt():
             time.sleep(0.005)
         return time.perf_counter() - start
