@@ -40,9 +40,9 @@ from ..terminal.events import Bell, ClipboardSet
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
 from .keymap import DEFAULT_PREFIX
-from .live_session import Attention, LiveSession
+from ..supervisor.live_session import Attention, LiveSession
 from .palette import palette_for
-from .presenter import SessionPresenter
+from ..supervisor.presenter import SessionPresenter
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
 from .widgets.footer import KeyFooter

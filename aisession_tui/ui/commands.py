@@ -16,7 +16,7 @@ from textual.screen import Screen
 from ..core.types import SessionStatus
 from .control_bridge import stop_control
 from .keymap import PREFIX_COMMANDS, help_sections
-from .live_session import LiveSession
+from ..supervisor.live_session import LiveSession
 from .screens import (
     BroadcastScreen,
     ConfirmScreen,

@@ -42,7 +42,7 @@ from ..core.events import (
     StatusChanged,
 )
 from ..core.types import CommandRecord, SessionStatus
-from .live_session import LiveSession
+from ..supervisor.live_session import LiveSession
 from .widgets.messages_panel import MessageRow
 
 if TYPE_CHECKING:

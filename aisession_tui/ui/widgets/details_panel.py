@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..presenter import SessionPresenter
+from ...supervisor.presenter import SessionPresenter
 
 
 class DetailsPanel(VerticalScroll):

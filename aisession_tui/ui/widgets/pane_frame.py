@@ -9,8 +9,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...terminal.render import Palette
-from ..live_session import LiveSession
-from ..presenter import SessionPresenter
+from ...supervisor.live_session import LiveSession
+from ...supervisor.presenter import SessionPresenter
 from .terminal_pane import TerminalPane
 
 

@@ -11,7 +11,7 @@ from textual import events
 from ...terminal.emulator import Emulator
 from ...terminal.keys import encode_mouse
 from ...terminal.screen import Row
-from ..live_session import LiveSession
+from ...supervisor.live_session import LiveSession
 from .selection import Selection
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ..presenter import SessionPresenter
+from ...supervisor.presenter import SessionPresenter
 
 
 class SessionList(DataTable[str]):

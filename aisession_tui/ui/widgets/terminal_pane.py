@@ -17,7 +17,7 @@ from ...core.types import SessionStatus
 from ...terminal.emulator import row_text
 from ...terminal.keys import encode_focus, encode_key, encode_paste
 from ...terminal.render import Palette, render_row
-from ..live_session import LiveSession
+from ...supervisor.live_session import LiveSession
 from ..screens.requests import SearchRequest
 from .copy_mode import CopyAction, CopyMode
 from .flood_painter import flood_painter
