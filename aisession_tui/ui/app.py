@@ -38,7 +38,7 @@ from ..store import SessionRecorder, Store, restore_sessions
 from ..terminal.emulator import DEFAULT_SCROLLBACK
 from ..terminal.events import Bell, ClipboardSet
 from .commands import DIRECTIONS, CommandsMixin
-from .control_bridge import ControlBridge, start_control
+from ..control.backend import ControlBridge, start_control
 from .keymap import DEFAULT_PREFIX
 from ..supervisor.live_session import Attention, LiveSession
 from .palette import palette_for

@@ -14,7 +14,7 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 
 from ..core.types import SessionStatus
-from .control_bridge import stop_control
+from ..control.backend import stop_control
 from .keymap import PREFIX_COMMANDS, help_sections
 from ..supervisor.live_session import LiveSession
 from .screens import (

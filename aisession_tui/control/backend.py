@@ -18,19 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import __version__
 from ..ai.monitor import AgentStateChanged, MonitorEvent, SessionMonitor
-from ..control.bus import BusMessage, MessageBus
-from ..control.paths import socket_path
-from ..control.protocol import (
-    AMBIGUOUS,
-    INVALID,
-    NOT_FOUND,
-    SESSION_ERROR,
-    TIMEOUT,
-    UNKNOWN_OP,
-    ControlError,
-    describe,
-)
-from ..control.server import ControlServer, Emit
 from ..core.config import SessionConfig
 from ..core.errors import CommandTimeout, SessionError
 from ..core.events import (
@@ -43,10 +30,23 @@ from ..core.events import (
 )
 from ..core.types import CommandRecord, SessionStatus
 from ..supervisor.live_session import LiveSession
-from .widgets.messages_panel import MessageRow
+from ..ui.widgets.messages_panel import MessageRow
+from .bus import BusMessage, MessageBus
+from .paths import socket_path
+from .protocol import (
+    AMBIGUOUS,
+    INVALID,
+    NOT_FOUND,
+    SESSION_ERROR,
+    TIMEOUT,
+    UNKNOWN_OP,
+    ControlError,
+    describe,
+)
+from .server import ControlServer, Emit
 
 if TYPE_CHECKING:
-    from .app import SupervisorApp
+    from ..ui.app import SupervisorApp
 
 log = logging.getLogger(__name__)
 
