@@ -1,7 +1,8 @@
-"""The app side of the control socket: every operation acts on the live sessions on screen.
+"""The control socket's operations on the supervised sessions.
 
-`ControlBridge` implements the server's `Backend` on top of `SupervisorApp`, so a script's
-`send` types into the very pane the person is watching, and `exec` runs there too.
+`ControlBackend` implements the server's `Backend` on top of a `Supervisor` (never the App), so
+a script's `send` types into the very pane the person is watching, `exec` runs there too, and
+what it changes (a rename, a new session, a close) reaches the UI as the supervisor's events.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -29,8 +30,10 @@ from ..core.events import (
     StatusChanged,
 )
 from ..core.types import CommandRecord, SessionStatus
+from ..store.errors import AmbiguousSessionError, SessionLookupError
+from ..supervisor import InvalidName, Supervisor, SupervisorEvent
+from ..supervisor import SessionRemoved as SessionClosed
 from ..supervisor.live_session import LiveSession
-from ..ui.widgets.messages_panel import MessageRow
 from .bus import BusMessage, MessageBus
 from .paths import socket_path
 from .protocol import (
@@ -44,9 +47,6 @@ from .protocol import (
     describe,
 )
 from .server import ControlServer, Emit
-
-if TYPE_CHECKING:
-    from ..ui.app import SupervisorApp
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,14 @@ def _trim_blank_tail(lines: list[str]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    """A message with its recipient's current name."""
+
+    message: BusMessage
+    to_name: str
+
+
 @dataclass(slots=True)
 class _Subscriber:
     emit: Emit
@@ -133,17 +141,18 @@ class _Subscriber:
     decoders: dict[str, Any] = field(default_factory=dict)
 
 
-class ControlBridge:
-    """Serves control requests from the app's live sessions (see `control.server.Backend`)."""
+class ControlBackend:
+    """Serves control requests from the supervised sessions (see `control.server.Backend`)."""
 
-    def __init__(self, app: SupervisorApp, bus: MessageBus | None = None) -> None:
-        self.app = app
+    def __init__(self, supervisor: Supervisor, bus: MessageBus | None = None) -> None:
+        self.supervisor = supervisor
         self.bus = bus or MessageBus()
         self._subscribers: list[_Subscriber] = []
         self._watched_monitors: dict[str, SessionMonitor] = {}
-        self._unsubscribe_manager: Callable[[], None] | None = app.manager.subscribe(
+        self._unsubscribe_manager: Callable[[], None] | None = supervisor.manager.subscribe(
             self._on_manager_event
         )
+        self._unsubscribe_supervisor = supervisor.subscribe(self._on_supervisor_event)
         self._unsubscribe_bus = self.bus.subscribe(self._on_bus_message)
         self._ops: dict[str, Callable[[dict[str, Any]], Any]] = {
             "ping": self._ping,
@@ -166,6 +175,7 @@ class ControlBridge:
         if self._unsubscribe_manager is not None:
             self._unsubscribe_manager()
             self._unsubscribe_manager = None
+        self._unsubscribe_supervisor()
         self._unsubscribe_bus()
         self._subscribers.clear()
 
@@ -195,29 +205,24 @@ class ControlBridge:
     # -- naming sessions -------------------------------------------------------------------------
 
     def resolve(self, ref: str) -> LiveSession:
-        """A live session by name, id or unique id prefix."""
-        ref = ref.strip()
-        by_name = [live for live in self.app.lives.values() if live.name == ref]
-        if len(by_name) == 1:
-            return by_name[0]
-        if len(by_name) > 1:
-            ids = ", ".join(live.session.id.short for live in by_name)
-            raise ControlError(AMBIGUOUS, f"{len(by_name)} sessions are named {ref!r} ({ids})")
-        hex_ref = ref.replace("-", "").lower()
-        if len(hex_ref) >= 4:
-            matches = [live for key, live in self.app.lives.items() if key.startswith(hex_ref)]
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                names = ", ".join(live.name for live in matches)
-                raise ControlError(AMBIGUOUS, f"id prefix {ref!r} matches {names}")
-        names = ", ".join(sorted(live.name for live in self.app.lives.values())) or "none"
-        raise ControlError(NOT_FOUND, f"no session {ref!r} (sessions: {names})")
+        """A live session by name, id or unique id prefix (the supervisor's one rule)."""
+        try:
+            return self.supervisor.resolve(ref)
+        except AmbiguousSessionError as error:
+            raise ControlError(AMBIGUOUS, str(error)) from None
+        except SessionLookupError as error:
+            raise ControlError(NOT_FOUND, str(error)) from None
+
+    def _live(self, key: str) -> LiveSession | None:
+        """The session a bus key (an id's hex) stands for, if it is still supervised."""
+        for live in self.supervisor:
+            if live.session.id.uuid.hex == key:
+                return live
+        return None
 
     def session_json(self, live: LiveSession) -> dict[str, Any]:
         info = live.session.info()
-        presenter = self.app.presenters.get(live.session.id.uuid.hex)
-        monitor = presenter.monitor if presenter else None
+        monitor = self.supervisor.monitor(live)
         return {
             "id": str(info.id),
             "name": live.name,
@@ -246,8 +251,7 @@ class ControlBridge:
 
     async def _list_sessions(self, params: dict[str, Any]) -> dict[str, Any]:
         _parse(_Params, params)
-        keys = self.app._ordered_keys()
-        return {"sessions": [self.session_json(self.app.lives[k]) for k in keys]}
+        return {"sessions": [self.session_json(live) for live in self.supervisor]}
 
     async def _create_session(self, params: dict[str, Any]) -> dict[str, Any]:
         fields = {"enable_ai_features": True, **params}
@@ -255,9 +259,12 @@ class ControlBridge:
             config = SessionConfig.model_validate(fields)
         except ValidationError as error:
             raise ControlError(INVALID, describe(error)) from None
-        if config.name and any(live.name == config.name for live in self.app.lives.values()):
-            raise ControlError(INVALID, f"a session named {config.name!r} already exists")
-        live = await self.app.add_session(config)
+        if config.name:
+            try:
+                self.supervisor.check_name(config.name)
+            except InvalidName as error:
+                raise ControlError(INVALID, str(error)) from None
+        live = await self.supervisor.add(config)
         return {"session": self.session_json(live)}
 
     def _running(self, ref: str) -> LiveSession:
@@ -273,7 +280,7 @@ class ControlBridge:
         live = self._running(request.session)
         data = (request.text + ("\r" if request.enter else "")).encode()
         try:
-            live.write(data)
+            self.supervisor.send(live, data)
         except SessionError as error:
             raise ControlError(SESSION_ERROR, str(error)) from None
         return {"sent_bytes": len(data)}
@@ -320,8 +327,8 @@ class ControlBridge:
     async def _context(self, params: dict[str, Any]) -> dict[str, Any]:
         request = _parse(_Context, params)
         live = self.resolve(request.session)
-        presenter = self.app.presenters.get(live.session.id.uuid.hex)
-        context = presenter.monitor.context if presenter and presenter.monitor else None
+        monitor = self.supervisor.monitor(live)
+        context = monitor.context if monitor is not None else None
         if context is None:
             raise ControlError(INVALID, f"session {live.name!r} keeps no context (AI features off)")
         text = context.context_for_model(request.budget, as_text=True)
@@ -330,23 +337,17 @@ class ControlBridge:
     async def _rename(self, params: dict[str, Any]) -> dict[str, Any]:
         request = _parse(_Rename, params)
         live = self.resolve(request.session)
-        name = request.name.strip()
-        if not name:
-            raise ControlError(INVALID, "name: must not be blank")
-        if any(other.name == name for other in self.app.lives.values() if other is not live):
-            raise ControlError(INVALID, f"a session named {name!r} already exists")
-        old = live.name
-        live.session.config.name = name
-        self.app._frame(live).refresh_title()
-        self.app.refresh_panels()
-        return {"old_name": old, "name": name}
+        try:
+            old = self.supervisor.rename(live, request.name)
+        except InvalidName as error:
+            raise ControlError(INVALID, str(error)) from None
+        return {"old_name": old, "name": live.name}
 
     async def _kill(self, params: dict[str, Any]) -> dict[str, Any]:
         request = _parse(_SessionParams, params)
         live = self.resolve(request.session)
         name = live.name
-        await self.app.close_session(live)
-        self.bus.forget(live.session.id.uuid.hex)
+        await self.supervisor.close(live)
         return {"killed": name, "exit_code": live.session.exit_code}
 
     # -- message bus -----------------------------------------------------------------------------
@@ -354,7 +355,9 @@ class ControlBridge:
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         request = _parse(_SendMessage, params)
         if request.to == "*":
-            recipients = [k for k, live in self.app.lives.items() if live.name != request.sender]
+            recipients = [
+                live.session.id.uuid.hex for live in self.supervisor if live.name != request.sender
+            ]
             broadcast = True
         else:
             recipients = [self.resolve(request.to).session.id.uuid.hex]
@@ -363,16 +366,15 @@ class ControlBridge:
             sent = self.bus.post(recipients, request.sender, request.text, broadcast=broadcast)
         except ValueError as error:
             raise ControlError(INVALID, str(error)) from None
-        self.app.refresh_panels()
         if sent:
             names = "everyone" if broadcast else self._message_json(sent[0])["to"]
             preview = request.text if len(request.text) <= 80 else request.text[:77] + "..."
-            self.app.notify(preview, title=f"Message {request.sender} → {names}", timeout=8)
+            self.supervisor.notify(preview, title=f"Message {request.sender} → {names}", timeout=8)
         return {"delivered": [self._message_json(m) for m in sent]}
 
     def _message_json(self, message: BusMessage) -> dict[str, Any]:
         data = message.to_json()
-        live = self.app.lives.get(message.recipient)
+        live = self._live(message.recipient)
         data["to"] = live.name if live else message.recipient
         return data
 
@@ -400,7 +402,7 @@ class ControlBridge:
         request = _parse(_MessageRef, params)
         live = self._running(request.session)
         _live, message = self._take(request)
-        live.write(message.text.encode())
+        self.supervisor.forward(live, message.text)
         return {"forwarded": message.id}
 
     # -- for the Messages panel ------------------------------------------------------------------
@@ -409,20 +411,19 @@ class ControlBridge:
         """Every waiting message, oldest first, with its recipient's current name."""
         rows = [
             MessageRow(message, live.name)
-            for key, live in self.app.lives.items()
-            for message in self.bus.messages(key)
+            for live in self.supervisor
+            for message in self.bus.messages(live.session.id.uuid.hex)
         ]
         return sorted(rows, key=lambda row: row.message.id)
 
     def forward(self, message: BusMessage) -> bool:
         """Type `message` into its session and remove it; False when that session is gone or
         stopped (the message then stays)."""
-        live = self.app.lives.get(message.recipient)
+        live = self._live(message.recipient)
         if live is None or live.session.status is not SessionStatus.RUNNING:
             return False
         self.bus.take(message.recipient, message.id)
-        live.write(message.text.encode())
-        return True
+        return self.supervisor.forward(live, message.text)
 
     def discard(self, message: BusMessage) -> None:
         with contextlib.suppress(KeyError):
@@ -436,7 +437,7 @@ class ControlBridge:
                 subscriber.emit(payload)
 
     def _base(self, key: str) -> dict[str, Any]:
-        live = self.app.lives.get(key)
+        live = self._live(key)
         return {"session": live.name if live else None, "id": key}
 
     def _on_manager_event(self, event: object) -> None:
@@ -475,8 +476,9 @@ class ControlBridge:
 
     def _watch_monitors(self) -> None:
         """Hear agent-state changes of every session (monitors are replaced on restart)."""
-        for key, presenter in self.app.presenters.items():
-            monitor = presenter.monitor
+        for live in self.supervisor:
+            key = live.session.id.uuid.hex
+            monitor = self.supervisor.monitor(live)
             if monitor is not None and self._watched_monitors.get(key) is not monitor:
                 self._watched_monitors[key] = monitor
                 monitor.subscribe(lambda event, key=key: self._on_monitor_event(key, event))
@@ -487,34 +489,43 @@ class ControlBridge:
             payload = {"type": "agent_state", "state": new.state.value, "reason": new.reason}
             self._fan_out(key, {**self._base(key), **payload})
 
+    def _on_supervisor_event(self, event: SupervisorEvent) -> None:
+        """A closed session's waiting messages and watched monitor go with it."""
+        if isinstance(event, SessionClosed):
+            key = event.live.session.id.uuid.hex
+            self.bus.forget(key)
+            self._watched_monitors.pop(key, None)
+            for subscriber in self._subscribers:
+                subscriber.decoders.pop(key, None)
+
     def _on_bus_message(self, message: BusMessage) -> None:
         if self._subscribers:
             self._fan_out(message.recipient, {"type": "message", **self._message_json(message)})
 
 
-async def start_control(app: SupervisorApp, name: str | None = None) -> ControlServer | None:
-    """Serve the control socket for `app` (kept in `app.control_server`); a socket another app
-    holds is a warning, not a crash."""
-    bridge = ControlBridge(app)
-    server = ControlServer(bridge, socket_path(name))
+async def start_control(
+    supervisor: Supervisor, name: str | None = None, bus: MessageBus | None = None
+) -> ControlServer:
+    """Serve the control socket for `supervisor`; raises `ControlError` or `OSError` when the
+    socket cannot be served (another app holds it)."""
+    backend = ControlBackend(supervisor, bus)
+    server = ControlServer(backend, socket_path(name))
     try:
         await server.start()
-    except (ControlError, OSError) as error:
-        bridge.close()
-        app.notify(f"Control socket not started: {error}", severity="warning", timeout=8)
-        return None
-    app.control_server = server
+    except BaseException:
+        backend.close()
+        raise
     return server
 
 
-async def stop_control(app: SupervisorApp) -> None:
+async def stop_control(server: ControlServer) -> None:
     """Stop serving: clients still waiting get a clear `shutting_down` reply."""
-    server = app.control_server
-    if isinstance(server, ControlServer):
-        app.control_server = None
-        await server.stop()
-        if isinstance(server.backend, ControlBridge):
-            server.backend.close()
+    await server.stop()
+    if isinstance(server.backend, ControlBackend):
+        server.backend.close()
 
 
-__all__ = ["ControlBridge", "start_control", "stop_control"]
+#: The name it had when it lived in the UI.
+ControlBridge = ControlBackend
+
+__all__ = ["ControlBackend", "ControlBridge", "MessageRow", "start_control", "stop_control"]

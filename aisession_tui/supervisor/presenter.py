@@ -90,7 +90,14 @@ class SessionPresenter:
 
     @property
     def attention_marker(self) -> str:
-        return "".join(ATTENTION_MARKERS[a] for a in Attention if a in self.live.attention)
+        """One mark per reason to look; a bell rung more than once shows its count (🔔12)."""
+        live = self.live
+        return "".join(
+            ATTENTION_MARKERS[a]
+            + (str(live.bells) if a is Attention.BELL and live.bells > 1 else "")
+            for a in Attention
+            if a in live.attention
+        )
 
     @property
     def state_reason(self) -> str:

@@ -8,9 +8,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from ...terminal.render import Palette
 from ...supervisor.live_session import LiveSession
 from ...supervisor.presenter import SessionPresenter
+from ...terminal.render import Palette
 from .terminal_pane import TerminalPane
 
 
