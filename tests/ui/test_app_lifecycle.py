@@ -92,3 +92,25 @@ async def test_a_thousand_bells_from_an_unfocused_pane_are_one_notification_and_
         assert bells == ["ringer rang the bell"]
         assert "🔔1000" in str(app._frame(live).title_bar.render())
         await app.shutdown()
+
+
+async def test_a_rename_in_the_app_is_in_the_store_after_quitting(tmp_path) -> None:
+    from aisession_tui.store import Store
+    from aisession_tui.ui.screens import RenameScreen
+
+    app = make_app(shell("one"), panels=())
+    app.store = Store.open(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_text(pilot, app, "one", "$")
+        await pilot.press("ctrl+b", "comma")
+        await wait_for(pilot, lambda: isinstance(app.screen, RenameScreen))
+        app.screen.query_one("Input").value = "lead"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.focused_live.name == "lead")
+        await app.shutdown()
+
+    reopened = Store.open(tmp_path)
+    try:
+        assert [s.name for s in reopened.list_sessions()] == ["lead"]
+    finally:
+        reopened.close()
