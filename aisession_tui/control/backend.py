@@ -11,15 +11,12 @@ import codecs
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from .. import __version__
 from ..ai.monitor import AgentStateChanged, MonitorEvent, SessionMonitor
-from ..core.config import SessionConfig
 from ..core.errors import CommandTimeout, SessionError
 from ..core.events import (
     CommandRecorded,
@@ -34,6 +31,7 @@ from ..store.errors import AmbiguousSessionError, SessionLookupError
 from ..supervisor import InvalidName, Supervisor, SupervisorEvent
 from ..supervisor import SessionRemoved as SessionClosed
 from ..supervisor.live_session import LiveSession
+from . import ops
 from .bus import BusMessage, MessageBus
 from .paths import socket_path
 from .protocol import (
@@ -44,68 +42,10 @@ from .protocol import (
     TIMEOUT,
     UNKNOWN_OP,
     ControlError,
-    describe,
 )
 from .server import ControlServer, Emit
 
 log = logging.getLogger(__name__)
-
-MAX_EXEC_TIMEOUT = 24 * 3600.0
-
-
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _SessionParams(_Params):
-    session: str = Field(min_length=1)
-
-
-class _SendInput(_SessionParams):
-    text: str
-    enter: bool = False
-
-
-class _Execute(_SessionParams):
-    command: str = Field(min_length=1)
-    timeout: float = Field(default=30.0, gt=0, le=MAX_EXEC_TIMEOUT)
-
-
-class _Capture(_SessionParams):
-    lines: int | None = Field(default=None, gt=0, le=1_000_000)
-
-
-class _History(_SessionParams):
-    limit: int = Field(default=50, gt=0, le=100_000)
-
-
-class _Context(_SessionParams):
-    budget: int | None = Field(default=None, gt=0)
-
-
-class _Rename(_SessionParams):
-    name: str = Field(min_length=1, max_length=200)
-
-
-class _Subscribe(_Params):
-    session: str | None = None
-
-
-class _SendMessage(_Params):
-    to: str = Field(min_length=1, description="a session, or * for every session")
-    text: str = Field(min_length=1)
-    sender: str = Field(default="control", min_length=1, max_length=200)
-
-
-class _MessageRef(_SessionParams):
-    id: int
-
-
-def _parse(model: type[_Params], params: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(params)
-    except ValidationError as error:
-        raise ControlError(INVALID, describe(error)) from None
 
 
 def record_json(record: CommandRecord) -> dict[str, Any]:
@@ -141,6 +81,9 @@ class _Subscriber:
     decoders: dict[str, Any] = field(default_factory=dict)
 
 
+Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
 class ControlBackend:
     """Serves control requests from the supervised sessions (see `control.server.Backend`)."""
 
@@ -154,22 +97,24 @@ class ControlBackend:
         )
         self._unsubscribe_supervisor = supervisor.subscribe(self._on_supervisor_event)
         self._unsubscribe_bus = self.bus.subscribe(self._on_bus_message)
-        self._ops: dict[str, Callable[[dict[str, Any]], Any]] = {
-            "ping": self._ping,
-            "list_sessions": self._list_sessions,
-            "create_session": self._create_session,
-            "send_input": self._send_input,
-            "execute_command": self._execute_command,
-            "capture": self._capture,
-            "history": self._history,
-            "context": self._context,
-            "rename": self._rename,
-            "kill": self._kill,
-            "send_message": self._send_message,
-            "messages": self._messages,
-            "discard_message": self._discard_message,
-            "forward_message": self._forward_message,
+        handlers: dict[ops.Op[Any, Any], Handler] = {
+            ops.PING: self._ping,
+            ops.LIST_SESSIONS: self._list_sessions,
+            ops.CREATE_SESSION: self._create_session,
+            ops.SEND_INPUT: self._send_input,
+            ops.EXECUTE_COMMAND: self._execute_command,
+            ops.CAPTURE: self._capture,
+            ops.HISTORY: self._history,
+            ops.CONTEXT: self._context,
+            ops.RENAME: self._rename,
+            ops.KILL: self._kill,
+            ops.SEND_MESSAGE: self._send_message,
+            ops.MESSAGES: self._messages,
+            ops.DISCARD_MESSAGE: self._discard_message,
+            ops.FORWARD_MESSAGE: self._forward_message,
         }
+        assert set(handlers) == set(ops.OPS.values()), "every operation has one handler"
+        self._ops = {op.name: (op, handler) for op, handler in handlers.items()}
 
     def close(self) -> None:
         if self._unsubscribe_manager is not None:
@@ -182,15 +127,16 @@ class ControlBackend:
     # -- Backend ---------------------------------------------------------------------------------
 
     async def call(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
-        handler = self._ops.get(op)
-        if handler is None:
-            known = ", ".join(sorted([*self._ops, "subscribe"]))
+        entry = self._ops.get(op)
+        if entry is None:
+            known = ", ".join(sorted([*self._ops, ops.SUBSCRIBE.name]))
             raise ControlError(UNKNOWN_OP, f"unknown operation {op!r} (known: {known})")
-        result: dict[str, Any] = await handler(params)
-        return result
+        definition, handler = entry
+        # The reply is held to the operation's result model: a shape drift fails here.
+        return definition.reply(definition.result.model_validate(await handler(params)))
 
     def subscribe(self, params: dict[str, Any], emit: Emit) -> Callable[[], None]:
-        request = _parse(_Subscribe, params)
+        request = ops.SUBSCRIBE.parse(params)
         key = self.resolve(request.session).session.id.uuid.hex if request.session else None
         subscriber = _Subscriber(emit, key)
         self._subscribers.append(subscriber)
@@ -246,19 +192,15 @@ class ControlBackend:
     # -- operations ------------------------------------------------------------------------------
 
     async def _ping(self, params: dict[str, Any]) -> dict[str, Any]:
-        _parse(_Params, params)
+        ops.PING.parse(params)
         return {"app": "aisession-tui", "version": __version__, "pid": os.getpid()}
 
     async def _list_sessions(self, params: dict[str, Any]) -> dict[str, Any]:
-        _parse(_Params, params)
+        ops.PING.parse(params)
         return {"sessions": [self.session_json(live) for live in self.supervisor]}
 
     async def _create_session(self, params: dict[str, Any]) -> dict[str, Any]:
-        fields = {"enable_ai_features": True, **params}
-        try:
-            config = SessionConfig.model_validate(fields)
-        except ValidationError as error:
-            raise ControlError(INVALID, describe(error)) from None
+        config = ops.CREATE_SESSION.parse({"enable_ai_features": True, **params})
         if config.name:
             try:
                 self.supervisor.check_name(config.name)
@@ -276,7 +218,7 @@ class ControlBackend:
         return live
 
     async def _send_input(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_SendInput, params)
+        request = ops.SEND_INPUT.parse(params)
         live = self._running(request.session)
         data = (request.text + ("\r" if request.enter else "")).encode()
         try:
@@ -286,7 +228,7 @@ class ControlBackend:
         return {"sent_bytes": len(data)}
 
     async def _execute_command(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_Execute, params)
+        request = ops.EXECUTE_COMMAND.parse(params)
         live = self._running(request.session)
         session = live.session
         try:
@@ -310,7 +252,7 @@ class ControlBackend:
         }
 
     async def _capture(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_Capture, params)
+        request = ops.CAPTURE.parse(params)
         emulator = self.resolve(request.session).emulator
         if request.lines is None:
             lines = _trim_blank_tail(emulator.text_lines())
@@ -320,12 +262,12 @@ class ControlBackend:
         return {"text": "\n".join(lines), "lines": len(lines)}
 
     async def _history(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_History, params)
+        request = ops.HISTORY.parse(params)
         records = self.resolve(request.session).session.command_history[-request.limit :]
         return {"commands": [record_json(r) for r in records]}
 
     async def _context(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_Context, params)
+        request = ops.CONTEXT.parse(params)
         live = self.resolve(request.session)
         monitor = self.supervisor.monitor(live)
         context = monitor.context if monitor is not None else None
@@ -335,7 +277,7 @@ class ControlBackend:
         return {"text": text, "budget": request.budget or context.config.max_tokens}
 
     async def _rename(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_Rename, params)
+        request = ops.RENAME.parse(params)
         live = self.resolve(request.session)
         try:
             old = self.supervisor.rename(live, request.name)
@@ -344,7 +286,7 @@ class ControlBackend:
         return {"old_name": old, "name": live.name}
 
     async def _kill(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_SessionParams, params)
+        request = ops.KILL.parse(params)
         live = self.resolve(request.session)
         name = live.name
         await self.supervisor.close(live)
@@ -353,7 +295,7 @@ class ControlBackend:
     # -- message bus -----------------------------------------------------------------------------
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_SendMessage, params)
+        request = ops.SEND_MESSAGE.parse(params)
         if request.to == "*":
             recipients = [
                 live.session.id.uuid.hex for live in self.supervisor if live.name != request.sender
@@ -379,14 +321,14 @@ class ControlBackend:
         return data
 
     async def _messages(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_SessionParams, params)
+        request = ops.MESSAGES.parse(params)
         key = self.resolve(request.session).session.id.uuid.hex
         return {
             "messages": [self._message_json(m) for m in self.bus.messages(key)],
             "dropped": self.bus.dropped(key),
         }
 
-    def _take(self, request: _MessageRef) -> tuple[LiveSession, BusMessage]:
+    def _take(self, request: ops.MessageRef) -> tuple[LiveSession, BusMessage]:
         live = self.resolve(request.session)
         try:
             return live, self.bus.take(live.session.id.uuid.hex, request.id)
@@ -394,12 +336,12 @@ class ControlBackend:
             raise ControlError(NOT_FOUND, f"no message {request.id} for {live.name!r}") from None
 
     async def _discard_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        _live, message = self._take(_parse(_MessageRef, params))
+        _live, message = self._take(ops.DISCARD_MESSAGE.parse(params))
         return {"discarded": message.id}
 
     async def _forward_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """Type the message into its session, as if the person had pasted it."""
-        request = _parse(_MessageRef, params)
+        request = ops.FORWARD_MESSAGE.parse(params)
         live = self._running(request.session)
         _live, message = self._take(request)
         self.supervisor.forward(live, message.text)
