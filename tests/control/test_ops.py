@@ -60,7 +60,7 @@ def test_parameters_are_checked_by_the_one_model_and_name_the_field() -> None:
         ops.CAPTURE.parse({"session": "x", "lines": 0})
     assert caught.value.code == INVALID
     assert caught.value.message.startswith("lines: ")
-    with pytest.raises(ControlError, match="^force: Extra inputs are not permitted"):
+    with pytest.raises(ControlError, match=r"^force: Extra inputs are not permitted"):
         ops.KILL.parse({"session": "x", "force": True})
 
 

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from ...supervisor.live_session import LiveSession
 from ...supervisor.presenter import SessionPresenter
-from ...terminal.render import Palette
+from ..render import Palette
 from .terminal_pane import TerminalPane
 
 

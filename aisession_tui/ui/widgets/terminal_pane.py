@@ -17,7 +17,7 @@ from ...core.types import SessionStatus
 from ...supervisor.live_session import LiveSession
 from ...terminal.emulator import row_text
 from ...terminal.keys import encode_focus, encode_key, encode_paste
-from ...terminal.render import Palette, render_row
+from ..render import Palette, render_row
 from ..screens.requests import SearchRequest
 from .copy_mode import CopyAction, CopyMode
 from .flood_painter import flood_painter

@@ -21,8 +21,8 @@ from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual.strip import Strip
 from wcwidth import wcwidth
 
-from .cells import LazyRow
-from .screen import Char, Row
+from ..terminal.cells import LazyRow
+from ..terminal.screen import Char, Row
 
 __all__ = ["ANSI_NAMES", "Palette", "render_row"]
 
