@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .. import __version__
@@ -401,6 +402,7 @@ class ControlBackend:
                 if text:
                     subscriber.emit({**self._base(key), "type": "output", "text": text})
             return
+        payload: dict[str, Any]
         if isinstance(event, StatusChanged):
             self._watch_monitors()
             payload = {"type": "status", "old": event.old.value, "new": event.new.value}
@@ -423,7 +425,7 @@ class ControlBackend:
             monitor = self.supervisor.monitor(live)
             if monitor is not None and self._watched_monitors.get(key) is not monitor:
                 self._watched_monitors[key] = monitor
-                monitor.subscribe(lambda event, key=key: self._on_monitor_event(key, event))
+                monitor.subscribe(partial(self._on_monitor_event, key))
 
     def _on_monitor_event(self, key: str, event: MonitorEvent) -> None:
         if self._subscribers and isinstance(event, AgentStateChanged):

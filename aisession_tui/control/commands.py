@@ -73,7 +73,7 @@ def _guarded(handler: Handler) -> Handler:
 def _split_command(args: argparse.Namespace) -> str:
     """The command after ``--``; options written between NAME and ``--`` are parsed here
     (argparse alone cannot take options after a positional that swallows the rest)."""
-    parts = list(args.cmd)
+    parts: list[str] = list(args.cmd)
     if "--" in parts:
         cut = parts.index("--")
         options, parts = parts[:cut], parts[cut + 1 :]

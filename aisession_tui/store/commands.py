@@ -111,7 +111,7 @@ def _open(args: argparse.Namespace) -> Store | None:
     return Store.open(path=path, recover=False)
 
 
-def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]

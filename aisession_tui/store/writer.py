@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-Operation = Callable[[sqlite3.Connection], None]
+Operation = Callable[[sqlite3.Connection], object]
 
 
 @dataclass(slots=True)

@@ -6,9 +6,10 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..ai.state import AgentState
+from ..core.session import AISession
 from ..core.types import CommandRecord, SessionStatus, utc_now
 from .live_session import Attention, LiveSession
 
@@ -69,7 +70,7 @@ class SessionPresenter:
         self._last_total = 0
 
     @property
-    def session(self) -> Any:
+    def session(self) -> AISession:
         return self.live.session
 
     @property

@@ -381,7 +381,7 @@ class Supervisor:
             live.annotate(
                 f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m"
             )
-            severity = "information" if code == 0 else "error"
+            severity: Severity = "information" if code == 0 else "error"
             self._notice(live, f"{live.name} exited with code {code}", severity=severity)
             self._changed(live, Change.STATUS, Change.ATTENTION)
         elif isinstance(event, StatusChanged):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from time import monotonic
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -18,11 +19,13 @@ from ...supervisor.live_session import LiveSession
 from ...terminal.emulator import row_text
 from ...terminal.keys import encode_focus, encode_key, encode_paste
 from ..render import Palette, render_row
-from ..screens.requests import SearchRequest
 from .copy_mode import CopyAction, CopyMode
 from .flood_painter import flood_painter
 from .pane_mouse import PaneMouseMixin
 from .selection import Selection
+
+if TYPE_CHECKING:  # a widget knows no screen: the request is only its argument type
+    from ..screens.requests import SearchRequest
 
 #: At most this many repaints a second per pane, however fast output arrives.
 MAX_FPS = 60
