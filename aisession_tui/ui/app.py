@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 from textual import events, on
-from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -40,7 +39,7 @@ from ..terminal.emulator import DEFAULT_SCROLLBACK
 from .commands import DIRECTIONS, CommandsMixin
 from .keymap import DEFAULT_PREFIX
 from .palette import palette_for
-from .textual_compat import forget_removed_children
+from .textual_compat import forget_removed_children, unmap_alt_digits
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
 from .widgets.footer import KeyFooter
@@ -64,16 +63,6 @@ def _calm_garbage_collector() -> None:
     """
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-
-
-def _alt_digits_are_alt() -> None:
-    """Make ESC + digit (how xterm and tmux send Alt+1..9) arrive as `alt+1`..`alt+9`.
-
-    Textual 8.2.8 maps those sequences to the characters macOS types with Option+digit ("™" for
-    Alt+2), which would type them into the focused program instead of switching panes.
-    """
-    for digit in "0123456789":
-        ANSI_SEQUENCES_KEYS.pop(f"\x1b{digit}", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +117,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         manager: SessionManager | None = None,
         store: Store | None = None,
     ) -> None:
-        _alt_digits_are_alt()
+        unmap_alt_digits()
         super().__init__()
         self.options = options or AppOptions()
         self.manager = manager if manager is not None else SessionManager()

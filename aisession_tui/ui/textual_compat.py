@@ -1,5 +1,8 @@
 """Every use of Textual's private API, in one place, each with a test in
-tests/ui/test_textual_compat.py: a Textual upgrade that changes one fails there, loudly."""
+tests/ui/test_textual_compat.py: a Textual upgrade that changes one fails there, loudly.
+
+Written against Textual 8.2.8 (pinned in pyproject.toml).
+"""
 
 from __future__ import annotations
 
@@ -16,3 +19,29 @@ def forget_removed_children(widget: Widget) -> None:
     """
     widget._clear_arrangement_cache()
     _ = widget.displayed_children  # rebuilds the stale list (public API, private effect)
+
+
+def show_now(widget: Widget) -> None:
+    """Put `widget`'s refreshed regions on the terminal at once, as Textual's update timer would
+    at its next tick (`Screen._dirty_widgets`, `Screen._on_timer_update`); nothing while the
+    app batches updates (`App._batch_count`) or the widget's screen is not shown."""
+    screen = widget.screen
+    if screen.is_current and not widget.app._batch_count:
+        screen._dirty_widgets.add(widget)
+        screen._on_timer_update()
+
+
+def unmap_alt_digits() -> None:
+    """Make ESC + digit (how xterm and tmux send Alt+1..9) arrive as `alt+1`..`alt+9`.
+
+    Textual maps those sequences (`textual._ansi_sequences.ANSI_SEQUENCES_KEYS`) to the
+    characters macOS types with Option+digit ("™" for Alt+2), which would type them into the
+    focused program instead of switching panes.
+    """
+    from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+
+    for digit in "0123456789":
+        ANSI_SEQUENCES_KEYS.pop(f"\x1b{digit}", None)
+
+
+__all__ = ["forget_removed_children", "show_now", "unmap_alt_digits"]

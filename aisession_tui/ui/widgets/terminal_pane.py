@@ -19,6 +19,7 @@ from ...supervisor.live_session import LiveSession
 from ...terminal.emulator import row_text
 from ...terminal.keys import encode_focus, encode_key, encode_paste
 from ..render import Palette, render_row
+from ..textual_compat import show_now
 from .copy_mode import CopyAction, CopyMode
 from .flood_painter import flood_painter
 from .pane_mouse import PaneMouseMixin
@@ -225,10 +226,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         """Put the refreshed rows on the terminal at once. Textual would show them at its next
         screen update, several message hops and up to a frame later; for an echo of what the
         person typed, into a loop busy with floods, that is tens of milliseconds."""
-        screen = self.screen
-        if screen.is_current and not self.app._batch_count:
-            screen._dirty_widgets.add(self)
-            screen._on_timer_update()  # what Textual's update timer calls (Textual 8.2.8)
+        show_now(self)
 
     def render_line(self, y: int) -> Strip:
         strip = self._view_strip(y)
