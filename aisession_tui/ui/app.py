@@ -40,6 +40,7 @@ from ..terminal.events import Bell, ClipboardSet
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
 from .keymap import DEFAULT_PREFIX
+from .literal import LiteralNotifications
 from .live_session import Attention, LiveSession
 from .palette import palette_for
 from .presenter import SessionPresenter
@@ -97,7 +98,7 @@ class AppOptions:
     workspace_name: str | None = None
 
 
-class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
+class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bindings=False):
     """Tiles every session as a live terminal; the prefix key (Ctrl+B) leads to commands."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ..literal import line_text
 from ..presenter import SessionPresenter
 
 
@@ -40,5 +41,5 @@ class DetailsPanel(VerticalScroll):
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
         for key, value in details:
-            table.add_row(key, value)
+            table.add_row(line_text(key), line_text(value))  # never markup: child text
         self._body.update(table, layout=not same_shape)
