@@ -11,6 +11,16 @@ from ..literal import line_text
 from ..presenter import SessionPresenter
 
 
+def details_table(details: list[tuple[str, str]]) -> Table:
+    """Key and value columns; both are `Text`, never markup (values quote children)."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in details:
+        table.add_row(line_text(key), line_text(value))
+    return table
+
+
 class DetailsPanel(VerticalScroll):
     """Shows `SessionInfo`, the command, cwd, environment names (never values) and metadata."""
 
@@ -37,9 +47,5 @@ class DetailsPanel(VerticalScroll):
             (key, len(value)) for key, value in self._shown
         ]
         self._shown = details
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(overflow="fold")
-        for key, value in details:
-            table.add_row(line_text(key), line_text(value))  # never markup: child text
+        table = details_table(details)
         self._body.update(table, layout=not same_shape)
