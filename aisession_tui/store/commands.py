@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from ..core.display_text import display_line
 from .errors import SessionLookupError, StoreError
 from .export import FORMATS, export_session
 from .paths import DATA_DIR_ENV, DB_FILENAME, data_dir_from
@@ -112,6 +113,7 @@ def _open(args: argparse.Namespace) -> Store | None:
 
 
 def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
+    rows = [[display_line(cell) for cell in row] for row in rows]  # names, commands: untrusted
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -195,7 +197,8 @@ def cmd_history(args: argparse.Namespace) -> int:
             json.dump(data, out, indent=2, ensure_ascii=False)
             out.write("\n")
             return 0
-        print(f"History of {session.label}: {len(commands)} command(s)", file=out)
+        label = display_line(session.label)
+        print(f"History of {label}: {len(commands)} command(s)", file=out)
         if not commands:
             return 0
         rows = [
@@ -245,5 +248,5 @@ def cmd_prune(args: argparse.Namespace) -> int:
     age = describe_duration(args.older_than)
     print(f"{verb} {len(victims)} session(s) not updated for {age}.", file=out)
     for s in victims:
-        print(f"  {s.id.short}  {s.name or '-'}  last update {_when(s)}", file=out)
+        print(f"  {s.id.short}  {display_line(s.name or '-')}  last update {_when(s)}", file=out)
     return 0

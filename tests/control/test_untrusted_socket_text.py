@@ -81,3 +81,31 @@ async def test_socket_messages_senders_and_renames_are_shown_literally() -> None
             assert shows(app, frame.title_bar, shown), raw
             assert shows(app, app.details_panel, f"name{shown}"), raw
         await app.shutdown()
+
+
+def _raw_controls(text: str) -> list[str]:
+    return [repr(c) for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F]
+
+
+async def test_the_cli_prints_names_commands_and_messages_without_raw_escapes() -> None:
+    evil = "evil\x1b]2;PWNED\x07"
+    app = SupervisorApp(
+        [shell("inbox", "cat"), shell(evil, "cat; echo \x1b[2J")],
+        options=AppOptions(panels=("sessions",), control=True),
+    )
+    async with app.run_test(size=(160, 48)):
+        await wait_serving(app)
+        sessions = await cli("sessions")
+        assert sessions.code == 0, sessions.err
+        assert _raw_controls(sessions.out) == []
+        assert "evil␛]2;PWNED␇" in sessions.out and "echo ␛[2J" in sessions.out
+
+        await call("send_message", {"to": "inbox", "text": "one\nt\x1bwo [/x]", "sender": evil})
+        inbox = await cli("inbox", "inbox")
+        assert inbox.code == 0, inbox.err
+        assert _raw_controls(inbox.out) == []
+        assert "evil␛]2;PWNED␇: one\nt␛wo [/x]" in inbox.out
+
+        message = await cli("message", "*", "hello")
+        assert _raw_controls(message.out) == [] and "evil␛]2;PWNED␇" in message.out
+        await app.shutdown()
