@@ -9,10 +9,9 @@ parse strings as markup).
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.content import Content
+from textual.notifications import SeverityLevel
 
 from ..core.display_text import display_block, display_line
 
@@ -46,7 +45,7 @@ class LiteralNotifications:
         message: str,
         *,
         title: str = "",
-        severity: Any = "information",
+        severity: SeverityLevel = "information",
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:

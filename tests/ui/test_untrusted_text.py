@@ -264,6 +264,14 @@ async def test_hostile_session_names_and_roles_are_literal_in_every_panel_dialog
             await pilot.press("escape")
             await wait_for(pilot, lambda: len(app.screen_stack) == 1)
 
+        # The rename field shows the name cleaned; Enter on it as shown renames nothing.
+        await pilot.press("ctrl+b", ",")
+        await wait_for(pilot, lambda: isinstance(app.screen, RenameScreen))
+        assert app.screen.query_one(Input).value == shown
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1)
+        assert app.focused_live.name == raw
+
         await pilot.press("ctrl+b", "/")
         await pilot.pause()
         await pilot.press(*"[/nowhere]", "enter")

@@ -71,7 +71,9 @@ class RenameScreen(DialogScreen[str]):
             control.focus()
             return
         new_name = control.value.strip()
-        self.dismiss(None if new_name == self.current else new_name)
+        # The field shows the current name cleaned of controls: left as shown, it is unchanged.
+        unchanged = new_name in (self.current, display_line(self.current))
+        self.dismiss(None if unchanged else new_name)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
