@@ -52,9 +52,6 @@ _FORMAT_RANGES = (
 )
 _LINE_BREAKS = "\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]"
 _BREAK = re.compile(_LINE_BREAKS)
-#: A run of line breaks with the blanks around them: one mark on a single line.
-_BREAK_RUN = re.compile(rf"[ \t]*(?:(?:{_LINE_BREAKS})[ \t]*)+")
-_EDGE_BREAKS = re.compile(rf"\A{_BREAK_RUN.pattern}|{_BREAK_RUN.pattern}\Z")
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_FORMAT_RANGES}]")
 
 
@@ -99,7 +96,14 @@ def display_line(value: object, limit: int = LINE_LIMIT) -> str:
     """`value` as one line of at most `limit` characters that only draws: for a title bar, a
     table cell or a Details value. Line breaks become ` ↵ `."""
     text, was_cut = _as_text(value, limit)
-    text = _visible(_BREAK_RUN.sub(LINE_BREAK_MARK, _EDGE_BREAKS.sub("", text)))
+    lines = _BREAK.split(text)
+    if len(lines) > 1:
+        # Blanks next to a break go with it; blank lines and breaks at either end disappear.
+        last = len(lines) - 1
+        trimmed = (line.lstrip(" \t") if index else line for index, line in enumerate(lines))
+        kept = [line.rstrip(" \t") if index < last else line for index, line in enumerate(trimmed)]
+        text = LINE_BREAK_MARK.join(line for line in kept if line)
+    text = _visible(text)
     if was_cut:
         text = text[: max(0, limit - len(ELLIPSIS))] + ELLIPSIS
     return _cut(text, limit)
