@@ -170,7 +170,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             s.id.short,
             s.name or "-",
             s.role or "-",
-            f"{s.status}{' (live)' if s.live else ''}",
+            s.status_text,
             "-" if s.exit_code is None else str(s.exit_code),
             str(s.total_tokens),
             str(s.command_count),
