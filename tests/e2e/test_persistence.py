@@ -20,6 +20,8 @@ from .tmux import APP, PLAIN_BASH, SIDEBAR_EDGE, TmuxApp, require, tmux_program
 QUIET = {"PS1": "$ ", "HISTFILE": "/dev/null"}
 #: The app saves scrollback this long after output, plus slack for a loaded machine.
 SAVED_WITHIN = 15.0
+#: A child that ignores the hang-up its PTY gives it when the app dies: only a stop ends it.
+STUBBORN = "bash -c 'trap \"\" HUP; exec sleep 600'"
 
 
 @pytest.fixture
@@ -129,9 +131,9 @@ def test_kill_9_loses_at_most_seconds_and_restore_shows_the_saved_scrollback(
 def test_a_quit_signal_saves_stops_children_removes_the_socket_and_restores_the_terminal(
     apps: list[TmuxApp], tmp_path: Path, signal_number: int
 ) -> None:
-    app = start(apps, tmp_path, "-s", f"one={PLAIN_BASH}", "-s", f"two={PLAIN_BASH}")
+    app = start(apps, tmp_path, "-s", f"one={PLAIN_BASH}", "-s", f"two={STUBBORN}")
     pid = the_app_pid(app)
-    app.wait_until(lambda: len(app.marked_pids()) >= 3, "the app and two shells")
+    app.wait_until(lambda: len(app.marked_pids()) >= 3, "the app, a shell and a stubborn child")
     shell_ran(app, "echo signal-$((40+2))", "signal-42")
     socket = control_socket(tmp_path)
     app.wait_until(socket.exists, "the control socket")
@@ -140,7 +142,7 @@ def test_a_quit_signal_saves_stops_children_removes_the_socket_and_restores_the_
     os.kill(pid, signal_number)
 
     app.wait_until(lambda: gone(pid), "the app ended by the signal")
-    app.wait_until(lambda: not app.marked_pids(), "no shell left behind")
+    app.wait_until(lambda: not app.marked_pids(), "no child left behind", within=20)
     assert not socket.exists(), "the control socket was removed"
     assert modes(app).split() == ["0", "0"], "the terminal is out of the alternate screen, mouse off"
     assert "signal-42" in saved_lines(app, "one")
@@ -149,10 +151,10 @@ def test_a_quit_signal_saves_stops_children_removes_the_socket_and_restores_the_
 
 def test_closing_the_tmux_window_quits_cleanly(apps: list[TmuxApp], tmp_path: Path) -> None:
     """A real hang-up: the terminal holding the app goes away (tmux sends SIGHUP)."""
-    app = start(apps, tmp_path, "-s", f"one={PLAIN_BASH}")
+    app = start(apps, tmp_path, "-s", f"one={PLAIN_BASH}", "-s", f"two={STUBBORN}")
     app.run("new-window", "-d", "sleep 600")  # keeps the tmux server up after the kill
     pid = the_app_pid(app)
-    app.wait_until(lambda: len(app.marked_pids()) >= 2, "the app and its shell")
+    app.wait_until(lambda: len(app.marked_pids()) >= 3, "the app, a shell and a stubborn child")
     shell_ran(app, "echo window-$((40+2))", "window-42")
     socket = control_socket(tmp_path)
     app.wait_until(socket.exists, "the control socket")
@@ -160,12 +162,13 @@ def test_closing_the_tmux_window_quits_cleanly(apps: list[TmuxApp], tmp_path: Pa
     app.run("kill-window", "-t", "main:0")
 
     app.wait_until(lambda: gone(pid), "the app ended by the hang-up")
-    app.wait_until(lambda: not app.marked_pids(), "no shell left behind")
+    app.wait_until(lambda: not app.marked_pids(), "no child left behind", within=20)
     assert not socket.exists(), "the control socket was removed"
     assert "window-42" in saved_lines(app, "one")
     db = Store.open(path=app.data_dir / DB_FILENAME, recover=False)
     try:
-        [session] = db.list_sessions()
-        assert not session.ended_uncleanly, "a hang-up is a clean shutdown"
+        sessions = db.list_sessions()
+        assert len(sessions) == 2
+        assert not any(s.ended_uncleanly for s in sessions), "a hang-up is a clean shutdown"
     finally:
         db.close()
