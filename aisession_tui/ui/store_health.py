@@ -18,7 +18,8 @@ def store_notice(health: StoreHealth) -> str | None:
     """The line the Details panel shows while writes fail (None while they work)."""
     if health.ok:
         return None
-    return f"not saving: {health.error}; retrying ({health.held} writes waiting)"
+    waiting = f"{health.held} write{'' if health.held == 1 else 's'} waiting"
+    return f"not saving: {health.error}; retrying ({waiting})"
 
 
 def watch_store_health(app: SupervisorApp, store: Store) -> None:

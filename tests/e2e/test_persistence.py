@@ -15,6 +15,7 @@ import pytest
 from aisession_tui.store.paths import DB_FILENAME
 from aisession_tui.store.store import Store
 
+from ..store.disk import fill, small_disk
 from .tmux import APP, PLAIN_BASH, SIDEBAR_EDGE, TmuxApp, require, tmux_program
 
 QUIET = {"PS1": "$ ", "HISTFILE": "/dev/null"}
@@ -172,3 +173,70 @@ def test_closing_the_tmux_window_quits_cleanly(apps: list[TmuxApp], tmp_path: Pa
         assert not any(s.ended_uncleanly for s in sessions), "a hang-up is a clean shutdown"
     finally:
         db.close()
+
+
+def test_a_full_disk_is_shown_once_the_app_keeps_running_and_saving_resumes(
+    apps: list[TmuxApp], tmp_path: Path
+) -> None:
+    app = TmuxApp(tmux_program(), tmp_path, width=120, height=40)
+    with small_disk(app.data_dir, size="4m"):
+        apps.append(app)
+        app.start(
+            ["-s", f"work={PLAIN_BASH}"],
+            AISESSION_CONTROL_SOCKET=str(control_socket(tmp_path)),
+            **QUIET,
+        )
+        shell_ran(app, "echo before-$((40+2))", "before-42")
+        app.wait_until(lambda: "before-42" in saved_lines(app, "work"), "saved", SAVED_WITHIN)
+        filler = fill(app.data_dir)
+
+        shell_ran(app, "seq -f 'while-full-%g' 1 300", "while-full-300")
+        app.wait_for(
+            lambda lines: any("Sessions are not being saved" in line for line in lines),
+            "a notification that the session database is not saving",
+        )
+        lines = app.wait_for(
+            lambda lines: any("not saving: database or disk" in line for line in lines),
+            "the Details panel saying the session database is not saving",
+        )
+        assert app.running()
+
+        filler.unlink()
+        app.wait_for(
+            lambda lines: any("takes writes again" in line for line in lines),
+            "the notice that writes work again",
+        )
+        app.wait_for(
+            lambda lines: not any("not saving:" in line for line in lines), "the problem line gone"
+        )
+        app.wait_until(
+            lambda: "while-full-300" in saved_lines(app, "work"),
+            "what was printed while the disk was full, saved once it had room",
+            SAVED_WITHIN,
+        )
+        pid = the_app_pid(app)
+        os.kill(pid, signal.SIGTERM)
+        app.wait_until(lambda: gone(pid), "the app ended")
+
+
+def test_secrets_on_the_command_line_and_in_output_never_reach_the_database_file(
+    apps: list[TmuxApp], tmp_path: Path
+) -> None:
+    key = "sk-ant-api03-" + "Q7x" * 12
+    app = start(apps, tmp_path, "-s", f"agent=env API_KEY={key} {PLAIN_BASH}")
+    pid = the_app_pid(app)
+    shell_ran(app, "echo key-is-$API_KEY; echo shown-$((40+2))", "shown-42")
+    assert any(key in line for line in app.screen()), "the pane itself shows the key"
+    os.kill(pid, signal.SIGTERM)
+    app.wait_until(lambda: gone(pid), "the app ended")
+
+    files = [p for p in app.data_dir.iterdir() if p.name.startswith(DB_FILENAME)]
+    assert files and not any(key.encode() in p.read_bytes() for p in files)
+    assert "key-is-[REDACTED]" in saved_lines(app, "agent")
+    listed = subprocess.run(
+        [str(APP), "list", "--json", "--data-dir", str(app.data_dir)],
+        capture_output=True,
+        text=True,
+    )
+    assert f"API_KEY=[REDACTED] {PLAIN_BASH}" in listed.stdout
+    assert key not in listed.stdout

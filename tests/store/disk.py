@@ -36,16 +36,12 @@ def small_disk(where: Path, size: str = "4m") -> Iterator[Path]:
 def fill(disk: Path) -> Path:
     """Fill the filesystem to the last byte with one file; delete it to free the space."""
     filler = disk / "filler"
-    chunk = b"\0" * 65_536
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(chunk)
-                handle.flush()
-        except OSError:
-            pass
-    with contextlib.suppress(OSError), filler.open("ab") as handle:
-        while True:  # the last partial chunk
-            handle.write(b"\0" * 512)
-            handle.flush()
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for size in (65_536, 512, 1):  # unbuffered: the last partial block is filled too
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+    finally:
+        os.close(fd)
     return filler
