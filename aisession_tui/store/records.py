@@ -76,6 +76,9 @@ class ScrollbackDelta:
     history: list[str]
     screen: list[str]
     full: bool
+    #: The stored lines from `start` on were rewritten in the pane (a resize re-wrapped them):
+    #: they are replaced, not appended to.
+    replace: bool = False
 
 
 @dataclass(frozen=True, slots=True)

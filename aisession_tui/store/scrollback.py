@@ -4,8 +4,10 @@ crash or `kill -9` of the app loses at most those seconds.
 Work per save is bounded by what is new: only the lines that scrolled into the scrollback since
 the last save, plus the visible rows, are read from the pane (on the event loop, where the pane
 lives) and handed to the store's writer, which redacts, compresses and writes them off the loop
-as one chunk; chunks the pane's scrollback has dropped are deleted. Only the first save, one after
-a resize re-wrapped the scrollback, and one after a write was lost write the whole scrollback.
+as one chunk; chunks the pane's scrollback has dropped are deleted. When a resize re-wrapped the
+newest rows (or pulled them back onto the screen), the chunks from the first rewritten line on are
+replaced, the older ones kept. Only the first save and one after a lost write (or after the
+scrollback was cleared or outrun) write the whole scrollback.
 
 A save is scheduled by output (one timer for all sessions, armed by the first output after a
 save), never by a polling tick: an idle app does nothing.
@@ -49,14 +51,20 @@ class ScrollbackView(Protocol):
 ViewSource = Callable[[SessionId], ScrollbackView | None]
 
 
-@dataclass(slots=True)
-class _Saved:
-    """What the store holds for one session, as far as the saver knows."""
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """Lines `start` to `end - 1` as saved in one go, and the row object of the last one: if
+    another object is there now, that line and all after it were rewritten (a re-wrap or a
+    pull back into the screen only ever rewrites the newest rows)."""
 
+    start: int
     end: int
-    columns: int
-    #: The newest saved scrollback row: if another object is there now, the lines were rewritten.
-    anchor: object | None
+    last: object | None
+
+    def intact(self, view: ScrollbackView) -> bool:
+        if self.start == self.end:
+            return view.first_line <= self.end <= view.history_end
+        return view.scrollback_row(self.end - 1) is self.last
 
 
 class ScrollbackSaver:
@@ -66,7 +74,7 @@ class ScrollbackSaver:
         self.store = store
         self.view_for = view_for
         self.delay = delay
-        self._saved: dict[SessionId, _Saved] = {}
+        self._saved: dict[SessionId, list[_Piece]] = {}
         self._due: set[SessionId] = set()
         self._timer: asyncio.TimerHandle | None = None
         self.saves = 0
@@ -94,30 +102,38 @@ class ScrollbackSaver:
             self.save(session_id)
 
     def save(self, session_id: SessionId) -> bool:
-        """Save what is new in one session now; False if the session has no pane."""
+        """Save what is new (or rewritten) in one session now; False if it has no pane."""
         view = self.view_for(session_id)
         if view is None:
             return False
         self._due.discard(session_id)
-        saved = self._saved.get(session_id)
         end, first = view.history_end, view.first_line
-        full = (
-            saved is None
-            or str(session_id) in self.store.needs_full
-            or view.columns != saved.columns
-            or end < saved.end
-            or first > saved.end
-            or (saved.end > first and view.scrollback_row(saved.end - 1) is not saved.anchor)
-        )
-        start = first if full or saved is None else saved.end
+        pieces = [
+            p
+            for p in self._saved.get(session_id, [])
+            if p.end > first or (p.end == first and p.start == p.end)
+        ]
+        keep = len(pieces)
+        while keep and not pieces[keep - 1].intact(view):
+            keep -= 1
+        full = keep == 0 or str(session_id) in self.store.needs_full
+        start = first if full else pieces[keep - 1].end
         history = view.scrollback_since(start)
         self.store.save_scrollback(
             session_id,
-            ScrollbackDelta(start, end, first, history, view.text_lines(), full),
+            ScrollbackDelta(
+                start,
+                end,
+                first,
+                history,
+                view.text_lines(),
+                full,
+                replace=not full and keep < len(pieces),
+            ),
         )
-        self._saved[session_id] = _Saved(
-            end, view.columns, view.scrollback_row(end - 1) if end > first else None
-        )
+        kept = [] if full else pieces[:keep]
+        last = view.scrollback_row(end - 1) if end > start else None
+        self._saved[session_id] = [*kept, _Piece(start, end, last)]
         self.saves += 1
         self.full_saves += full
         return True

@@ -519,10 +519,14 @@ class Store:
                 c.execute("DELETE FROM scrollback_chunks WHERE session_id = ?", (sid,))
                 self.needs_full.discard(sid)
                 return
-            row = c.execute("SELECT saved_end FROM screens WHERE session_id = ?", (sid,)).fetchone()
-            if row is None or row[0] != delta.start:
+            if not _follows_on(c, sid, delta):
                 self.needs_full.add(sid)
                 return
+            if delta.replace:
+                c.execute(
+                    "DELETE FROM scrollback_chunks WHERE session_id = ? AND first_line >= ?",
+                    (sid, delta.start),
+                )
             if history:
                 c.execute(
                     """INSERT OR REPLACE INTO scrollback_chunks
@@ -531,8 +535,8 @@ class Store:
                 )
             c.execute(
                 """UPDATE screens SET updated_at = ?, saved_end = ?, first_line = ?,
-                       screen_z = ?, line_count = line_count + ? WHERE session_id = ?""",
-                (now, delta.end, delta.first_line, screen, len(history), sid),
+                       screen_z = ? WHERE session_id = ?""",
+                (now, delta.end, delta.first_line, screen, sid),
             )
             # Chunks wholly older than the pane's oldest line are gone from the pane too.
             c.execute(
@@ -701,6 +705,28 @@ class Store:
                 conn.execute("ROLLBACK")
                 raise
         return victims
+
+
+def _follows_on(c: sqlite3.Connection, sid: str, delta: ScrollbackDelta) -> bool:
+    """Whether a delta continues what is stored: it starts where the last save ended or, for a
+    rewrite, where the base (`line_count` lines from `base_start`) or a kept chunk ends."""
+    row = c.execute(
+        "SELECT saved_end, base_start + line_count FROM screens WHERE session_id = ?"
+        " AND base_start IS NOT NULL",
+        (sid,),
+    ).fetchone()
+    if row is None:
+        return False
+    if not delta.replace:
+        return bool(row[0] == delta.start)
+    if row[1] == delta.start:
+        return True
+    found = c.execute(
+        """SELECT 1 FROM scrollback_chunks
+           WHERE session_id = ? AND first_line + line_count = ? AND first_line < ?""",
+        (sid, delta.start, delta.start),
+    ).fetchone()
+    return found is not None
 
 
 def _clean_rows(lines: list[str]) -> list[str]:

@@ -145,7 +145,7 @@ def test_a_quit_signal_saves_stops_children_removes_the_socket_and_restores_the_
     app.wait_until(lambda: gone(pid), "the app ended by the signal")
     app.wait_until(lambda: not app.marked_pids(), "no child left behind", within=20)
     assert not socket.exists(), "the control socket was removed"
-    assert modes(app).split() == ["0", "0"], "the terminal is out of the alternate screen, mouse off"
+    assert modes(app).split() == ["0", "0"], "out of the alternate screen, mouse reporting off"
     assert "signal-42" in saved_lines(app, "one")
     assert app.wait_for_exit() == 0
 
@@ -195,7 +195,7 @@ def test_a_full_disk_is_shown_once_the_app_keeps_running_and_saving_resumes(
             lambda lines: any("Sessions are not being saved" in line for line in lines),
             "a notification that the session database is not saving",
         )
-        lines = app.wait_for(
+        app.wait_for(
             lambda lines: any("not saving: database or disk" in line for line in lines),
             "the Details panel saying the session database is not saving",
         )

@@ -50,7 +50,8 @@ def disk(tmp_path: Path) -> Iterator[Path]:
 
 def _write_work(store: Store, sid: SessionId, first: int, count: int) -> None:
     for n in range(first, first + count):
-        store.record_command(sid, CommandRecord(f"cmd {n}", datetime.now(UTC), 0, output="o" * 4000))
+        record = CommandRecord(f"cmd {n}", datetime.now(UTC), 0, output="o" * 4000)
+        store.record_command(sid, record)
     lines = [f"line {n}" for n in range(first * 100, (first + count) * 100)]
     store.save_scrollback(sid, ScrollbackDelta(0, len(lines), 0, lines, ["$"], True))
 

@@ -87,20 +87,28 @@ def test_lines_the_pane_dropped_are_dropped_from_the_store_too(
     assert saver.full_saves == 1
 
 
-def test_a_resize_that_rewraps_the_scrollback_rewrites_it_in_full(
-    store: Store, pane: Emulator, saved: tuple[SessionId, ScrollbackSaver]
-) -> None:
-    sid, saver = saved
-    pane.feed(b"".join(b"%03d " % n + b"x" * 100 + b"\r\n" for n in range(200)))
-    saver.save(sid)
-    pane.resize(24, 50)  # re-wraps the long lines: the stored rows no longer match the pane
+@pytest.mark.parametrize("size", [(24, 50), (24, 120), (40, 80), (10, 80)])
+def test_a_resize_replaces_only_the_rewritten_rows(store: Store, size: tuple[int, int]) -> None:
+    """Narrower or wider (the newest rows re-wrapped), taller (rows pulled back onto the
+    screen), shorter: what is stored matches the pane, and nothing is written in full again."""
+    sid = make_session(store)
+    pane = Emulator(80, 24, scrollback=5_000)
+    saver = ScrollbackSaver(store, lambda s: pane)
+    # 3,000 rows in chunks: more than the 2,000 newest rows a width change re-wraps.
+    for start in range(0, 1_500, 300):
+        pane.feed(b"".join(b"%04d " % n + b"x" * 99 + b"\r\n" for n in range(start, start + 300)))
+        saver.save(sid)
+    pane.resize(*size)
     feed_lines(pane, 0, 10)
+    saver.save(sid)
+    feed_lines(pane, 10, 10)
     saver.save(sid)
     store.flush()
     screen = store.load_screen(sid)
     assert screen is not None
-    assert screen.lines == shown(pane)
-    assert saver.full_saves == 2
+    # Rows older than the re-wrap keep their old width in the store (the pane cuts them).
+    assert [line[: pane.columns].rstrip() for line in screen.lines] == shown(pane)
+    assert saver.full_saves == 1
 
 
 def test_clearing_the_scrollback_clears_it_in_the_store(
