@@ -28,17 +28,23 @@ __all__ = ["data_dir_from", "parse_duration", "register"]
 
 Handler = Callable[[argparse.Namespace], int]
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d{1,30})\s*([smhdw])\s*$", re.IGNORECASE)
+#: The longest age a duration may give: beyond it, "older than" reaches before year 1.
+MAX_AGE = timedelta(days=36525)
 
 
 def parse_duration(text: str) -> timedelta:
     """`30d`, `12h`, `90m`, `45s`, `2w` -> timedelta (an argparse `type`)."""
     match = _DURATION.match(text)
     if not match:
+        shown = text if len(text) <= 40 else text[:39] + "…"
         raise argparse.ArgumentTypeError(
-            f"invalid duration {text!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w"
+            f"invalid duration {shown!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w"
         )
     amount, unit = int(match.group(1)), match.group(2).lower()
+    if amount * _SECONDS[unit] > MAX_AGE.total_seconds():
+        raise argparse.ArgumentTypeError(f"duration {text.strip()!r} is longer than 100 years")
     return timedelta(**{_UNITS[unit]: amount})
 
 
