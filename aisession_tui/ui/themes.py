@@ -100,6 +100,8 @@ _VARIABLE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9 #$%().,+_-]{1,200}$")
 #: A theme file is a page of colours; anything near this size is not one.
 MAX_THEME_BYTES = 64 * 1024
+#: Problems named in one theme file's message; a file of a thousand bad keys gets one line.
+MAX_PROBLEMS = 8
 
 
 def _opaque_hex(value: str) -> str:
@@ -322,7 +324,10 @@ def load_theme_file(path: Path) -> ThemeFile:
     try:
         return ThemeFile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(error) for error in exc.errors()[:3])
+        errors = exc.errors()
+        problems = "; ".join(_describe(error) for error in errors[:MAX_PROBLEMS])
+        if len(errors) > MAX_PROBLEMS:
+            problems += f"; and {len(errors) - MAX_PROBLEMS} more"
         raise ThemeFileError(f"Theme file {path}: {problems}") from None
     except RecursionError:
         raise ThemeFileError(f"Theme file {path}: nested too deeply") from None
