@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 
@@ -22,6 +22,7 @@ from .control.paths import check_socket_path, socket_origin, socket_path
 from .control.protocol import ControlError
 from .control.server import claim_socket
 from .core.config import SessionConfig
+from .core.messages import one_line
 from .store import (
     DATA_DIR_ENV,
     Store,
@@ -33,6 +34,9 @@ from .store import (
 )
 from .store.commands import register
 from .ui.keymap import DEFAULT_PREFIX, PANEL_NAMES, parse_key
+
+if TYPE_CHECKING:
+    from .ui.app import AppOptions
 
 EXIT_USAGE = 2
 
@@ -51,7 +55,8 @@ class OneLineParser(argparse.ArgumentParser):
     """An argparse parser whose usage errors are one line naming the option, then exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        line = one_line(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        self.exit(EXIT_USAGE, line + "\n")
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -210,7 +215,11 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
     return configs
 
 
-def run_app(args: argparse.Namespace) -> int:
+def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOptions]:
+    """Everything the app is started with, validated; raises `UsageError` for the first bad
+    option or file, before anything takes over the terminal."""
+    from .ui.app import AppOptions
+
     try:
         workspace = load_workspace(args.workspace) if args.workspace else None
     except WorkspaceError as error:
@@ -229,21 +238,10 @@ def run_app(args: argparse.Namespace) -> int:
         prefix = parse_key(args.prefix)
     except ValueError as error:
         raise UsageError(f"--prefix: {error}") from None
-    theme = _check_theme(args.theme)
     workspace_name = workspace.name if workspace else None
-    if not args.no_control:
-        _claim_control_socket(workspace_name)
-    from .ui.app import AppOptions, SupervisorApp
-
-    store = None
-    if not args.no_store:
-        try:
-            store = Store.open(data_dir_from(args))
-        except StoreError as error:
-            raise UsageError(str(error)) from None
     options = AppOptions(
         prefix_key=prefix,
-        theme=theme,
+        theme=_check_theme(args.theme),
         panels=panels,
         scrollback=args.scrollback,
         restore=args.restore,
@@ -252,6 +250,21 @@ def run_app(args: argparse.Namespace) -> int:
         control=not args.no_control,
         workspace_name=workspace_name,
     )
+    return configs, options
+
+
+def run_app(args: argparse.Namespace) -> int:
+    configs, options = app_settings(args)
+    if options.control:
+        _claim_control_socket(options.workspace_name)
+    from .ui.app import SupervisorApp
+
+    store = None
+    if not args.no_store:
+        try:
+            store = Store.open(data_dir_from(args))
+        except StoreError as error:
+            raise UsageError(str(error)) from None
     SupervisorApp(configs, options=options, store=store).run()
     return 0
 
@@ -315,5 +328,5 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return run_app(args)
     except UsageError as error:
-        print(f"aisession-tui: error: {error}", file=sys.stderr)
+        print(one_line(f"aisession-tui: error: {error}"), file=sys.stderr)
         return EXIT_USAGE

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..core.messages import one_line
 from .client import ControlClient
 from .paths import check_socket_path, socket_origin, socket_path
 from .protocol import TIMEOUT, AppNotRunning, ControlError
@@ -89,13 +90,15 @@ def _guarded(handler: Handler) -> Handler:
         try:
             return handler(args)
         except AppNotRunning as error:
-            print(f"aisession-tui: {error}; start one with `aisession-tui`", file=sys.stderr)
+            print(
+                one_line(f"aisession-tui: {error}; start one with `aisession-tui`"), file=sys.stderr
+            )
             return EXIT_NOT_RUNNING
         except ControlError as error:
-            print(f"aisession-tui: {error}", file=sys.stderr)
+            print(one_line(f"aisession-tui: {error}"), file=sys.stderr)
             return EXIT_TIMEOUT if error.code == TIMEOUT else EXIT_FAILED
         except _BadOption as error:
-            print(f"aisession-tui: error: {error}", file=sys.stderr)
+            print(one_line(f"aisession-tui: error: {error}"), file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:
             return 130
