@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..core.display_text import display_line
+from ..core.messages import one_line
 from .errors import SessionLookupError, StoreError
 from .export import FORMATS, export_session
 from .paths import DATA_DIR_ENV, DB_FILENAME, data_dir_from
@@ -30,18 +31,35 @@ __all__ = ["data_dir_from", "parse_duration", "register"]
 
 Handler = Callable[[argparse.Namespace], int]
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d{1,30})\s*([smhdw])\s*$", re.IGNORECASE)
+#: The longest age a duration may give: beyond it, "older than" reaches before year 1.
+MAX_AGE = timedelta(days=36525)
 
 
 def parse_duration(text: str) -> timedelta:
     """`30d`, `12h`, `90m`, `45s`, `2w` -> timedelta (an argparse `type`)."""
     match = _DURATION.match(text)
     if not match:
+        shown = text if len(text) <= 40 else text[:39] + "…"
         raise argparse.ArgumentTypeError(
-            f"invalid duration {text!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w"
+            f"invalid duration {shown!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w"
         )
     amount, unit = int(match.group(1)), match.group(2).lower()
+    if amount * _SECONDS[unit] > MAX_AGE.total_seconds():
+        raise argparse.ArgumentTypeError(f"duration {text.strip()!r} is longer than 100 years")
     return timedelta(**{_UNITS[unit]: amount})
+
+
+def _positive(text: str) -> int:
+    """A whole number above 0 (an argparse `type`)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def describe_duration(age: timedelta) -> str:
@@ -75,7 +93,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = add("history", "Show the commands a session ran, with exit codes.", cmd_history)
     p.add_argument("session", metavar="NAME|ID", help="session name, id, or id prefix")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--limit", type=int, metavar="N", help="only the newest N commands")
+    p.add_argument("--limit", type=_positive, metavar="N", help="only the newest N commands")
 
     p = add(
         "export",
@@ -119,15 +137,18 @@ def write_private(path: Path, text: str) -> None:
 
 
 def _error(message: str, stream: TextIO | None = None) -> int:
-    print(f"aisession-tui: error: {message}", file=stream or sys.stderr)
+    print(one_line(f"aisession-tui: error: {message}"), file=stream or sys.stderr)
     return 1
 
 
 def _open(args: argparse.Namespace) -> Store | None:
     """The store for a command, or None when no database exists yet (nothing recorded)."""
     path = data_dir_from(args) / DB_FILENAME
-    if not path.exists():
-        return None
+    try:
+        if not path.exists():
+            return None
+    except OSError as exc:  # a name too long, a folder we may not enter, ...
+        raise StoreError(f"{path}: {exc.strerror or exc}") from None
     return Store.open(path=path, recover=False)
 
 

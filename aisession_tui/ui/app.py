@@ -189,9 +189,20 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         install_quit_signals(self)
         self.loaded_themes.register(self)
         for message in self.loaded_themes.errors:
-            self.notify(message, title="Theme file skipped", severity="warning", timeout=10)
+            self.notify(
+                message, title="Theme file skipped", severity="warning", timeout=10, markup=False
+            )
         if self.options.theme in self.available_themes:
             self.theme = self.options.theme
+        else:
+            if DEFAULT_THEME in self.available_themes:
+                self.theme = DEFAULT_THEME
+            self.notify(
+                f"Theme {self.options.theme!r} is not available; using {self.theme!r}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         for panel in self._panels():
             panel.display = panel.id in self.options.panels
         self._sync_sidebar()
