@@ -71,22 +71,13 @@ class Emulator:
 
     def feed(self, data: bytes) -> None:
         """Parse bytes from the child. Split UTF-8 sequences across calls are fine; invalid bytes
-        become U+FFFD; nothing a child sends makes this raise."""
+        become U+FFFD; nothing a child sends makes this raise. A sequence whose handler fails is
+        skipped alone: the stream parses the rest of the chunk (and the screen repairs itself)
+        before it reports the first failure, which is logged here."""
         try:
             self.stream.feed(data)
-        except Exception:  # a screen method choked on absurd input: drop it, keep the pane alive
-            log.debug("terminal input dropped after an error", exc_info=True)
-            self.stream._initialize_parser()
-            self.screen.dirty.update(range(self.screen.lines))
-            self._repair()
-
-    def _repair(self) -> None:
-        """Restore the invariants a failed handler may have broken (cursor and row bounds)."""
-        screen = self.screen
-        screen.cursor.x = min(max(screen.cursor.x, 0), screen.columns)
-        screen.cursor.y = min(max(screen.cursor.y, 0), screen.lines - 1)
-        for y in [y for y in screen.buffer if not 0 <= y < screen.lines]:
-            del screen.buffer[y]
+        except Exception:
+            log.debug("a terminal sequence failed and was skipped", exc_info=True)
 
     def resize(self, lines: int, columns: int) -> None:
         """Resize the screen (the caller resizes the PTY): wrapped lines are re-wrapped to the new

@@ -45,6 +45,8 @@ from .cells import (
     sgr_plan,
     text_runs,
 )
+from .cursor import CursorMixin
+from .editing import EditingMixin
 from .events import TerminalEvent
 from .modes import (
     BRACKETED_PASTE,
@@ -75,7 +77,9 @@ _MAX_ATTR_CACHE = 2048
 _MAX_SGR_CACHE = 16384
 
 
-class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
+class TerminalScreen(
+    ReportsMixin, ModesMixin, CursorMixin, EditingMixin, ResizeMixin, _HistoryScreen
+):
     """A fast `pyte.HistoryScreen` (drop-in) with alternate screen, modes, events and replies.
 
     `on_event` receives `TerminalEvent`s; `reply` receives bytes to write back to the child.
@@ -109,6 +113,8 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         #: Rows that ever went into the scrollback (those it dropped since included); with its
         #: length, this numbers lines for good: line `history_added - len(top)` is the oldest.
         self.history_added = 0
+        self._saved_cursors = {False: None, True: None}
+        self._erase_chars = {}
         super().__init__(columns, lines, history, ratio)
 
     @property
@@ -371,7 +377,8 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         # Every new row starts lazy: it is built when painted, read or written, if ever.
         base = len(rows)
         skipped = max(0, first - bottom)
-        rows.extend(LazyRow(default, segment, cache, attrs) for segment in segments[skipped:])
+        erase = self.erase_char()  # what the scroll leaves after each line's text (BCE)
+        rows.extend(LazyRow(erase, segment, cache, attrs) for segment in segments[skipped:])
         for index in continued:
             if index >= skipped:
                 set_wrapped(rows[base + index - skipped], True)
@@ -383,7 +390,7 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         screen_rows = rows[pushed:] if pushed > 0 else rows
         for y, row in enumerate(screen_rows):
             buffer[y] = row
-        buffer.pop(bottom, None)
+        self.blank_row(bottom)
         self.cursor.x = 0
         self.cursor.y = bottom
         self.dirty.update(range(lines))
@@ -398,7 +405,8 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         else:
             top, bottom = margins
         if cursor.y != bottom:
-            cursor.y = min(cursor.y + 1, bottom)  # pyte's cursor_down
+            # Below the region the cursor goes on to the screen's last row (xterm), not back up.
+            cursor.y = min(cursor.y + 1, bottom if cursor.y < bottom else self.lines - 1)
             return
         buffer = self.buffer
         get = buffer.get  # moving rows does not build lazy ones; missing rows are blank
@@ -413,14 +421,22 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
                 buffer.pop(y, None)
             else:
                 buffer[y] = row
-        buffer.pop(bottom, None)
+        if cursor.attrs.bg == "default":
+            buffer.pop(bottom, None)
+        else:
+            self.blank_row(bottom)  # the new row takes the background colour (BCE)
 
     def reverse_index(self) -> None:
-        """RI: scroll down at the top margin (bottom history only outside the alternate screen)."""
+        """RI: scroll down at the top margin (bottom history only outside the alternate screen);
+        the new top row takes the background colour."""
+        top = self.margins.top if self.margins else 0
+        scrolls = self.cursor.y == top
         if self._main_buffer is None:
             super().reverse_index()
         else:
             _Screen.reverse_index(self)
+        if scrolls and self.cursor.attrs.bg != "default":
+            self.blank_row(top)
 
     def select_graphic_rendition(self, *attrs: int, **kwargs: Any) -> None:
         """SGR, memoised; `CSI ? ... m` (private) is ignored rather than misread."""
@@ -517,13 +533,6 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         self._sgr_cache[key] = attrs
         return attrs
 
-    def restore_cursor(self) -> None:
-        """DECRC; cursor visibility follows DECTCEM, not the saved cursor (as HistoryScreen)."""
-        super().restore_cursor()
-        self.cursor.hidden = not (
-            self.history.position == self.history.size and mo.DECTCEM in self.mode
-        )
-
     def reset(self) -> None:
         """RIS: also leaves the alternate screen."""
         main = getattr(self, "_main_buffer", None)
@@ -533,53 +542,7 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
             self._alt_savepoint = False
         super().reset()
         self.buffer = self._new_buffer()
-
-    def erase_in_display(self, how: int = 0, *args: Any, **kwargs: Any) -> None:
-        """ED; `CSI 3 J` clears scrollback (never from inside the alternate screen)."""
-        if how == 3 and self._main_buffer is not None:
-            how = 2
-        if how == 0:
-            interval = range(self.cursor.y + 1, self.lines)
-        elif how == 1:
-            interval = range(self.cursor.y)
-        elif how in (2, 3):
-            interval = range(self.lines)
-        else:
-            return  # pyte raised UnboundLocalError on `CSI 4 J`
-        self.dirty.update(interval)
-        attrs = self.cursor.attrs
-        buffer = self.buffer
-        for y in interval:
-            if y in buffer:  # cells never written keep reading as the default
-                line = buffer[y]
-                line.update(dict.fromkeys(line, attrs))
-                set_wrapped(line, False)
-        if how in (0, 1):
-            self.erase_in_line(how)
-        elif how == 3:
-            self._reset_history()
-
-    def erase_in_line(self, how: int = 0, private: bool = False) -> None:
-        """EL `CSI n K`: erase part of the line with the cursor's attributes, in one update."""
-        cursor = self.cursor
-        self.dirty.add(cursor.y)
-        if how == 0:
-            start, stop = cursor.x, self.columns
-        elif how == 1:
-            start, stop = 0, min(cursor.x + 1, self.columns)
-        elif how == 2:
-            start, stop = 0, self.columns
-        else:
-            return  # pyte raised UnboundLocalError on `CSI 3 K`
-        line = self.buffer[cursor.y]
-        line.update(dict.fromkeys(range(start, stop), cursor.attrs))
-        if stop == self.columns:
-            set_wrapped(line, False)  # nothing continues from here any more
-
-    def insert_characters(self, count: int | None = None) -> None:
-        """ICH `CSI n @`: pyte's, without the cell it copies one past the right edge."""
-        super().insert_characters(count)
-        self.buffer[self.cursor.y].pop(self.columns, None)
+        self.forget_saved_cursors()
 
     # -- pyte paging compatibility ---------------------------------------------------------------
 
