@@ -5,7 +5,8 @@
   autowrap alone (xterm does not save DECAWM); RIS forgets the slot, DECSTR homes it.
 - A cursor outside the scroll region is not pulled into it: CUU/CUD and RI/IND from above or below
   the region stop at the screen's edge, not the region's.
-- NEL returns to column 1; VPA clamps into the region under origin mode (pyte asserted); DSR 6 under origin mode without a region reports from row 1.
+- NEL returns to column 1; VPA clamps into the region under origin mode (pyte asserted); DSR 6
+  under origin mode without a region reports from row 1.
 - Reverse wraparound (`CSI ? 45 h`): BS in column 1 goes to the end of the row above.
 
 Mixed into `TerminalScreen`.

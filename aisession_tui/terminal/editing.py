@@ -137,7 +137,7 @@ class EditingMixin:
 
     def insert_lines(self, count: int | None = None) -> None:
         """IL `CSI n L`: insert n blank lines at the cursor's row inside the scroll region (rows
-        pushed past its bottom are lost); the cursor goes to column 1. Outside the region: nothing."""
+        pushed past its bottom are lost); the cursor goes to column 1. Outside it: nothing."""
         top, bottom = self.margins or Margins(0, self.lines - 1)
         y = self.cursor.y
         if not top <= y <= bottom:

@@ -380,7 +380,6 @@ class TerminalStream(pyte.Stream):
         listener = self.listener
         assert listener is not None
         draw = listener.draw
-        debug = listener.debug
         basic = self.basic
         basic_dispatch = self._basic_dispatch
         escape_dispatch = self._escape_dispatch

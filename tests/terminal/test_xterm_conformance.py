@@ -60,7 +60,7 @@ def test_a_handler_that_raises_loses_only_its_own_sequence() -> None:
     assert emu.text_lines()[:2] == ["onetwo".ljust(20), "three".ljust(20)]
 
 
-# -- 2: erasing, scrolling, inserting and deleting use the background colour (BCE) ---------------
+# -- 2: erasing, scrolling, inserting and deleting use the background colour (BCE) -----------------
 
 
 def test_erase_display_fills_the_whole_screen_with_the_background() -> None:
@@ -171,7 +171,7 @@ def test_soft_reset_resets_modes_margins_attributes_but_keeps_the_screen() -> No
     assert emu.text_lines()[0].startswith("Xeep")
 
 
-# -- 9: a cursor outside the scroll region is not pulled into it ------------------------------------
+# -- 9: a cursor outside the scroll region is not pulled into it -----------------------------------
 
 
 @pytest.mark.parametrize("move", ["\n", f"{ESC}D", f"{ESC}E", "\x0b", "\x0c", f"{CSI}3B"])
@@ -196,7 +196,7 @@ def test_moving_inside_the_region_still_stops_at_its_margins() -> None:
     assert emu.cursor[1] == 1
 
 
-# -- 10: NEL, HPA, CSI 3 J, DECALN, DECCOLM, reverse wrap -------------------------------------------
+# -- 10: NEL, HPA, CSI 3 J, DECALN, DECCOLM, reverse wrap ------------------------------------------
 
 
 def test_next_line_returns_to_the_first_column() -> None:
