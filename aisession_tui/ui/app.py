@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -195,13 +197,26 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         await load_default_counter()
         if self.store is not None:
             await self._open_store()
-        for config in self._initial_configs:
-            await self.add_session(config)
-        self._apply_start_layout()
+        self.run_worker(self._add_initial_sessions(), name="initial sessions", group="startup")
         self.set_interval(1.0, self._tick_clock, name="relative-times")
         _calm_garbage_collector()
         if self.options.control:
             await start_control(self, self.options.workspace_name)
+
+    async def _add_initial_sessions(self) -> None:
+        """The sessions given at start: all tiled first, then started once the layout has sized
+        their panes (in a worker: nothing is laid out while `on_mount` runs), so each program
+        starts at its pane's real size instead of 80x24 and a resize."""
+        lives = []
+        for config in self._initial_configs:
+            session = await self.manager.create_session_with_config(with_shell_integration(config))
+            lives.append(await self._tile(session))
+        self._apply_start_layout()
+        laid_out = asyncio.get_running_loop().create_future()
+        self.call_after_refresh(lambda: laid_out.done() or laid_out.set_result(None))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(laid_out, 1.0)  # every pane is now tiled at its final size
+        await asyncio.gather(*(self._start(live) for live in lives))
 
     def _apply_start_layout(self) -> None:
         """The layout and focused session a workspace asked for."""
@@ -315,8 +330,10 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
     async def _start(self, live: LiveSession) -> None:
         """Start a session at its pane's size; a failure is written into the pane."""
         emulator = live.emulator
+        await self._frame(live).terminal.wait_until_sized()
         live.session.config.pty_size = (emulator.lines, emulator.columns)
         try:
+            live.session.resize(emulator.lines, emulator.columns)  # before start: its first size
             await live.session.start()
             if live.session.size != (emulator.lines, emulator.columns):
                 live.session.resize(emulator.lines, emulator.columns)

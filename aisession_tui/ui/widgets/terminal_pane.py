@@ -39,6 +39,8 @@ QUIET_BACKGROUND = 0.25
 SYNC_TIMEOUT = 0.2
 #: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
 SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
+#: How long a new pane's program may wait for the layout to give the pane its size (seconds).
+SIZE_WAIT = 1.0
 INDICATOR_STYLE = Style(reverse=True, bold=True)
 SELECTION_STYLE = Style(reverse=True)
 COPY_CURSOR_STYLE = Style(color="black", bgcolor="yellow", bold=True)
@@ -78,6 +80,8 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         #: While scrolled back (or while selecting), the number of the line at the top of the
         #: view: it stays there as output goes on (as in tmux), until it leaves the scrollback.
         self._view_top: int | None = None
+        #: Set once the layout has given the pane a size (its child starts at that size).
+        self._sized = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -96,6 +100,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         columns, lines = event.size.width, event.size.height
         if columns <= 0 or lines <= 0:
             return
+        self._sized.set()
         if (lines, columns) != (self.emulator.lines, self.emulator.columns):
             self.emulator.resize(lines, columns)
             if self.live.session.status is SessionStatus.RUNNING:
@@ -106,6 +111,19 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         self.copy_mode = None
         self._strips.clear()
         self.refresh()
+
+    async def wait_until_sized(self) -> bool:
+        """Wait (at most `SIZE_WAIT` s) for the first layout to size the pane, so its program
+        starts at the pane's real size rather than 80x24 and a resize right after (vim drew its
+        first screen for 24 rows). False if the pane is not laid out in time, or is hidden
+        (a zoomed layout shows one pane; the others get their size when shown)."""
+        if not all(node.display for node in self.ancestors_with_self):
+            return False
+        try:
+            await asyncio.wait_for(self._sized.wait(), SIZE_WAIT)
+        except TimeoutError:
+            return False
+        return True
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
