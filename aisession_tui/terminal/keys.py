@@ -75,8 +75,12 @@ def encode_key(
     """The bytes xterm sends for a key press, or None when the key has no terminal encoding.
 
     Cursor keys honour DECCKM (`application_cursor`) and xterm modifier parameters
-    (`ctrl+up` -> `CSI 1 ; 5 A`); `alt+<key>` is ESC followed by the key.
+    (`ctrl+up` -> `CSI 1 ; 5 A`); `alt+<key>` is ESC followed by the key (`alt+full_stop` ->
+    `ESC .`, `alt+enter` -> `ESC CR`, `alt+backspace` -> `ESC DEL`; see `ui/alt_keys.py` for how
+    Textual is made to report them).
     """
+    if key == "backspace" and character == "\x08":
+        return b"\x08"  # Ctrl+H: terminals send BS, which Textual also calls "backspace"
     simple = _SIMPLE.get(key)
     if simple is not None:
         return simple.encode()
@@ -118,8 +122,9 @@ def encode_key(
 
 
 def _alt_character(rest: str, character: str | None) -> str | None:
-    """The character of the key under Alt: Textual may report it, else a single-letter name."""
-    if character and character.isprintable():
+    """The character of the key under Alt: Textual may report it (a control character too:
+    Alt+Ctrl+H is ESC BS), else a single-letter name."""
+    if character:
         return character
     if len(rest) == 1:
         return rest

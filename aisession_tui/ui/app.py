@@ -39,6 +39,7 @@ from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
 from ..terminal.emulator import DEFAULT_SCROLLBACK
 from ..terminal.events import Bell, ClipboardSet
+from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
 from .keymap import DEFAULT_PREFIX
@@ -133,10 +134,12 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         store: Store | None = None,
     ) -> None:
         _alt_digits_are_alt()
+        install_alt_keys()
         super().__init__()
         self.options = options or AppOptions()
         self.manager = manager or SessionManager()
         self._initial_configs = list(configs)
+        self._deferred_starts: list[LiveSession] | None = None
         self.lives: dict[str, LiveSession] = {}
         self.presenters: dict[str, SessionPresenter] = {}
         self.focused_key: str | None = None
@@ -197,25 +200,27 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         await load_default_counter()
         if self.store is not None:
             await self._open_store()
-        self.run_worker(self._add_initial_sessions(), name="initial sessions", group="startup")
+        # The sessions given at start are tiled now and started once the layout has sized their
+        # panes: nothing is laid out while `on_mount` runs, so starting them here would start
+        # every program at 80x24 and resize it right after (vim then drew a garbled screen).
+        self._deferred_starts = []
+        for config in self._initial_configs:
+            await self.add_session(config)
+        self._apply_start_layout()
+        deferred, self._deferred_starts = self._deferred_starts, None
+        self.run_worker(self._start_after_layout(deferred), name="start sessions", group="startup")
         self.set_interval(1.0, self._tick_clock, name="relative-times")
         _calm_garbage_collector()
         if self.options.control:
             await start_control(self, self.options.workspace_name)
 
-    async def _add_initial_sessions(self) -> None:
-        """The sessions given at start: all tiled first, then started once the layout has sized
-        their panes (in a worker: nothing is laid out while `on_mount` runs), so each program
-        starts at its pane's real size instead of 80x24 and a resize."""
-        lives = []
-        for config in self._initial_configs:
-            session = await self.manager.create_session_with_config(with_shell_integration(config))
-            lives.append(await self._tile(session))
-        self._apply_start_layout()
+    async def _start_after_layout(self, lives: list[LiveSession]) -> None:
+        """Start sessions once every pane is tiled at its size (in a worker, so the app lays
+        them out meanwhile)."""
         laid_out = asyncio.get_running_loop().create_future()
         self.call_after_refresh(lambda: laid_out.done() or laid_out.set_result(None))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(laid_out, 1.0)  # every pane is now tiled at its final size
+            await asyncio.wait_for(laid_out, 1.0)
         await asyncio.gather(*(self._start(live) for live in lives))
 
     def _apply_start_layout(self) -> None:
@@ -302,7 +307,10 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
                 session_id, config, created_at or utc_now()
             )
         live = await self._tile(session)
-        await self._start(live)
+        if self._deferred_starts is not None:
+            self._deferred_starts.append(live)  # app start-up: started after the first layout
+        else:
+            await self._start(live)
         return live
 
     async def _tile(self, session: AISession, scrollback: list[str] | None = None) -> LiveSession:
