@@ -37,8 +37,9 @@ QUIET_FOCUSED = 0.005
 QUIET_BACKGROUND = 0.25
 #: Longest a frame drawn under synchronized output (mode 2026) is held back from the screen.
 SYNC_TIMEOUT = 0.2
-#: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
-SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
+#: Keys the pane keeps for itself (scrolling back) instead of sending them to the program, as
+#: xterm does; Shift+Up/Down go to the program (`CSI 1;2 A/B`), as in xterm and tmux.
+SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
 #: How long a new pane's program may wait for the layout to give the pane its size (seconds).
 SIZE_WAIT = 1.0
 INDICATOR_STYLE = Style(reverse=True, bold=True)
