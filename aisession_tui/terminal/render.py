@@ -21,7 +21,7 @@ from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual.strip import Strip
 from wcwidth import wcwidth
 
-from .cells import LazyRow
+from .cells import BLINK, BOLD, CONCEAL, DIM, LazyRow, bits_of, underline_of
 from .screen import Char, Row
 
 __all__ = ["ANSI_NAMES", "Palette", "render_row"]
@@ -73,7 +73,7 @@ class Palette:
 
     def style(self, char: Char, cursor: bool = False) -> Style:
         """The Rich style of a cell with these attributes (cached per palette)."""
-        key = (*char[1:8], cursor)
+        key = (*char[1:9], cursor)
         style = self._styles.get(key)
         if style is None:
             if len(self._styles) > 4096:
@@ -86,22 +86,32 @@ class Palette:
         bg = self.resolve(char.bg, foreground=False)
         if char.reverse:
             fg, bg = (bg or self.background or "#000000"), (fg or self.foreground or "#ffffff")
+        intensity = bits_of(char.bold)
+        blink = bits_of(char.blink)
+        if blink & CONCEAL:
+            fg = bg or self.background or "#000000"  # hidden text: drawn in the background
         if cursor:
             if self.cursor is not None:
                 fg, bg = (bg or self.background or "#000000"), self.cursor
             else:  # no cursor colour: the cell is drawn inverted
                 fg, bg = (bg or self.background or "#000000"), (fg or self.foreground or "#ffffff")
+        # Rich draws single and double underlines in the text colour; curly, dotted and dashed
+        # are drawn single, and an underline colour (SGR 58) cannot be drawn through it.
+        underline, _ = underline_of(char.underscore)
         return Style(
             color=fg,
             bgcolor=bg,
-            bold=char.bold or None,
+            bold=bool(intensity & BOLD) or None,
+            dim=bool(intensity & DIM) or None,
             italic=char.italics or None,
-            underline=char.underscore or None,
+            underline=underline in (1, 3, 4, 5) or None,
+            underline2=underline == 2 or None,
+            blink=bool(blink & BLINK) or None,
             strike=char.strikethrough or None,
         )
 
 
-_attrs_of = itemgetter(1, 2, 3, 4, 5, 6, 7)
+_attrs_of = itemgetter(1, 2, 3, 4, 5, 6, 7, 8)
 _WIDE_CACHE: dict[str, int] = {}
 
 

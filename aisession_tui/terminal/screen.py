@@ -36,10 +36,12 @@ from pyte.screens import Screen as _Screen
 from .cells import (
     BLANK,
     BLANK_REVERSE,
+    Bits,
     LazyRow,
     Row,
     ScreenBuffer,
     SgrPlan,
+    Underline,
     fill_char_cache,
     new_char,
     sgr_plan,
@@ -73,6 +75,7 @@ __all__ = [
 ]
 
 _LAT1 = cs.LAT1_MAP
+_STEP_TYPES = (Bits, Underline)
 _MAX_ATTR_CACHE = 2048
 _MAX_SGR_CACHE = 16384
 
@@ -518,7 +521,7 @@ class TerminalScreen(
             return base
         fields = list(base)
         for index, value in assignments:
-            fields[index] = value
+            fields[index] = value.apply(fields[index]) if type(value) in _STEP_TYPES else value
         return new_char(Char, fields)
 
     def _remember_plan(self, key: Any, plan: SgrPlan) -> SgrPlan:

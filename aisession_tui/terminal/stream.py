@@ -28,6 +28,8 @@ from typing import Any
 import pyte
 from pyte import control as ctrl
 
+from .cells import UNDERLINE_STYLE_CODE
+
 __all__ = ["TerminalByteStream", "TerminalStream"]
 
 ParserGenerator = Generator[bool | None, str, None]
@@ -105,7 +107,8 @@ def _sgr_params(text: str) -> list[int]:
             elif parts[1] == 5 and len(parts) >= 3:
                 out.extend([parts[0], 5, parts[2]])
         elif parts[0] == 4:
-            out.append(24 if len(parts) > 1 and parts[1] == 0 else 4)
+            style = parts[1] if len(parts) > 1 else 1
+            out.append(UNDERLINE_STYLE_CODE + style if 0 <= style <= 5 else 4)
         else:
             out.append(parts[0])
     return out
