@@ -77,6 +77,7 @@ __all__ = [
 _LAT1 = cs.LAT1_MAP
 _STEP_TYPES = (Bits, Underline)
 _MAX_ATTR_CACHE = 2048
+_MAX_CELL_TEXT = 32
 _MAX_SGR_CACHE = 16384
 
 
@@ -179,13 +180,35 @@ class TerminalScreen(
                     width = wcwidth(other)
                     if width == 2:
                         self._draw_run(other, 2)
-                    elif width > 0 or (width == 0 and unicodedata.combining(other)):
+                    elif width == 0:
+                        self._combine(other)
+                    elif width > 0:
                         if cursor.x >= columns and mo.DECAWM in self.mode:
                             self._wrap()  # as pyte's draw would, but marking the row
                         _Screen.draw(self, other)
-                    # Other zero-width or unprintable characters are skipped (pyte drops the
-                    # rest of the run, which loses text after a ZWJ or a stray control).
+                    # Unprintable characters are skipped (pyte dropped the rest of the run).
         self.dirty.add(self.cursor.y)
+
+    def _combine(self, mark: str) -> None:
+        """A zero-width character (combining mark, Thai vowel, Devanagari sign, VS16, ZWJ,
+        Hangul medial jamo, dakuten) joins the character before the cursor, as in xterm: the
+        wide character itself when that cell is a wide character's second half (pyte put the
+        mark on the empty second half, which blanked the character). At most
+        `_MAX_CELL_TEXT` code points per cell, so a flood of marks stays bounded."""
+        cursor = self.cursor
+        y, x = cursor.y, min(cursor.x, self.columns) - 1
+        if x < 0:
+            if y == 0:
+                return
+            y, x = y - 1, self.columns - 1
+        line = self.buffer[y]
+        if x > 0 and line[x].data == "":
+            x -= 1
+        last = line[x]
+        if not last.data or len(last.data) >= _MAX_CELL_TEXT:
+            return
+        line[x] = last._replace(data=unicodedata.normalize("NFC", last.data + mark))
+        self.dirty.add(y)
 
     def _draw_run(self, text: str, width: int) -> None:
         """Write characters that all have `width` (1 or 2), wrapping at the right margin as pyte's

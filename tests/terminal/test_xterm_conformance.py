@@ -245,3 +245,30 @@ def test_reverse_wraparound_backspaces_to_the_end_of_the_row_above() -> None:
     emu, _ = make(5, 3)
     feed(emu, f"{CSI}2;1H\bX")  # off by default: stays in column 1
     assert emu.text_lines()[1] == "X    "
+
+
+# -- 4: combining and zero-width characters join the character before them -------------------------
+
+
+def test_zero_width_characters_join_the_cell_before_them() -> None:
+    emu, _ = make(30, 1)
+    feed(emu, "สวัสดี ❤\ufe0f か\u3099 你\u0301 a\u200db \u1100\u1161\u11a8")
+    cells = [emu.row(0)[x].data for x in range(19)]
+    thai = ["ส", "วั", "ส", "ดี", " "]
+    assert cells[:5] == thai
+    wide = ["❤\ufe0f", " ", "が", "", " ", "你\u0301", "", " "]
+    joined = ["a\u200d", "b", " ", "각", "", " "]
+    assert cells[5:] == [*wide, *joined]
+
+
+def test_a_mark_after_a_wide_character_at_the_end_of_a_row_joins_it() -> None:
+    emu, _ = make(4, 2)
+    feed(emu, "ab你\u0301c")
+    assert [emu.row(0)[x].data for x in range(4)] == ["a", "b", "你\u0301", ""]
+    assert emu.text_lines()[1].startswith("c")
+
+
+def test_marks_on_one_cell_are_bounded() -> None:
+    emu, _ = make(4, 1)
+    feed(emu, "a" + "\u0301" * 10_000)
+    assert len(emu.row(0)[0].data) <= 32
