@@ -90,13 +90,7 @@ class Emulator:
     def set_default_colors(self, foreground: str, background: str) -> None:
         """The pane's default colours ("#rrggbb"), reported to programs that ask (OSC 10/11,
         e.g. to choose a light or dark theme)."""
-        colors = []
-        for value in (foreground, background):
-            digits = value.removeprefix("#")
-            if len(digits) != 6 or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                raise ValueError(f"expected a #rrggbb colour, got {value!r}")
-            colors.append(digits.lower())
-        self.screen.default_colors = (colors[0], colors[1])
+        self.screen.default_colors = (_hex_digits(foreground), _hex_digits(background))
 
     def _emit(self, event: TerminalEvent) -> None:
         if self._on_event is not None:
@@ -151,6 +145,23 @@ class Emulator:
     @property
     def application_cursor_keys(self) -> bool:
         return DECCKM in self.screen.mode
+
+    @property
+    def keyboard_flags(self) -> int:
+        """The kitty keyboard protocol flags the program pushed (0: legacy key encoding)."""
+        return self.screen.keyboard_flags
+
+    @property
+    def color_overrides(self) -> dict[int | str, str]:
+        """Colours the program set: palette index -> "rrggbb" (OSC 4), and "fg", "bg",
+        "cursor" (OSC 10/11/12). The pane draws with them over its theme's."""
+        return self.screen.color_overrides
+
+    def set_ansi_colors(self, colors: tuple[str, ...]) -> None:
+        """The pane's 16 ANSI colours ("#rrggbb"), reported to programs that ask (OSC 4)."""
+        if len(colors) != 16:
+            raise ValueError(f"expected 16 colours, got {len(colors)}")
+        self.screen.ansi_colors = tuple(_hex_digits(value) for value in colors)
 
     @property
     def mouse_mode(self) -> int:
@@ -213,6 +224,14 @@ class Emulator:
         """Scrollback as text, oldest first."""
         columns = self.screen.columns
         return [row_text(self.history_row(i), columns) for i in range(self.history_size)]
+
+
+def _hex_digits(value: str) -> str:
+    """"#rrggbb" as "rrggbb" (lower case); anything else is a ValueError."""
+    digits = value.removeprefix("#")
+    if len(digits) != 6 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise ValueError(f"expected a #rrggbb colour, got {value!r}")
+    return digits.lower()
 
 
 def _blank_row(screen: TerminalScreen) -> Row:

@@ -9,7 +9,8 @@ exactly `width` cells.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -53,6 +54,24 @@ class Palette:
         for value in (self.foreground, self.background, self.cursor, *self.ansi):
             if value is not None:
                 Color.parse(value)  # raises a clear ColorParseError for bad theme values
+
+    def with_overrides(self, overrides: Mapping[int | str, str]) -> Palette:
+        """This palette with a program's colours ("rrggbb") over it: ANSI entries 0-15 (OSC 4)
+        and "fg", "bg", "cursor" (OSC 10/11/12). Other palette indexes are drawn as RGB."""
+        if not overrides:
+            return self
+        ansi = tuple(
+            f"#{overrides[i]}" if i in overrides else colour for i, colour in enumerate(self.ansi)
+        )
+        pick = overrides.get
+        return replace(
+            self,
+            foreground=f"#{pick('fg')}" if "fg" in overrides else self.foreground,
+            background=f"#{pick('bg')}" if "bg" in overrides else self.background,
+            cursor=f"#{pick('cursor')}" if "cursor" in overrides else self.cursor,
+            ansi=ansi,
+            _styles={},
+        )
 
     def resolve(self, name: str, *, foreground: bool) -> str | None:
         """A pyte colour (name, "default" or 6 hex digits) as "#rrggbb" (None = inherit)."""

@@ -50,6 +50,7 @@ from .cells import (
 from .cursor import CursorMixin
 from .editing import EditingMixin
 from .events import TerminalEvent
+from .keyboard import KeyboardMixin
 from .modes import (
     BRACKETED_PASTE,
     DECCKM,
@@ -58,6 +59,7 @@ from .modes import (
     SYNCHRONIZED_OUTPUT,
     ModesMixin,
 )
+from .queries import DEFAULT_CELL_PIXELS, QueriesMixin
 from .reflow import SHORT, set_wrapped
 from .reports import ReportsMixin
 from .resize import ResizeMixin
@@ -76,13 +78,25 @@ __all__ = [
 
 _LAT1 = cs.LAT1_MAP
 _STEP_TYPES = (Bits, Underline)
+#: xterm's 16 ANSI colours, reported by OSC 4 until the pane tells the screen its theme's.
+XTERM_ANSI = (
+    *("000000", "cd0000", "00cd00", "cdcd00", "0000ee", "cd00cd", "00cdcd", "e5e5e5"),
+    *("7f7f7f", "ff0000", "00ff00", "ffff00", "5c5cff", "ff00ff", "00ffff", "ffffff"),
+)
 _MAX_ATTR_CACHE = 2048
 _MAX_CELL_TEXT = 32
 _MAX_SGR_CACHE = 16384
 
 
 class TerminalScreen(
-    ReportsMixin, ModesMixin, CursorMixin, EditingMixin, ResizeMixin, _HistoryScreen
+    ReportsMixin,
+    QueriesMixin,
+    KeyboardMixin,
+    ModesMixin,
+    CursorMixin,
+    EditingMixin,
+    ResizeMixin,
+    _HistoryScreen,
 ):
     """A fast `pyte.HistoryScreen` (drop-in) with alternate screen, modes, events and replies.
 
@@ -119,6 +133,11 @@ class TerminalScreen(
         self.history_added = 0
         self._saved_cursors = {False: None, True: None}
         self._erase_chars = {}
+        self._keyboard_stacks = {False: [], True: []}
+        self.ansi_colors = XTERM_ANSI
+        self.color_overrides = {}
+        self.cursor_style = 0
+        self.cell_pixels = DEFAULT_CELL_PIXELS
         super().__init__(columns, lines, history, ratio)
 
     @property
@@ -569,6 +588,10 @@ class TerminalScreen(
         super().reset()
         self.buffer = self._new_buffer()
         self.forget_saved_cursors()
+        self.forget_keyboard_flags()
+        self.cursor_style = 0
+        if getattr(self, "color_overrides", None):
+            self._reset_overrides(list(self.color_overrides))
 
     # -- pyte paging compatibility ---------------------------------------------------------------
 

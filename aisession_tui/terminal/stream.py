@@ -37,6 +37,7 @@ ParserGenerator = Generator[bool | None, str, None]
 _MAX_PARAMS = 32
 _MAX_DIGITS = 8
 _MAX_OSC = 4096
+_MAX_DCS = 4096
 #: OSC 52 carries clipboard text (base64): it may be longer than other OSC strings.
 MAX_OSC_52 = 256 * 1024
 
@@ -388,6 +389,7 @@ class TerminalStream(pyte.Stream):
         escape_dispatch = self._escape_dispatch
         escape_map = self.escape
         STRING_INTRODUCERS = "P_^X"
+        dcs = getattr(listener, "device_control_string", None)
         sharp_dispatch = self._sharp_dispatch
         csi = self.csi
 
@@ -428,17 +430,23 @@ class TerminalStream(pyte.Stream):
                     elif char in CAN_OR_SUB:
                         draw(char)
                     elif char in STRING_INTRODUCERS and char not in escape_map:
-                        # DCS, SOS, PM, APC: a control string, skipped up to ST (vim sends
-                        # `ESC P zz ESC \`; pyte drew the "zz").
+                        # DCS, SOS, PM, APC: a control string up to ST (vim sends
+                        # `ESC P zz ESC \`; pyte drew the "zz"). A complete DCS goes to the
+                        # screen (DECRQSS, XTGETTCAP); the others are skipped.
+                        introducer, body = char, ""
                         while True:
                             char = yield None
                             if char == ESC:
                                 char = yield None
                                 if char != "\\":
                                     pending, esc_next = ESC, char
+                                elif introducer == "P" and dcs is not None:
+                                    dcs(body)
                                 break
                             if char in CAN_OR_SUB or char == ctrl.BEL:
                                 break
+                            if len(body) < _MAX_DCS:
+                                body += char
                     else:
                         escape_dispatch[char]()
                     continue

@@ -38,7 +38,7 @@ from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
 from ..terminal.emulator import DEFAULT_SCROLLBACK
-from ..terminal.events import Bell, ClipboardSet
+from ..terminal.events import Bell, ClipboardSet, ColorsChanged
 from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
@@ -404,6 +404,8 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             )
         elif isinstance(event, Bell) and key != self.focused_key:
             self.notify(f"{live.name} rang the bell", severity="warning")
+        elif isinstance(event, ColorsChanged):
+            self._frame(live).terminal.apply_color_overrides()
         elif isinstance(event, ClipboardSet):
             self.copy_to_clipboard(event.text)
             self.notify(f"{live.name} copied {len(event.text)} characters", timeout=2)

@@ -272,3 +272,111 @@ def test_marks_on_one_cell_are_bounded() -> None:
     emu, _ = make(4, 1)
     feed(emu, "a" + "\u0301" * 10_000)
     assert len(emu.row(0)[0].data) <= 32
+
+
+# -- 12: queries xterm answers ---------------------------------------------------------------------
+
+
+def test_window_size_reports() -> None:
+    emu, replies = make(80, 24)
+    feed(emu, f"{CSI}18t{CSI}19t{CSI}14t{CSI}16t")
+    assert replies == [b"\x1b[8;24;80t", b"\x1b[9;24;80t", b"\x1b[4;384;640t", b"\x1b[6;16;8t"]
+
+
+def test_decrqss_reports_sgr_margins_and_cursor_style() -> None:
+    emu, replies = make(10, 6)
+    feed(emu, f"{CSI}1;4;31;44m{CSI}2;5r{CSI}5 q")
+    feed(emu, f"{ESC}P$qm{ESC}\\{ESC}P$qr{ESC}\\{ESC}P$q q{ESC}\\{ESC}P$qx{ESC}\\")
+    assert replies == [
+        b"\x1bP1$r0;1;4;31;44m\x1b\\",
+        b"\x1bP1$r2;5r\x1b\\",
+        b"\x1bP1$r5 q\x1b\\",
+        b"\x1bP0$r\x1b\\",
+    ]
+
+
+def test_xtgettcap_answers_known_capabilities_in_hex() -> None:
+    emu, replies = make()
+    names = ";".join(name.encode().hex() for name in ("TN", "Co"))
+    feed(emu, f"{ESC}P+q{names}{ESC}\\{ESC}P+q{b'nope'.hex()}{ESC}\\")
+    assert replies == [
+        b"\x1bP1+r544e=" + b"xterm-256color".hex().upper().encode() + b"\x1b\\",
+        b"\x1bP1+r436f=" + b"256".hex().upper().encode() + b"\x1b\\",
+        b"\x1bP0+r6e6f7065\x1b\\",
+    ]
+
+
+def test_colour_osc_set_and_query() -> None:
+    emu, replies = make()
+    emu.set_default_colors("#d0d0d0", "#101010")
+    feed(emu, f"{ESC}]10;?\x07{ESC}]11;?{ESC}\\{ESC}]4;1;?\x07")
+    assert replies == [
+        b"\x1b]10;rgb:d0d0/d0d0/d0d0\x1b\\",
+        b"\x1b]11;rgb:1010/1010/1010\x1b\\",
+        b"\x1b]4;1;rgb:cdcd/0000/0000\x1b\\",  # xterm's red until the pane gives its theme's
+    ]
+    replies.clear()
+    feed(emu, f"{ESC}]11;#203040\x07{ESC}]4;1;rgb:ff/80/00\x07{ESC}]12;rgb:ffff/0000/0000\x07")
+    assert emu.color_overrides == {"bg": "203040", 1: "ff8000", "cursor": "ff0000"}
+    feed(emu, f"{ESC}]11;?\x07{ESC}]4;1;?\x07")
+    assert replies == [b"\x1b]11;rgb:2020/3030/4040\x1b\\", b"\x1b]4;1;rgb:ffff/8080/0000\x1b\\"]
+    feed(emu, f"{ESC}]104\x07{ESC}]111\x07")
+    assert emu.color_overrides == {"cursor": "ff0000"}
+
+
+def test_colour_changes_are_drawn_over_the_theme() -> None:
+    from aisession_tui.terminal import ColorsChanged, Palette, render_row
+
+    events: list[object] = []
+    emu = Emulator(4, 1, on_event=events.append)
+    feed(emu, f"{ESC}]4;1;#ff8000\x07{ESC}]11;#203040\x07{CSI}31mX")
+    assert events.count(ColorsChanged()) == 2
+    palette = Palette().with_overrides(emu.color_overrides)
+    style = render_row(emu.row(0), 4, palette)._segments[0].style
+    assert (style.color.triplet.hex, style.bgcolor.triplet.hex) == ("#ff8000", "#203040")
+
+
+def test_rectangle_checksum_matches_xterms_algorithm() -> None:
+    emu, replies = make(10, 3)
+    feed(emu, f"AB{CSI}1mC{CSI}0m")
+    feed(emu, f"{CSI}7;1;1;1;1;3*y")
+    total = ord("A") + ord("B") + ord("C") + 0x80
+    assert replies == [f"{ESC}P7!~{-total & 0xFFFF:04X}{ESC}\\".encode()]
+
+
+def test_kitty_keyboard_flags_push_query_pop() -> None:
+    emu, replies = make()
+    feed(emu, f"{CSI}?u")
+    assert replies.pop() == b"\x1b[?0u"
+    feed(emu, f"{CSI}>1u{CSI}?u")
+    assert replies.pop() == b"\x1b[?1u"
+    assert emu.keyboard_flags == 1
+    feed(emu, f"{CSI}>31u{CSI}?u")  # only "disambiguate" is supported, so only it is reported
+    assert replies.pop() == b"\x1b[?1u"
+    feed(emu, f"{CSI}<2u{CSI}?u")
+    assert replies.pop() == b"\x1b[?0u"
+    feed(emu, f"{CSI}=1;1u")
+    assert emu.keyboard_flags == 1
+    feed(emu, f"{CSI}?1049h")
+    assert emu.keyboard_flags == 0  # the alternate screen has its own stack
+    feed(emu, f"{CSI}?1049l{ESC}c")
+    assert emu.keyboard_flags == 0  # RIS forgets
+
+
+def test_keys_under_the_kitty_protocol() -> None:
+    from aisession_tui.terminal import encode_key
+
+    def kitty(key: str, character: str | None = None) -> bytes | None:
+        return encode_key(key, character, keyboard_flags=1)
+
+    assert kitty("shift+enter") == b"\x1b[13;2u"
+    assert kitty("ctrl+enter") == b"\x1b[13;5u"
+    assert kitty("enter", "\r") == b"\r"
+    assert kitty("escape", "\x1b") == b"\x1b[27u"
+    assert kitty("ctrl+a", "\x01") == b"\x1b[97;5u"
+    assert kitty("alt+full_stop", ".") == b"\x1b[46;3u"
+    assert kitty("shift+tab") == b"\x1b[9;2u"
+    assert kitty("a", "a") == b"a"
+    assert kitty("A", "A") == b"A"
+    assert kitty("up") == b"\x1b[A"
+    assert encode_key("shift+enter", None) == b"\r"  # legacy: Shift+Enter is Enter

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from time import monotonic
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -64,7 +65,8 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         super().__init__(id=id)
         self.live = live
         self.emulator = live.emulator
-        self._palette = palette
+        self._theme_palette = palette
+        self._palette = palette.with_overrides(live.emulator.color_overrides)
         self._strips: dict[int, Strip] = {}
         self._cursor_row: int | None = None
         self._repaint_handle: asyncio.TimerHandle | None = None
@@ -140,15 +142,25 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     @palette.setter
     def palette(self, palette: Palette) -> None:
-        self._palette = palette
+        self._theme_palette = palette
         self._tell_colors()
+        self.apply_color_overrides()
+
+    def apply_color_overrides(self) -> None:
+        """Draw with the colours the program set (OSC 4/10/11/12) over the theme's; a reset
+        (OSC 104/110/111/112, RIS) brings the theme's back."""
+        self._palette = self._theme_palette.with_overrides(self.emulator.color_overrides)
         self._strips.clear()
         self.refresh()
 
     def _tell_colors(self) -> None:
-        """Programs asking for the terminal's colours (OSC 10/11) get the theme's."""
-        if self._palette.foreground and self._palette.background:
-            self.emulator.set_default_colors(self._palette.foreground, self._palette.background)
+        """Programs asking for the terminal's colours (OSC 4/10/11) get the theme's."""
+        theme = self._theme_palette
+        if theme.foreground and theme.background:
+            self.emulator.set_default_colors(theme.foreground, theme.background)
+        self.emulator.set_ansi_colors(
+            tuple(Color.parse(colour).get_truecolor().hex for colour in theme.ansi)
+        )
 
     # -- repainting ----------------------------------------------------------------------------
 
@@ -396,6 +408,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
                 event.key,
                 event.character,
                 application_cursor=self.emulator.application_cursor_keys,
+                keyboard_flags=self.emulator.keyboard_flags,
             )
             if data is None:
                 return
