@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,7 +38,8 @@ from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
 from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
-from ..terminal.events import Bell, ClipboardSet
+from ..terminal.events import Bell, ClipboardSet, ColorsChanged
+from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
 from .keymap import DEFAULT_PREFIX
@@ -134,10 +137,12 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         store: Store | None = None,
     ) -> None:
         _alt_digits_are_alt()
+        install_alt_keys()
         super().__init__()
         self.options = options or AppOptions()
         self.manager = manager or SessionManager()
         self._initial_configs = list(configs)
+        self._deferred_starts: list[LiveSession] | None = None
         self.lives: dict[str, LiveSession] = {}
         self.presenters: dict[str, SessionPresenter] = {}
         self.focused_key: str | None = None
@@ -210,13 +215,28 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         await load_default_counter()
         if self.store is not None:
             await self._open_store()
+        # The sessions given at start are tiled now and started once the layout has sized their
+        # panes: nothing is laid out while `on_mount` runs, so starting them here would start
+        # every program at 80x24 and resize it right after (vim then drew a garbled screen).
+        self._deferred_starts = []
         for config in self._initial_configs:
             await self.add_session(config)
         self._apply_start_layout()
+        deferred, self._deferred_starts = self._deferred_starts, None
+        self.run_worker(self._start_after_layout(deferred), name="start sessions", group="startup")
         self.set_interval(1.0, self._tick_clock, name="relative-times")
         _calm_garbage_collector()
         if self.options.control:
             await start_control(self, self.options.workspace_name)
+
+    async def _start_after_layout(self, lives: list[LiveSession]) -> None:
+        """Start sessions once every pane is tiled at its size (in a worker, so the app lays
+        them out meanwhile)."""
+        laid_out = asyncio.get_running_loop().create_future()
+        self.call_after_refresh(lambda: laid_out.done() or laid_out.set_result(None))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(laid_out, 1.0)
+        await asyncio.gather(*(self._start(live) for live in lives))
 
     def _apply_start_layout(self) -> None:
         """The layout and focused session a workspace asked for."""
@@ -309,7 +329,10 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
                 session_id, config, created_at or utc_now()
             )
         live = await self._tile(session)
-        await self._start(live)
+        if self._deferred_starts is not None:
+            self._deferred_starts.append(live)  # app start-up: started after the first layout
+        else:
+            await self._start(live)
         return live
 
     async def _tile(
@@ -339,8 +362,10 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
     async def _start(self, live: LiveSession) -> None:
         """Start a session at its pane's size; a failure is written into the pane."""
         emulator = live.emulator
+        await self._frame(live).terminal.wait_until_sized()
         live.session.config.pty_size = (emulator.lines, emulator.columns)
         try:
+            live.session.resize(emulator.lines, emulator.columns)  # before start: its first size
             await live.session.start()
             if live.session.size != (emulator.lines, emulator.columns):
                 live.session.resize(emulator.lines, emulator.columns)
@@ -403,6 +428,8 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
             )
         elif isinstance(event, Bell) and key != self.focused_key:
             self.notify(f"{live.name} rang the bell", severity="warning")
+        elif isinstance(event, ColorsChanged):
+            self._frame(live).terminal.apply_color_overrides()
         elif isinstance(event, ClipboardSet):
             self.copy_to_clipboard(event.text)
             self.notify(f"{live.name} copied {len(event.text)} characters", timeout=2)
