@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..core.config import SessionConfig
+from ..core.config import SessionConfig, check_name
 from .protocol import INVALID, ControlError, describe
 
 #: The longest `execute_command` may wait.
@@ -67,6 +67,11 @@ class SendMessage(Params):
     to: str = Field(min_length=1, description="a session, or * for every session")
     text: str = Field(min_length=1)
     sender: str = Field(default="control", min_length=1, max_length=200)
+
+    @field_validator("sender")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return check_name(value)
 
 
 class MessageRef(SessionParams):

@@ -24,6 +24,7 @@ class Change(StrEnum):
     AGENT = "agent"  # the detected agent state
     RESULTS = "results"  # parsed results (tests, builds, errors)
     TOKENS = "tokens"  # token totals and context
+    COLORS = "colors"  # the program changed its palette (OSC 4/10/11/12, 104/110-112)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -15,7 +15,14 @@ from ..core.session import AISession
 from ..core.slicer import slicer
 from ..core.types import SessionStatus
 from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
-from ..terminal.events import Bell, ClipboardSet, CwdChanged, TerminalEvent, TitleChanged
+from ..terminal.events import (
+    Bell,
+    ClipboardSet,
+    ColorsChanged,
+    CwdChanged,
+    TerminalEvent,
+    TitleChanged,
+)
 
 #: Time one feeding step aims at; the chunk size adapts to the parse rate to hit it.
 STEP_SECONDS = 0.001
@@ -146,7 +153,7 @@ class LiveSession:
             self.attention.add(Attention.BELL)
             self.bells += 1
         if (
-            isinstance(event, Bell | TitleChanged | CwdChanged | ClipboardSet)
+            isinstance(event, Bell | TitleChanged | CwdChanged | ClipboardSet | ColorsChanged)
             and self.on_event is not None
         ):
             self.on_event(self, event)

@@ -24,7 +24,7 @@ from ..ai.monitor import (
     TokensCounted,
 )
 from ..ai.state import AgentState
-from ..core.config import SessionConfig
+from ..core.config import SessionConfig, check_name
 from ..core.errors import SessionError
 from ..core.events import ProcessExited, StatusChanged
 from ..core.manager import SessionManager
@@ -32,7 +32,7 @@ from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
 from ..store.resolve import resolve_ref
 from ..terminal.emulator import DEFAULT_SCROLLBACK
-from ..terminal.events import Bell, ClipboardSet, CwdChanged, TitleChanged
+from ..terminal.events import Bell, ClipboardSet, ColorsChanged, CwdChanged, TitleChanged
 from .events import (
     Change,
     ClipboardCopied,
@@ -48,8 +48,6 @@ from .live_session import Attention, LiveSession
 from .presenter import SessionPresenter
 
 Listener = Callable[[SupervisorEvent], None]
-#: Longest session name accepted (a title bar shows far less).
-MAX_NAME_LENGTH = 200
 
 
 class NameStore(Protocol):
@@ -207,8 +205,10 @@ class Supervisor:
         session_id: SessionId | None = None,
         created_at: datetime | None = None,
         shell_integration: bool = True,
+        start: bool = True,
     ) -> LiveSession:
-        """Create, adopt and start a session; a failure to start is shown in its pane.
+        """Create, adopt and (unless `start` is false: the caller starts it later) start a
+        session; a failure to start is shown in its pane.
 
         Interactive bash and zsh get shell integration, so history has exact exit codes.
         """
@@ -221,15 +221,19 @@ class Supervisor:
                 session_id, config, created_at or utc_now()
             )
         live = self.adopt(session)
-        await self.start(live)
+        if start:
+            await self.start(live)
         return live
 
-    def adopt(self, session: AISession, scrollback: Sequence[str] | None = None) -> LiveSession:
-        """Supervise a (not yet started) session, with old scrollback above when restoring."""
+    def adopt(
+        self, session: AISession, scrollback: Sequence[str] | None = None, note: str = "restored"
+    ) -> LiveSession:
+        """Supervise a (not yet started) session, with old scrollback above when restoring
+        (then `note` under it)."""
         live = LiveSession(session, scrollback=self.scrollback, on_event=self._on_live_event)
         if scrollback:
             live.emulator.feed(
-                "\r\n".join(scrollback).encode() + b"\r\n\x1b[2m[restored]\x1b[0m\r\n"
+                "\r\n".join(scrollback).encode() + f"\r\n\x1b[2m[{note}]\x1b[0m\r\n".encode()
             )
         presenter = self.presenter_class(live, self._monitor_for(live))
         live.on_input = partial(_note_input, presenter)
@@ -245,6 +249,7 @@ class Supervisor:
         emulator = live.emulator
         live.session.config.pty_size = (emulator.lines, emulator.columns)
         try:
+            live.session.resize(emulator.lines, emulator.columns)  # before start: its first size
             await live.session.start()
             if live.session.size != (emulator.lines, emulator.columns):
                 live.session.resize(emulator.lines, emulator.columns)
@@ -312,11 +317,10 @@ class Supervisor:
 
     def check_name(self, name: str, live: LiveSession | None = None) -> str:
         """The name cleaned of surrounding blanks; `InvalidName` if it cannot be used."""
-        name = name.strip()
-        if not name:
-            raise InvalidName("name: must not be blank")
-        if len(name) > MAX_NAME_LENGTH:
-            raise InvalidName(f"name: at most {MAX_NAME_LENGTH} characters")
+        try:
+            name = check_name(name)
+        except ValueError as error:
+            raise InvalidName(f"name: {error}") from None
         if any(other.name == name for other in self._lives.values() if other is not live):
             raise InvalidName(f"a session named {name!r} already exists")
         return name
@@ -398,6 +402,8 @@ class Supervisor:
             self._changed(live)
         elif isinstance(event, TitleChanged | CwdChanged):
             self._changed(live, Change.TITLE)
+        elif isinstance(event, ColorsChanged):
+            self._changed(live, Change.COLORS)
 
     def _on_monitor_event(self, live: LiveSession, event: MonitorEvent) -> None:
         """What the AI layer learns: agent state, parsed results, tokens, compression."""

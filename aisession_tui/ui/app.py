@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from ..core.manager import SessionManager
 from ..core.types import SessionId
 from ..store import SessionRecorder, Store, restore_sessions
 from ..supervisor import (
+    Change,
     ClipboardCopied,
     LiveSession,
     Notice,
@@ -35,10 +38,14 @@ from ..supervisor import (
     Supervisor,
     SupervisorEvent,
 )
-from ..terminal.emulator import DEFAULT_SCROLLBACK
+from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
+from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
 from .keymap import DEFAULT_PREFIX
+from .literal import LiteralNotifications
 from .palette import palette_for
+from .quit_signals import install_quit_signals
+from .store_health import watch_store_health
 from .textual_compat import forget_removed_children, unmap_alt_digits
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
@@ -84,7 +91,7 @@ class AppOptions:
     workspace_name: str | None = None
 
 
-class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
+class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bindings=False):
     """Tiles every session as a live terminal; the prefix key (Ctrl+B) leads to commands."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -118,6 +125,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         store: Store | None = None,
     ) -> None:
         unmap_alt_digits()
+        install_alt_keys()
         super().__init__()
         self.options = options or AppOptions()
         self.manager = manager if manager is not None else SessionManager()
@@ -134,6 +142,8 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         self.frames: dict[SessionId, PaneFrame] = {}
         self._mounting: dict[SessionId, AwaitMount] = {}
         self.supervisor.prepare = self._pane_ready
+        #: Sessions added while the app starts, started once the first layout sized their panes.
+        self._deferred_starts: list[LiveSession] | None = None
         self.loaded_themes: LoadedThemes = load_themes(*builtin_theme_dirs())
         self.pane_grid = PaneGrid(id="panes")
         self.sidebar = Vertical(id="sidebar")
@@ -179,11 +189,23 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         yield KeyFooter(show_command_palette=False)
 
     async def on_mount(self) -> None:
+        install_quit_signals(self)
         self.loaded_themes.register(self)
         for message in self.loaded_themes.errors:
-            self.notify(message, title="Theme file skipped", severity="warning", timeout=10)
+            self.notify(
+                message, title="Theme file skipped", severity="warning", timeout=10, markup=False
+            )
         if self.options.theme in self.available_themes:
             self.theme = self.options.theme
+        else:
+            if DEFAULT_THEME in self.available_themes:
+                self.theme = DEFAULT_THEME
+            self.notify(
+                f"Theme {self.options.theme!r} is not available; using {self.theme!r}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         for panel in self._panels():
             panel.display = panel.id in self.options.panels
         self._sync_sidebar()
@@ -191,13 +213,30 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         await load_default_counter()
         if self.store is not None:
             await self._open_store()
+        # The sessions given at start are tiled now and started once the layout has sized their
+        # panes: nothing is laid out while `on_mount` runs, so starting them here would start
+        # every program at 80x24 and resize it right after (vim then drew a garbled screen).
+        self._deferred_starts = []
         for config in self._initial_configs:
             await self.add_session(config)
         self._apply_start_layout()
+        deferred, self._deferred_starts = self._deferred_starts, None
+        self.run_worker(self._start_after_layout(deferred), name="start sessions", group="startup")
         self.set_interval(1.0, self._tick_clock, name="relative-times")
         _calm_garbage_collector()
         if self.options.control:
             await self._serve_control()
+
+    async def _start_after_layout(self, lives: list[LiveSession]) -> None:
+        """Start sessions once every pane is tiled at its size (in a worker, so the app lays
+        them out meanwhile)."""
+        laid_out = asyncio.get_running_loop().create_future()
+        self.call_after_refresh(lambda: laid_out.done() or laid_out.set_result(None))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(laid_out, 1.0)
+        await asyncio.gather(
+            *(self.supervisor.start(live) for live in lives if live in self.supervisor)
+        )
 
     def _apply_start_layout(self) -> None:
         """The layout and focused session a workspace asked for."""
@@ -219,8 +258,11 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         store.begin_run()
         for notice in store.notices:
             self.notify(notice, title="Session database", severity="warning", timeout=15)
-        self.recorder = SessionRecorder(store, screen_source=self._screen_lines)
+        self.recorder = SessionRecorder(
+            store, screen_source=self._screen_lines, view_source=self._emulator_of
+        )
         self.supervisor.names = store
+        watch_store_health(self, store)
         if self.options.restore:
             await self.restore_last_run()
         else:
@@ -250,10 +292,14 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             self.notify(message, severity="error", timeout=10)
         for restored in report.restored:
             lines = restored.scrollback.lines if restored.scrollback else None
-            live = self.supervisor.adopt(restored.session, lines)
+            live = self.supervisor.adopt(restored.session, lines, restored.note)
             await self.supervisor.start(live)
         if report.restored:
             self.notify(f"Restored {len(report.restored)} session(s)", timeout=3)
+
+    def _emulator_of(self, session_id: SessionId) -> Emulator | None:
+        live = self.supervisor.get(session_id)
+        return None if live is None else live.emulator
 
     def _screen_lines(self, session_id: SessionId) -> list[str] | None:
         live = self.supervisor.get(session_id)
@@ -282,7 +328,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
 
         Interactive bash and zsh get shell integration, so history has exact exit codes.
         """
-        return await self.supervisor.add(config)
+        return await self._add(config, shell_integration=True)
 
     async def _add(
         self,
@@ -290,10 +336,18 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         *,
         session_id: SessionId | None = None,
         created_at: datetime | None = None,
+        shell_integration: bool = False,
     ) -> LiveSession:
-        return await self.supervisor.add(
-            config, session_id=session_id, created_at=created_at, shell_integration=False
+        live = await self.supervisor.add(
+            config,
+            session_id=session_id,
+            created_at=created_at,
+            shell_integration=shell_integration,
+            start=self._deferred_starts is None,
         )
+        if self._deferred_starts is not None:
+            self._deferred_starts.append(live)  # app start-up: started after the first layout
+        return live
 
     async def close_session(self, live: LiveSession) -> None:
         """Stop a session and remove its pane (closing one that is already closing is a no-op)."""
@@ -313,6 +367,8 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         elif isinstance(event, SessionRenamed | SessionChanged):
             frame = self.frames.get(event.live.session.id)
             if frame is not None:
+                if isinstance(event, SessionChanged) and Change.COLORS in event.what:
+                    frame.terminal.apply_color_overrides()
                 frame.refresh_title()
             self.request_panel_refresh()
         elif isinstance(event, Notice):
@@ -335,9 +391,14 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         self.request_panel_refresh()
 
     async def _pane_ready(self, live: LiveSession) -> None:
+        """Before a session starts: its pane is mounted and laid out, so the program starts at
+        the pane's real size (not 80x24 and a resize right after)."""
         mounting = self._mounting.pop(live.session.id, None)
         if mounting is not None:
             await mounting
+        frame = self.frames.get(live.session.id)
+        if frame is not None:
+            await frame.terminal.wait_until_sized()
 
     def _untile(self, live: LiveSession, index: int) -> None:
         """Drop a closed session's pane, and every reference to it, and focus a neighbour."""

@@ -6,7 +6,6 @@ acts on them through `ControlBackend.forward` / `ControlBackend.discard`.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,6 +14,8 @@ from textual.widgets import DataTable, Static
 
 from ...control.backend import MessageRow
 from ...control.bus import BusMessage
+from ...core.display_text import display_block
+from ..literal import line_text
 
 
 class MessagesPanel(Vertical):
@@ -75,9 +76,9 @@ class MessagesPanel(Vertical):
             first_line = message.text.splitlines()[0] if message.text else ""
             table.add_row(
                 message.sent_at.astimezone().strftime("%H:%M:%S"),
-                Text(message.sender),
-                Text(("* " if message.broadcast else "") + row.to_name),
-                Text(first_line),
+                line_text(message.sender),
+                line_text(("* " if message.broadcast else "") + row.to_name),
+                line_text(first_line),
                 key=str(message.id),
             )
         if self._rows:
@@ -95,7 +96,7 @@ class MessagesPanel(Vertical):
         event.stop()
         message = self._highlighted()
         if message is not None:
-            self._preview.update(f"{message.sender}: {message.text}")
+            self._preview.update(display_block(f"{message.sender}: {message.text}"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
