@@ -46,7 +46,7 @@ from .literal import LiteralNotifications
 from .palette import palette_for
 from .quit_signals import install_quit_signals
 from .store_health import watch_store_health
-from .textual_compat import forget_removed_children, unmap_alt_digits
+from .textual_compat import forget_removed_children
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
 from .widgets.footer import KeyFooter
@@ -124,7 +124,6 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         manager: SessionManager | None = None,
         store: Store | None = None,
     ) -> None:
-        unmap_alt_digits()
         install_alt_keys()
         super().__init__()
         self.options = options or AppOptions()

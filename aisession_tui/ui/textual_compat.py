@@ -1,7 +1,9 @@
 """Every use of Textual's private API, in one place, each with a test in
 tests/ui/test_textual_compat.py: a Textual upgrade that changes one fails there, loudly.
 
-Written against Textual 8.2.8 (pinned in pyproject.toml).
+Written against Textual 8.2.8 (pinned in pyproject.toml). The one other place is
+`alt_keys.py`, which patches Textual's key parser (`textual._xterm_parser`,
+`textual._ansi_sequences`) so Alt+<key> reaches the panes; its test is here too.
 """
 
 from __future__ import annotations
@@ -31,17 +33,4 @@ def show_now(widget: Widget) -> None:
         screen._on_timer_update()
 
 
-def unmap_alt_digits() -> None:
-    """Make ESC + digit (how xterm and tmux send Alt+1..9) arrive as `alt+1`..`alt+9`.
-
-    Textual maps those sequences (`textual._ansi_sequences.ANSI_SEQUENCES_KEYS`) to the
-    characters macOS types with Option+digit ("™" for Alt+2), which would type them into the
-    focused program instead of switching panes.
-    """
-    from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
-
-    for digit in "0123456789":
-        ANSI_SEQUENCES_KEYS.pop(f"\x1b{digit}", None)
-
-
-__all__ = ["forget_removed_children", "show_now", "unmap_alt_digits"]
+__all__ = ["forget_removed_children", "show_now"]

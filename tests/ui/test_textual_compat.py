@@ -56,10 +56,12 @@ async def test_show_now_flushes_a_refresh_unless_updates_are_batched() -> None:
         assert "changed" in str(box.render())
 
 
-def test_alt_digits_arrive_as_alt_keys() -> None:
+def test_alt_digits_arrive_as_alt_keys_through_the_patched_parser() -> None:
     from textual._xterm_parser import XTermParser
 
-    textual_compat.unmap_alt_digits()
+    from aisession_tui.ui.alt_keys import install_alt_keys
+
+    install_alt_keys()
     parser = XTermParser()
     events = [*parser.feed("\x1b2"), *parser.feed("")]  # "" ends the input: ESC is not held
     assert [getattr(event, "key", None) for event in events] == ["alt+2"]
