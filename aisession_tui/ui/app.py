@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -89,6 +89,8 @@ class AppOptions:
     control: bool = True
     #: The workspace's name; it names the control socket.
     workspace_name: str | None = None
+    #: The person's `[keymap]`: binding id -> key(s), for prefix commands and direct keys.
+    keymap: Mapping[str, str] = field(default_factory=dict)
 
 
 class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bindings=False):
@@ -102,13 +104,33 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
 
     BINDINGS = [
         Binding(DEFAULT_PREFIX, "prefix", "Commands", id="prefix", priority=True),
-        Binding("alt+1", "focus_number(1)", "Focus 1…9", key_display="Alt+1…9", priority=True),
+        Binding(
+            "alt+1",
+            "focus_number(1)",
+            "Focus 1…9",
+            key_display="Alt+1…9",
+            priority=True,
+            id="focus.1",
+        ),
         *(
-            Binding(f"alt+{n}", f"focus_number({n})", f"Focus {n}", show=False, priority=True)
+            Binding(
+                f"alt+{n}",
+                f"focus_number({n})",
+                f"Focus {n}",
+                show=False,
+                priority=True,
+                id=f"focus.{n}",
+            )
             for n in range(2, 10)
         ),
         *(
-            Binding(f"alt+{name}", f"focus_direction('{name}')", show=False, priority=True)
+            Binding(
+                f"alt+{name}",
+                f"focus_direction('{name}')",
+                show=False,
+                priority=True,
+                id=f"focus.{name}",
+            )
             for name in DIRECTIONS
         ),
         # The palette opens with prefix + ':'; this stand-in keeps Textual from claiming Ctrl+\
@@ -158,8 +180,9 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self._panel_refresh: Timer | None = None
         #: Keys typed while a prefix command runs; None when keys flow straight through.
         self.held_keys: list[events.Key] | None = None
-        if self.options.prefix_key != DEFAULT_PREFIX:
-            self.set_keymap({"prefix": self.options.prefix_key})
+        keymap = {**self.options.keymap, "prefix": self.options.prefix_key}
+        if keymap != {"prefix": DEFAULT_PREFIX}:
+            self.set_keymap(keymap)
 
     # -- keys ----------------------------------------------------------------------------------
 

@@ -49,7 +49,12 @@ class CommandsMixin:
         if len(self.screen_stack) > 1:
             return
         self.push_screen(
-            PrefixScreen(self.options.prefix_key, self._run_prefix_command, self.hold_key)
+            PrefixScreen(
+                self.options.prefix_key,
+                self._run_prefix_command,
+                self.hold_key,
+                self.options.keymap,
+            )
         )
 
     def _run_prefix_command(self, action: str | None) -> None:
@@ -153,7 +158,7 @@ class CommandsMixin:
         self.notify("No session needs attention", timeout=2)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(help_sections(self.options.prefix_key)))
+        self.push_screen(HelpScreen(help_sections(self.options.prefix_key, self.options.keymap)))
 
     @work(exclusive=True, group="dialog")
     async def action_new_session(self) -> None:
