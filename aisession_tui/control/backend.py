@@ -210,8 +210,9 @@ class ControlBackend:
         live = await self.supervisor.add(config)
         return {"session": self.session_json(live)}
 
-    def _running(self, ref: str) -> LiveSession:
+    async def _running(self, ref: str) -> LiveSession:
         live = self.resolve(ref)
+        await self.supervisor.started(live)  # one queued to start (app start-up) is waited for
         if live.session.status is not SessionStatus.RUNNING:
             raise ControlError(
                 SESSION_ERROR, f"session {live.name!r} is not running ({live.session.status})"
@@ -220,7 +221,7 @@ class ControlBackend:
 
     async def _send_input(self, params: dict[str, Any]) -> dict[str, Any]:
         request = ops.SEND_INPUT.parse(params)
-        live = self._running(request.session)
+        live = await self._running(request.session)
         data = (request.text + ("\r" if request.enter else "")).encode()
         try:
             self.supervisor.send(live, data)
@@ -230,7 +231,7 @@ class ControlBackend:
 
     async def _execute_command(self, params: dict[str, Any]) -> dict[str, Any]:
         request = ops.EXECUTE_COMMAND.parse(params)
-        live = self._running(request.session)
+        live = await self._running(request.session)
         session = live.session
         try:
             output = await session.execute_command(request.command, timeout=request.timeout)
@@ -343,7 +344,7 @@ class ControlBackend:
     async def _forward_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """Type the message into its session, as if the person had pasted it."""
         request = ops.FORWARD_MESSAGE.parse(params)
-        live = self._running(request.session)
+        live = await self._running(request.session)
         _live, message = self._take(request)
         self.supervisor.forward(live, message.text)
         return {"forwarded": message.id}

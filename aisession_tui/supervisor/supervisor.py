@@ -26,7 +26,7 @@ from ..ai.monitor import (
 from ..ai.state import AgentState
 from ..core.config import SessionConfig, check_name
 from ..core.errors import SessionError
-from ..core.events import ProcessExited, StatusChanged
+from ..core.events import ProcessExited, SessionEvent, StatusChanged
 from ..core.manager import SessionManager
 from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
@@ -48,6 +48,8 @@ from .live_session import Attention, LiveSession
 from .presenter import SessionPresenter
 
 Listener = Callable[[SupervisorEvent], None]
+#: Longest a control request waits for a session still to start.
+START_WAIT = 5.0
 
 
 class NameStore(Protocol):
@@ -258,6 +260,27 @@ class Supervisor:
             live.attention.add(Attention.EXITED)
             self._notice(live, str(error), title=f"{live.name} did not start", severity="error")
             self._changed(live, Change.STATUS, Change.ATTENTION)
+
+    async def started(self, live: LiveSession, within: float = START_WAIT) -> None:
+        """Wait (at most `within` s) for a session that is still to start (the app starts the
+        first ones once their panes are laid out) to be started, or to fail; at once if it
+        already has. A script talking to an app that just opened then finds it running."""
+        session = live.session
+        if session.status is not SessionStatus.INITIALIZING:
+            return
+        done = asyncio.get_running_loop().create_future()
+
+        def on_event(event: SessionEvent) -> None:
+            if isinstance(event, StatusChanged) and not done.done():
+                done.set_result(None)
+
+        unsubscribe = session.subscribe(on_event)
+        try:
+            await asyncio.wait_for(done, within)
+        except TimeoutError:
+            pass
+        finally:
+            unsubscribe()
 
     async def restart(self, live: LiveSession) -> None:
         """Run a session's command again in the same pane, under the same id."""

@@ -196,3 +196,19 @@ async def test_parallel_closes_never_trip_over_each_other(tmp_path: Path) -> Non
     assert results.count(True) == 15 and results.count(False) == 15
     assert len(heard.of(SessionRemoved)) == 15
     assert len(supervisor) == 0
+
+
+async def test_a_request_for_a_session_still_to_start_waits_for_it(tmp_path: Path) -> None:
+    supervisor = Supervisor()
+    live = await supervisor.add(config(tmp_path, "late"), start=False)
+    assert live.session.status is SessionStatus.INITIALIZING
+    waiting = asyncio.create_task(supervisor.started(live))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    await supervisor.start(live)
+    await asyncio.wait_for(waiting, 10)
+    assert live.session.status is SessionStatus.RUNNING
+    never = await supervisor.add(config(tmp_path, "never"), start=False)
+    await supervisor.started(never, within=0.05)  # gives up: the caller then says it is not running
+    assert never.session.status is SessionStatus.INITIALIZING
+    await supervisor.close_all()
