@@ -25,10 +25,18 @@ from aisession_tui.core.events import (
 from aisession_tui.core.slicer import slicer
 from aisession_tui.core.types import CommandRecord, SessionId
 
+from .attention import AttentionScanner
 from .context import CompressionEvent, Role, SessionContext
 from .integration import CommandTracker, InputLineTracker, MarkScanner, ShellMark
 from .parsing import EventKind, OutputParser, ParsedEvent, strip_ansi
-from .state import DEFAULT_IDLE_AFTER, AgentState, AgentStatus, StateChange, StateDetector
+from .state import (
+    DEFAULT_IDLE_AFTER,
+    AgentState,
+    AgentStatus,
+    CallLater,
+    StateChange,
+    StateDetector,
+)
 from .tokens import IncrementalCounter, TokenCounter, default_counter
 
 __all__ = [
@@ -65,9 +73,6 @@ class _Session(Protocol):
 
 class _Screen(Protocol):
     def text_lines(self) -> list[str]: ...
-
-    @property
-    def cursor(self) -> tuple[int, int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +112,8 @@ class SessionMonitor:
         *,
         idle_after: float = DEFAULT_IDLE_AFTER,
         counter: TokenCounter | None = None,
+        clock: Callable[[], float] | None = None,
+        call_later: CallLater | None = None,
     ) -> None:
         self.session = session
         self.emulator = emulator
@@ -124,7 +131,11 @@ class SessionMonitor:
             )
             self.context.on_compressed(self._on_compressed)
         self.tokens = IncrementalCounter(self._counter)
-        self.detector = StateDetector(self._on_state_change, idle_after=idle_after)
+        self.attention = AttentionScanner()
+        timing: dict[str, Any] = {"clock": clock} if clock is not None else {}
+        self.detector = StateDetector(
+            self._on_state_change, idle_after=idle_after, call_later=call_later, **timing
+        )
         self.parsed_events: deque[ParsedEvent] = deque(maxlen=MAX_PARSED_EVENTS)
         self._listeners: list[Callable[[MonitorEvent], None]] = []
         self._pending: deque[bytes] = deque()
@@ -167,6 +178,25 @@ class SessionMonitor:
             if event.kind in (EventKind.TEST_SUMMARY, EventKind.BUILD_RESULT):
                 return event
         return None
+
+    def set_external_state(
+        self,
+        state: AgentState,
+        reason: str,
+        *,
+        exit_code: int | None = None,
+        hold: float | None = None,
+    ) -> None:
+        """An authoritative state from outside the screen (an agent's hook). Output already
+        received is analysed first, so it cannot overturn the signal; from then on the screen
+        heuristics wait until `release_external_state()`, the next external state, the exit,
+        or `hold` seconds. See `StateDetector.external`."""
+        self._catch_up()
+        self.detector.external(state, reason, exit_code=exit_code, hold=hold)
+
+    def release_external_state(self) -> None:
+        """The external source is gone: the screen heuristics decide again."""
+        self.detector.release()
 
     def subscribe(self, listener: Callable[[MonitorEvent], None]) -> Callable[[], None]:
         """Call `listener` with every `MonitorEvent`; returns a function that unsubscribes."""
@@ -262,6 +292,8 @@ class SessionMonitor:
                     found.extend(events)
                     self.detector.parsed(events)
                 self.detector.output(item, screen)
+                for request in self.attention.feed(item):
+                    self.detector.attention(request.source, request.message)
                 if not self.tracker.integrated and self.context is not None:
                     self._turn_append(clean)
             else:
@@ -292,11 +324,11 @@ class SessionMonitor:
         self.detector.output("")
 
     def _screen_lines(self) -> list[str] | None:
+        """The whole screen: agents park a hidden cursor on the selected menu item, so rows
+        below the cursor hold half of a dialog."""
         if self.emulator is None:
             return None
-        lines = self.emulator.text_lines()
-        row = self.emulator.cursor[1] if self.emulator.cursor else len(lines) - 1
-        return lines[: row + 1]
+        return self.emulator.text_lines()
 
     def _report_tokens(self, added: int) -> None:
         self.session.record_tokens(added)  # before the event: listeners read the session
