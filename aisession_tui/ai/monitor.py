@@ -136,6 +136,7 @@ class SessionMonitor:
         self.detector = StateDetector(
             self._on_state_change, idle_after=idle_after, call_later=call_later, **timing
         )
+        self.detector.on_quiet = self._on_quiet
         self.parsed_events: deque[ParsedEvent] = deque(maxlen=MAX_PARSED_EVENTS)
         self._listeners: list[Callable[[MonitorEvent], None]] = []
         self._pending: deque[bytes] = deque()
@@ -368,6 +369,12 @@ class SessionMonitor:
         self._turn_chars = 0
         if text and self.context is not None:
             self._context_job(self.context.add_message, Role.TOOL, text)
+
+    def _on_quiet(self) -> None:
+        """Output paused: a program without integration finished a burst (even one too short
+        to count as work, so no state changed)."""
+        if not self.tracker.integrated:
+            self._end_turn()
 
     def _on_state_change(self, change: StateChange) -> None:
         if change.new.state is not AgentState.WORKING and not self.tracker.integrated:

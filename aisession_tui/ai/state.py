@@ -146,6 +146,7 @@ class StateDetector:
         self._authority_until: float | None = None
         self._has_screen = False
         self._screen: list[str] = []
+        self.on_quiet: Callable[[], None] | None = None  # output stopped for `idle_after`
         self._command: str | None = None
         self._command_running = False
         self._at_prompt = False
@@ -416,6 +417,8 @@ class StateDetector:
 
     def _on_silence(self, quiet: float) -> None:
         self._drop_pending()
+        if self.on_quiet is not None:
+            self.on_quiet()
         if self.authoritative or self.state in (AgentState.DONE, AgentState.ERROR):
             return
         prompt = prompt_on_screen(self._screen)

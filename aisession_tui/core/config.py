@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_SHELL = "/bin/bash"
+_CONTROL = re.compile(r"[;&|<>()\n`]|^\s*[A-Za-z_][A-Za-z0-9_]*=")  # lists, pipes, assignments
+_EXPANSION = re.compile(r"[$*?\[\]{}~!#\\]")
+
+
+def command_argv(command: str) -> list[str]:
+    """How to run a command line (see `SessionConfig.argv`)."""
+    if not _CONTROL.search(command) and not command.lstrip().startswith("exec "):
+        if not _EXPANSION.search(command):
+            try:
+                words = shlex.split(command)
+            except ValueError:
+                words = []
+            if words:
+                return words
+        return ["/bin/sh", "-c", "exec " + command]
+    return ["/bin/sh", "-c", command]
 
 
 class ContextConfig(BaseModel):
@@ -22,7 +40,7 @@ class ContextConfig(BaseModel):
 class SessionConfig(BaseModel):
     """Everything needed to start a session.
 
-    `shell_command` (a command line run by `/bin/sh -c`) wins over `shell` (a program run as an
+    `shell_command` (a command line, see `argv`) wins over `shell` (a program run as an
     interactive shell); with neither, the user's `$SHELL` runs.
     """
 
@@ -74,9 +92,12 @@ class SessionConfig(BaseModel):
         return self.shell or os.environ.get("SHELL") or DEFAULT_SHELL
 
     def argv(self) -> list[str]:
-        """The argument vector to execute."""
+        """The argument vector to execute. A command line runs so its exit status is the
+        program's: a plain argv directly, a single command with expansions through
+        `sh -c 'exec ...'` (dash would otherwise outlive its child, and kill itself with the
+        SIGINT the program handled), anything else (`;`, `&&`, pipes) through `sh -c`."""
         if self.shell_command:
-            return ["/bin/sh", "-c", self.shell_command]
+            return command_argv(self.shell_command)
         return [self.resolved_shell()]
 
     @property
