@@ -58,6 +58,7 @@ SLICE_BYTES = 2 * 1024  # about a millisecond of analysis: the slicer runs many 
 MAX_BACKLOG = 1024 * 1024  # beyond this, a flood is only scanned for marks, not parsed
 FINAL_BYTES = 64 * 1024  # analysed at once when the process exits or the monitor closes
 MAX_PARSED_EVENTS = 500
+SCREEN_INTERVAL = 0.2  # redraws read the screen at most this often, and once when they pause
 
 
 class _Session(Protocol):
@@ -137,6 +138,8 @@ class SessionMonitor:
             self._on_state_change, idle_after=idle_after, call_later=call_later, **timing
         )
         self.detector.on_quiet = self._on_quiet
+        self._screen_read_at = -SCREEN_INTERVAL
+        self._screen_timer: Any = None
         self.parsed_events: deque[ParsedEvent] = deque(maxlen=MAX_PARSED_EVENTS)
         self._listeners: list[Callable[[MonitorEvent], None]] = []
         self._pending: deque[bytes] = deque()
@@ -216,6 +219,9 @@ class SessionMonitor:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._screen_timer is not None:
+            self._screen_timer.cancel()
+            self._screen_timer = None
         self.detector.close()
         self._listeners.clear()
 
@@ -280,7 +286,7 @@ class SessionMonitor:
             return
         # The screen matters once output pauses (prompts wait at the bottom); reading it for
         # every slice of a flood would cost more than the analysis itself.
-        screen = None if self._pending else self._screen_lines()
+        screen = None if self._pending else self._throttled_screen()
         found: list[ParsedEvent] = []
         tokens_added = 0
         for item in self.scanner.feed(b"".join(taken)):
@@ -323,6 +329,30 @@ class SessionMonitor:
                 self.detector.mark(item)
         self.tokens.total += len(chunk) // 4
         self.detector.output("")
+
+    def _throttled_screen(self) -> list[str] | None:
+        """The screen, unless it was read less than `SCREEN_INTERVAL` ago (an animation
+        redraws 60 times a second): then one timer reads it once the interval is over."""
+        if self.emulator is None:
+            return None
+        now = self.detector.now()
+        if now - self._screen_read_at >= SCREEN_INTERVAL:
+            self._screen_read_at = now
+            return self._screen_lines()
+        if self._screen_timer is None:
+            wait = SCREEN_INTERVAL - (now - self._screen_read_at)
+            self._screen_timer = self.detector.schedule(wait, self._on_screen_timer)
+            if self._screen_timer is None:  # no timers (no loop): read it now
+                self._screen_read_at = now
+                return self._screen_lines()
+        return None
+
+    def _on_screen_timer(self) -> None:
+        self._screen_timer = None
+        lines = self._screen_lines()
+        if lines is not None:
+            self._screen_read_at = self.detector.now()
+            self.detector.screen(lines)
 
     def _screen_lines(self) -> list[str] | None:
         """The whole screen: agents park a hidden cursor on the selected menu item, so rows

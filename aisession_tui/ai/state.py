@@ -196,15 +196,7 @@ class StateDetector:
             return
         if self._integrated and self._at_prompt and not self._command_running:
             return  # typing at a shell prompt echoes, but nobody is working
-        prompt = prompt_on_screen(self._screen)
-        if prompt is not None:
-            self._working_since = None
-            reason = _prompt_reason(prompt)
-            settling = self.state is AgentState.WAITING_FOR_INPUT and self.reason != reason
-            if settling and self._waiting_on_screen and self._arm_hold_timer():
-                return  # a dialog still being drawn, or the next one: it must hold first
-            self._drop_pending()
-            self._wait(reason, on_screen=True)
+        if self._question_on_screen():
             return
         if self.state in (AgentState.DONE, AgentState.ERROR) and (
             now - self._status_at < SETTLE_SECONDS
@@ -219,9 +211,35 @@ class StateDetector:
             self._commit_working()
 
     def screen(self, lines: list[str]) -> None:
-        """The screen changed without new output (e.g. after a resize)."""
+        """A newer look at the screen without new output (after a resize, or the monitor's
+        read once a burst of redraws ends): a question on it applies as from `output`."""
         self._screen = lines
         self._has_screen = True
+        if self._exited or self.authoritative:
+            return
+        if not (self._integrated and self._at_prompt and not self._command_running):
+            self._question_on_screen()
+
+    def schedule(self, delay: float, callback: Callable[[], None]) -> TimerHandle | None:
+        """Run `callback` after `delay` seconds on the detector's timers (None: no timers)."""
+        return self._schedule(delay, callback)
+
+    def now(self) -> float:
+        return self._clock()
+
+    def _question_on_screen(self) -> bool:
+        """Wait for the question the screen shows, if any (a changed question must hold)."""
+        prompt = prompt_on_screen(self._screen)
+        if prompt is None:
+            return False
+        self._working_since = None
+        reason = _prompt_reason(prompt)
+        settling = self.state is AgentState.WAITING_FOR_INPUT and self.reason != reason
+        if settling and self._waiting_on_screen and self._arm_hold_timer():
+            return True  # a dialog still being drawn, or the next one: it must hold first
+        self._drop_pending()
+        self._wait(reason, on_screen=True)
+        return True
 
     def attention(self, source: str, message: str | None = None) -> None:
         """The program asked for attention: BEL (``source="bell"``) or a desktop notification

@@ -100,9 +100,8 @@ def test_recorded_agents_do_not_thrash(name: str) -> None:
     result = replay(load(name))
     states = [change.new.state for change in result.changes]
     assert len(states) <= 12, states
-    assert all(a is not b or a is W for a, b in zip(states, states[1:], strict=False)), (
-        states
-    )  # only a new question may follow a question
+    # Only a new question may follow a question.
+    assert all(a is not b or a is W for a, b in itertools.pairwise(states)), states
     notable = [c for c in result.changes if c.notable]
     entered_waiting = sum(1 for c in result.changes if c.new.state is W and c.old.state is not W)
     assert len(notable) == entered_waiting + 1  # + the exit
