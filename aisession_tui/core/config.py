@@ -37,9 +37,16 @@ _CONTROL = re.compile(r"[;&|<>()\n`]|^\s*[A-Za-z_][A-Za-z0-9_]*=")  # lists, pip
 _EXPANSION = re.compile(r"[$*?\[\]{}~!#\\]")
 
 
+# Words only a shell runs (builtins and keywords without a program on PATH): left to `sh -c`.
+_SHELL_WORDS = frozenset(
+    ["exit", "exec", "cd", "export", "set", "unset", ".", "source", "eval", "read", "wait", "trap", "ulimit", "umask", "shift", "return", "break", "continue", "alias", "unalias", "readonly", "command", "type", "hash", "getopts", "jobs", "fg", "bg", "times", "if", "while", "for", "case", "until", "{", "!"]
+)
+
+
 def command_argv(command: str) -> list[str]:
     """How to run a command line (see `SessionConfig.argv`)."""
-    if not _CONTROL.search(command) and not command.lstrip().startswith("exec "):
+    first = command.split(None, 1)[0] if command.split() else ""
+    if not _CONTROL.search(command) and first not in _SHELL_WORDS:
         if not _EXPANSION.search(command):
             try:
                 words = shlex.split(command)

@@ -386,3 +386,8 @@ def test_command_lines_run_directly_exec_d_or_through_the_shell() -> None:
         "make && make test",
     ]
     assert SessionConfig(shell_command="FOO=1 aider").argv() == ["/bin/sh", "-c", "FOO=1 aider"]
+
+
+def test_shell_builtins_and_keywords_stay_with_the_shell() -> None:
+    assert SessionConfig(shell_command="exit 0").argv() == ["/bin/sh", "-c", "exit 0"]
+    assert SessionConfig(shell_command="exec bash -l").argv() == ["/bin/sh", "-c", "exec bash -l"]
