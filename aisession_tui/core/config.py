@@ -39,7 +39,44 @@ _EXPANSION = re.compile(r"[$*?\[\]{}~!#\\]")
 
 # Words only a shell runs (builtins and keywords without a program on PATH): left to `sh -c`.
 _SHELL_WORDS = frozenset(
-    ["exit", "exec", "cd", "export", "set", "unset", ".", "source", "eval", "read", "wait", "trap", "ulimit", "umask", "shift", "return", "break", "continue", "alias", "unalias", "readonly", "command", "type", "hash", "getopts", "jobs", "fg", "bg", "times", "if", "while", "for", "case", "until", "{", "!"]
+    [
+        "exit",
+        "exec",
+        "cd",
+        "export",
+        "set",
+        "unset",
+        ".",
+        "source",
+        "eval",
+        "read",
+        "wait",
+        "trap",
+        "ulimit",
+        "umask",
+        "shift",
+        "return",
+        "break",
+        "continue",
+        "alias",
+        "unalias",
+        "readonly",
+        "command",
+        "type",
+        "hash",
+        "getopts",
+        "jobs",
+        "fg",
+        "bg",
+        "times",
+        "if",
+        "while",
+        "for",
+        "case",
+        "until",
+        "{",
+        "!",
+    ]
 )
 
 
