@@ -7,7 +7,7 @@ the shared slicer). Reports CPU seconds (process time, so the share of one core)
 events, and events that the app turns into "waiting" notifications. With `--baseline REF`
 (default `main`) the same replay runs against that commit's code too, in a subprocess, so both
 figures come from the same run on the same machine (they are noisy on a busy machine: compare
-the ratio, not the absolute numbers).
+the ratio, not the absolute numbers). "emulator alone" is the pane's share without any monitor.
 
     python benchmarks/agent_states.py                 # this tree and main, 20 s each
     python benchmarks/agent_states.py --baseline ''   # this tree only
@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def _replay(seconds: float) -> dict[str, float]:
+async def _replay(seconds: float, with_monitor: bool = True) -> dict[str, float | str]:
     from aisession_tui.ai.monitor import AgentStateChanged, SessionMonitor
     from aisession_tui.ai.state import AgentState
     from aisession_tui.core.config import SessionConfig
@@ -45,7 +45,7 @@ async def _replay(seconds: float) -> dict[str, float]:
     period = loop_part[-1][0] - loop_part[0][0] + 0.02
     source = EventSource(SessionConfig())
     emulator = Emulator(recording.columns, recording.rows)
-    monitor = SessionMonitor(source, emulator)
+    monitor = SessionMonitor(source, emulator) if with_monitor else None
     events = {"state_events": 0, "waiting_events": 0}
 
     def on_event(event: object) -> None:
@@ -54,7 +54,8 @@ async def _replay(seconds: float) -> dict[str, float]:
             if event.change.new.state is AgentState.WAITING_FOR_INPUT:
                 events["waiting_events"] += 1
 
-    monitor.subscribe(on_event)
+    if monitor is not None:
+        monitor.subscribe(on_event)
     loop = asyncio.get_running_loop()
     finished = loop.create_future()
     fed = {"bytes": 0}
@@ -79,8 +80,10 @@ async def _replay(seconds: float) -> dict[str, float]:
     cpu = time.process_time()
     await finished
     cpu = time.process_time() - cpu
-    monitor.close()
-    reason = monitor.state.reason
+    reason = ""
+    if monitor is not None:
+        monitor.close()
+        reason = monitor.state.reason
     return {
         "cpu_seconds": round(cpu, 2),
         "core_share": round(cpu / seconds, 3),
@@ -91,7 +94,7 @@ async def _replay(seconds: float) -> dict[str, float]:
     }
 
 
-def _baseline(ref: str, seconds: float) -> dict[str, float]:
+def _baseline(ref: str, seconds: float) -> dict[str, float | str]:
     """The same replay against `ref`'s package (the replay helpers come from this tree)."""
     with tempfile.TemporaryDirectory() as folder:
         archive = subprocess.run(
@@ -126,11 +129,14 @@ def main() -> None:
         print(json.dumps(asyncio.run(_replay(args.seconds))))
         return
     sys.path.insert(0, str(ROOT))
-    results = {"this tree": asyncio.run(_replay(args.seconds))}
+    results = {
+        "emulator alone": asyncio.run(_replay(args.seconds, with_monitor=False)),
+        "this tree": asyncio.run(_replay(args.seconds)),
+    }
     if args.baseline:
         results[args.baseline] = _baseline(args.baseline, args.seconds)
     for name, figures in results.items():
-        print(f"{name:>10}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+        print(f"{name:>14}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
 
 
 if __name__ == "__main__":

@@ -146,6 +146,8 @@ class StateDetector:
         self._authority_until: float | None = None
         self._has_screen = False
         self._screen: list[str] = []
+        self._screen_prompt: ParsedEvent | None = None  # what `_screen` asks, once computed
+        self._screen_read = False
         self.on_quiet: Callable[[], None] | None = None  # output stopped for `idle_after`
         self._command: str | None = None
         self._command_running = False
@@ -187,10 +189,10 @@ class StateDetector:
         now = self._clock()
         self._last_output = now
         if screen_lines is not None:
-            self._screen = screen_lines
+            self._new_screen(screen_lines)
             self._has_screen = True
         elif not self._has_screen:
-            self._screen = _tail_lines(self._screen, text)
+            self._new_screen(_tail_lines(self._screen, text))
         self._arm_timer()
         if self.authoritative:
             return
@@ -213,7 +215,7 @@ class StateDetector:
     def screen(self, lines: list[str]) -> None:
         """A newer look at the screen without new output (after a resize, or the monitor's
         read once a burst of redraws ends): a question on it applies as from `output`."""
-        self._screen = lines
+        self._new_screen(lines)
         self._has_screen = True
         if self._exited or self.authoritative:
             return
@@ -227,9 +229,21 @@ class StateDetector:
     def now(self) -> float:
         return self._clock()
 
+    def _new_screen(self, lines: list[str]) -> None:
+        self._screen = lines
+        self._screen_read = False
+
+    def _prompt_on_screen(self) -> ParsedEvent | None:
+        """The question on the latest screen, read once per screen (output between two screen
+        reads asks the same screen again)."""
+        if not self._screen_read:
+            self._screen_prompt = prompt_on_screen(self._screen)
+            self._screen_read = True
+        return self._screen_prompt
+
     def _question_on_screen(self) -> bool:
         """Wait for the question the screen shows, if any (a changed question must hold)."""
-        prompt = prompt_on_screen(self._screen)
+        prompt = self._prompt_on_screen()
         if prompt is None:
             return False
         self._working_since = None
@@ -383,7 +397,7 @@ class StateDetector:
         since, self._working_since = self._working_since, None
         if self._exited or self.authoritative:
             return
-        if prompt := prompt_on_screen(self._screen):
+        if prompt := self._prompt_on_screen():
             self._wait(_prompt_reason(prompt), on_screen=True)
             return
         if since is None:
@@ -439,7 +453,7 @@ class StateDetector:
             self.on_quiet()
         if self.authoritative or self.state in (AgentState.DONE, AgentState.ERROR):
             return
-        prompt = prompt_on_screen(self._screen)
+        prompt = self._prompt_on_screen()
         if prompt is not None:
             self._wait(_prompt_reason(prompt), on_screen=True)
         elif self.state is AgentState.WAITING_FOR_INPUT and not self._waiting_on_screen:
