@@ -153,8 +153,9 @@ class ScrollbackSaver:
             ),
         )
         kept = [] if full else pieces[:keep]
-        last = view.scrollback_row(end - 1) if end > start else None
-        self._saved[session_id] = [*kept, _Piece(start, end, last)]
+        if end > start or not kept:  # nothing new (e.g. a full-screen program): no new piece
+            kept.append(_Piece(start, end, view.scrollback_row(end - 1) if end > start else None))
+        self._saved[session_id] = kept
         self.saves += 1
         self.full_saves += full
         return True

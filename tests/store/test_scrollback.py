@@ -257,3 +257,20 @@ async def test_a_long_scrollback_is_saved_in_slices_on_later_turns_of_the_loop(
     assert screen is not None and screen.lines == shown(pane)
     assert saver.full_saves == 1
     saver.close()
+
+
+def test_saves_while_nothing_scrolls_keep_the_saver_state_small(
+    store: Store, pane: Emulator, saved: tuple[SessionId, ScrollbackSaver]
+) -> None:
+    """A full-screen program redrawing for hours adds no scrollback: saves then only update the
+    visible rows, and what the saver remembers per session does not grow."""
+    sid, saver = saved
+    feed_lines(pane, 0, 100)
+    pane.feed(b"\x1b[?1049h")
+    for n in range(50):
+        pane.feed(b"\x1b[H frame %d" % n)
+        saver.save(sid)
+    assert len(saver._saved[sid]) == 1
+    store.flush()
+    screen = store.load_screen(sid)
+    assert screen is not None and screen.lines[-1] == " frame 49"
