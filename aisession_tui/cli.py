@@ -281,10 +281,12 @@ def _check_theme(name: str | None) -> str:
     loaded = load_themes(*builtin_theme_dirs())
     if name in loaded.themes or name in BUILTIN_THEMES:
         return name
-    if any((folder / f"{name}.toml").is_file() for folder in builtin_theme_dirs()):
-        return name  # its file is broken: the app says why and starts with the default theme
+    with contextlib.suppress(OSError, ValueError):  # a name too long or holding a NUL
+        if any((folder / f"{name}.toml").is_file() for folder in builtin_theme_dirs()):
+            return name  # its file is broken: the app says why and starts with the default theme
     known = ", ".join(sorted({*loaded.themes, *BUILTIN_THEMES}))
-    raise UsageError(f"--theme: no theme is named {name!r} (themes: {known})")
+    shown = name if len(name) <= 40 else name[:39] + "…"
+    raise UsageError(f"--theme: no theme is named {shown!r} (themes: {known})")
 
 
 def _claim_control_socket(workspace_name: str | None) -> None:

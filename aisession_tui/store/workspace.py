@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from aisession_tui.core.config import SessionConfig, check_name
-from aisession_tui.core.textfile import TextFileError, read_config_text
+from aisession_tui.core.textfile import NotTextError, TextFileError, read_config_text
 
 #: Sessions one workspace may open; each is a process and a terminal, so far fewer in practice.
 MAX_SESSIONS = 256
@@ -131,8 +131,10 @@ def load_workspace(path: Path | str) -> Workspace:
     shown = str(path)
     try:
         text = read_config_text(path)
+    except NotTextError as exc:
+        raise WorkspaceError(path, f"invalid TOML: {exc}") from None
     except TextFileError as exc:
-        raise WorkspaceError(path, f"cannot use workspace file: {exc}") from None
+        raise WorkspaceError(path, f"cannot read workspace file: {exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
