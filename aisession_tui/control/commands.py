@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..core.display_text import display_block, display_line
 from ..core.messages import one_line
 from .client import ControlClient
 from .paths import check_socket_path, socket_origin, socket_path
@@ -79,6 +80,10 @@ def _count(limit: int) -> Callable[[str], int]:
     return parse
 
 
+#: Limits (characters, lines) that keep a whole message: the inbox shows it in full.
+_WHOLE = (10_000_000, 1_000_000)
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -131,7 +136,8 @@ def _sessions(args: argparse.Namespace) -> int:
         marks = ",".join(s["attention"])
         state = s["agent_state"] or s["status"]
         print(
-            f"{s['id'][:8]}  {s['name']:<16} {state:<18} {s['command']}"
+            f"{s['id'][:8]}  {display_line(s['name']):<16} {display_line(state):<18} "
+            f"{display_line(s['command'])}"
             + (f"  [{marks}]" if marks else "")
             + (f"  ({s['unread_messages']} messages)" if s["unread_messages"] else "")
         )
@@ -182,13 +188,13 @@ def _new(args: argparse.Namespace) -> int:
     if args.role:
         fields["agent_role"] = args.role
     session = _client(args).request("create_session", fields)["session"]
-    print(f"{session['id'][:8]}  {session['name']}  {session['status']}")
+    print(f"{session['id'][:8]}  {display_line(session['name'])}  {session['status']}")
     return 0
 
 
 def _kill(args: argparse.Namespace) -> int:
     result = _client(args).request("kill", {"session": args.name})
-    print(f"killed {result['killed']}")
+    print(f"killed {display_line(result['killed'])}")
     return 0
 
 
@@ -216,7 +222,8 @@ def _message(args: argparse.Namespace) -> int:
     result = _client(args).request(
         "send_message", {"to": args.to, "text": " ".join(args.text), "sender": args.sender}
     )
-    print(f"delivered to {', '.join(m['to'] for m in result['delivered']) or 'nobody'}")
+    names = ", ".join(display_line(m["to"]) for m in result["delivered"])
+    print(f"delivered to {names or 'nobody'}")
     return 0
 
 
@@ -226,7 +233,9 @@ def _inbox(args: argparse.Namespace) -> int:
         _print_json(result)
         return 0
     for message in result["messages"]:
-        print(f"#{message['id']} {message['sent_at'][11:19]} {message['from']}: {message['text']}")
+        # Whole and on its lines, but never raw escapes from the agent that sent it.
+        sender, text = display_line(message["from"]), display_block(message["text"], *_WHOLE)
+        print(f"#{message['id']} {message['sent_at'][11:19]} {sender}: {text}")
     if result["dropped"]:
         print(f"({result['dropped']} older messages dropped)")
     return 0

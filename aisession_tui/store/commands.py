@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from ..core.display_text import display_line
 from ..core.messages import one_line
 from .errors import SessionLookupError, StoreError
 from .export import FORMATS, export_session
@@ -100,7 +102,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("session", metavar="NAME|ID", help="session name, id, or id prefix")
     p.add_argument("--format", choices=FORMATS, default="markdown", help="default: markdown")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE, not stdout")
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE (mode 0600), not stdout"
+    )
+    p.add_argument(
+        "--no-redact",
+        action="store_true",
+        help="do not redact credentials in the export (what the database itself holds was "
+        "redacted when it was saved)",
+    )
 
     p = add("prune", "Delete sessions not updated for a while, with their history.", cmd_prune)
     p.add_argument(
@@ -114,6 +124,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` readable by its owner only (0600, like the database), also when
+    the file already existed with a wider mode."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        if os.fstat(fd).st_mode & 0o777 != 0o600:
+            os.fchmod(fd, 0o600)
+        handle.write(text)
 
 
 def _error(message: str, stream: TextIO | None = None) -> int:
@@ -133,6 +153,7 @@ def _open(args: argparse.Namespace) -> Store | None:
 
 
 def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
+    rows = [[display_line(cell) for cell in row] for row in rows]  # names, commands: untrusted
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -191,7 +212,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             s.id.short,
             s.name or "-",
             s.role or "-",
-            f"{s.status}{' (live)' if s.live else ''}",
+            s.status_text,
             "-" if s.exit_code is None else str(s.exit_code),
             str(s.total_tokens),
             str(s.command_count),
@@ -216,7 +237,8 @@ def cmd_history(args: argparse.Namespace) -> int:
             json.dump(data, out, indent=2, ensure_ascii=False)
             out.write("\n")
             return 0
-        print(f"History of {session.label}: {len(commands)} command(s)", file=out)
+        label = display_line(session.label)
+        print(f"History of {label}: {len(commands)} command(s)", file=out)
         if not commands:
             return 0
         rows = [
@@ -237,12 +259,12 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     def body(store: Store, session: StoredSession) -> int:
-        text = export_session(store, session, args.format)
+        text = export_session(store, session, args.format, redact=not args.no_redact)
         if args.output is None:
             sys.stdout.write(text)
             return 0
         try:
-            args.output.write_text(text, encoding="utf-8")
+            write_private(args.output, text)
         except OSError as exc:
             return _error(f"cannot write {args.output}: {exc.strerror or exc}")
         print(f"Exported {session.label} to {args.output}", file=sys.stderr)
@@ -266,5 +288,5 @@ def cmd_prune(args: argparse.Namespace) -> int:
     age = describe_duration(args.older_than)
     print(f"{verb} {len(victims)} session(s) not updated for {age}.", file=out)
     for s in victims:
-        print(f"  {s.id.short}  {s.name or '-'}  last update {_when(s)}", file=out)
+        print(f"  {s.id.short}  {display_line(s.name or '-')}  last update {_when(s)}", file=out)
     return 0
