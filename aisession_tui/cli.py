@@ -21,7 +21,7 @@ from .control.commands import register as register_control
 from .control.paths import check_socket_path, socket_origin, socket_path
 from .control.protocol import ControlError
 from .control.server import claim_socket
-from .core.config import SessionConfig
+from .core.config import SessionConfig, check_name
 from .core.messages import one_line
 from .store import (
     DATA_DIR_ENV,
@@ -197,6 +197,12 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
     if not specs and not configs and not args.restore:
         specs = [("shell", None)]
     for name, command in specs:
+        for option, value in (("--session", name), ("--role", roles.get(name))):
+            try:
+                if value is not None:
+                    check_name(value)
+            except ValueError as error:
+                raise UsageError(f"{option}: name {value!r}: {error}") from None
         try:
             configs.append(
                 SessionConfig(

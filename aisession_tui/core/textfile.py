@@ -34,6 +34,8 @@ def read_config_text(path: Path, limit: int = MAX_CONFIG_BYTES) -> str:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
         raise TextFileError(error.strerror or str(error)) from None
+    except ValueError:  # a NUL in the name
+        raise TextFileError("the file name holds a NUL character") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -219,6 +219,12 @@ def _session_config(table: Any, base: Path) -> SessionConfig:
     name = table["name"]
     if not isinstance(name, str) or not name.strip():
         raise _SessionProblem("name", "must be a non-empty string")
+    for key in ("name", "role"):
+        if isinstance(table.get(key), str):
+            try:
+                check_name(table[key])
+            except ValueError as error:
+                raise _SessionProblem(key, str(error)) from None
     data: dict[str, Any] = {}
     for key, value in table.items():
         if key in NATIVE_SPELLINGS:
