@@ -382,7 +382,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         elif isinstance(event, ParsedEventsFound):
             self._frame(live).refresh_title()
         elif isinstance(event, ContextCompressed):
-            self.notify(f"{live.name}: context compressed", timeout=3)
+            self._frame(live).note("context compressed")
         self.request_panel_refresh()
 
     def _frame(self, live: LiveSession) -> PaneFrame:
@@ -398,17 +398,20 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             live.annotate(
                 f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m"
             )
-            self.notify(
-                f"{live.name} exited with code {code}",
-                severity="information" if code == 0 else "error",
-            )
+            frame = self._frame(live)
+            frame.note(f"exited with code {code}", seconds=10)
+            if not frame.shown:  # its pane is not on screen: a toast says so
+                self.notify(
+                    f"{live.name} exited with code {code}",
+                    severity="information" if code == 0 else "error",
+                )
         elif isinstance(event, Bell) and key != self.focused_key:
             self.notify(f"{live.name} rang the bell", severity="warning")
         elif isinstance(event, ColorsChanged):
             self._frame(live).terminal.apply_color_overrides()
         elif isinstance(event, ClipboardSet):
             self.copy_to_clipboard(event.text)
-            self.notify(f"{live.name} copied {len(event.text)} characters", timeout=2)
+            self._frame(live).note(f"copied {len(event.text)} characters")
         if key == self.focused_key and isinstance(event, Bell):
             live.attention.discard(Attention.BELL)
         if isinstance(event, ProcessExited | StatusChanged | Bell):
