@@ -481,6 +481,16 @@ class TerminalScreen(
         else:
             self.blank_row(bottom)  # the new row takes the background colour (BCE)
 
+    def repair(self) -> None:
+        """After a handler raised (the stream skips its sequence and goes on): restore what it
+        may have left broken, the cursor's and the rows' bounds, and repaint everything."""
+        cursor = self.cursor
+        cursor.x = min(max(cursor.x, 0), self.columns)
+        cursor.y = min(max(cursor.y, 0), self.lines - 1)
+        for y in [y for y in self.buffer if not 0 <= y < self.lines]:
+            del self.buffer[y]
+        self.dirty.update(range(self.lines))
+
     def on_soft_reset(self) -> None:
         """DECSTR also drops left/right margin mode and the margins, and the cursor style."""
         self.mode.discard(DECLRMM)

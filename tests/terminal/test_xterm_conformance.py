@@ -60,6 +60,20 @@ def test_a_handler_that_raises_loses_only_its_own_sequence() -> None:
     assert emu.text_lines()[:2] == ["onetwo".ljust(20), "three".ljust(20)]
 
 
+def test_a_handler_that_breaks_the_cursor_is_repaired_and_parsing_goes_on() -> None:
+    emu, _ = make(20, 3)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        emu.screen.cursor.y = 99
+        raise RuntimeError("boom")
+
+    emu.screen.cursor_forward = broken  # type: ignore[method-assign]
+    emu.stream._initialize_parser()
+    feed(emu, f"a{CSI}2Cb")
+    assert emu.cursor[1] == 2  # clamped back onto the screen
+    assert emu.text_lines()[2] == " b".ljust(20)  # the column it was in, the row clamped
+
+
 # -- 2: erasing, scrolling, inserting and deleting use the background colour (BCE) -----------------
 
 
