@@ -199,6 +199,27 @@ class Emulator:
         a line keeps its number while newer output pushes older lines out of the scrollback."""
         return self.screen.history_added - len(self.screen.history.top)
 
+    @property
+    def history_end(self) -> int:
+        """One past the number of the newest scrollback line (see `first_line`); it keeps its
+        value while the alternate screen is shown."""
+        return self.screen.history_added
+
+    def scrollback_since(self, line: int) -> list[str]:
+        """The text of scrollback lines numbered `line` and later, oldest first, also while the
+        alternate screen is shown (the main screen's scrollback is still there)."""
+        top = self.screen.history.top
+        start = max(0, line - self.first_line)
+        columns = self.screen.columns
+        return [row_text(top[i], columns) for i in range(start, len(top))]
+
+    def scrollback_row(self, line: int) -> object | None:
+        """The row object of scrollback line `line` (None if gone): compared by identity, it
+        tells whether the scrollback was rewritten (re-wrapped, pulled back) since."""
+        index = line - self.first_line
+        top = self.screen.history.top
+        return top[index] if 0 <= index < len(top) else None
+
     def history_row(self, index: int) -> Row:
         """Scrollback row `index` (0 = oldest); like `row`, it may still be a `LazyRow`."""
         return self.screen.history.top[index]

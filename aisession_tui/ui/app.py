@@ -37,15 +37,18 @@ from ..core.manager import SessionManager
 from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
-from ..terminal.emulator import DEFAULT_SCROLLBACK
+from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
 from ..terminal.events import Bell, ClipboardSet, ColorsChanged
 from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
 from .keymap import DEFAULT_PREFIX
+from .literal import LiteralNotifications
 from .live_session import Attention, LiveSession
 from .palette import palette_for
 from .presenter import SessionPresenter
+from .quit_signals import install_quit_signals
+from .store_health import watch_store_health
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
 from .widgets.footer import KeyFooter
@@ -100,7 +103,7 @@ class AppOptions:
     workspace_name: str | None = None
 
 
-class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
+class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bindings=False):
     """Tiles every session as a live terminal; the prefix key (Ctrl+B) leads to commands."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -188,11 +191,23 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         yield KeyFooter(show_command_palette=False)
 
     async def on_mount(self) -> None:
+        install_quit_signals(self)
         self.loaded_themes.register(self)
         for message in self.loaded_themes.errors:
-            self.notify(message, title="Theme file skipped", severity="warning", timeout=10)
+            self.notify(
+                message, title="Theme file skipped", severity="warning", timeout=10, markup=False
+            )
         if self.options.theme in self.available_themes:
             self.theme = self.options.theme
+        else:
+            if DEFAULT_THEME in self.available_themes:
+                self.theme = DEFAULT_THEME
+            self.notify(
+                f"Theme {self.options.theme!r} is not available; using {self.theme!r}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         for panel in self._panels():
             panel.display = panel.id in self.options.panels
         self._sync_sidebar()
@@ -243,7 +258,10 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         store.begin_run()
         for notice in store.notices:
             self.notify(notice, title="Session database", severity="warning", timeout=15)
-        self.recorder = SessionRecorder(store, screen_source=self._screen_lines)
+        self.recorder = SessionRecorder(
+            store, screen_source=self._screen_lines, view_source=self._emulator_of
+        )
+        watch_store_health(self, store)
         if self.options.restore:
             await self.restore_last_run()
         else:
@@ -273,10 +291,14 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             self.notify(message, severity="error", timeout=10)
         for restored in report.restored:
             lines = restored.scrollback.lines if restored.scrollback else None
-            live = await self._tile(restored.session, lines)
+            live = await self._tile(restored.session, lines, restored.note)
             await self._start(live)
         if report.restored:
             self.notify(f"Restored {len(report.restored)} session(s)", timeout=3)
+
+    def _emulator_of(self, session_id: SessionId) -> Emulator | None:
+        live = self.lives.get(session_id.uuid.hex)
+        return None if live is None else live.emulator
 
     def _screen_lines(self, session_id: SessionId) -> list[str] | None:
         live = self.lives.get(session_id.uuid.hex)
@@ -313,14 +335,16 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             await self._start(live)
         return live
 
-    async def _tile(self, session: AISession, scrollback: list[str] | None = None) -> LiveSession:
+    async def _tile(
+        self, session: AISession, scrollback: list[str] | None = None, note: str = "restored"
+    ) -> LiveSession:
         """Give a (not yet started) session a pane, with old scrollback above when restoring."""
         live = LiveSession(
             session, scrollback=self.options.scrollback, on_event=self._on_live_event
         )
         if scrollback:
             live.emulator.feed(
-                "\r\n".join(scrollback).encode() + b"\r\n\x1b[2m[restored]\x1b[0m\r\n"
+                "\r\n".join(scrollback).encode() + f"\r\n\x1b[2m[{note}]\x1b[0m\r\n".encode()
             )
         key = session.id.uuid.hex
         self.lives[key] = live
