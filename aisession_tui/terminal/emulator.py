@@ -250,7 +250,7 @@ class Emulator:
 
 
 def _hex_digits(value: str) -> str:
-    """"#rrggbb" as "rrggbb" (lower case); anything else is a ValueError."""
+    """ "#rrggbb" as "rrggbb" (lower case); anything else is a ValueError."""
     digits = value.removeprefix("#")
     if len(digits) != 6 or any(c not in "0123456789abcdefABCDEF" for c in digits):
         raise ValueError(f"expected a #rrggbb colour, got {value!r}")
