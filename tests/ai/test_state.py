@@ -21,6 +21,7 @@ from aisession_tui.ai.monitor import (
 from aisession_tui.ai.parsing import parse_output
 from aisession_tui.ai.state import (
     HOLD_SECONDS,
+    MAX_TAIL_LINE,
     AgentState,
     StateChange,
     StateDetector,
@@ -389,3 +390,12 @@ async def test_program_without_integration_gets_history_from_typed_lines(tmp_pat
 def _last_message(monitor: SessionMonitor) -> str:
     messages = monitor.context.all_messages() if monitor.context else []
     return messages[-1].content if messages else ""
+
+
+def test_without_an_emulator_the_remembered_screen_stays_bounded() -> None:
+    detector = StateDetector()
+    for _ in range(500):
+        detector.output("\x1b[2;3H⣿⣿⣿⣿" * 100)  # cursor-addressed frames, never a newline
+    assert max(len(line) for line in detector._screen) <= MAX_TAIL_LINE
+    detector.output("\r\nApply? [y/N] ")
+    assert detector.reason == "screen asks yes/no: Apply?"
