@@ -87,7 +87,13 @@ V2: tuple[str, ...] = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2)
+#: Version 3: the agent a session runs and that agent's own conversation id (for `--restore`).
+V3: tuple[str, ...] = (
+    "ALTER TABLE sessions ADD COLUMN agent TEXT",
+    "ALTER TABLE sessions ADD COLUMN conversation_id TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -67,6 +67,9 @@ class StoredSession:
     command_count: int = 0
     live: bool = False
     closed_at: datetime | None = None
+    #: The agent CLI the session ran and its own conversation id, from the agent's hooks.
+    agent: str | None = None
+    conversation_id: str | None = None
 
     @property
     def label(self) -> str:
@@ -115,6 +118,8 @@ class StoredSession:
             "config": self.config,
             "withheld_environment": list(self.redacted_env),
             "metadata": self.metadata,
+            "agent": self.agent,
+            "conversation_id": self.conversation_id,
         }
 
 

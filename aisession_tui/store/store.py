@@ -104,7 +104,8 @@ def _pid_alive(pid: int | None) -> bool:
 
 _SESSION_COLUMNS = """
     s.id, s.name, s.role, s.config_json, s.redacted_env, s.created_at, s.updated_at, s.status,
-    s.exit_code, s.metadata_json, s.total_tokens, s.run_id, s.closed_at,
+    s.exit_code, s.metadata_json, s.total_tokens, s.run_id, s.closed_at, s.agent,
+    s.conversation_id,
     (SELECT COUNT(*) FROM commands c WHERE c.session_id = s.id) AS command_count
 """
 
@@ -354,6 +355,17 @@ class Store:
             lambda c: c.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", (ts, sid))
         )
 
+    def record_conversation(self, session_id: SessionKey, agent: str, conversation_id: str) -> None:
+        """The agent in this session and its own conversation id (`--restore` resumes it)."""
+        sid = _key(session_id)
+        self._writer.submit(
+            lambda c: _execute(
+                c,
+                "UPDATE sessions SET agent = ?, conversation_id = ? WHERE id = ?",
+                (agent, conversation_id, sid),
+            )
+        )
+
     def rename_session(self, session_id: SessionKey, name: str | None) -> None:
         sid = _key(session_id)
         self._writer.submit(
@@ -568,4 +580,6 @@ def _session_from_row(r: sqlite3.Row, active_runs: set[int]) -> StoredSession:
         command_count=int(r["command_count"]),
         live=run_id in active_runs and status in LIVE_STATUSES,
         closed_at=None if r["closed_at"] is None else from_iso(r["closed_at"]),
+        agent=r["agent"],
+        conversation_id=r["conversation_id"],
     )

@@ -101,6 +101,16 @@ class _MessageRef(_SessionParams):
     id: int
 
 
+class _Hook(_Params):
+    """What `aisession-tui hook` forwards: the session's id (AISESSION_ID), the agent, the event
+    and its payload (a JSON object, as the agent gave it)."""
+
+    session: str = Field(min_length=1, max_length=64)
+    agent: str = Field(default="", max_length=32)
+    event: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any] | list[Any] | str | int | float | bool | None = None
+
+
 def _parse(model: type[_Params], params: dict[str, Any]) -> Any:
     try:
         return model.model_validate(params)
@@ -160,6 +170,7 @@ class ControlBridge:
             "messages": self._messages,
             "discard_message": self._discard_message,
             "forward_message": self._forward_message,
+            "hook": self._hook,
         }
 
     def close(self) -> None:
@@ -233,8 +244,10 @@ class ControlBridge:
             "pid": live.session.pid,
             "exit_code": live.session.exit_code,
             "attention": sorted(a.value for a in live.attention),
-            "agent_state": monitor.state.state.value if monitor else None,
-            "agent_reason": monitor.state.reason if monitor else None,
+            "agent_state": presenter.agent_status().state.value if monitor and presenter else None,
+            "agent_reason": presenter.agent_status().reason if monitor and presenter else None,
+            "agent": presenter.agent.agent.name if presenter else None,
+            "conversation_id": presenter.agent.conversation_id if presenter else None,
             "unread_messages": len(self.bus.messages(live.session.id.uuid.hex)),
         }
 
@@ -348,6 +361,20 @@ class ControlBridge:
         await self.app.close_session(live)
         self.bus.forget(live.session.id.uuid.hex)
         return {"killed": name, "exit_code": live.session.exit_code}
+
+    async def _hook(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An agent's hook event for the session it runs in (see `agents.hook`)."""
+        request = _parse(_Hook, params)
+        key = request.session.replace("-", "").lower()
+        if key not in self.app.lives:
+            raise ControlError(NOT_FOUND, f"no live session with id {request.session!r}")
+        payload = request.payload if isinstance(request.payload, dict) else {}
+        accepted = self.app.agent_hooks.on_hook(key, request.agent, request.event, payload)
+        if accepted and self._subscribers:
+            status = self.app.presenters[key].agent_status()
+            state = {"type": "agent_state", "state": status.state.value, "reason": status.reason}
+            self._fan_out(key, {**self._base(key), **state})
+        return {"accepted": accepted}
 
     # -- message bus -----------------------------------------------------------------------------
 
@@ -483,7 +510,8 @@ class ControlBridge:
 
     def _on_monitor_event(self, key: str, event: MonitorEvent) -> None:
         if self._subscribers and isinstance(event, AgentStateChanged):
-            new = event.change.new
+            presenter = self.app.presenters.get(key)
+            new = presenter.agent_status() if presenter else event.change.new
             payload = {"type": "agent_state", "state": new.state.value, "reason": new.reason}
             self._fan_out(key, {**self._base(key), **payload})
 
