@@ -18,8 +18,9 @@ AGENTS: dict[str, Agent] = {
     agent.name: agent for agent in (claude.AGENT, codex.AGENT, gemini.AGENT, aider.AGENT)
 }
 GENERIC = generic.AGENT
-#: Interpreters whose first argument is the program that matters (`node .../bin/codex`).
-_INTERPRETERS = re.compile(r"^(node|nodejs|bun|deno|python[0-9.]*|pypy[0-9.]*)$")
+#: Interpreters whose first argument is the program that matters (`node .../bin/codex`, a
+#: wrapper script run as `/bin/sh .../claude`).
+_INTERPRETERS = re.compile(r"^(node|nodejs|bun|deno|python[0-9.]*|pypy[0-9.]*|sh|bash|dash|zsh)$")
 _SCRIPT_SUFFIX = re.compile(r"\.(c|m)?js$|\.py$")
 #: A simple leading word of a command line: `exec`, `VAR=value`s, then a plain program word.
 _LEAD = re.compile(

@@ -75,8 +75,8 @@ class AgentTracker:
         return None if agent is GENERIC else agent.title
 
     def output_arrived(self) -> None:
-        """Look at the PTY's foreground process (at most once a second; /proc is read only when
-        the foreground process group changed)."""
+        """Look at the PTY's foreground process: at most once a second, and /proc only while
+        no agent is known to be in front or the foreground process group changed."""
         now = self._clock()
         if now - self._checked_at < FOREGROUND_CHECK_SECONDS:
             return
@@ -88,8 +88,8 @@ class AgentTracker:
             group = os.tcgetpgrp(fd)
         except OSError:
             return
-        if group == self._foreground_group:
-            return
+        if group == self._foreground_group and self.foreground_agent is not None:
+            return  # the same agent still in front (a process that exec'd is read again)
         self._foreground_group = group
         argv = foreground_argv(fd)
         self.foreground_agent = agent_for_argv(argv) if argv else None

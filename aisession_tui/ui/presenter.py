@@ -236,6 +236,13 @@ class SessionPresenter:
     def pid(self) -> str:
         return str(self.session.pid or "-")
 
+    def _agent_rows(self) -> list[tuple[str, str]]:
+        """The agent CLI and its conversation id, when known."""
+        rows = [("agent", self.agent_title)] if self.agent_title else []
+        if self.agent.conversation_id:
+            rows.append(("conversation", self.agent.conversation_id))
+        return rows
+
     def details(self) -> list[tuple[str, str]]:
         """The Details panel's rows: `SessionInfo`, config (env names only), metadata."""
         session = self.session
@@ -249,8 +256,7 @@ class SessionPresenter:
             ("role", self.role or "-"),
             ("status", status),
             ("state", self.state_reason),
-            ("agent", self.agent_title or "-"),
-            ("conversation", self.agent.conversation_id or "-"),
+            *self._agent_rows(),
             ("command", config.display_command),
             ("cwd", self.short_cwd),
             ("mode", "headless (pipes)" if session.is_headless else "pty"),

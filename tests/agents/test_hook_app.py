@@ -141,7 +141,8 @@ async def test_conversation_id_is_stored_and_restore_resumes_it(
             str(live.session.id), "--agent", "claude", "Stop", stdin=payloads()["Stop"]
         )
         assert code == 0
-        await wait_until(lambda: first.presenters[live.session.id.uuid.hex].agent.signal is not None)
+        tracker = first.presenters[live.session.id.uuid.hex].agent
+        await wait_until(lambda: tracker.signal is not None)
         await first.store.aflush()  # type: ignore[union-attr]
         await first.shutdown()
     stored = Store.open(data)
@@ -155,8 +156,10 @@ async def test_conversation_id_is_stored_and_restore_resumes_it(
         await wait_until(lambda: second.lives)
         live = next(iter(second.lives.values()))
         await wait_until(
-            lambda: "claude argv: --resume 7ea0644d-4736-4dc4-ae4f-070bc64efcea --settings"
-            in "\n".join(live.emulator.text_lines())
+            lambda: (
+                "claude argv: --resume 7ea0644d-4736-4dc4-ae4f-070bc64efcea --settings"
+                in "\n".join(live.emulator.text_lines())
+            )
         )
         await second.shutdown()
 

@@ -50,13 +50,15 @@ class InboxScreen(DialogScreen[None]):
         for label, key in (("waited", "age"), ("session", "name"), ("agent", "agent")):
             table.add_column(label, key=key)
         table.add_column("question", key="question")
-        self.refresh_items()
+        self._fill()
         self.set_interval(1.0, self._age, name="inbox-ages")
 
     def refresh_items(self) -> None:
         """Show the current items, keeping the cursor on the same session when it stays."""
-        if not self.is_mounted:
-            return
+        if self.is_mounted:
+            self._fill()
+
+    def _fill(self) -> None:
         table = self.query_one(DataTable)
         current = self.selected
         self.items = self.hooks.inbox_items()
