@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-store", action="store_true", help="do not record sessions in the database"
     )
     parser.add_argument(
+        "--no-desktop-notify",
+        action="store_true",
+        help="do not send desktop notifications (OSC 9/777) when an agent needs you",
+    )
+    parser.add_argument(
         "--no-control",
         action="store_true",
         help="do not serve the control socket (send, exec, capture, mcp ... act through it)",
@@ -204,6 +209,7 @@ def run_app(args: argparse.Namespace) -> int:
         layout=layout.mode if layout else "grid",
         focus=layout.focus if layout else None,
         control=not args.no_control,
+        desktop_notifications=not args.no_desktop_notify,
         workspace_name=workspace.name if workspace else None,
     )
     SupervisorApp(configs, options=options, store=store).run()

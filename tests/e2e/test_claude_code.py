@@ -72,6 +72,7 @@ class EventLog:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.events: list[tuple[float, dict[str, Any]]] = []
+        self._lock = threading.Lock()
         self._process = subprocess.Popen(
             [str(APP), "events", "--json"],
             stdout=subprocess.PIPE,
@@ -86,8 +87,6 @@ class EventLog:
         for line in self._process.stdout:
             with self._lock:
                 self.events.append((time.monotonic(), json.loads(line)))
-
-    _lock = threading.Lock()
 
     def states(self) -> list[tuple[float, str, str]]:
         with self._lock:
