@@ -7,7 +7,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .base import ALL_STATES, WAITING, Agent, HookContext, HookSignal, Launch, now
+from .base import (
+    DONE,
+    ERROR,
+    EXITED,
+    WAITING,
+    WORKING,
+    Agent,
+    HookContext,
+    HookSignal,
+    Launch,
+    now,
+)
 
 
 class Aider(Agent):
@@ -30,7 +41,9 @@ class Aider(Agent):
             reason=f"{self.title} notification",
             at=now(),
             question="Aider is waiting for your input",
-            yields_to=ALL_STATES,
+            # Nothing says when the person answered but the screen: its next change (output
+            # when they type) ends the wait; silence does not.
+            yields_to=frozenset({WORKING, DONE, ERROR, EXITED}),
         )
 
 

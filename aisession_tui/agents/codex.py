@@ -14,6 +14,7 @@ from typing import Any
 from .base import (
     ALL_STATES,
     DONE,
+    IDLE,
     Agent,
     HookContext,
     HookSignal,
@@ -64,7 +65,9 @@ class Codex(Agent):
             reason=f"{self.title} notify: agent-turn-complete",
             at=now(),
             conversation_id=thread if isinstance(thread, str) else None,
-            yields_to=ALL_STATES,
+            # Codex says nothing more until the next turn ends: the screen takes over once it
+            # shows something new, except silence (idle), which is what "done" looks like.
+            yields_to=ALL_STATES - {IDLE},
         )
 
 
