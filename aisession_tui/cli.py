@@ -133,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(subcommands)
     register_control(subcommands)
+    hook = subcommands.add_parser(
+        "hook",
+        help="(run by agents) forward a hook event to the running app; always exits 0",
+        description="Agent CLIs run this on their events (installed per session); it forwards "
+        "EVENT and its payload (stdin, or the last argument) to the app and always exits 0.",
+    )
+    hook.add_argument("words", nargs="*", metavar="[--agent NAME] EVENT [PAYLOAD]")
     return parser
 
 
@@ -217,6 +224,11 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["hook"]:  # agents' hooks take whatever arguments they were installed with
+        from .agents.hook import main as hook_main
+
+        return hook_main(words[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is not None:

@@ -202,3 +202,25 @@ def test_hook_gives_up_on_an_app_that_never_answers(control_socket: Path) -> Non
             connection.close()
     assert (ran.returncode, ran.stdout, ran.stderr) == (0, b"", b"")
     assert held, "the hook should have connected"
+
+
+def test_the_hook_path_imports_nothing_heavy() -> None:
+    """Agents run the hook on every event: no pydantic, Textual, pyte, tiktoken or app core."""
+    probe = (
+        "import sys\n"
+        "sys.argv = ['aisession-tui', 'hook', 'Stop']\n"
+        "from aisession_tui.entry import main\n"
+        "main()\n"
+        "heavy = {'pydantic', 'textual', 'pyte', 'tiktoken', 'rich', 'ptyprocess', 'sqlite3'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy"
+        " or m.startswith(('aisession_tui.core', 'aisession_tui.ui', 'aisession_tui.store'))))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe],
+        input=b"{}",
+        capture_output=True,
+        env={**os.environ, "AISESSION_ID": "0" * 32},
+        timeout=20,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.decode().strip() == "[]"
