@@ -12,19 +12,24 @@ from datetime import datetime
 from typing import Any
 
 from ..ai.state import AgentState, AgentStatus
-from .base import Agent, HookSignal
+from .base import EXITED, WAITING, Agent, HookSignal, now
 from .registry import GENERIC, agent_for_argv, agent_for_command, agent_named, foreground_argv
 
 #: The foreground process is looked at, at most this often, when output arrives.
 FOREGROUND_CHECK_SECONDS = 1.0
 
 
-def shown_status(heuristic: AgentStatus, signal: HookSignal | None) -> AgentStatus:
+def shown_status(
+    heuristic: AgentStatus, signal: HookSignal | None, input_at: datetime | None = None
+) -> AgentStatus:
     """The state to show: the hook's, unless the heuristics saw a state the hook yields to
-    after it (an exit, the person answering in the pane, an interrupt the hook cannot see)."""
+    after it (an exit, an interrupt the hook cannot see), or the person typed into the session
+    after a hook said it waits (declining Claude Code's dialog fires no hook)."""
     if signal is None:
         return heuristic
     if heuristic.since > signal.at and heuristic.state.value in signal.yields_to:
+        return heuristic
+    if signal.state == WAITING and input_at is not None and input_at > signal.at:
         return heuristic
     return AgentStatus(AgentState(signal.state), signal.reason, signal.at)
 
@@ -58,13 +63,15 @@ class AgentTracker:
         self.conversation_id: str | None = None
         #: The signal the person answered from the inbox (it leaves the inbox until a new one).
         self.answered: HookSignal | None = None
+        #: When the person last typed into the session.
+        self.input_at: datetime | None = None
 
     @property
     def agent(self) -> Agent:
         """The agent running now: the foreground process's, the hooks', the command's."""
         if self.foreground_agent is not None:
             return self.foreground_agent
-        if self.signal is not None:
+        if self.signal is not None and self.signal.state != EXITED:
             return agent_named(self.signal.agent)
         return self.command_agent or GENERIC
 
@@ -105,9 +112,12 @@ class AgentTracker:
         previous = self.signal
         if (
             previous is not None
-            and signal.state == previous.state == "waiting_for_input"
+            and signal.state == previous.state == WAITING
+            and signal.reason.endswith("Notification")
             and previous.question
             and previous.agent == signal.agent
+            and previous is not self.answered
+            and (self.input_at is None or self.input_at < previous.at)
         ):
             # Claude's later "needs your permission" notification repeats the open question.
             signal = HookSignal(
@@ -124,8 +134,12 @@ class AgentTracker:
             self.conversation_id = signal.conversation_id
         return signal
 
+    def note_input(self) -> None:
+        """The person typed into the session (an answer to a question, perhaps)."""
+        self.input_at = now()
+
     def status(self, heuristic: AgentStatus) -> AgentStatus:
-        return shown_status(heuristic, self.signal)
+        return shown_status(heuristic, self.signal, self.input_at)
 
     def attention(self, heuristic: AgentStatus) -> Attention | None:
         """The open question, if the session needs the person and it was not answered yet."""

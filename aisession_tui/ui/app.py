@@ -343,6 +343,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
 
     @staticmethod
     def _note_input(presenter: SessionPresenter, data: bytes) -> None:
+        presenter.agent.note_input()
         if presenter.monitor is not None:
             presenter.monitor.note_input(data)
 

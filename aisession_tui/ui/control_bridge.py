@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import __version__
 from ..ai.monitor import AgentStateChanged, MonitorEvent, SessionMonitor
+from ..ai.state import AgentStatus
 from ..control.bus import BusMessage, MessageBus
 from ..control.paths import socket_path
 from ..control.protocol import (
@@ -151,6 +152,7 @@ class ControlBridge:
         self.bus = bus or MessageBus()
         self._subscribers: list[_Subscriber] = []
         self._watched_monitors: dict[str, SessionMonitor] = {}
+        self._states_sent: dict[str, tuple[str, str]] = {}
         self._unsubscribe_manager: Callable[[], None] | None = app.manager.subscribe(
             self._on_manager_event
         )
@@ -371,9 +373,7 @@ class ControlBridge:
         payload = request.payload if isinstance(request.payload, dict) else {}
         accepted = self.app.agent_hooks.on_hook(key, request.agent, request.event, payload)
         if accepted and self._subscribers:
-            status = self.app.presenters[key].agent_status()
-            state = {"type": "agent_state", "state": status.state.value, "reason": status.reason}
-            self._fan_out(key, {**self._base(key), **state})
+            self._send_state(key, self.app.presenters[key].agent_status())
         return {"accepted": accepted}
 
     # -- message bus -----------------------------------------------------------------------------
@@ -511,9 +511,17 @@ class ControlBridge:
     def _on_monitor_event(self, key: str, event: MonitorEvent) -> None:
         if self._subscribers and isinstance(event, AgentStateChanged):
             presenter = self.app.presenters.get(key)
-            new = presenter.agent_status() if presenter else event.change.new
-            payload = {"type": "agent_state", "state": new.state.value, "reason": new.reason}
-            self._fan_out(key, {**self._base(key), **payload})
+            self._send_state(key, presenter.agent_status() if presenter else event.change.new)
+
+    def _send_state(self, key: str, status: AgentStatus) -> None:
+        """Tell subscribers the state shown, once per change (a hook's state holds while the
+        heuristics beneath it change)."""
+        shown = (status.state.value, status.reason)
+        if self._states_sent.get(key) == shown:
+            return
+        self._states_sent[key] = shown
+        payload = {"type": "agent_state", "state": shown[0], "reason": shown[1]}
+        self._fan_out(key, {**self._base(key), **payload})
 
     def _on_bus_message(self, message: BusMessage) -> None:
         if self._subscribers:

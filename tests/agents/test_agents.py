@@ -260,3 +260,24 @@ def test_tracker_keeps_the_first_question_and_forgets_answered_ones() -> None:
     assert tracker.attention(heuristic) is None
     assert tracker.conversation_id == payload("Notification")["session_id"]
     assert AgentTracker("make").agent_title is None
+
+
+def test_typing_after_a_waiting_hook_hands_the_state_back_to_the_screen() -> None:
+    """Declining Claude Code's dialog (Esc in the pane) fires no hook: the person's input must
+    end the hook's "waiting", or the session would wait forever."""
+    waiting = hook_signal("claude", "PermissionRequest", 10)
+    idle = status(AgentState.IDLE, 5)
+    assert shown_status(idle, waiting, T0 + timedelta(seconds=9)).state is (
+        AgentState.WAITING_FOR_INPUT
+    )  # typed before the question: still waiting
+    assert shown_status(idle, waiting, T0 + timedelta(seconds=11)).state is AgentState.IDLE
+    working = hook_signal("claude", "PreToolUse", 10)
+    assert shown_status(idle, working, T0 + timedelta(seconds=11)).state is AgentState.WORKING
+
+
+def test_an_agent_that_ended_in_a_shell_pane_is_no_longer_named() -> None:
+    tracker = AgentTracker(None)
+    tracker.note_hook("claude", "Stop", payload("Stop"))
+    assert tracker.agent_title == "Claude Code"
+    tracker.note_hook("claude", "SessionEnd", payload("SessionEnd"))
+    assert tracker.agent_title is None
