@@ -2,7 +2,8 @@
 
 The stand-in's first turn asks to run a Bash command, so Claude Code opens its permission dialog:
 the app must show the session waiting (decided by the PermissionRequest hook) within a second of
-the dialog, the inbox must answer it, and the hooks must then report working and done. Runs
+the dialog, the inbox must answer it, and the hooks must then report working and done; then
+`--restore` must reopen the same conversation (`claude --resume ID`). Runs
 wherever `claude` is installed (`.ci/run` installs the pinned version); skips elsewhere.
 """
 
@@ -136,8 +137,38 @@ def test_permission_dialog_waits_then_the_inbox_answers_it(
         )
         [session] = json.loads(listed.stdout)
         assert session["agent"] == "claude"
-        assert session["conversation_id"]
+        conversation = session["conversation_id"]
+        assert conversation
+
+        app.prefix("q", opens_dialog=True)
+        app.wait_for(lambda lines: "Quit and stop 1 running session?" in "\n".join(lines), "quit?")
+        app.keys("y")
+        assert app.wait_for_exit() == 0
     finally:
         if events is not None:
             events.close()
         app.close()
+
+    # --restore reopens the same conversation: `claude --resume ID` shows it again below the
+    # restored scrollback.
+    app.status_file.unlink()
+    restored = TmuxApp(tmux, tmp_path, width=200, height=50)
+    try:
+        restored.start(["--restore", "--panels", "sessions"], **env)
+
+        def conversation_shown(lines: list[str]) -> bool:
+            text = "\n".join(lines)
+            return "[restored]" in text and PROMPT in text.split("[restored]", 1)[1]
+
+        restored.wait_for(conversation_shown, "the resumed conversation", 60)
+        listed = subprocess.run(
+            [str(APP), "sessions", "--json"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=30,
+        )
+        [session] = json.loads(listed.stdout)
+        assert f"--resume {conversation}" in session["command"]
+    finally:
+        restored.close()
