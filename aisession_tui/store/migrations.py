@@ -87,13 +87,34 @@ V2: tuple[str, ...] = (
     """,
 )
 
-#: Version 3: the agent a session runs and that agent's own conversation id (for `--restore`).
+#: Version 3: scrollback saved while sessions run (a base snapshot, appended chunks and the
+#: visible rows), and runs that ended without a clean shutdown marked as such.
 V3: tuple[str, ...] = (
+    "ALTER TABLE screens ADD COLUMN base_start INTEGER",
+    "ALTER TABLE screens ADD COLUMN saved_end INTEGER",
+    "ALTER TABLE screens ADD COLUMN first_line INTEGER",
+    "ALTER TABLE screens ADD COLUMN screen_z BLOB",
+    """
+    CREATE TABLE scrollback_chunks (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        first_line INTEGER NOT NULL,
+        line_count INTEGER NOT NULL,
+        lines_z    BLOB NOT NULL,
+        PRIMARY KEY (session_id, first_line)
+    )
+    """,
+    "ALTER TABLE runs ADD COLUMN unclean INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE runs ADD COLUMN pid_started TEXT",
+    "ALTER TABLE sessions ADD COLUMN ended_uncleanly INTEGER NOT NULL DEFAULT 0",
+)
+
+#: Version 4: the agent a session runs and that agent's own conversation id (for `--restore`).
+V4: tuple[str, ...] = (
     "ALTER TABLE sessions ADD COLUMN agent TEXT",
     "ALTER TABLE sessions ADD COLUMN conversation_id TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

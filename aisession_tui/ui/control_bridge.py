@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import __version__
 from ..ai.monitor import AgentStateChanged, MonitorEvent, SessionMonitor
@@ -32,7 +32,7 @@ from ..control.protocol import (
     describe,
 )
 from ..control.server import ControlServer, Emit
-from ..core.config import SessionConfig
+from ..core.config import SessionConfig, check_name
 from ..core.errors import CommandTimeout, SessionError
 from ..core.events import (
     CommandRecorded,
@@ -96,6 +96,11 @@ class _SendMessage(_Params):
     to: str = Field(min_length=1, description="a session, or * for every session")
     text: str = Field(min_length=1)
     sender: str = Field(default="control", min_length=1, max_length=200)
+
+    @field_validator("sender")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return check_name(value)
 
 
 class _MessageRef(_SessionParams):
@@ -345,9 +350,10 @@ class ControlBridge:
     async def _rename(self, params: dict[str, Any]) -> dict[str, Any]:
         request = _parse(_Rename, params)
         live = self.resolve(request.session)
-        name = request.name.strip()
-        if not name:
-            raise ControlError(INVALID, "name: must not be blank")
+        try:
+            name = check_name(request.name)
+        except ValueError as error:
+            raise ControlError(INVALID, f"name: {error}") from None
         if any(other.name == name for other in self.app.lives.values() if other is not live):
             raise ControlError(INVALID, f"a session named {name!r} already exists")
         old = live.name

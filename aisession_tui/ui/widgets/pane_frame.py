@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from ...core.display_text import display_line
 from ...terminal.render import Palette
 from ..live_session import LiveSession
 from ..presenter import SessionPresenter
@@ -18,21 +19,24 @@ class PaneTitle(Static):
     """Name, role, status badge, directory, attention marker and the latest parsed event."""
 
     def show(self, presenter: SessionPresenter, number: int, focused: bool) -> None:
+        """Every part is literal `Content` (never markup) of drawing characters only: the name,
+        role, cwd (OSC 7) and parsed result come from children and sockets."""
         badge, badge_class = presenter.badge()
         parts: list[Content | str] = [
             Content.styled(f" {number} ", "bold reverse $accent" if focused else "bold"),
-            Content.styled(f" {presenter.name}", "bold"),
+            Content.styled(f" {display_line(presenter.name)}", "bold"),
         ]
         if presenter.role:
-            parts.append(Content.styled(f" · {presenter.role}", "italic"))
+            parts.append(Content.styled(f" · {display_line(presenter.role)}", "italic"))
         if presenter.agent_title:
             parts.append(Content.styled(f" [{presenter.agent_title}]", "$text-muted"))
         parts.append(Content.styled(f"  {badge} ", f"bold {badge_class}"))
         if presenter.attention_marker:
             parts.append(Content.styled(f" {presenter.attention_marker} ", "bold reverse $warning"))
-        if presenter.event_summary:
-            parts.append(Content.styled(f"  {presenter.event_summary}", "$text-muted"))
-        parts.append(Content.styled(f"  {presenter.short_cwd}", "$text-muted"))
+        summary = display_line(presenter.event_summary)
+        if summary:
+            parts.append(Content.styled(f"  {summary}", "$text-muted"))
+        parts.append(Content.styled(f"  {display_line(presenter.short_cwd)}", "$text-muted"))
         # One row whatever it says (height 1, no wrap): no layout of the whole screen needed.
         self.update(Content.assemble(*parts), layout=False)
 
