@@ -53,11 +53,13 @@ class HookSignal:
 
 @dataclass(frozen=True, slots=True)
 class HookContext:
-    """Where hooks of this app go: the hook command's argv (without EVENT) and a 0700 folder
-    for the settings files the agents read."""
+    """Where hooks of this app go: the hook command's argv (without EVENT), a 0700 folder for
+    the settings files the agents read, and the environment telling the hook which app to
+    reach (kept out of the files, so they stay the same for every app and every run)."""
 
     hook_argv: tuple[str, ...]
     folder: Path
+    env: Mapping[str, str] = field(default_factory=dict)
 
     def command_line(self, agent: str, event: str) -> str:
         """The hook as one shell command line (what settings files and env vars carry)."""

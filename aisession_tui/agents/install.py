@@ -9,6 +9,7 @@ from pathlib import Path
 from ..core.config import SessionConfig
 from ..store.paths import ensure_private_dir
 from .base import HookContext
+from .hook import SOCKET_ENV
 from .registry import AGENTS, hooked_command, resumed_command
 
 #: Set in shell panes: the arguments (one a line) the shell integration's `claude`/`codex`
@@ -28,17 +29,17 @@ def hook_program() -> list[str]:
 
 
 def hook_context(socket: Path, data_dir: Path) -> HookContext:
-    """Hooks that report to the app serving `socket`; settings files go under `data_dir`, in
-    a 0700 folder named after the socket (several apps may run)."""
-    folder = data_dir / "agent-hooks" / socket.stem
+    """Hooks that report to the app serving `socket` (named in the sessions' environment);
+    settings files go in a 0700 folder under `data_dir`."""
+    folder = data_dir / "agent-hooks"
     ensure_private_dir(folder)
-    return HookContext((*hook_program(), "hook", "--socket", str(socket)), folder)
+    return HookContext((*hook_program(), "hook"), folder, {SOCKET_ENV: str(socket)})
 
 
 def with_agent_hooks(config: SessionConfig, context: HookContext) -> SessionConfig:
     """`config` with its agent's hooks; a shell gets them for the agents typed into it."""
     if config.environment.get(SHELL_MARK_ENV) or not config.shell_command:
-        env = dict(config.environment)
+        env = {**config.environment, **context.env}
         for name, variable in SHELL_ARGS_ENV.items():
             env[variable] = "\n".join(AGENTS[name].launch(context).args)
         for name in _ENV_AGENTS:
@@ -48,7 +49,10 @@ def with_agent_hooks(config: SessionConfig, context: HookContext) -> SessionConf
     if agent is None:
         return config
     return config.model_copy(
-        update={"shell_command": command, "environment": {**config.environment, **env}}
+        update={
+            "shell_command": command,
+            "environment": {**config.environment, **context.env, **env},
+        }
     )
 
 

@@ -412,7 +412,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         elif isinstance(event, AgentStateChanged):
             new = presenter.shown_transition()
             if new is None:
-                pass
+                pass  # the state shown did not change (a hook's state holds): nothing to say
             elif new.state is AgentState.WAITING_FOR_INPUT and key != self.focused_key:
                 live.attention.add(Attention.WAITING)
                 self.notify(f"{live.name} is waiting for input ({new.reason})", severity="warning")

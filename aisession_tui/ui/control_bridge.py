@@ -253,7 +253,7 @@ class ControlBridge:
             "attention": sorted(a.value for a in live.attention),
             "agent_state": presenter.agent_status().state.value if monitor and presenter else None,
             "agent_reason": presenter.agent_status().reason if monitor and presenter else None,
-            "agent": presenter.agent.agent.name if presenter else None,
+            "agent": presenter.agent.agent.name if presenter and presenter.agent_title else None,
             "conversation_id": presenter.agent.conversation_id if presenter else None,
             "unread_messages": len(self.bus.messages(live.session.id.uuid.hex)),
         }

@@ -75,7 +75,7 @@ def test_claude_gets_a_private_settings_file_with_every_hook(
     monkeypatch.setenv("HOME", str(home))
     config = with_agent_hooks(SessionConfig(shell_command="claude --model opus"), context(tmp_path))
     command = config.shell_command or ""
-    settings = tmp_path / "data" / "agent-hooks" / "work" / "claude-settings.json"
+    settings = tmp_path / "data" / "agent-hooks" / "claude-settings.json"
     assert command == f"claude --settings {settings} --model opus"
     assert stat.S_IMODE(settings.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(settings.stat().st_mode) == 0o600
@@ -84,7 +84,9 @@ def test_claude_gets_a_private_settings_file_with_every_hook(
     assert sorted(data["hooks"]) == sorted(HOOK_EVENTS)
     assert set(HOOK_EVENTS) >= {"PermissionRequest", "StopFailure", "SessionEnd", "Notification"}
     hook = data["hooks"]["PermissionRequest"][0]["hooks"][0]["command"]
-    assert hook.endswith(f"hook --socket {tmp_path}/run/work.sock --agent claude PermissionRequest")
+    assert hook.endswith(" hook --agent claude PermissionRequest")
+    # The hook finds its app by the session's environment, so the file is the same for all.
+    assert config.environment["AISESSION_CONTROL_SOCKET"] == f"{tmp_path}/run/work.sock"
     assert list(home.iterdir()) == []  # the person's own files are never touched
     # Installing again (a restore) does not add the flags twice.
     again = with_agent_hooks(config, context(tmp_path))
