@@ -21,7 +21,7 @@ from .control.commands import register as register_control
 from .control.paths import check_socket_path, socket_origin, socket_path
 from .control.protocol import ControlError
 from .control.server import claim_socket
-from .core.config import SessionConfig
+from .core.config import SessionConfig, check_name
 from .core.messages import one_line
 from .store import (
     DATA_DIR_ENV,
@@ -209,6 +209,12 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
     if not specs and not configs and not args.restore:
         specs = [("shell", None)]
     for name, command in specs:
+        for option, value in (("--session", name), ("--role", roles.get(name))):
+            try:
+                if value is not None:
+                    check_name(value)
+            except ValueError as error:
+                raise UsageError(f"{option}: name {value!r}: {error}") from None
         try:
             configs.append(
                 SessionConfig(
@@ -294,10 +300,12 @@ def _check_theme(name: str | None) -> str:
     loaded = load_themes(*builtin_theme_dirs())
     if name in loaded.themes or name in BUILTIN_THEMES:
         return name
-    if any((folder / f"{name}.toml").is_file() for folder in builtin_theme_dirs()):
-        return name  # its file is broken: the app says why and starts with the default theme
+    with contextlib.suppress(OSError, ValueError):  # a name too long or holding a NUL
+        if any((folder / f"{name}.toml").is_file() for folder in builtin_theme_dirs()):
+            return name  # its file is broken: the app says why and starts with the default theme
     known = ", ".join(sorted({*loaded.themes, *BUILTIN_THEMES}))
-    raise UsageError(f"--theme: no theme is named {name!r} (themes: {known})")
+    shown = name if len(name) <= 40 else name[:39] + "…"
+    raise UsageError(f"--theme: no theme is named {shown!r} (themes: {known})")
 
 
 def _claim_control_socket(workspace_name: str | None) -> None:

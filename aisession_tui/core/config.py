@@ -16,19 +16,28 @@ MAX_NAME_LENGTH = 200
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def check_name(value: str) -> str:
-    """A session name or role as it will be shown and addressed: surrounding blanks removed
-    (so " a " and "a" are one name, reachable both ways), never blank, never a control
-    character, at most `MAX_NAME_LENGTH` characters. Raises `ValueError` saying which rule
-    (worded to follow the field's name: "name: must not be blank")."""
+def trimmed_name(value: str) -> str:
+    """A session name or role as it is kept and addressed: surrounding blanks removed (so " a "
+    and "a" are one name, reachable both ways), never blank, at most `MAX_NAME_LENGTH`
+    characters. Raises `ValueError` worded to follow the field ("name: must not be blank")."""
     name = value.strip()
     if not name:
         raise ValueError("must not be blank")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"must not be longer than {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def check_name(value: str) -> str:
+    """`trimmed_name`, and no control character either: what every door a person or a script
+    names a session through (the command line, workspace files, the control socket) accepts.
+
+    The model itself keeps such names (a library caller's, an old database's), and everything
+    that shows one makes its controls visible; these doors refuse them outright."""
+    name = trimmed_name(value)
     bad = _UNPRINTABLE.search(name)
     if bad is not None:
         raise ValueError(f"must not contain control characters (found {bad.group()!r})")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValueError(f"must not be longer than {MAX_NAME_LENGTH} characters")
     return name
 
 
@@ -69,7 +78,7 @@ class SessionConfig(BaseModel):
     @field_validator("name", "agent_role")
     @classmethod
     def _printable_name(cls, value: str | None) -> str | None:
-        return None if value is None else check_name(value)
+        return None if value is None else trimmed_name(value)
 
     @field_validator("working_directory")
     @classmethod

@@ -180,19 +180,27 @@ class Store:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def begin_run(self) -> int:
+    def begin_run(self) -> int | None:
         """Mark the start of an app run; sessions saved from now on belong to it (for restore).
 
         Runs whose app died without a clean shutdown (kill -9, a crash, a power cut) are
-        marked first: ended uncleanly, and their sessions no longer running.
+        marked first: ended uncleanly, and their sessions no longer running. None (and a
+        notice) when the disk refuses the write.
         """
         pid = os.getpid()
         with self._read_lock:
-            self._end_dead_runs()
-            cur = self._read.execute(
-                "INSERT INTO runs (started_at, pid, pid_started) VALUES (?, ?, ?)",
-                (to_iso(utc_now()), pid, process_started(pid)),
-            )
+            try:
+                self._end_dead_runs()
+                cur = self._read.execute(
+                    "INSERT INTO runs (started_at, pid, pid_started) VALUES (?, ?, ?)",
+                    (to_iso(utc_now()), pid, process_started(pid)),
+                )
+            except sqlite3.Error as exc:  # a full or read-only disk must not stop the app
+                self.notices.append(
+                    f"The session database {self.path} cannot be written ({exc}): this run's "
+                    "sessions are not recorded for restore; other writes are retried."
+                )
+                return None
             self.run_id = int(cur.lastrowid or 0)
         return self.run_id
 

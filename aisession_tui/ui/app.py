@@ -222,12 +222,12 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self._sync_sidebar()
         # Load the exact token counter's vocabulary off the loop before any monitor needs it.
         await load_default_counter()
+        # The sessions given at start (or restored) are tiled now and started once the layout has
+        # sized their panes: nothing is laid out while `on_mount` runs, so starting them here
+        # would start every program at 80x24 and resize it right after (vim drew garbage).
+        self._deferred_starts = []
         if self.store is not None:
             await self._open_store()
-        # The sessions given at start are tiled now and started once the layout has sized their
-        # panes: nothing is laid out while `on_mount` runs, so starting them here would start
-        # every program at 80x24 and resize it right after (vim then drew a garbled screen).
-        self._deferred_starts = []
         for config in self._initial_configs:
             await self.add_session(config)
         self._apply_start_layout()
@@ -307,7 +307,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
             live = await self._tile(restored.session, lines, restored.note)
             tracker = self.presenters[live.session.id.uuid.hex].agent
             tracker.conversation_id = restored.stored.conversation_id
-            await self._start(live)
+            await self._start_or_defer(live)
         if report.restored:
             self.notify(f"Restored {len(report.restored)} session(s)", timeout=3)
 
@@ -344,11 +344,15 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
                 session_id, config, created_at or utc_now()
             )
         live = await self._tile(session)
+        await self._start_or_defer(live)
+        return live
+
+    async def _start_or_defer(self, live: LiveSession) -> None:
+        """Start now, or during start-up once the first layout has sized the panes."""
         if self._deferred_starts is not None:
-            self._deferred_starts.append(live)  # app start-up: started after the first layout
+            self._deferred_starts.append(live)
         else:
             await self._start(live)
-        return live
 
     async def _tile(
         self, session: AISession, scrollback: list[str] | None = None, note: str = "restored"
@@ -424,7 +428,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         elif isinstance(event, ParsedEventsFound):
             self._frame(live).refresh_title()
         elif isinstance(event, ContextCompressed):
-            self.notify(f"{live.name}: context compressed", timeout=3)
+            self._frame(live).note("context compressed")
         self.request_panel_refresh()
 
     def _frame(self, live: LiveSession) -> PaneFrame:
@@ -440,17 +444,20 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
             live.annotate(
                 f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m"
             )
-            self.notify(
-                f"{live.name} exited with code {code}",
-                severity="information" if code == 0 else "error",
-            )
+            frame = self._frame(live)
+            frame.note(f"exited with code {code}", seconds=10)
+            if not frame.shown:  # its pane is not on screen: a toast says so
+                self.notify(
+                    f"{live.name} exited with code {code}",
+                    severity="information" if code == 0 else "error",
+                )
         elif isinstance(event, Bell) and key != self.focused_key:
             self.notify(f"{live.name} rang the bell", severity="warning")
         elif isinstance(event, ColorsChanged):
             self._frame(live).terminal.apply_color_overrides()
         elif isinstance(event, ClipboardSet):
             self.copy_to_clipboard(event.text)
-            self.notify(f"{live.name} copied {len(event.text)} characters", timeout=2)
+            self._frame(live).note(f"copied {len(event.text)} characters")
         if key == self.focused_key and isinstance(event, Bell):
             live.attention.discard(Attention.BELL)
         if isinstance(event, ProcessExited | StatusChanged | Bell):
