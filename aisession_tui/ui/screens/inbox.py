@@ -24,7 +24,7 @@ _ANSWER_KEYS = ("y", "n", *"0123456789")
 class InboxScreen(DialogScreen[None]):
     """Lists `AgentHooks.inbox_items()`; answered items leave as the sessions move on."""
 
-    CSS_PATH: ClassVar[list[str]] = ["screens.tcss", "inbox.tcss"]  # type: ignore[misc]
+    CSS_PATH = ["screens.tcss", "inbox.tcss"]
     AUTO_FOCUS = "#inbox-table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,i", "cancel", "Close", show=False),
