@@ -7,17 +7,20 @@ what it changes (a rename, a new session, a close) reaches the UI as the supervi
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from .. import __version__
 from ..ai.monitor import AgentStateChanged, MonitorEvent, SessionMonitor
+from ..ai.state import AgentStatus
+from ..core.config import check_name
 from ..core.errors import CommandTimeout, SessionError
 from ..core.events import (
     CommandRecorded,
@@ -83,6 +86,8 @@ class _Subscriber:
 
 
 Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+#: (session key, agent, event, payload) -> whether the hook event meant something.
+HookHandler = Callable[[str, str, str, Mapping[str, Any]], bool]
 
 
 class ControlBackend:
@@ -93,6 +98,9 @@ class ControlBackend:
         self.bus = bus or MessageBus()
         self._subscribers: list[_Subscriber] = []
         self._watched_monitors: dict[str, SessionMonitor] = {}
+        self._states_sent: dict[str, tuple[str, str]] = {}
+        #: What a `hook` request is handed to (the app's agent hooks); None: hooks are ignored.
+        self.hook_handler: HookHandler | None = None
         self._unsubscribe_manager: Callable[[], None] | None = supervisor.manager.subscribe(
             self._on_manager_event
         )
@@ -113,6 +121,7 @@ class ControlBackend:
             ops.MESSAGES: self._messages,
             ops.DISCARD_MESSAGE: self._discard_message,
             ops.FORWARD_MESSAGE: self._forward_message,
+            ops.HOOK: self._hook,
         }
         assert set(handlers) == set(ops.OPS.values()), "every operation has one handler"
         self._ops = {op.name: (op, handler) for op, handler in handlers.items()}
@@ -170,6 +179,7 @@ class ControlBackend:
     def session_json(self, live: LiveSession) -> dict[str, Any]:
         info = live.session.info()
         monitor = self.supervisor.monitor(live)
+        presenter = self.supervisor.presenter(live)
         return {
             "id": str(info.id),
             "name": live.name,
@@ -185,8 +195,10 @@ class ControlBackend:
             "pid": live.session.pid,
             "exit_code": live.session.exit_code,
             "attention": sorted(a.value for a in live.attention),
-            "agent_state": monitor.state.state.value if monitor else None,
-            "agent_reason": monitor.state.reason if monitor else None,
+            "agent_state": presenter.agent_status().state.value if monitor and presenter else None,
+            "agent_reason": presenter.agent_status().reason if monitor and presenter else None,
+            "agent": presenter.agent.agent.name if presenter and presenter.agent_title else None,
+            "conversation_id": presenter.agent.conversation_id if presenter else None,
             "unread_messages": len(self.bus.messages(live.session.id.uuid.hex)),
         }
 
@@ -198,10 +210,19 @@ class ControlBackend:
 
     async def _list_sessions(self, params: dict[str, Any]) -> dict[str, Any]:
         ops.PING.parse(params)
+        # Sessions still to start (the app has just opened) are listed once they have.
+        await asyncio.gather(*(self.supervisor.started(live) for live in self.supervisor))
         return {"sessions": [self.session_json(live) for live in self.supervisor]}
 
     async def _create_session(self, params: dict[str, Any]) -> dict[str, Any]:
         config = ops.CREATE_SESSION.parse({"enable_ai_features": True, **params})
+        for field_name in ("name", "agent_role"):
+            value = getattr(config, field_name)
+            try:
+                if value is not None:
+                    check_name(value)
+            except ValueError as error:
+                raise ControlError(INVALID, f"{field_name}: {error}") from None
         if config.name:
             try:
                 self.supervisor.check_name(config.name)
@@ -211,8 +232,10 @@ class ControlBackend:
         return {"session": self.session_json(live)}
 
     async def _running(self, ref: str) -> LiveSession:
+        """The running session `ref` names; one still starting (the app has just opened, or
+        `new` has just asked for it) is waited for, up to `START_WAIT` seconds."""
         live = self.resolve(ref)
-        await self.supervisor.started(live)  # one queued to start (app start-up) is waited for
+        await self.supervisor.started(live)
         if live.session.status is not SessionStatus.RUNNING:
             raise ControlError(
                 SESSION_ERROR, f"session {live.name!r} is not running ({live.session.status})"
@@ -293,6 +316,20 @@ class ControlBackend:
         name = live.name
         await self.supervisor.close(live)
         return {"killed": name, "exit_code": live.session.exit_code}
+
+    async def _hook(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An agent's hook event for the session it runs in (see `agents.hook`)."""
+        request = ops.HOOK.parse(params)
+        key = request.session.replace("-", "").lower()
+        live = self._live(key)
+        if live is None:
+            raise ControlError(NOT_FOUND, f"no live session with id {request.session!r}")
+        payload = request.payload if isinstance(request.payload, dict) else {}
+        handler = self.hook_handler
+        accepted = handler is not None and handler(key, request.agent, request.event, payload)
+        if accepted and self._subscribers:
+            self._send_state(key, self.supervisor.presenter(live).agent_status())
+        return {"accepted": accepted}
 
     # -- message bus -----------------------------------------------------------------------------
 
@@ -430,9 +467,19 @@ class ControlBackend:
 
     def _on_monitor_event(self, key: str, event: MonitorEvent) -> None:
         if self._subscribers and isinstance(event, AgentStateChanged):
-            new = event.change.new
-            payload = {"type": "agent_state", "state": new.state.value, "reason": new.reason}
-            self._fan_out(key, {**self._base(key), **payload})
+            live = self._live(key)
+            presenter = self.supervisor.presenter(live) if live is not None else None
+            self._send_state(key, presenter.agent_status() if presenter else event.change.new)
+
+    def _send_state(self, key: str, status: AgentStatus) -> None:
+        """Tell subscribers the state shown, once per change (a hook's state holds while the
+        heuristics beneath it change)."""
+        shown = (status.state.value, status.reason)
+        if self._states_sent.get(key) == shown:
+            return
+        self._states_sent[key] = shown
+        payload = {"type": "agent_state", "state": shown[0], "reason": shown[1]}
+        self._fan_out(key, {**self._base(key), **payload})
 
     def _on_supervisor_event(self, event: SupervisorEvent) -> None:
         """A closed session's waiting messages and watched monitor go with it."""

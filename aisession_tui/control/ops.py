@@ -78,6 +78,16 @@ class MessageRef(SessionParams):
     id: int
 
 
+class Hook(Params):
+    """What `aisession-tui hook` forwards: the session's id (AISESSION_ID), the agent, the event
+    and its payload (a JSON object, as the agent gave it)."""
+
+    session: str = Field(min_length=1, max_length=64)
+    agent: str = Field(default="", max_length=32)
+    event: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any] | list[Any] | str | int | float | bool | None = None
+
+
 class Pong(Result):
     app: str
     version: str
@@ -101,6 +111,8 @@ class SessionJson(Result):
     attention: list[str]
     agent_state: str | None
     agent_reason: str | None
+    agent: str | None
+    conversation_id: str | None
     unread_messages: int
 
 
@@ -179,6 +191,10 @@ class Discarded(Result):
 
 class Forwarded(Result):
     forwarded: int
+
+
+class HookHeard(Result):
+    accepted: bool
 
 
 P = TypeVar("P", bound=BaseModel)
@@ -272,6 +288,12 @@ FORWARD_MESSAGE = Op(
     Forwarded,
     "Type a waiting message into its session, as if the person had pasted it.",
 )
+HOOK = Op(
+    "hook",
+    Hook,
+    HookHeard,
+    "An agent's hook event for the session it runs in (sent by `aisession-tui hook`).",
+)
 #: Not a request/reply operation: the connection then streams events until closed.
 SUBSCRIBE = Op(
     "subscribe",
@@ -298,6 +320,7 @@ OPS: dict[str, Op[Any, Any]] = {
         MESSAGES,
         DISCARD_MESSAGE,
         FORWARD_MESSAGE,
+        HOOK,
     )
 }
 
@@ -309,6 +332,7 @@ __all__ = [
     "EXECUTE_COMMAND",
     "FORWARD_MESSAGE",
     "HISTORY",
+    "HOOK",
     "KILL",
     "LIST_SESSIONS",
     "MESSAGES",

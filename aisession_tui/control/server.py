@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 #: Events queued for one slow subscriber before the oldest are dropped (and counted).
 EVENT_QUEUE = 2000
 #: ... and the characters of output those events may hold together.
-EVENT_QUEUE_CHARS = 4 * 1024 * 1024
+EVENT_QUEUE_CHARS = 1024 * 1024
 #: Requests one connection may have running at once; further lines wait unread.
 MAX_IN_FLIGHT = 64
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -16,20 +17,91 @@ MAX_NAME_LENGTH = 200
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def check_name(value: str) -> str:
-    """A session name or role as it will be shown and addressed: surrounding blanks removed
-    (so " a " and "a" are one name, reachable both ways), never blank, never a control
-    character, at most `MAX_NAME_LENGTH` characters. Raises `ValueError` saying which rule
-    (worded to follow the field's name: "name: must not be blank")."""
+def trimmed_name(value: str) -> str:
+    """A session name or role as it is kept and addressed: surrounding blanks removed (so " a "
+    and "a" are one name, reachable both ways), never blank, at most `MAX_NAME_LENGTH`
+    characters. Raises `ValueError` worded to follow the field ("name: must not be blank")."""
     name = value.strip()
     if not name:
         raise ValueError("must not be blank")
-    bad = _UNPRINTABLE.search(name)
-    if bad is not None:
-        raise ValueError(f"must not contain control characters (found {bad.group()!r})")
     if len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"must not be longer than {MAX_NAME_LENGTH} characters")
     return name
+
+
+def check_name(value: str) -> str:
+    """`trimmed_name`, and no control character either: what every door a person or a script
+    names a session through (the command line, workspace files, the control socket) accepts.
+
+    The model itself keeps such names (a library caller's, an old database's), and everything
+    that shows one makes its controls visible; these doors refuse them outright."""
+    name = trimmed_name(value)
+    bad = _UNPRINTABLE.search(name)
+    if bad is not None:
+        raise ValueError(f"must not contain control characters (found {bad.group()!r})")
+    return name
+
+
+_CONTROL = re.compile(r"[;&|<>()\n`]|^\s*[A-Za-z_][A-Za-z0-9_]*=")  # lists, pipes, assignments
+_EXPANSION = re.compile(r"[$*?\[\]{}~!#\\]")
+
+
+# Words only a shell runs (builtins and keywords without a program on PATH): left to `sh -c`.
+_SHELL_WORDS = frozenset(
+    [
+        "exit",
+        "exec",
+        "cd",
+        "export",
+        "set",
+        "unset",
+        ".",
+        "source",
+        "eval",
+        "read",
+        "wait",
+        "trap",
+        "ulimit",
+        "umask",
+        "shift",
+        "return",
+        "break",
+        "continue",
+        "alias",
+        "unalias",
+        "readonly",
+        "command",
+        "type",
+        "hash",
+        "getopts",
+        "jobs",
+        "fg",
+        "bg",
+        "times",
+        "if",
+        "while",
+        "for",
+        "case",
+        "until",
+        "{",
+        "!",
+    ]
+)
+
+
+def command_argv(command: str) -> list[str]:
+    """How to run a command line (see `SessionConfig.argv`)."""
+    first = command.split(None, 1)[0] if command.split() else ""
+    if not _CONTROL.search(command) and first not in _SHELL_WORDS:
+        if not _EXPANSION.search(command):
+            try:
+                words = shlex.split(command)
+            except ValueError:
+                words = []
+            if words:
+                return words
+        return ["/bin/sh", "-c", "exec " + command]
+    return ["/bin/sh", "-c", command]
 
 
 class ContextConfig(BaseModel):
@@ -44,7 +116,7 @@ class ContextConfig(BaseModel):
 class SessionConfig(BaseModel):
     """Everything needed to start a session.
 
-    `shell_command` (a command line run by `/bin/sh -c`) wins over `shell` (a program run as an
+    `shell_command` (a command line, see `argv`) wins over `shell` (a program run as an
     interactive shell); with neither, the user's `$SHELL` runs.
     """
 
@@ -69,7 +141,7 @@ class SessionConfig(BaseModel):
     @field_validator("name", "agent_role")
     @classmethod
     def _printable_name(cls, value: str | None) -> str | None:
-        return None if value is None else check_name(value)
+        return None if value is None else trimmed_name(value)
 
     @field_validator("working_directory")
     @classmethod
@@ -101,9 +173,12 @@ class SessionConfig(BaseModel):
         return self.shell or os.environ.get("SHELL") or DEFAULT_SHELL
 
     def argv(self) -> list[str]:
-        """The argument vector to execute."""
+        """The argument vector to execute. A command line runs so its exit status is the
+        program's: a plain argv directly, a single command with expansions through
+        `sh -c 'exec ...'` (dash would otherwise outlive its child, and kill itself with the
+        SIGINT the program handled), anything else (`;`, `&&`, pipes) through `sh -c`."""
         if self.shell_command:
-            return ["/bin/sh", "-c", self.shell_command]
+            return command_argv(self.shell_command)
         return [self.resolved_shell()]
 
     @property

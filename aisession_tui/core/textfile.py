@@ -16,19 +16,26 @@ MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class TextFileError(Exception):
-    """The file cannot be used; `str()` is the reason, meant to follow the file's name."""
+    """The file cannot be read; `str()` is the reason ("No such file or directory", "not a
+    regular file (a FIFO)"), meant to follow "cannot read FILE: "."""
+
+
+class NotTextError(TextFileError):
+    """The file was read but is not UTF-8 text."""
 
 
 def read_config_text(path: Path, limit: int = MAX_CONFIG_BYTES) -> str:
     """The UTF-8 text of `path`, a regular file of at most `limit` bytes.
 
     Raises `TextFileError` for anything else: missing, unreadable, a device, FIFO, socket or
-    directory, too large, or not UTF-8.
+    directory, too large; `NotTextError` when it is not UTF-8.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        raise TextFileError(f"cannot read: {error.strerror or error}") from None
+        raise TextFileError(error.strerror or str(error)) from None
+    except ValueError:  # a NUL in the name
+        raise TextFileError("the file name holds a NUL character") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -46,13 +53,13 @@ def read_config_text(path: Path, limit: int = MAX_CONFIG_BYTES) -> str:
         if size > limit:  # it grew while we read it
             raise TextFileError(f"file is larger than the {limit} bytes allowed")
     except OSError as error:
-        raise TextFileError(f"cannot read: {error.strerror or error}") from None
+        raise TextFileError(error.strerror or str(error)) from None
     finally:
         os.close(fd)
     try:
         return b"".join(chunks).decode("utf-8")
     except UnicodeDecodeError as error:
-        raise TextFileError(f"not UTF-8 text ({error.reason})") from None
+        raise NotTextError(f"not UTF-8 text ({error.reason})") from None
 
 
 def _kind(mode: int) -> str:

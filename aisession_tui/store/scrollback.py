@@ -27,6 +27,10 @@ from .store import Store
 
 #: Seconds from the first new output to its save: what a crash can lose.
 SAVE_AFTER = 2.0
+#: Rows read from a pane in one go on the event loop (a few ms of work); more wait for the next
+#: turn of the loop, so saving a long scrollback at once (the first save of a restored pane, a
+#: flood) never stalls typing.
+ROWS_PER_SAVE = 500
 
 
 class ScrollbackView(Protocol):
@@ -41,7 +45,7 @@ class ScrollbackView(Protocol):
     @property
     def history_end(self) -> int: ...
 
-    def scrollback_since(self, line: int) -> list[str]: ...
+    def scrollback_since(self, line: int, limit: int | None = None) -> list[str]: ...
 
     def scrollback_row(self, line: int) -> object | None: ...
 
@@ -70,10 +74,18 @@ class _Piece:
 class ScrollbackSaver:
     """Saves the scrollback of the sessions `view_for` knows, `delay` seconds after output."""
 
-    def __init__(self, store: Store, view_for: ViewSource, *, delay: float = SAVE_AFTER) -> None:
+    def __init__(
+        self,
+        store: Store,
+        view_for: ViewSource,
+        *,
+        delay: float = SAVE_AFTER,
+        rows_per_save: int = ROWS_PER_SAVE,
+    ) -> None:
         self.store = store
         self.view_for = view_for
         self.delay = delay
+        self.rows_per_save = rows_per_save
         self._saved: dict[SessionId, list[_Piece]] = {}
         self._due: set[SessionId] = set()
         self._timer: asyncio.TimerHandle | None = None
@@ -83,12 +95,15 @@ class ScrollbackSaver:
     def note_output(self, session_id: SessionId) -> None:
         """New output in a session: save it within `delay` seconds (from the event loop)."""
         self._due.add(session_id)
+        self._schedule(self.delay)
+
+    def _schedule(self, delay: float) -> None:
         if self._timer is None:
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:  # no loop (a synchronous caller): saved at exit instead
                 return
-            self._timer = loop.call_later(self.delay, self._save_due)
+            self._timer = loop.call_later(delay, self._save_due)
 
     def _save_due(self) -> None:
         self._timer = None
@@ -99,10 +114,13 @@ class ScrollbackSaver:
             return
         due, self._due = self._due, set()
         for session_id in due:
-            self.save(session_id)
+            self.save(session_id, limit=self.rows_per_save)
+        if self._due:  # more rows than one slice: the rest on the next turn of the loop
+            self._schedule(0)
 
-    def save(self, session_id: SessionId) -> bool:
-        """Save what is new (or rewritten) in one session now; False if it has no pane."""
+    def save(self, session_id: SessionId, *, limit: int | None = None) -> bool:
+        """Save what is new (or rewritten) in one session now, at most `limit` rows of it (the
+        session stays due if more are left); False if it has no pane."""
         view = self.view_for(session_id)
         if view is None:
             return False
@@ -118,7 +136,10 @@ class ScrollbackSaver:
             keep -= 1
         full = keep == 0 or str(session_id) in self.store.needs_full
         start = first if full else pieces[keep - 1].end
-        history = view.scrollback_since(start)
+        history = view.scrollback_since(start, limit)
+        if start + len(history) < end:
+            end = start + len(history)
+            self._due.add(session_id)
         self.store.save_scrollback(
             session_id,
             ScrollbackDelta(
@@ -132,8 +153,9 @@ class ScrollbackSaver:
             ),
         )
         kept = [] if full else pieces[:keep]
-        last = view.scrollback_row(end - 1) if end > start else None
-        self._saved[session_id] = [*kept, _Piece(start, end, last)]
+        if end > start or not kept:  # nothing new (e.g. a full-screen program): no new piece
+            kept.append(_Piece(start, end, view.scrollback_row(end - 1) if end > start else None))
+        self._saved[session_id] = kept
         self.saves += 1
         self.full_saves += full
         return True

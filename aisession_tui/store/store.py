@@ -120,7 +120,8 @@ def _pid_alive(pid: int | None, started: str | None = None) -> bool:
 _SESSION_COLUMNS = """
     s.id, s.name, s.role, s.config_json, s.redacted_env, s.created_at, s.updated_at, s.status,
     s.exit_code, s.metadata_json, s.total_tokens, s.run_id, s.closed_at, s.ended_uncleanly,
-    (SELECT r.ended_at IS NULL FROM runs r WHERE r.id = s.run_id) AS run_open,
+    (SELECT r.ended_at IS NULL FROM runs r WHERE r.id = s.run_id) AS run_open, s.agent,
+    s.conversation_id,
     (SELECT COUNT(*) FROM commands c WHERE c.session_id = s.id) AS command_count
 """
 
@@ -179,19 +180,27 @@ class Store:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def begin_run(self) -> int:
+    def begin_run(self) -> int | None:
         """Mark the start of an app run; sessions saved from now on belong to it (for restore).
 
         Runs whose app died without a clean shutdown (kill -9, a crash, a power cut) are
-        marked first: ended uncleanly, and their sessions no longer running.
+        marked first: ended uncleanly, and their sessions no longer running. None (and a
+        notice) when the disk refuses the write.
         """
         pid = os.getpid()
         with self._read_lock:
-            self._end_dead_runs()
-            cur = self._read.execute(
-                "INSERT INTO runs (started_at, pid, pid_started) VALUES (?, ?, ?)",
-                (to_iso(utc_now()), pid, process_started(pid)),
-            )
+            try:
+                self._end_dead_runs()
+                cur = self._read.execute(
+                    "INSERT INTO runs (started_at, pid, pid_started) VALUES (?, ?, ?)",
+                    (to_iso(utc_now()), pid, process_started(pid)),
+                )
+            except sqlite3.Error as exc:  # a full or read-only disk must not stop the app
+                self.notices.append(
+                    f"The session database {self.path} cannot be written ({exc}): this run's "
+                    "sessions are not recorded for restore; other writes are retried."
+                )
+                return None
             self.run_id = int(cur.lastrowid or 0)
         return self.run_id
 
@@ -430,6 +439,17 @@ class Store:
         sid, ts = _key(session_id), to_iso(utc_now())
         self._writer.submit(
             lambda c: c.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", (ts, sid))
+        )
+
+    def record_conversation(self, session_id: SessionKey, agent: str, conversation_id: str) -> None:
+        """The agent in this session and its own conversation id (`--restore` resumes it)."""
+        sid = _key(session_id)
+        self._writer.submit(
+            lambda c: _execute(
+                c,
+                "UPDATE sessions SET agent = ?, conversation_id = ? WHERE id = ?",
+                (agent, conversation_id, sid),
+            )
         )
 
     def rename_session(self, session_id: SessionKey, name: str | None) -> None:
@@ -766,4 +786,6 @@ def _session_from_row(r: sqlite3.Row, active_runs: set[int]) -> StoredSession:
         # Marked by the next app start; until then, a live status in a run whose app is gone.
         ended_uncleanly=bool(r["ended_uncleanly"])
         or (not live and status in LIVE_STATUSES and bool(r["run_open"])),
+        agent=r["agent"],
+        conversation_id=r["conversation_id"],
     )

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from aisession_tui.core.config import SessionConfig, check_name
-from aisession_tui.core.textfile import TextFileError, read_config_text
+from aisession_tui.core.textfile import NotTextError, TextFileError, read_config_text
 
 #: Sessions one workspace may open; each is a process and a terminal, so far fewer in practice.
 MAX_SESSIONS = 256
@@ -131,8 +131,10 @@ def load_workspace(path: Path | str) -> Workspace:
     shown = str(path)
     try:
         text = read_config_text(path)
+    except NotTextError as exc:
+        raise WorkspaceError(path, f"invalid TOML: {exc}") from None
     except TextFileError as exc:
-        raise WorkspaceError(path, f"cannot use workspace file: {exc}") from None
+        raise WorkspaceError(path, f"cannot read workspace file: {exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -217,6 +219,12 @@ def _session_config(table: Any, base: Path) -> SessionConfig:
     name = table["name"]
     if not isinstance(name, str) or not name.strip():
         raise _SessionProblem("name", "must be a non-empty string")
+    for key in ("name", "role"):
+        if isinstance(table.get(key), str):
+            try:
+                check_name(table[key])
+            except ValueError as error:
+                raise _SessionProblem(key, str(error)) from None
     data: dict[str, Any] = {}
     for key, value in table.items():
         if key in NATIVE_SPELLINGS:

@@ -124,6 +124,7 @@ class StoreWriter:
         self.on_health_change: Callable[[StoreHealth], None] | None = None
         self._held: deque[Operation] = deque()
         self._retry_delay = RETRY_FIRST
+        self._retry_at = 0.0
         self._thread = threading.Thread(
             target=self._run, name="aisession-store-writer", daemon=True
         )
@@ -197,18 +198,30 @@ class StoreWriter:
 
     def _collect(self) -> list[Operation | _Marker]:
         if self._held:
-            try:  # wake up for the retry even if nothing new comes
-                first = self._queue.get(timeout=self._retry_delay)
-            except queue.Empty:
-                return []
-        else:
-            first = self._queue.get()
-        batch: list[Operation | _Marker] = [first]
+            return self._collect_until_retry()
+        batch: list[Operation | _Marker] = [self._queue.get()]
         if isinstance(batch[0], _Marker):
             return self._with_overflow(batch)
         deadline = time.monotonic() + self._batch_interval
         while len(batch) < self._max_batch:
             remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                item = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                break
+            batch.append(item)
+            if isinstance(item, _Marker):
+                break
+        return self._with_overflow(batch)
+
+    def _collect_until_retry(self) -> list[Operation | _Marker]:
+        """While writes are held, gather what comes until the retry is due (new writes do not
+        hasten it); a flush or close tries at once."""
+        batch: list[Operation | _Marker] = []
+        while True:
+            remaining = self._retry_at - time.monotonic()
             if remaining <= 0:
                 break
             try:
@@ -266,6 +279,7 @@ class StoreWriter:
         first = self.health.ok
         self.health = StoreHealth(False, error, len(self._held), self.stats.lost)
         self._retry_delay = RETRY_FIRST if first else min(RETRY_MAX, self._retry_delay * 2)
+        self._retry_at = time.monotonic() + self._retry_delay
         if first:
             log.error("store writes failing, will retry: %s", error)
             self._tell()

@@ -13,6 +13,9 @@ from typing import Literal
 from .live_session import LiveSession
 
 Severity = Literal["information", "warning", "error"]
+#: When a notice is a toast: always, only while its session's pane is not on screen, or never
+#: (its pane's title bar then says it, `pane_note`).
+Toast = Literal["always", "unseen", "never"]
 
 
 class Change(StrEnum):
@@ -63,6 +66,10 @@ class Notice:
     severity: Severity = "information"
     timeout: float | None = None
     live: LiveSession | None = None
+    #: A short form for the session's pane title bar ("copied 12 characters"), if any.
+    pane_note: str | None = None
+    pane_seconds: float | None = None
+    toast: Toast = "always"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -87,4 +94,5 @@ __all__ = [
     "SessionRenamed",
     "Severity",
     "SupervisorEvent",
+    "Toast",
 ]

@@ -43,13 +43,14 @@ from .events import (
     SessionRenamed,
     Severity,
     SupervisorEvent,
+    Toast,
 )
 from .live_session import Attention, LiveSession
 from .presenter import SessionPresenter
 
 Listener = Callable[[SupervisorEvent], None]
 #: Longest a control request waits for a session still to start.
-START_WAIT = 5.0
+START_WAIT = 15.0
 
 
 class NameStore(Protocol):
@@ -89,6 +90,9 @@ class Supervisor:
         #: Changes gathered since the last flush (one turn of the loop), per session.
         self._changes: dict[SessionId, set[Change]] = {}
         self._clipboard: dict[SessionId, str] = {}
+        #: Sessions whose bell or question was notified since the person last looked: one
+        #: notification per episode (a flood of bells, and the "waiting" its bell implies).
+        self._alerted: set[SessionId] = set()
         self._flush: asyncio.Handle | None = None
         #: Awaited before a session starts: the UI gives it a pane, so the program starts at the
         #: pane's size rather than being resized just after.
@@ -169,8 +173,11 @@ class Supervisor:
         title: str = "",
         severity: Severity = "information",
         timeout: float | None = None,
+        pane_note: str | None = None,
+        pane_seconds: float | None = None,
+        toast: Toast = "always",
     ) -> None:
-        self.notify(text, title=title, severity=severity, timeout=timeout, live=live)
+        self._emit(Notice(text, title, severity, timeout, live, pane_note, pane_seconds, toast))
 
     def _changed(self, live: LiveSession, *what: Change) -> None:
         """Note a change; listeners hear once per loop turn, however many changes came."""
@@ -192,7 +199,8 @@ class Supervisor:
             live = self._lives.get(sid)
             if live is not None:
                 self._emit(ClipboardCopied(live, text))
-                self._notice(live, f"{live.name} copied {len(text)} characters", timeout=2)
+                copied = f"copied {len(text)} characters"
+                self._notice(live, f"{live.name} {copied}", pane_note=copied, toast="never")
         for sid, what in changes.items():
             live = self._lives.get(sid)
             if live is not None:
@@ -313,6 +321,7 @@ class Supervisor:
         presenter = self._presenters.pop(sid)
         self._changes.pop(sid, None)
         self._clipboard.pop(sid, None)
+        self._alerted.discard(sid)
         if self.focused == sid:
             self.focused = None
         live.close()
@@ -386,6 +395,7 @@ class Supervisor:
             other.interactive = other is live
         if live is None:
             return
+        self._alerted.discard(live.session.id)
         live.acknowledge(Attention.BELL, Attention.WAITING)
         if live.session.status is not SessionStatus.RUNNING:
             live.acknowledge(Attention.EXITED)
@@ -409,15 +419,24 @@ class Supervisor:
                 f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m"
             )
             severity: Severity = "information" if code == 0 else "error"
-            self._notice(live, f"{live.name} exited with code {code}", severity=severity)
+            exited = f"exited with code {code}"
+            # Its pane says so; a toast too when the pane is not on screen.
+            self._notice(
+                live,
+                f"{live.name} {exited}",
+                severity=severity,
+                pane_note=exited,
+                pane_seconds=10,
+                toast="unseen",
+            )
             self._changed(live, Change.STATUS, Change.ATTENTION)
         elif isinstance(event, StatusChanged):
             self._changed(live, Change.STATUS)
         elif isinstance(event, Bell):
             if focused:
                 live.acknowledge(Attention.BELL)
-            elif live.bells == 1:
-                # One notification per bell state; more bells only raise the count shown.
+            elif self._first_alert(live):
+                # One notification per episode; more bells only raise the count shown.
                 self._notice(live, f"{live.name} rang the bell", severity="warning")
             self._changed(live, Change.ATTENTION)
         elif isinstance(event, ClipboardSet):
@@ -428,6 +447,14 @@ class Supervisor:
         elif isinstance(event, ColorsChanged):
             self._changed(live, Change.COLORS)
 
+    def _first_alert(self, live: LiveSession) -> bool:
+        """True the first time a session asks for the person since they last looked at it."""
+        sid = live.session.id
+        if sid in self._alerted:
+            return False
+        self._alerted.add(sid)
+        return True
+
     def _on_monitor_event(self, live: LiveSession, event: MonitorEvent) -> None:
         """What the AI layer learns: agent state, parsed results, tokens, compression."""
         presenter = self._presenters.get(live.session.id)
@@ -437,13 +464,16 @@ class Supervisor:
             presenter.record_token_total(event.total)
             self._changed(live, Change.TOKENS)
         elif isinstance(event, AgentStateChanged):
-            new = event.change.new
+            new = presenter.shown_transition()  # a fresh hook's state beats the heuristics'
             focused = live.session.id == self.focused
-            if new.state is AgentState.WAITING_FOR_INPUT and not focused:
+            if new is None:
+                pass  # the state shown did not change (a hook's state holds): nothing to say
+            elif new.state is AgentState.WAITING_FOR_INPUT and not focused:
                 live.attention.add(Attention.WAITING)
-                self._notice(
-                    live, f"{live.name} is waiting for input ({new.reason})", severity="warning"
-                )
+                if self._first_alert(live):
+                    self._notice(
+                        live, f"{live.name} is waiting for input ({new.reason})", severity="warning"
+                    )
             elif new.state is AgentState.ERROR and not focused:
                 self._notice(live, f"{live.name}: {new.reason}", severity="error")
             elif new.state is not AgentState.WAITING_FOR_INPUT:
@@ -452,11 +482,13 @@ class Supervisor:
         elif isinstance(event, ParsedEventsFound):
             self._changed(live, Change.RESULTS)
         elif isinstance(event, ContextCompressed):
-            self._notice(live, f"{live.name}: context compressed", timeout=3)
+            compressed = "context compressed"
+            self._notice(live, f"{live.name}: {compressed}", pane_note=compressed, toast="never")
             self._changed(live, Change.TOKENS)
 
 
 def _note_input(presenter: SessionPresenter, data: bytes) -> None:
+    presenter.agent.note_input()
     if presenter.monitor is not None:
         presenter.monitor.note_input(data)
 

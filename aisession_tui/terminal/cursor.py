@@ -101,8 +101,8 @@ class CursorMixin:
         set_margins = getattr(self, "set_left_right_margins", None)
         if set_margins is not None and getattr(self, "left_right_margin_mode", False):
             set_margins(*params)
-        elif not params or params == (0,):
-            self.save_cursor()
+        else:
+            self.save_cursor()  # xterm saves whatever the parameters
 
     def restore_cursor_sco(self, *params: int) -> None:
         """SCORC `CSI u`: xterm treats it as DECRC (with parameters it is something else)."""

@@ -205,13 +205,15 @@ class Emulator:
         value while the alternate screen is shown."""
         return self.screen.history_added
 
-    def scrollback_since(self, line: int) -> list[str]:
-        """The text of scrollback lines numbered `line` and later, oldest first, also while the
-        alternate screen is shown (the main screen's scrollback is still there)."""
+    def scrollback_since(self, line: int, limit: int | None = None) -> list[str]:
+        """The text of scrollback lines numbered `line` and later (at most `limit` of them),
+        oldest first, also while the alternate screen is shown (the main screen's scrollback
+        is still there)."""
         top = self.screen.history.top
         start = max(0, line - self.first_line)
+        stop = len(top) if limit is None else min(len(top), start + limit)
         columns = self.screen.columns
-        return [row_text(top[i], columns) for i in range(start, len(top))]
+        return [row_text(top[i], columns) for i in range(start, stop)]
 
     def scrollback_row(self, line: int) -> object | None:
         """The row object of scrollback line `line` (None if gone): compared by identity, it

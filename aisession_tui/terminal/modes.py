@@ -27,7 +27,7 @@ SYNCHRONIZED_OUTPUT = 2026 << 5
 _ALT_MODES = frozenset((ALT_47, ALT_1047, ALT_1049))
 #: Modes DECRQM reports as set or reset (others: "not recognised").
 _KNOWN_PRIVATE_MODES = frozenset(
-    (1, 5, 6, 7, 9, 25, 45, 47, 1000, 1002, 1003, 1004, 1006, 1047, 1049, 2004, 2026)
+    (1, 5, 6, 7, 9, 25, 45, 47, 69, 1000, 1002, 1003, 1004, 1006, 1047, 1049, 2004, 2026)
 )
 _KNOWN_ANSI_MODES = frozenset((4, 20))
 _MOUSE_MODES = (MOUSE_ANY, MOUSE_BUTTON, MOUSE_NORMAL, MOUSE_X10)

@@ -128,6 +128,9 @@ class QueriesMixin:
         elif name == "r":
             top, bottom = self.margins or (0, self.lines - 1)
             value = f"{top + 1};{bottom + 1}r"
+        elif name == "s":
+            left, right = getattr(self, "lr_margins", None) or (0, self.columns - 1)
+            value = f"{left + 1};{right + 1}s"
         elif name == " q":
             value = f"{self.cursor_style or 1} q"
         elif name == '"p':

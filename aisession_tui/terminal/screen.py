@@ -51,6 +51,7 @@ from .cursor import CursorMixin
 from .editing import EditingMixin
 from .events import TerminalEvent
 from .keyboard import KeyboardMixin
+from .lr_margins import DECLRMM, LeftRightMarginsMixin
 from .modes import (
     BRACKETED_PASTE,
     DECCKM,
@@ -93,6 +94,7 @@ class TerminalScreen(
     QueriesMixin,
     KeyboardMixin,
     ModesMixin,
+    LeftRightMarginsMixin,
     CursorMixin,
     EditingMixin,
     ResizeMixin,
@@ -138,6 +140,7 @@ class TerminalScreen(
         self.color_overrides = {}
         self.cursor_style = 0
         self.cell_pixels = DEFAULT_CELL_PIXELS
+        self.lr_margins = None
         super().__init__(columns, lines, history, ratio)
 
     @property
@@ -152,6 +155,9 @@ class TerminalScreen(
         slices, everything else (combining marks, astral characters) goes through pyte."""
         if data:
             self._last_char = data[-1]
+        if self.lr_margins is not None:
+            self._draw_in_margins(data)
+            return
         if self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode:
             super().draw(data)
             return
@@ -364,6 +370,7 @@ class TerminalScreen(
             and mo.IRM not in self.mode
             and not self.charset
             and self.g0_charset is _LAT1
+            and self.lr_margins is None
         )
         index = 0
         count = len(texts)
@@ -453,6 +460,9 @@ class TerminalScreen(
             # Below the region the cursor goes on to the screen's last row (xterm), not back up.
             cursor.y = min(cursor.y + 1, bottom if cursor.y < bottom else self.lines - 1)
             return
+        if self.lr_margins is not None:
+            self.scroll_in_margins(up=True)
+            return
         buffer = self.buffer
         get = buffer.get  # moving rows does not build lazy ones; missing rows are blank
         if self._main_buffer is None:
@@ -471,11 +481,29 @@ class TerminalScreen(
         else:
             self.blank_row(bottom)  # the new row takes the background colour (BCE)
 
+    def repair(self) -> None:
+        """After a handler raised (the stream skips its sequence and goes on): restore what it
+        may have left broken, the cursor's and the rows' bounds, and repaint everything."""
+        cursor = self.cursor
+        cursor.x = min(max(cursor.x, 0), self.columns)
+        cursor.y = min(max(cursor.y, 0), self.lines - 1)
+        for y in [y for y in self.buffer if not 0 <= y < self.lines]:
+            del self.buffer[y]
+        self.dirty.update(range(self.lines))
+
+    def on_soft_reset(self) -> None:
+        """DECSTR also drops left/right margin mode and the margins, and the cursor style."""
+        self.mode.discard(DECLRMM)
+        self.lr_margins = None
+        self.cursor_style = 0
+
     def reverse_index(self) -> None:
         """RI: scroll down at the top margin (bottom history only outside the alternate screen);
         the new top row takes the background colour."""
         top = self.margins.top if self.margins else 0
         scrolls = self.cursor.y == top
+        if scrolls and self.scroll_in_margins(up=False):
+            return
         if self._main_buffer is None:
             super().reverse_index()
         else:
@@ -522,7 +550,12 @@ class TerminalScreen(
         attr_cache = self._attr_cache
         reverse = mo.DECSCNM in self.mode
         columns = self.columns
-        plain = not (self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode)
+        plain = not (
+            self.charset
+            or self.g0_charset is not _LAT1
+            or mo.IRM in self.mode
+            or self.lr_margins is not None
+        )
         buffer = self.buffer
         dirty = self.dirty
         for params, text in tokens:
@@ -590,6 +623,7 @@ class TerminalScreen(
         self.forget_saved_cursors()
         self.forget_keyboard_flags()
         self.cursor_style = 0
+        self.lr_margins = None
         if getattr(self, "color_overrides", None):
             self._reset_overrides(list(self.color_overrides))
 

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widget import AwaitMount, AwaitRemove, Widget
 
+from ..ai.integration import with_shell_integration
 from ..ai.tokens import load_default_counter
 from ..control.backend import ControlBackend, start_control, stop_control
 from ..control.protocol import ControlError
@@ -39,12 +40,14 @@ from ..supervisor import (
     SupervisorEvent,
 )
 from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
+from .agent_hooks import AgentHooks
 from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
 from .keymap import DEFAULT_PREFIX
 from .literal import LiteralNotifications
 from .palette import palette_for
 from .quit_signals import install_quit_signals
+from .screens.inbox import InboxScreen
 from .store_health import watch_store_health
 from .textual_compat import forget_removed_children
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
@@ -91,6 +94,9 @@ class AppOptions:
     workspace_name: str | None = None
     #: The person's `[keymap]`: binding id -> key(s), for prefix commands and direct keys.
     keymap: Mapping[str, str] = field(default_factory=dict)
+    #: Tell the outer terminal (OSC 9 / 777) when an agent needs the person and the app's
+    #: terminal is not focused.
+    desktop_notifications: bool = True
 
 
 class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bindings=False):
@@ -180,6 +186,10 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self._panel_refresh: Timer | None = None
         #: Keys typed while a prefix command runs; None when keys flow straight through.
         self.held_keys: list[events.Key] | None = None
+        #: Agent hooks: installed into sessions, heard from the control socket.
+        self.agent_hooks = AgentHooks(self)
+        #: The Sessions panel lists sessions needing the person first.
+        self.waiting_first = False
         keymap = {**self.options.keymap, "prefix": self.options.prefix_key}
         if keymap != {"prefix": DEFAULT_PREFIX}:
             self.set_keymap(keymap)
@@ -233,12 +243,12 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self._sync_sidebar()
         # Load the exact token counter's vocabulary off the loop before any monitor needs it.
         await load_default_counter()
+        # The sessions given at start (or restored) are tiled now and started once the layout has
+        # sized their panes: nothing is laid out while `on_mount` runs, so starting them here
+        # would start every program at 80x24 and resize it right after (vim drew garbage).
+        self._deferred_starts = []
         if self.store is not None:
             await self._open_store()
-        # The sessions given at start are tiled now and started once the layout has sized their
-        # panes: nothing is laid out while `on_mount` runs, so starting them here would start
-        # every program at 80x24 and resize it right after (vim then drew a garbled screen).
-        self._deferred_starts = []
         for config in self._initial_configs:
             await self.add_session(config)
         self._apply_start_layout()
@@ -308,14 +318,20 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         known = {live.session.id for live in self.supervisor}
         candidates = [s for s in self.store.last_run_sessions() if s.id not in known]
         report = await restore_sessions(
-            self.store, self.manager, recorder=self.recorder, sessions=candidates
+            self.store,
+            self.manager,
+            recorder=self.recorder,
+            sessions=candidates,
+            prepare=self.agent_hooks.prepare_restored,
         )
         for message in report.messages:
             self.notify(message, severity="error", timeout=10)
         for restored in report.restored:
             lines = restored.scrollback.lines if restored.scrollback else None
             live = self.supervisor.adopt(restored.session, lines, restored.note)
-            await self.supervisor.start(live)
+            tracker = self.supervisor.presenter(live).agent
+            tracker.conversation_id = restored.stored.conversation_id
+            await self._start_or_defer(live)
         if report.restored:
             self.notify(f"Restored {len(report.restored)} session(s)", timeout=3)
 
@@ -350,7 +366,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
 
         Interactive bash and zsh get shell integration, so history has exact exit codes.
         """
-        return await self._add(config, shell_integration=True)
+        return await self._add(self.agent_hooks.prepare(with_shell_integration(config)))
 
     async def _add(
         self,
@@ -370,6 +386,13 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         if self._deferred_starts is not None:
             self._deferred_starts.append(live)  # app start-up: started after the first layout
         return live
+
+    async def _start_or_defer(self, live: LiveSession) -> None:
+        """Start now, or during start-up once the first layout has sized the panes."""
+        if self._deferred_starts is not None:
+            self._deferred_starts.append(live)
+        else:
+            await self.supervisor.start(live)
 
     async def close_session(self, live: LiveSession) -> None:
         """Stop a session and remove its pane (closing one that is already closing is a no-op)."""
@@ -394,12 +417,30 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
                 frame.refresh_title()
             self.request_panel_refresh()
         elif isinstance(event, Notice):
-            timeout = {"timeout": event.timeout} if event.timeout is not None else {}
-            self.notify(
-                event.text, title=event.title, severity=event.severity, markup=False, **timeout
-            )
+            self._show_notice(event)
         elif isinstance(event, ClipboardCopied):
             self.copy_to_clipboard(event.text)
+
+    def _show_notice(self, notice: Notice) -> None:
+        """In the session's title bar when it has a short form; as a toast unless it needs
+        none (`Notice.toast`: always, only while the pane is off screen, or never)."""
+        frame = self.frames.get(notice.live.session.id) if notice.live is not None else None
+        if frame is not None and notice.pane_note:
+            if notice.pane_seconds is None:
+                frame.note(notice.pane_note)
+            else:
+                frame.note(notice.pane_note, seconds=notice.pane_seconds)
+        toast = notice.toast == "always" or (
+            notice.toast == "unseen" and (frame is None or not frame.shown)
+        )
+        if toast:
+            self.notify(
+                notice.text,
+                title=notice.title,
+                severity=notice.severity,
+                timeout=notice.timeout,
+                markup=False,
+            )
 
     def _tile(self, live: LiveSession) -> None:
         """Give a new session a pane (mounted as the loop next runs)."""
@@ -483,6 +524,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
             self.session_list.show(
                 [(live.session.id.uuid.hex, supervisor.presenter(live)) for live in supervisor],
                 self.focused_key,
+                waiting_first=self.waiting_first,
             )
         if self.details_panel.display:
             self.details_panel.show(presenter)
@@ -493,6 +535,29 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         bridge = self.control_bridge
         if self.messages_panel.display and bridge is not None:
             self.messages_panel.show(bridge.message_rows())
+        self.refresh_inbox()
+
+    def refresh_inbox(self) -> None:
+        """An open inbox follows the sessions' questions as they come and go."""
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                screen.refresh_items()
+
+    def action_inbox(self) -> None:
+        """Every session needing the person, longest waiting first, answerable from there."""
+        if not any(isinstance(screen, InboxScreen) for screen in self.screen_stack):
+            self.push_screen(InboxScreen(self.agent_hooks))
+
+    def action_toggle_waiting_first(self) -> None:
+        self.waiting_first = not self.waiting_first
+        order = "needing you first" if self.waiting_first else "in pane order"
+        self.notify(f"Sessions panel: sessions {order}", timeout=3)
+        self.refresh_panels()
+
+    def write_to_terminal(self, text: str) -> None:
+        """Bytes for the outer terminal itself (desktop notifications)."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(text)
 
     def _tick_clock(self) -> None:
         """Relative times ("5s ago") age even when nothing happens."""

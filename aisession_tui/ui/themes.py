@@ -30,7 +30,7 @@ from textual.css.stylesheet import Stylesheet, StylesheetError
 from textual.theme import Theme
 from textual.widget import Widget
 
-from ..core.textfile import TextFileError, read_config_text
+from ..core.textfile import NotTextError, TextFileError, read_config_text
 
 __all__ = [
     "ANSI_NAMES",
@@ -315,8 +315,10 @@ def load_theme_file(path: Path) -> ThemeFile:
     """Read and validate one theme file; raises `ThemeFileError` naming file and fields."""
     try:
         data = tomllib.loads(read_config_text(path, MAX_THEME_BYTES))
-    except TextFileError as exc:
+    except NotTextError as exc:
         raise ThemeFileError(f"Theme file {path}: {exc}") from None
+    except TextFileError as exc:
+        raise ThemeFileError(f"Theme file {path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ThemeFileError(f"Theme file {path}: invalid TOML: {exc}") from None
     except RecursionError:

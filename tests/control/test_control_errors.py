@@ -358,3 +358,52 @@ async def test_names_with_controls_or_only_blanks_are_refused_and_padded_names_a
             await call("rename", {"session": "three", "name": "one "})
         assert "already exists" in taken.value.message
         await app.shutdown()
+
+
+def _subscribe_and_stall(path: Path) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(10)
+    sock.connect(str(path))
+    sock.sendall(b'{"v": 1, "id": 1, "op": "subscribe", "params": {"session": "one"}}\n')
+    first = b""
+    while not first.endswith(b"\n"):
+        first += sock.recv(1)
+    assert json.loads(first)["ok"] is True
+    return sock  # and now it reads nothing
+
+
+def _drain_events(sock: socket.socket) -> tuple[int, int]:
+    """Read until two quiet seconds; the output characters and the drop count reported."""
+    sock.settimeout(2.0)
+    chars = dropped = 0
+    with sock.makefile("rb") as stream:
+        try:
+            for line in stream:
+                payload = json.loads(line)["event"]
+                if payload["type"] == "output":
+                    chars += len(payload["text"])
+                elif payload["type"] == "dropped":
+                    dropped += payload["count"]
+        except TimeoutError:
+            pass
+    return chars, dropped
+
+
+async def test_a_subscriber_that_stops_reading_loses_old_output_not_the_apps_memory(
+    control_socket: Path,
+) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        live = next(iter(app.lives.values()))
+        await wait_until(lambda: live.session.status.value == "running")
+        stalled = await asyncio.to_thread(_subscribe_and_stall, control_socket)
+        produced = 6_000_000
+        command = f"yes {'y' * 99} | head -c {produced}; echo"
+        await call("execute_command", {"session": "one", "command": command}, timeout=120)
+        chars, dropped = await asyncio.to_thread(_drain_events, stalled)
+        stalled.close()
+        assert dropped > 0, "every chunk was kept for a reader that did not read"
+        assert chars < 3 * 1024 * 1024, chars  # the bounded queue plus the socket's buffers
+        assert (await call("ping"))["pid"] == os.getpid()
+        await app.shutdown()

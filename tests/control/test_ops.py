@@ -80,11 +80,11 @@ def test_results_keep_the_wire_names() -> None:
 def test_the_cli_checks_parameters_before_looking_for_an_app(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_RUNTIME_DIR": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "aisession_tui", "capture", "x", "--lines", "0"],
+        [sys.executable, "-m", "aisession_tui", "message", "x", "hi", "--from", ""],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
     )
     assert done.returncode == 1
-    assert done.stderr.strip() == "aisession-tui: lines: Input should be greater than 0"
+    assert done.stderr.strip() == "aisession-tui: sender: String should have at least 1 character"

@@ -1,4 +1,5 @@
-"""What arrives through the control socket (messages, senders, renames) is shown as text.
+"""What arrives through the control socket (messages, senders, renames) is shown as text;
+names holding control characters are refused there.
 
 `aisession-tui message sh '[/x] hello'` killed the app through its toast. The real CLI and the
 real socket client talk to a real app here; toasts, the Messages panel, the title bars and the
@@ -7,14 +8,31 @@ Sessions panel are read from what the app draws and what it would write to the t
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets._data_table import default_cell_formatter
 from textual.widgets._toast import Toast
 
 from aisession_tui.control.client import call
+from aisession_tui.control.protocol import ControlError
+from aisession_tui.core.config import check_name
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 
 from ..ui.untrusted import HOSTILE, click_actions, shows, squash, unsafe_output, widget_text
 from .helpers import cli, shell, wait_serving, wait_until
+
+
+def _refused(raw: str) -> bool:
+    try:
+        check_name(raw)
+    except ValueError:
+        return True
+    return False
+
+
+#: Names holding control characters are refused by the socket (they never become a sender or
+#: a session's name that way); the rest must be shown exactly as `HOSTILE` says.
+REFUSED = [(raw, shown) for raw, shown in HOSTILE if _refused(raw)]
+ACCEPTED = [(raw, shown) for raw, shown in HOSTILE if not _refused(raw)]
 
 
 def _toasts(app: SupervisorApp) -> str:
@@ -41,7 +59,11 @@ async def test_socket_messages_senders_and_renames_are_shown_literally() -> None
         await pilot.pause()
         _drawn_safely(app)
 
-        for raw, shown in HOSTILE:
+        for raw, _shown in REFUSED:  # a sender holding controls is refused by the socket
+            with pytest.raises(ControlError) as refused:
+                await call("send_message", {"to": "sh", "text": f"{raw} body", "sender": raw})
+            assert refused.value.code == "invalid"
+        for raw, shown in ACCEPTED:
             await call("send_message", {"to": "sh", "text": f"{raw} body", "sender": raw})
             await wait_until(lambda shown=shown: squash(f"Message {shown}") in _toasts(app))
             await pilot.pause()
@@ -51,7 +73,7 @@ async def test_socket_messages_senders_and_renames_are_shown_literally() -> None
         await wait_until(lambda: squash("line [/two]␛]2;X␇") in _toasts(app))
 
         panel = app.messages_panel
-        await wait_until(lambda: len(panel.rows) == len(HOSTILE) + 2)
+        await wait_until(lambda: len(panel.rows) == len(ACCEPTED) + 2)
         app.refresh_panels()
         await pilot.pause()
         _drawn_safely(app)
@@ -59,7 +81,7 @@ async def test_socket_messages_senders_and_renames_are_shown_literally() -> None
         cells = [default_cell_formatter(cell).plain for cell in panel._table.get_row_at(1)]
         assert cells[1:] == [HOSTILE[0][1], "sh", f"{HOSTILE[0][1]} body"]
         panel._table.focus()
-        for row, (_, shown) in enumerate(HOSTILE, start=1):
+        for row, (_, shown) in enumerate(ACCEPTED, start=1):
             panel._table.move_cursor(row=row)
             await pilot.pause()
             _drawn_safely(app)
@@ -68,7 +90,10 @@ async def test_socket_messages_senders_and_renames_are_shown_literally() -> None
 
         # Renames through the socket: the title bar, Sessions and Details show the new name.
         other = next(live for live in app.lives.values() if live.name == "other")
-        for raw, shown in HOSTILE:
+        for raw, _shown in REFUSED:
+            with pytest.raises(ControlError):
+                await call("rename", {"session": other.session.id.uuid.hex, "name": raw})
+        for raw, shown in ACCEPTED:
             if raw.strip() != raw or any(ch.isspace() for ch in raw):
                 continue  # names with blanks are another check's business
             await call("rename", {"session": other.session.id.uuid.hex, "name": raw})
@@ -100,11 +125,13 @@ async def test_the_cli_prints_names_commands_and_messages_without_raw_escapes() 
         assert _raw_controls(sessions.out) == []
         assert "evil␛]2;PWNED␇" in sessions.out and "echo ␛[2J" in sessions.out
 
-        await call("send_message", {"to": "inbox", "text": "one\nt\x1bwo [/x]", "sender": evil})
+        # The socket refuses such a sender; the text of a message may hold anything.
+        text = "one\nt\x1bwo [/x]"
+        await call("send_message", {"to": "inbox", "text": text, "sender": "[/x]lead"})
         inbox = await cli("inbox", "inbox")
         assert inbox.code == 0, inbox.err
         assert _raw_controls(inbox.out) == []
-        assert "evil␛]2;PWNED␇: one\nt␛wo [/x]" in inbox.out
+        assert "[/x]lead: one\nt␛wo [/x]" in inbox.out
 
         message = await cli("message", "*", "hello")
         assert _raw_controls(message.out) == [] and "evil␛]2;PWNED␇" in message.out

@@ -82,3 +82,19 @@ def test_a_full_disk_is_reported_once_retried_and_nothing_is_lost(disk: Path) ->
     screen = store.load_screen(sid)
     assert screen is not None and screen.lines[-2:] == ["line 9999", "$"]
     store.close()
+
+
+def test_a_run_begun_on_a_full_disk_is_a_notice_not_a_crash(disk: Path) -> None:
+    """(Opening a database on a disk already full is refused with a one-line error: SQLite
+    cannot create its journal files. This is the disk filling up just after.)"""
+    store = Store.open(disk / "data")
+    filler = fill(disk)
+    try:
+        assert store.begin_run() is None
+        assert any("cannot be written" in notice for notice in store.notices), store.notices
+        make_session(store)  # queued, retried: no exception reaches the caller
+        store.flush()
+        assert not store.health.ok
+        filler.unlink()
+    finally:
+        store.close()

@@ -3,6 +3,7 @@ to what the pane shows, and the whole scrollback rewritten only when it must be.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,8 +194,8 @@ def test_a_save_is_bounded_by_what_is_new(
         def __getattr__(self, name: str) -> object:
             return getattr(pane, name)
 
-        def scrollback_since(self, line: int) -> list[str]:
-            lines = pane.scrollback_since(line)
+        def scrollback_since(self, line: int, limit: int | None = None) -> list[str]:
+            lines = pane.scrollback_since(line, limit)
             asked.append(len(lines))
             return lines
 
@@ -217,3 +218,59 @@ def test_stored_scrollback_from_before_this_version_still_loads(
     store.flush()
     screen = store.load_screen(sid)
     assert screen is not None and screen.lines == ["$ make", "ok"]
+
+
+async def test_a_long_scrollback_is_saved_in_slices_on_later_turns_of_the_loop(
+    store: Store, pane: Emulator
+) -> None:
+    """After output, the save comes by itself (a timer armed by the output, no polling), in
+    slices of `rows_per_save` rows read per turn of the loop, and adds up to the pane."""
+    sid = make_session(store)
+    asked: list[int] = []
+
+    class CountingView:
+        def __getattr__(self, name: str) -> object:
+            return getattr(pane, name)
+
+        def scrollback_since(self, line: int, limit: int | None = None) -> list[str]:
+            lines = pane.scrollback_since(line, limit)
+            asked.append(len(lines))
+            return lines
+
+    view = CountingView()
+    saver = ScrollbackSaver(
+        store,
+        lambda s: view,  # type: ignore[arg-type, return-value]
+        delay=0.01,
+        rows_per_save=300,
+    )
+    feed_lines(pane, 0, 1_000)
+    saver.note_output(sid)
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if sum(asked) >= pane.history_size:
+            break
+    await store.aflush()
+    assert pane.history_size == 977  # 1,000 lines, the last 23 still on the screen
+    assert asked == [300, 300, 300, 77]
+    screen = store.load_screen(sid)
+    assert screen is not None and screen.lines == shown(pane)
+    assert saver.full_saves == 1
+    saver.close()
+
+
+def test_saves_while_nothing_scrolls_keep_the_saver_state_small(
+    store: Store, pane: Emulator, saved: tuple[SessionId, ScrollbackSaver]
+) -> None:
+    """A full-screen program redrawing for hours adds no scrollback: saves then only update the
+    visible rows, and what the saver remembers per session does not grow."""
+    sid, saver = saved
+    feed_lines(pane, 0, 100)
+    pane.feed(b"\x1b[?1049h")
+    for n in range(50):
+        pane.feed(b"\x1b[H frame %d" % n)
+        saver.save(sid)
+    assert len(saver._saved[sid]) == 1
+    store.flush()
+    screen = store.load_screen(sid)
+    assert screen is not None and screen.lines[-1] == " frame 49"

@@ -41,13 +41,19 @@ def _raw_controls(text: str) -> list[str]:
 def test_stored_names_and_commands_are_printed_as_visible_characters(data_dir: Path) -> None:
     store = Store.open(data_dir)
     store.begin_run()
-    session = make_session(store, NAME, agent_role=NAME)
+    session = make_session(store, "evil", agent_role="[/x]\u200b")
     store.record_command(session, CommandRecord(COMMAND, datetime(2026, 11, 2, tzinfo=UTC), 0))
     store.close()
+    # Names with controls are refused where they enter now; a database written before (or by
+    # another program) may still hold one.
+    conn = sqlite3.connect(data_dir / DB_FILENAME)
+    conn.execute("UPDATE sessions SET name = ?", (NAME,))
+    conn.commit()
+    conn.close()
 
     listing = _cli(data_dir, "list")
     assert _raw_controls(listing) == [] and "\u202e" not in listing
-    assert "evil␛]2;PWNED␇" in listing
+    assert "evil␛]2;PWNED␇" in listing and "[/x] " in listing
 
     history = _cli(data_dir, "history", session.uuid.hex[:8])
     assert _raw_controls(history) == []

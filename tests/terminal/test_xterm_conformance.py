@@ -60,6 +60,20 @@ def test_a_handler_that_raises_loses_only_its_own_sequence() -> None:
     assert emu.text_lines()[:2] == ["onetwo".ljust(20), "three".ljust(20)]
 
 
+def test_a_handler_that_breaks_the_cursor_is_repaired_and_parsing_goes_on() -> None:
+    emu, _ = make(20, 3)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        emu.screen.cursor.y = 99
+        raise RuntimeError("boom")
+
+    emu.screen.cursor_forward = broken  # type: ignore[method-assign]
+    emu.stream._initialize_parser()
+    feed(emu, f"a{CSI}2Cb")
+    assert emu.cursor[1] == 2  # clamped back onto the screen
+    assert emu.text_lines()[2] == " b".ljust(20)  # the column it was in, the row clamped
+
+
 # -- 2: erasing, scrolling, inserting and deleting use the background colour (BCE) -----------------
 
 
@@ -325,7 +339,8 @@ def test_colour_osc_set_and_query() -> None:
 
 
 def test_colour_changes_are_drawn_over_the_theme() -> None:
-    from aisession_tui.terminal import ColorsChanged, Palette, render_row
+    from aisession_tui.terminal import ColorsChanged
+    from aisession_tui.ui.render import Palette, render_row
 
     events: list[object] = []
     emu = Emulator(4, 1, on_event=events.append)
@@ -380,3 +395,64 @@ def test_keys_under_the_kitty_protocol() -> None:
     assert kitty("A", "A") == b"A"
     assert kitty("up") == b"\x1b[A"
     assert encode_key("shift+enter", None) == b"\r"  # legacy: Shift+Enter is Enter
+
+
+# -- 13: left and right margins (DECLRMM, DECSLRM) -------------------------------------------------
+
+
+def margins_screen() -> Emulator:
+    emu, _ = make(8, 4)
+    feed(emu, "\r\n".join(["abcdefgh", "ijklmnop", "qrstuvwx", "yz012345"]))
+    feed(emu, f"{CSI}?69h{CSI}3;6s")  # columns 3 to 6
+    return emu
+
+
+def test_csi_s_sets_the_margins_only_in_margin_mode_and_otherwise_saves_the_cursor() -> None:
+    emu = margins_screen()
+    assert emu.screen.lr_margins == (2, 5)
+    assert emu.cursor == (0, 0)  # DECSLRM homes the cursor
+    emu, _ = make()
+    feed(emu, f"{CSI}2;3H{CSI}3;6s{CSI}H{CSI}uX")  # no DECLRMM: SCOSC, then SCORC
+    assert emu.screen.lr_margins is None
+    assert emu.text_lines()[1] == "  X       "
+
+
+def test_text_wraps_at_the_right_margin_to_the_left_margin() -> None:
+    emu = margins_screen()
+    feed(emu, f"{CSI}1;3HABCDEF")
+    assert emu.text_lines()[:2] == ["abABCDgh", "ijEFmnop"]
+
+
+def test_line_feed_at_the_bottom_scrolls_only_between_the_margins() -> None:
+    emu = margins_screen()
+    feed(emu, f"{CSI}4;3H\n")
+    assert emu.text_lines() == ["abklmngh", "ijstuvop", "qr0123wx", "yz    45"]
+    assert emu.history_size == 0  # a partial scroll keeps nothing
+
+
+def test_insert_and_delete_lines_and_characters_stay_between_the_margins() -> None:
+    emu = margins_screen()
+    feed(emu, f"{CSI}2;4H{CSI}L")
+    assert emu.text_lines() == ["abcdefgh", "ij    op", "qrklmnwx", "yzstuv45"]
+    emu = margins_screen()
+    feed(emu, f"{CSI}1;4H{CSI}2P")
+    assert emu.text_lines()[0] == "abcf  gh"
+    emu = margins_screen()
+    feed(emu, f"{CSI}1;4H{CSI}@")
+    assert emu.text_lines()[0] == "abc degh"  # "f" pushed past the right margin is lost
+
+
+def test_carriage_return_goes_to_the_left_margin_and_reset_drops_the_margins() -> None:
+    emu = margins_screen()
+    feed(emu, f"{CSI}2;5H\rX")
+    assert emu.text_lines()[1] == "ijXlmnop"
+    feed(emu, f"{CSI}?69l")
+    assert emu.screen.lr_margins is None
+    feed(emu, "\rY")
+    assert emu.text_lines()[1] == "YjXlmnop"
+
+
+def test_decrqss_reports_the_left_and_right_margins() -> None:
+    emu, replies = make(8, 4)
+    feed(emu, f"{CSI}?69h{CSI}3;6s{ESC}P$qs{ESC}\\")
+    assert replies == [b"\x1bP1$r3;6s\x1b\\"]

@@ -240,7 +240,7 @@ def test_non_utf8_and_unreadable_files_are_reported_not_raised(tmp_path: Path) -
     assert loaded.themes == {}
     assert len(loaded.errors) == 2
     assert any("binary.toml" in m and "UTF-8" in m for m in loaded.errors)
-    assert any("dir.toml" in m and "not a regular file" in m for m in loaded.errors)
+    assert any("dir.toml" in m and "cannot read: not a regular file" in m for m in loaded.errors)
 
 
 def test_duplicate_name_in_one_directory_keeps_the_first_and_reports_the_second(

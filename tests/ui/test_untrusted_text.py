@@ -23,13 +23,14 @@ from .helpers import make_app, shell, wait_for, wait_for_text
 from .untrusted import (
     HOSTILE,
     LONG,
+    NAMEABLE,
     SCREENSHOT_LINK,
     Emitter,
-    all_running,
     click_actions,
     screen_lines,
     shows,
     squash,
+    started,
     unsafe_output,
     widget_text,
 )
@@ -83,7 +84,8 @@ async def test_osc_7_cwds_show_literally_in_the_title_bar_details_and_new_sessio
     emitter = Emitter(tmp_path / "child")
     app = make_app(emitter.config("cwd"), panels=PANELS)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.focused_live is not None and all_running(app))
+        await started(pilot, app)
+        await wait_for(pilot, lambda: app.focused_live is not None)
         presenter = _presenter(app, "cwd")
         for raw, shown in HOSTILE:
             path = "/" + raw
@@ -120,7 +122,8 @@ async def test_a_click_on_child_text_that_looks_like_an_action_does_nothing(
     shots.mkdir()
     app = make_app(emitter.config("clicky"), panels=PANELS)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.focused_live is not None and all_running(app))
+        await started(pilot, app)
+        await wait_for(pilot, lambda: app.focused_live is not None)
         presenter = _presenter(app, "clicky")
         for link, word in (
             ("[@click=app.quit]CLICK[/]", "CLICK"),
@@ -144,7 +147,8 @@ async def test_osc_titles_and_command_marks_from_a_child_stay_literal(tmp_path: 
     emitter = Emitter(tmp_path / "child")
     app = make_app(emitter.config("marks"), panels=PANELS)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: app.focused_live is not None and all_running(app))
+        await started(pilot, app)
+        await wait_for(pilot, lambda: app.focused_live is not None)
         live = app.focused_live
         for raw, _ in HOSTILE:
             emitter.emit(app, "marks", f"\x1b]0;{raw}\x07\x1b]2;{raw}\x1b\\".encode())
@@ -182,7 +186,8 @@ async def test_a_traceback_and_a_prompt_with_brackets_are_literal_reasons_result
     """The issue's reproduction: `open('[/data]/x')` in a bash pane killed the app."""
     app = make_app(shell("front"), shell("back"), panels=PANELS, idle_after=1.0, layout="rows")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: len(app.lives) == 2 and all_running(app))
+        await started(pilot, app, 2)
+        await wait_for(pilot, lambda: app.focused_live is not None)
         front_key = app.focused_key
         back = next(live for live in app.lives.values() if live.name == "back")
         back.write(b"python3 -c \"open('[/data]/x')\"\r")
@@ -201,13 +206,13 @@ async def test_a_traceback_and_a_prompt_with_brackets_are_literal_reasons_result
 
         back.write(b"printf 'Overwrite [/etc/hosts]? [y/N] '; read answer\r")
         await wait_for(pilot, lambda: "[/etc/hosts]" in presenter.state_reason, within=20)
-        await wait_for(pilot, lambda: _toasted(app, "Overwrite [/etc/hosts]? [y/N]"))
+        await wait_for(pilot, lambda: _toasted(app, "screen asks yes/no: Overwrite [/etc/hosts]?"))
         await _redraw(pilot, app)
         _assert_drawn_safely(app)
 
         app.focus_session(back.session.id.uuid.hex)
         await _redraw(pilot, app)
-        assert shows(app, app.details_panel, "Overwrite [/etc/hosts]? [y/N]")
+        assert shows(app, app.details_panel, "screen asks yes/no: Overwrite [/etc/hosts]?")
         _assert_drawn_safely(app)
         back.write(b"n\r")
         app.focus_session(front_key)
@@ -218,15 +223,15 @@ async def test_hostile_session_names_and_roles_are_literal_in_every_panel_dialog
     tmp_path: Path,
 ) -> None:
     emitter = Emitter(tmp_path / "child")
-    picked = [HOSTILE[i] for i in (0, 3, 4, 5, 7, 12)]
+    picked = [*NAMEABLE[:6], ("zero\u200bwidth\ufeff", "zerowidth")]
     app = make_app(
         emitter.config("plain"),
         *(emitter.config(raw, agent_role=raw) for raw, _ in picked),
         panels=PANELS,
     )
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: len(app.lives) == len(picked) + 1)
-        await wait_for(pilot, lambda: app.focused_live is not None and all_running(app))
+        await started(pilot, app, len(picked) + 1)
+        await wait_for(pilot, lambda: app.focused_live is not None)
         await _redraw(pilot, app)
         _assert_drawn_safely(app)
         for raw, shown in picked:
@@ -249,7 +254,7 @@ async def test_hostile_session_names_and_roles_are_literal_in_every_panel_dialog
             assert shows(app, app.details_panel, f"role{shown}"), raw
 
         # The dialogs that name the focused session: rename, kill, broadcast.
-        raw, shown = picked[4]  # the ESC one
+        raw, shown = picked[-1]  # shown otherwise than it is
         app.focus_session(next(k for k, v in app.lives.items() if v.name == raw))
         await pilot.pause()
         for key, screen_type in (

@@ -10,13 +10,14 @@ import re
 import sys
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widget import Widget
 
-from aisession_tui.core.config import SessionConfig
+from aisession_tui.core.config import SessionConfig, check_name
 from aisession_tui.core.types import SessionStatus
 from aisession_tui.ui.app import SupervisorApp
 
-from .helpers import QUIET_ENV
+from .helpers import QUIET_ENV, wait_for
 
 #: (raw, how it must look on one line). Markup must stay as written; controls become visible
 #: Control Pictures; bidi and invisible characters go.
@@ -38,6 +39,18 @@ HOSTILE: list[tuple[str, str]] = [
     ("zero\u200bwidth\ufeff", "zerowidth"),
     ("emoji🔔👨\u200d👩\u200d👧", "emoji🔔👨\u200d👩\u200d👧"),
 ]
+
+
+def _nameable(raw: str) -> bool:
+    try:
+        return check_name(raw) == raw
+    except ValueError:
+        return False
+
+
+#: The hostile strings a session name, role or sender may be (names with controls or bidi
+#: overrides are refused where they enter); shown cleaned all the same (zero-width ones).
+NAMEABLE = [(raw, shown) for raw, shown in HOSTILE if _nameable(raw)]
 #: The screenshot action wrote a file where the child said; its directory is filled in per test.
 SCREENSHOT_LINK = '[@click=app.screenshot("pwned.svg","{folder}")]SHOT[/]'
 #: Long enough to be cut everywhere, short enough for one OSC string (4096 bytes).
@@ -85,11 +98,15 @@ class Emitter:
         live.session.write(f"{payload}\n".encode())
 
 
-def all_running(app: SupervisorApp) -> bool:
-    """Every session's program has started (the app starts them once their panes are laid
-    out, so a session can be focused and still initializing)."""
-    lives = list(app.lives.values())
-    return bool(lives) and all(live.session.status is SessionStatus.RUNNING for live in lives)
+async def started(pilot: Pilot, app: SupervisorApp, count: int = 1) -> None:
+    """Wait until `count` sessions run (they start once the panes are laid out)."""
+    await wait_for(
+        pilot,
+        lambda: (
+            len(app.lives) == count
+            and all(live.session.status is SessionStatus.RUNNING for live in app.lives.values())
+        ),
+    )
 
 
 def terminal_output(app: SupervisorApp) -> str:
