@@ -588,6 +588,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self.control_server = server
         if isinstance(server.backend, ControlBackend):
             server.backend.bus.subscribe(lambda _message: self.request_panel_refresh())
+            server.backend.hook_handler = self.agent_hooks.on_hook  # agents' hook events
 
     async def _stop_control(self) -> None:
         server, self.control_server = self.control_server, None
