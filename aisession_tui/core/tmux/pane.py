@@ -6,12 +6,13 @@ pane's output arrives in the control client's `%output` lines instead, and its i
 writes, pauses and drains a pane exactly as it does a PTY (and the pane cannot tell).
 
 Flow control: when the session stops reading (its pane is behind), the output pipe fills and
-what tmux sends next waits here; past `PAUSE_AT` bytes the pane is turned off for us
-(`refresh-client -A %N:off`), and tmux, with no client wanting it, stops reading the pane: the
-program blocks, as on a PTY. Once everything held here is taken, the pane is turned on again;
-tmux skips what it had read but not sent, so the pane's screen is redrawn from tmux's copy
-(`snapshot.py`) in the same breath. tmux's own `%pause` (output older than `pause-after`
-seconds, the whole app behind) is answered the same way, with `continue`.
+what tmux sends next waits here; past `PAUSE_AT` bytes tmux is asked to pause the pane for us
+(`refresh-client -A %N:pause`) and sends no more of it (it goes on reading the program, into its
+own screen: unlike a PTY, the program is not held up). Once everything held here is taken, the
+pane is continued; tmux skips what it did not send, so on `%continue` the pane's screen is
+redrawn from tmux's copy (`snapshot.py`). tmux's own `%pause` (output older than `pause-after`
+seconds: the whole app is behind) is answered the same way. (`%N:off`, which would stop tmux
+reading the pane, crashes tmux 3.3a's server when output is pending, so it is not used.)
 """
 
 from __future__ import annotations
@@ -169,6 +170,11 @@ class TmuxChild(ChildProcess):
         self._detached = True
 
     @property
+    def held_bytes(self) -> int:
+        """Output waiting here for the session to read it."""
+        return len(self._held)
+
+    @property
     def detached(self) -> bool:
         return self._detached
 
@@ -180,6 +186,7 @@ class TmuxChild(ChildProcess):
         if self._settle_timer is not None:
             self._settle_timer.cancel()
             self._settle_timer = None
+        self._forward_pending_input()  # what the session wrote last still reaches the pane
         self._client.unregister(self.pane)
         self._loop.remove_reader(self._in_r)
         if self._draining:
@@ -330,7 +337,7 @@ class TmuxChild(ChildProcess):
             self._draining = True
         if len(self._held) > PAUSE_AT and not self._off:
             self._off = True
-            self._client.send_nowait(f"refresh-client -A '{self.pane}:off'")
+            self._client.send_nowait(f"refresh-client -A '{self.pane}:pause'")
 
     def _drain(self) -> None:
         try:
@@ -346,10 +353,8 @@ class TmuxChild(ChildProcess):
         self._draining = False
         if self._flushed:
             self._end_output()
-        elif self._off:
+        elif self._off or self._paused:  # %continue then brings the redraw
             self._off = False
-            self._resync(f"refresh-client -A '{self.pane}:on'")
-        elif self._paused:
             self._client.send_nowait(f"refresh-client -A '{self.pane}:continue'")
 
     def on_pause(self) -> None:
@@ -395,6 +400,18 @@ class TmuxChild(ChildProcess):
             )
 
     # --- input -----------------------------------------------------------------------------
+
+    def _forward_pending_input(self) -> None:
+        for _ in range(64):  # bounded: the pipe holds at most 64 KiB, read in 16 KiB parts
+            try:
+                data = os.read(self._in_r, _INPUT_CHUNK)
+            except OSError:
+                return
+            if not data:
+                return
+            if not self._dead and self._client.alive:
+                for line in hex_keys(data, target=self.pane):
+                    self._client.send_nowait(line)
 
     def _on_input(self) -> None:
         try:

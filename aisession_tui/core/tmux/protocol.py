@@ -96,22 +96,28 @@ class LineParser:
         self._ours = False
 
     def feed_line(self, line: bytes) -> Parsed | Reply | None:
-        """One line without its newline; what it completes, if anything."""
+        """One line without its newline; what it completes, if anything.
+
+        tmux writes the notifications a command causes (`%pause` for `refresh-client -A`,
+        `%layout-change` for a resize) in the middle of its reply block; commands that do that
+        print nothing of their own, so those names inside a block are taken as notifications.
+        """
         if self._block is not None:
             if line.startswith((b"%end ", b"%error ")):
                 lines, self._block = self._block, None
                 if not self._ours:
                     return None
                 return Reply(lines, error=line.startswith(b"%error"))
-            self._block.append(line)
-            return None
+            if not _is_notification(line):
+                self._block.append(line)
+                return None
         if line.startswith(b"%output "):
             _, pane, data = (line + b" ").split(b" ", 2)
             return PaneOutput(pane.decode(), decode_output(data[:-1]))
         if line.startswith(b"%extended-output "):
             head, _, data = line.partition(b" : ")
             return PaneOutput(head.split(b" ")[1].decode(), decode_output(data))
-        if line.startswith(b"%begin "):
+        if line.startswith(b"%begin ") and self._block is None:
             fields = line.split(b" ")
             self._block = []
             self._ours = len(fields) > 3 and int(fields[3]) & 1 == 1
@@ -120,3 +126,23 @@ class LineParser:
             name, *args = line[1:].decode(errors="replace").split(" ")
             return Notification(name, args)
         return None  # stray text outside a block (tmux prints none)
+
+
+#: Notifications a command of ours can cause while it runs (so inside its reply block).
+_CAUSED = (
+    b"%pause ",
+    b"%continue ",
+    b"%layout-change ",
+    b"%window-add ",
+    b"%window-close ",
+    b"%unlinked-window-",
+    b"%window-renamed ",
+    b"%sessions-changed",
+    b"%session-window-changed ",
+    b"%subscription-changed ",
+    b"%exit",
+)
+
+
+def _is_notification(line: bytes) -> bool:
+    return line.startswith(_CAUSED)

@@ -11,6 +11,7 @@ detach, a crash, a lost SSH connection) finds them again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -32,6 +33,7 @@ TMUX_SESSION = "aisession"
 PLACEHOLDER = "aisession-control"
 #: How long output may wait unread before tmux pauses that pane (seconds).
 PAUSE_AFTER = 5
+CONNECT_TIMEOUT = 10.0
 _DEAD_SUBSCRIPTION = "aisession-dead"
 
 #: The server's whole configuration: nothing of the person's is read.
@@ -150,6 +152,9 @@ class TmuxServer:
         self._children: dict[str, TmuxChild] = {}
         self._connect_lock = asyncio.Lock()
         self._connected = False
+        self._attached: asyncio.Future[None] | None = None
+        #: The tmux server's process id, once connected.
+        self.server_pid = 0
 
     def base_argv(self) -> list[str]:
         return [find_tmux(), "-L", self.socket, "-f", str(config_file())]
@@ -174,13 +179,23 @@ class TmuxServer:
                 PLACEHOLDER,
                 placeholder,
             ]
+            self._attached = asyncio.get_running_loop().create_future()
             await self.client.start(argv, tmux_environment())
             self._connected = True
             try:
+                # Commands before the client is attached would find no client to act on.
+                async with asyncio.timeout(CONNECT_TIMEOUT):
+                    await self._attached
                 await self.client.run("set", "-g", "history-limit", str(max(self.scrollback, 1)))
-                await self.client.run("refresh-client", "-f", f"pause-after={PAUSE_AFTER}")
+                reply = await self.client.run("display", "-p", "#{pid}")
+                self.server_pid = int(reply.text.strip() or 0)
+                if PAUSE_AFTER:
+                    await self.client.run("refresh-client", "-f", f"pause-after={PAUSE_AFTER}")
                 subscription = f"{_DEAD_SUBSCRIPTION}:%*:{DEAD_FORMAT}"
                 await self.client.run("refresh-client", "-B", subscription)
+            except TimeoutError:
+                reason = self.client.exit_reason or "no answer"
+                raise ProcessError(f"tmux server {self.socket} did not start: {reason}") from None
             except ControlError as error:
                 raise ProcessError(f"tmux server {self.socket}: {error}") from None
 
@@ -251,7 +266,15 @@ class TmuxServer:
         self._children.pop(child.window, None)
 
     def _on_notification(self, note: Notification) -> None:
-        if note.name == "window-close" and note.args:
+        if note.name == "session-changed":
+            # Attached (or moved: only `aisession` is ours, and we never switch away from it).
+            if self._attached is not None and not self._attached.done():
+                self._attached.set_result(None)
+            if note.args[1:2] != [TMUX_SESSION]:
+                log.warning("tmux server %s: client moved to session %s", self.socket, note.args)
+        elif note.name == "exit" and self._attached is not None and not self._attached.done():
+            self._attached.set_exception(ProcessError(f"tmux exited: {' '.join(note.args)}"))
+        elif note.name == "window-close" and note.args:
             child = self._children.pop(note.args[0], None)
             if child is not None:
                 child.mark_dead(None)
@@ -274,15 +297,25 @@ class TmuxServer:
 
     async def _kill(self) -> None:
         self._connected = False
-        process = await asyncio.create_subprocess_exec(
-            *self.base_argv(),
-            "kill-server",
-            env=tmux_environment(),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        await process.wait()
-        await self.client.close()
+        server = None
+        if self.server_pid:  # pinned first: the pid is not ours to signal after it exits
+            with contextlib.suppress(OSError):
+                server = os.pidfd_open(self.server_pid)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self.base_argv(),
+                "kill-server",
+                env=tmux_environment(),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            await process.wait()
+            await self.client.close()
+            if server is not None:  # returned once the server has really gone
+                await _readable(server, CONNECT_TIMEOUT)
+        finally:
+            if server is not None:
+                os.close(server)
 
     async def close_if_empty(self) -> None:
         """End the server once no supervised session's window is left on it."""
@@ -297,6 +330,20 @@ class TmuxServer:
                     await self._kill()
             except ProcessError as error:
                 log.debug("tmux server %s: %s", self.socket, error)
+
+
+async def _readable(fd: int, limit: float) -> None:
+    """Wait (at most `limit` s) until `fd` (a pidfd: the process ended) is readable."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(fd, lambda: done.done() or done.set_result(None))
+    try:
+        async with asyncio.timeout(limit):
+            await done
+    except TimeoutError:
+        log.warning("tmux server did not exit within %ss", limit)
+    finally:
+        loop.remove_reader(fd)
 
 
 def _is_dead_subscription(args: list[str]) -> bool:

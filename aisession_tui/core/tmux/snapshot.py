@@ -24,7 +24,7 @@ STATE_FORMAT = "|".join(
         "keypad_flag",
         "mouse_standard_flag",
         "mouse_button_flag",
-        "mouse_any_flag",
+        "mouse_all_flag",
         "mouse_sgr_flag",
         "mouse_utf8_flag",
         "cursor_flag",
