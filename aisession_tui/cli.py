@@ -6,6 +6,7 @@ Errors a user can cause become one-line messages and exit status 2, never a trac
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,8 +14,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import __version__
+from .cli_tmux import register as register_tmux
 from .control.commands import register as register_control
+from .core.backends import BACKEND_NAMES, make_backend
 from .core.config import SessionConfig
+from .core.manager import SessionManager
 from .store import (
     DATA_DIR_ENV,
     Store,
@@ -125,9 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X",
         help="demo agents' speed (0: print each round at once, then wait)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=BACKEND_NAMES,
+        default=None,
+        help="where sessions run: pty (default; they end with the app) or tmux (the "
+        "workspace's own tmux server: they survive a detach, a crash or a lost terminal)",
+    )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(subcommands)
     register_control(subcommands)
+    register_tmux(subcommands)
     return parser
 
 
@@ -152,7 +164,7 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
     configs = []
     if workspace is not None:
         configs += workspace.sessions
-    if not specs and not configs and not args.restore:
+    if not specs and not configs and not args.restore and not getattr(args, "attaching", False):
         specs = [("shell", None)]
     for name, command in specs:
         try:
@@ -195,6 +207,15 @@ def run_app(args: argparse.Namespace) -> int:
             store = Store.open(data_dir_from(args))
         except StoreError as error:
             raise UsageError(str(error)) from None
+    backend_name = args.backend or (workspace.backend if workspace else None) or "pty"
+    workspace_name = getattr(args, "workspace_name", None) or (
+        workspace.name if workspace else None
+    )
+    if backend_name == "tmux" and shutil.which("tmux") is None:
+        raise UsageError("--backend tmux: tmux is not installed (or not on PATH)")
+    manager = SessionManager(
+        backend=make_backend(backend_name, workspace=workspace_name, scrollback=args.scrollback)
+    )
     options = AppOptions(
         prefix_key=args.prefix,
         theme=args.theme or DEFAULT_THEME,
@@ -204,9 +225,9 @@ def run_app(args: argparse.Namespace) -> int:
         layout=layout.mode if layout else "grid",
         focus=layout.focus if layout else None,
         control=not args.no_control,
-        workspace_name=workspace.name if workspace else None,
+        workspace_name=workspace_name,
     )
-    SupervisorApp(configs, options=options, store=store).run()
+    SupervisorApp(configs, options=options, store=store, manager=manager).run()
     return 0
 
 

@@ -3,6 +3,7 @@
 ```toml
 name = "team"
 layout = { mode = "grid", columns = 2, focus = "planner" }
+backend = "tmux"     # optional: sessions on the workspace's own tmux server (default: pty)
 
 [[sessions]]
 name = "planner"
@@ -92,6 +93,8 @@ class _WorkspaceFile(BaseModel):
 
     name: str | None = None
     layout: Layout = Field(default_factory=Layout)
+    #: Where the sessions run: PTYs of the app's own, or a tmux server that outlives it.
+    backend: Literal["pty", "tmux"] | None = None
     sessions: list[Any] = Field(min_length=1)
 
     @field_validator("layout", mode="before")
@@ -108,6 +111,7 @@ class Workspace:
     name: str
     layout: Layout
     sessions: list[SessionConfig] = field(default_factory=list)
+    backend: Literal["pty", "tmux"] | None = None
 
     def session(self, name: str) -> SessionConfig:
         for config in self.sessions:
@@ -170,7 +174,13 @@ def load_workspace(path: Path | str) -> Workspace:
         raise WorkspaceError(
             path, f"no session is named '{top.layout.focus}'", field="layout.focus"
         )
-    return Workspace(path=path, name=top.name or path.stem, layout=top.layout, sessions=configs)
+    return Workspace(
+        path=path,
+        name=top.name or path.stem,
+        layout=top.layout,
+        sessions=configs,
+        backend=top.backend,
+    )
 
 
 class _SessionProblem(Exception):

@@ -39,6 +39,7 @@ from ..terminal.emulator import DEFAULT_SCROLLBACK
 from ..terminal.events import Bell, ClipboardSet
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
+from .detach import attach_running, install_hangup_detach
 from .keymap import DEFAULT_PREFIX
 from .live_session import Attention, LiveSession
 from .palette import palette_for
@@ -133,7 +134,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         _alt_digits_are_alt()
         super().__init__()
         self.options = options or AppOptions()
-        self.manager = manager or SessionManager()
+        self.manager = manager if manager is not None else SessionManager()  # empty is falsy
         self._initial_configs = list(configs)
         self.lives: dict[str, LiveSession] = {}
         self.presenters: dict[str, SessionPresenter] = {}
@@ -195,8 +196,9 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         await load_default_counter()
         if self.store is not None:
             await self._open_store()
-        for config in self._initial_configs:
+        for config in await attach_running(self, self._initial_configs):
             await self.add_session(config)
+        install_hangup_detach(self)
         self._apply_start_layout()
         self.set_interval(1.0, self._tick_clock, name="relative-times")
         _calm_garbage_collector()
