@@ -198,3 +198,12 @@ def test_binary_garbage_is_reported_as_invalid_toml(tmp_path: Path) -> None:
     path = tmp_path / "team.toml"
     path.write_bytes(b"\xff\xfe\x00garbage")
     assert str(_error(path)) == f"{path}: invalid TOML: not UTF-8 text (invalid start byte)"
+
+
+def test_backend_is_read_and_a_wrong_one_names_the_field(tmp_path: Path) -> None:
+    sessions = '[[sessions]]\nname = "a"\ncommand = "x"\n'
+    assert load_workspace(_write(tmp_path, 'backend = "tmux"\n' + sessions)).backend == "tmux"
+    assert load_workspace(_write(tmp_path, sessions)).backend is None
+    path = _write(tmp_path, 'backend = "screen"\n' + sessions)
+    err = _error(path)
+    assert err.field == "backend" and "'pty' or 'tmux'" in str(err)
