@@ -6,19 +6,27 @@ Errors a user can cause become one-line messages and exit status 2, never a trac
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
 import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 
 from . import __version__
 from .cli_tmux import register as register_tmux
 from .control.commands import register as register_control
+from .control.paths import check_socket_path, socket_origin, socket_path
+from .control.protocol import ControlError
+from .control.server import claim_socket
 from .core.backends import BACKEND_NAMES, make_backend
-from .core.config import SessionConfig
+from .core.config import SessionConfig, check_name
 from .core.manager import SessionManager
+from .core.messages import one_line
 from .store import (
     DATA_DIR_ENV,
     Store,
@@ -29,7 +37,10 @@ from .store import (
     load_workspace,
 )
 from .store.commands import register
-from .ui.keymap import DEFAULT_PREFIX, PANEL_NAMES
+from .ui.keymap import DEFAULT_PREFIX, PANEL_NAMES, parse_key
+
+if TYPE_CHECKING:
+    from .ui.app import AppOptions
 
 EXIT_USAGE = 2
 
@@ -38,18 +49,45 @@ class UsageError(Exception):
     """Bad command-line input; the message is shown as is."""
 
 
+#: Scrollback lines per pane beyond which a few panes would exhaust memory.
+MAX_SCROLLBACK = 1_000_000
+#: What a broken pipe on stdout exits with, as for a unix tool killed by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line naming the option, then exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        line = one_line(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        self.exit(EXIT_USAGE, line + "\n")
+
+
 def _pairs(values: list[str], option: str) -> dict[str, str]:
     pairs: dict[str, str] = {}
     for value in values:
         name, sep, rest = value.partition("=")
         if not sep or not name.strip() or not rest.strip():
             raise UsageError(f"{option} expects NAME=VALUE, got {value!r}")
+        if name.strip() in pairs:
+            raise UsageError(f"{option}: {name.strip()!r} is given twice")
         pairs[name.strip()] = rest.strip()
     return pairs
 
 
+def _finite(text: str) -> float:
+    """A float argument that is a real number (argparse `type`): no nan, no inf."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="aisession-tui",
         description="Supervise AI coding agents (and shells) in tiled live terminals.",
     )
@@ -124,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--demo-speed",
-        type=float,
+        type=_finite,
         default=None,
         metavar="X",
         help="demo agents' speed (0: print each round at once, then wait)",
@@ -164,9 +202,19 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
     configs = []
     if workspace is not None:
         configs += workspace.sessions
+        taken = {config.name for config in workspace.sessions}
+        clash = next((name for name, _ in specs if name in taken), None)
+        if clash is not None:
+            raise UsageError(f"--session: {clash!r} is also a session of {workspace.path}")
     if not specs and not configs and not args.restore and not getattr(args, "attaching", False):
         specs = [("shell", None)]
     for name, command in specs:
+        for option, value in (("--session", name), ("--role", roles.get(name))):
+            try:
+                if value is not None:
+                    check_name(value)
+            except ValueError as error:
+                raise UsageError(f"{option}: name {value!r}: {error}") from None
         try:
             configs.append(
                 SessionConfig(
@@ -185,7 +233,11 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
     return configs
 
 
-def run_app(args: argparse.Namespace) -> int:
+def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOptions]:
+    """Everything the app is started with, validated; raises `UsageError` for the first bad
+    option or file, before anything takes over the terminal."""
+    from .ui.app import AppOptions
+
     try:
         workspace = load_workspace(args.workspace) if args.workspace else None
     except WorkspaceError as error:
@@ -196,29 +248,23 @@ def run_app(args: argparse.Namespace) -> int:
     unknown = [p for p in panels if p not in PANEL_NAMES]
     if unknown:
         raise UsageError(f"--panels: unknown panel {unknown[0]!r}")
-    if args.scrollback < 0:
-        raise UsageError("--scrollback must not be negative")
-    from .ui.app import AppOptions, SupervisorApp
-    from .ui.themes import DEFAULT_THEME
-
-    store = None
-    if not args.no_store:
-        try:
-            store = Store.open(data_dir_from(args))
-        except StoreError as error:
-            raise UsageError(str(error)) from None
-    backend_name = args.backend or (workspace.backend if workspace else None) or "pty"
+    if not 0 <= args.scrollback <= MAX_SCROLLBACK:
+        raise UsageError(f"--scrollback: must be between 0 and {MAX_SCROLLBACK} lines")
+    if args.demo_speed is not None and args.demo_speed < 0:
+        raise UsageError("--demo-speed: must not be negative")
+    try:
+        prefix = parse_key(args.prefix)
+    except ValueError as error:
+        raise UsageError(f"--prefix: {error}") from None
     workspace_name = getattr(args, "workspace_name", None) or (
         workspace.name if workspace else None
     )
-    if backend_name == "tmux" and shutil.which("tmux") is None:
+    args.backend = args.backend or (workspace.backend if workspace else None) or "pty"
+    if args.backend == "tmux" and shutil.which("tmux") is None:
         raise UsageError("--backend tmux: tmux is not installed (or not on PATH)")
-    manager = SessionManager(
-        backend=make_backend(backend_name, workspace=workspace_name, scrollback=args.scrollback)
-    )
     options = AppOptions(
-        prefix_key=args.prefix,
-        theme=args.theme or DEFAULT_THEME,
+        prefix_key=prefix,
+        theme=_check_theme(args.theme),
         panels=panels,
         scrollback=args.scrollback,
         restore=args.restore,
@@ -227,17 +273,90 @@ def run_app(args: argparse.Namespace) -> int:
         control=not args.no_control,
         workspace_name=workspace_name,
     )
+    return configs, options
+
+
+def run_app(args: argparse.Namespace) -> int:
+    configs, options = app_settings(args)
+    if options.control:
+        _claim_control_socket(options.workspace_name)
+    from .ui.app import SupervisorApp
+
+    store = None
+    if not args.no_store:
+        try:
+            store = Store.open(data_dir_from(args))
+        except StoreError as error:
+            raise UsageError(str(error)) from None
+    manager = SessionManager(
+        backend=make_backend(
+            args.backend, workspace=options.workspace_name, scrollback=args.scrollback
+        )
+    )
     SupervisorApp(configs, options=options, store=store, manager=manager).run()
     return 0
 
 
+def _check_theme(name: str | None) -> str:
+    """The theme to start with; a name no theme file or Textual theme has is a usage error (a
+    file that has the name but is broken is reported by the app, which then falls back)."""
+    from textual.theme import BUILTIN_THEMES
+
+    from .ui.themes import DEFAULT_THEME, builtin_theme_dirs, load_themes
+
+    if name is None:
+        return DEFAULT_THEME
+    loaded = load_themes(*builtin_theme_dirs())
+    if name in loaded.themes or name in BUILTIN_THEMES:
+        return name
+    with contextlib.suppress(OSError, ValueError):  # a name too long or holding a NUL
+        if any((folder / f"{name}.toml").is_file() for folder in builtin_theme_dirs()):
+            return name  # its file is broken: the app says why and starts with the default theme
+    known = ", ".join(sorted({*loaded.themes, *BUILTIN_THEMES}))
+    shown = name if len(name) <= 40 else name[:39] + "…"
+    raise UsageError(f"--theme: no theme is named {shown!r} (themes: {known})")
+
+
+def _claim_control_socket(workspace_name: str | None) -> None:
+    """Refuse to start a second app on the same workspace (its socket answers); clear the
+    socket a crashed app left behind."""
+    path = socket_path(workspace_name)
+    try:
+        check_socket_path(path, socket_origin(None))
+        claim_socket(path)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    except ControlError as error:
+        which = f"workspace {workspace_name!r}" if workspace_name else "the default workspace"
+        if error.code == "in_use":
+            hint = f" --app {workspace_name}" if workspace_name else ""
+            raise UsageError(
+                f"another aisession-tui app is already running {which} (control socket {path}); "
+                f"drive it with `aisession-tui sessions{hint}`, or start with --no-control"
+            ) from None
+        raise UsageError(str(error)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`aisession-tui capture x | head`): stop quietly, like any unix
+        # tool, and keep Python from complaining about the unflushed stdout at exit.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is not None:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()
+        return code
     try:
         return run_app(args)
     except UsageError as error:
-        print(f"aisession-tui: error: {error}", file=sys.stderr)
+        print(one_line(f"aisession-tui: error: {error}"), file=sys.stderr)
         return EXIT_USAGE

@@ -69,9 +69,16 @@ class ControlClient:
         except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError):
             sock.close()
             raise _not_running(self.path) from None
-        except OSError:
+        except TimeoutError:
             sock.close()
-            raise
+            raise ControlError(
+                TIMEOUT, f"the app at {self.path} does not accept connections"
+            ) from None
+        except OSError as error:
+            sock.close()
+            raise ControlError(
+                DISCONNECTED, f"cannot connect to {self.path}: {error.strerror or error}"
+            ) from None
         return sock
 
     def request(

@@ -9,27 +9,79 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..core.display_text import display_block, display_line
+from ..core.messages import one_line
 from .client import ControlClient
-from .paths import socket_path
+from .paths import check_socket_path, socket_origin, socket_path
 from .protocol import TIMEOUT, AppNotRunning, ControlError
 
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3
 #: What `timeout(1)` exits with when the command ran too long.
 EXIT_TIMEOUT = 124
+#: The longest `exec --timeout` the app accepts (a day).
+MAX_TIMEOUT = 24 * 3600.0
+#: The most scrollback lines `capture --lines` asks for (the app's own limit).
+MAX_CAPTURE_LINES = 1_000_000
 
 Handler = Callable[[argparse.Namespace], int]
 
 
+class _BadOption(Exception):
+    """A bad option value found after parsing; `str()` is the one-line message."""
+
+
+def _path(args: argparse.Namespace) -> Path:
+    path = Path(args.socket) if args.socket else socket_path(args.control_workspace)
+    try:
+        check_socket_path(path, socket_origin(args.socket))
+    except ValueError as error:
+        raise _BadOption(str(error)) from None
+    return path
+
+
 def _client(args: argparse.Namespace) -> ControlClient:
-    path = args.socket or socket_path(args.control_workspace)
-    return ControlClient(Path(path))
+    return ControlClient(_path(args))
+
+
+def _timeout(text: str) -> float:
+    """`--timeout` seconds: a real number above 0 and at most a day (the app's own limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_TIMEOUT:g} seconds, got {text!r}"
+        )
+    return value
+
+
+def _count(limit: int) -> Callable[[str], int]:
+    """An argparse `type` for a whole number from 1 to `limit`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not 1 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"must be from 1 to {limit}, got {text!r}")
+        return value
+
+    return parse
+
+
+#: Limits (characters, lines) that keep a whole message: the inbox shows it in full.
+_WHOLE = (10_000_000, 1_000_000)
 
 
 def _print_json(data: Any) -> None:
@@ -43,11 +95,16 @@ def _guarded(handler: Handler) -> Handler:
         try:
             return handler(args)
         except AppNotRunning as error:
-            print(f"aisession-tui: {error}; start one with `aisession-tui`", file=sys.stderr)
+            print(
+                one_line(f"aisession-tui: {error}; start one with `aisession-tui`"), file=sys.stderr
+            )
             return EXIT_NOT_RUNNING
         except ControlError as error:
-            print(f"aisession-tui: {error}", file=sys.stderr)
+            print(one_line(f"aisession-tui: {error}"), file=sys.stderr)
             return EXIT_TIMEOUT if error.code == TIMEOUT else EXIT_FAILED
+        except _BadOption as error:
+            print(one_line(f"aisession-tui: error: {error}"), file=sys.stderr)
+            return EXIT_USAGE
         except KeyboardInterrupt:
             return 130
 
@@ -79,7 +136,8 @@ def _sessions(args: argparse.Namespace) -> int:
         marks = ",".join(s["attention"])
         state = s["agent_state"] or s["status"]
         print(
-            f"{s['id'][:8]}  {s['name']:<16} {state:<18} {s['command']}"
+            f"{s['id'][:8]}  {display_line(s['name']):<16} {display_line(state):<18} "
+            f"{display_line(s['command'])}"
             + (f"  [{marks}]" if marks else "")
             + (f"  ({s['unread_messages']} messages)" if s["unread_messages"] else "")
         )
@@ -98,7 +156,7 @@ def _exec(args: argparse.Namespace) -> int:
     command = _split_command(args)
     if not command.strip():
         print("aisession-tui: exec needs a command after --", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     result = _client(args).request(
         "execute_command",
         {"session": args.name, "command": command, "timeout": args.timeout},
@@ -130,13 +188,13 @@ def _new(args: argparse.Namespace) -> int:
     if args.role:
         fields["agent_role"] = args.role
     session = _client(args).request("create_session", fields)["session"]
-    print(f"{session['id'][:8]}  {session['name']}  {session['status']}")
+    print(f"{session['id'][:8]}  {display_line(session['name'])}  {session['status']}")
     return 0
 
 
 def _kill(args: argparse.Namespace) -> int:
     result = _client(args).request("kill", {"session": args.name})
-    print(f"killed {result['killed']}")
+    print(f"killed {display_line(result['killed'])}")
     return 0
 
 
@@ -164,7 +222,8 @@ def _message(args: argparse.Namespace) -> int:
     result = _client(args).request(
         "send_message", {"to": args.to, "text": " ".join(args.text), "sender": args.sender}
     )
-    print(f"delivered to {', '.join(m['to'] for m in result['delivered']) or 'nobody'}")
+    names = ", ".join(display_line(m["to"]) for m in result["delivered"])
+    print(f"delivered to {names or 'nobody'}")
     return 0
 
 
@@ -174,7 +233,9 @@ def _inbox(args: argparse.Namespace) -> int:
         _print_json(result)
         return 0
     for message in result["messages"]:
-        print(f"#{message['id']} {message['sent_at'][11:19]} {message['from']}: {message['text']}")
+        # Whole and on its lines, but never raw escapes from the agent that sent it.
+        sender, text = display_line(message["from"]), display_block(message["text"], *_WHOLE)
+        print(f"#{message['id']} {message['sent_at'][11:19]} {sender}: {text}")
     if result["dropped"]:
         print(f"({result['dropped']} older messages dropped)")
     return 0
@@ -183,8 +244,7 @@ def _inbox(args: argparse.Namespace) -> int:
 def _mcp(args: argparse.Namespace) -> int:
     from .mcp_server import run_mcp
 
-    path = Path(args.socket) if args.socket else socket_path(args.control_workspace)
-    run_mcp(path)
+    run_mcp(_path(args))
     return 0
 
 
@@ -193,7 +253,7 @@ def _with_options(
 ) -> None:
     """Options allowed before NAME, and between NAME and ``--``; then ``-- CMD...``."""
     add_options(parser)
-    options = argparse.ArgumentParser(prog=parser.prog, add_help=False)
+    options = type(parser)(prog=parser.prog, add_help=False)  # errors worded like the parser's
     add_options(options)
     parser.add_argument("cmd", metavar="-- CMD", nargs=argparse.REMAINDER)
     parser.set_defaults(options_parser=options)
@@ -227,12 +287,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = add("exec", "run a command in a live shell session; exit with its exit code", _exec)
     parser.add_argument("name", metavar="NAME")
     _with_options(
-        parser, lambda p: p.add_argument("--timeout", type=float, default=60.0, metavar="S")
+        parser, lambda p: p.add_argument("--timeout", type=_timeout, default=60.0, metavar="S")
     )
 
     parser = add("capture", "print a session's screen, or its last N lines", _capture)
     parser.add_argument("name", metavar="NAME")
-    parser.add_argument("--lines", type=int, metavar="N", help="last N lines of scrollback")
+    parser.add_argument(
+        "--lines", type=_count(MAX_CAPTURE_LINES), metavar="N", help="last N lines of scrollback"
+    )
 
     parser = add("new", "open a new session in the running app", _new)
     parser.add_argument("name", metavar="NAME")

@@ -10,11 +10,13 @@ id, so a client may have many requests in flight on one connection.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 PROTOCOL_VERSION = 1
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Longest request line accepted (bytes, newline excluded); longer ones close the connection.
 MAX_REQUEST_BYTES = 1024 * 1024
 
@@ -30,6 +32,7 @@ TIMEOUT = "timeout"
 SESSION_ERROR = "session_error"
 SHUTTING_DOWN = "shutting_down"
 REFUSED = "refused"
+IN_USE = "in_use"
 INTERNAL = "internal"
 NOT_RUNNING = "not_running"
 DISCONNECTED = "disconnected"
@@ -69,10 +72,16 @@ class Request(BaseModel):
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    """One line of compact JSON; non-ASCII kept as UTF-8."""
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str).encode() + (
-        b"\n"
-    )
+    """One line of compact JSON; non-ASCII kept as UTF-8.
+
+    A lone surrogate (JSON allows ``"\\ud800"``, UTF-8 does not) becomes U+FFFD, so echoing a
+    hostile request's text back in an error never fails to encode.
+    """
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        return text.encode() + b"\n"
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text).encode() + b"\n"
 
 
 def ok(request_id: Any, result: dict[str, Any]) -> dict[str, Any]:
@@ -87,35 +96,53 @@ def event(request_id: Any, payload: dict[str, Any]) -> dict[str, Any]:
     return {"v": PROTOCOL_VERSION, "id": request_id, "event": payload}
 
 
-def parse_request(line: bytes) -> Request:
-    """A request from one line; raises `ControlError` saying what is wrong with it."""
+def _loads(line: bytes) -> Any:
+    """`json.loads` with every way hostile input makes it fail turned into `ControlError`:
+    bad UTF-8 or syntax, nesting deeper than the interpreter's stack (a 100k-deep array), and
+    integers longer than Python converts (``ValueError``)."""
     try:
-        data = json.loads(line)
+        return json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ControlError(BAD_REQUEST, f"request is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ControlError(BAD_REQUEST, "request is nested too deeply") from None
+    except ValueError as error:
+        raise ControlError(BAD_REQUEST, f"request is not usable JSON: {error}") from None
+
+
+def parse_request(line: bytes) -> Request:
+    """A request from one line; raises `ControlError` saying what is wrong with it."""
+    data = _loads(line)
     if not isinstance(data, dict):
         raise ControlError(BAD_REQUEST, "request must be a JSON object")
     version = data.get("v")
     if version != PROTOCOL_VERSION:
         raise ControlError(
             UNSUPPORTED_VERSION,
-            f"protocol version {version!r} is not supported (this app speaks {PROTOCOL_VERSION})",
+            f"protocol version {_clip(repr(version))} is not supported "
+            f"(this app speaks {PROTOCOL_VERSION})",
         )
     try:
         return Request.model_validate(data)
     except ValidationError as error:
         raise ControlError(BAD_REQUEST, describe(error)) from None
+    except RecursionError:
+        raise ControlError(BAD_REQUEST, "request is nested too deeply") from None
 
 
 def request_id_of(line: bytes) -> Any:
     """The id of a request that failed to parse, when one can be found, so the reply matches."""
     try:
-        data = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = _loads(line)
+    except ControlError:
         return None
     if isinstance(data, dict) and isinstance(data.get("id"), int | str):
         return data["id"]
     return None
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def describe(error: ValidationError) -> str:

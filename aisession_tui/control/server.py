@@ -8,6 +8,7 @@ folder is 0700, the socket 0600, and the peer's uid is checked with ``SO_PEERCRE
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 
 from .paths import MAX_SOCKET_PATH, prepare_socket_dir
 from .protocol import (
+    IN_USE,
     INTERNAL,
     MAX_REQUEST_BYTES,
     REFUSED,
@@ -39,6 +41,10 @@ log = logging.getLogger(__name__)
 
 #: Events queued for one slow subscriber before the oldest are dropped (and counted).
 EVENT_QUEUE = 2000
+#: ... and the characters of output those events may hold together.
+EVENT_QUEUE_CHARS = 1024 * 1024
+#: Requests one connection may have running at once; further lines wait unread.
+MAX_IN_FLIGHT = 64
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -65,20 +71,77 @@ def peer_uid(sock: Any) -> int | None:
     return int(uid)
 
 
-class _Connection:
-    """One client: its writer and the requests it has in flight."""
+def claim_socket(path: Path) -> None:
+    """Make sure this app can serve `path`, before it takes over the terminal.
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    A socket someone answers on belongs to another running app: `ControlError` (``in_use``).
+    One nobody answers on was left by an app that died: it is removed. Anything else at that
+    path is not ours to touch: `ControlError` too.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(mode):
+        raise ControlError(IN_USE, f"{path} exists and is not a socket; not touching it")
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(2.0)
+    try:
+        probe.connect(str(path))
+    except (ConnectionRefusedError, FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return
+    except OSError as error:
+        raise ControlError(IN_USE, f"cannot check {path}: {error.strerror or error}") from None
+    finally:
+        probe.close()
+    raise ControlError(IN_USE, f"another app is already serving {path}")
+
+
+class _Connection:
+    """One client: its writer, the requests it has in flight, and its backpressure.
+
+    At most `max_in_flight` requests run at once, and no further request is read while the
+    client leaves earlier replies unread (the socket's write buffer is above its high-water
+    mark): a client that sends and never reads stalls only itself, the kernel's buffers fill,
+    and its own `send` blocks, instead of the app queueing replies for it without end.
+    """
+
+    def __init__(self, writer: asyncio.StreamWriter, max_in_flight: int) -> None:
         self.writer = writer
         self.tasks: set[asyncio.Task[None]] = set()
+        self.slots = asyncio.Semaphore(max_in_flight)
+        self._writing = asyncio.Lock()
 
     def send(self, message: dict[str, Any]) -> None:
+        """Write at once, whatever is buffered (refusals and shutdown notices only)."""
         if not self.writer.is_closing():
             self.writer.write(encode(message))
+
+    async def reply(self, message: dict[str, Any]) -> None:
+        """Write `message` once the client has taken the previous ones, so at most one reply
+        waits beyond the transport's high-water mark."""
+        async with self._writing:
+            await self.drain()
+            self.send(message)
 
     async def drain(self) -> None:
         with contextlib.suppress(ConnectionError, RuntimeError):
             await self.writer.drain()
+
+    async def ready_for_request(self) -> None:
+        """Wait for a free slot and for the client to have read what was sent to it."""
+        await self.slots.acquire()
+        await self.drain()
+
+    def track(self, task: asyncio.Task[None]) -> None:
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        self.slots.release()
 
 
 class ControlServer:
@@ -92,12 +155,16 @@ class ControlServer:
         allowed_uid: int | None = None,
         max_request_bytes: int = MAX_REQUEST_BYTES,
         event_queue: int = EVENT_QUEUE,
+        event_queue_chars: int = EVENT_QUEUE_CHARS,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self.backend = backend
         self.path = path
         self.allowed_uid = os.getuid() if allowed_uid is None else allowed_uid
         self.max_request_bytes = max_request_bytes
         self.event_queue = event_queue
+        self.max_in_flight = max_in_flight
+        self.event_queue_chars = event_queue_chars
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[_Connection] = set()
         self._handlers: set[asyncio.Task[None]] = set()
@@ -136,7 +203,7 @@ class ControlServer:
                 self.path.unlink()
             return
         writer.close()
-        raise ControlError(INTERNAL, f"another app already listens on {self.path}")
+        raise ControlError(IN_USE, f"another app already listens on {self.path}")
 
     async def stop(self) -> None:
         """Stop serving: every waiting client gets a `shutting_down` error, then its connection
@@ -169,7 +236,7 @@ class ControlServer:
         handler = asyncio.current_task()
         if handler is not None:
             self._handlers.add(handler)
-        connection = _Connection(writer)
+        connection = _Connection(writer, self.max_in_flight)
         try:
             uid = peer_uid(writer.get_extra_info("socket"))
             if uid is not None and uid != self.allowed_uid:
@@ -193,6 +260,7 @@ class ControlServer:
 
     async def _read_requests(self, reader: asyncio.StreamReader, connection: _Connection) -> None:
         while not self._closing:
+            await connection.ready_for_request()
             try:
                 line = await reader.readline()
             except ValueError:
@@ -200,24 +268,22 @@ class ControlServer:
                     TOO_LARGE,
                     f"request longer than {self.max_request_bytes} bytes; connection closed",
                 )
-                connection.send(failure(None, too_large))
-                await connection.drain()
+                await connection.reply(failure(None, too_large))
                 return
             except ConnectionError:
                 return
             if not line:
                 return
             if not line.strip():
+                connection.slots.release()
                 continue
             try:
                 request = parse_request(line)
             except ControlError as error:
-                connection.send(failure(request_id_of(line), error))
-                await connection.drain()
+                await connection.reply(failure(request_id_of(line), error))
+                connection.slots.release()
                 continue
-            task = asyncio.create_task(self._serve(connection, request))
-            connection.tasks.add(task)
-            task.add_done_callback(connection.tasks.discard)
+            connection.track(asyncio.create_task(self._serve(connection, request)))
 
     async def _serve(self, connection: _Connection, request: Request) -> None:
         try:
@@ -225,9 +291,9 @@ class ControlServer:
                 await self._stream(connection, request)
                 return
             result = await self.backend.call(request.op, request.params)
-            connection.send(ok(request.id, result))
+            reply = ok(request.id, result)
         except ControlError as error:
-            connection.send(failure(request.id, error))
+            reply = failure(request.id, error)
         except asyncio.CancelledError:
             if self._closing:
                 connection.send(
@@ -236,31 +302,52 @@ class ControlServer:
             return
         except Exception as error:
             log.exception("control request %r failed", request.op)
-            connection.send(failure(request.id, ControlError(INTERNAL, f"internal error: {error}")))
-        await connection.drain()
+            reply = failure(request.id, ControlError(INTERNAL, f"internal error: {error}"))
+        try:
+            await connection.reply(reply)
+        except asyncio.CancelledError:
+            return
 
     async def _stream(self, connection: _Connection, request: Request) -> None:
-        """Reply once, then send events until the client leaves or the app stops."""
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        """Reply once, then send events until the client leaves or the app stops.
+
+        Events wait in a queue bounded by count and by the output characters they carry; a
+        subscriber that reads too slowly loses the oldest and is told how many.
+        """
+        queue: collections.deque[dict[str, Any]] = collections.deque()
+        queued_chars = 0
         dropped = 0
+        wake = asyncio.Event()
+
+        def weight(payload: dict[str, Any]) -> int:
+            text = payload.get("text")
+            return len(text) if isinstance(text, str) else 0
 
         def emit(payload: dict[str, Any]) -> None:
-            nonlocal dropped
-            if queue.qsize() >= self.event_queue:
-                queue.get_nowait()
+            nonlocal dropped, queued_chars
+            queue.append(payload)
+            queued_chars += weight(payload)
+            while len(queue) > 1 and (
+                len(queue) > self.event_queue or queued_chars > self.event_queue_chars
+            ):
+                queued_chars -= weight(queue.popleft())
                 dropped += 1
-            queue.put_nowait(payload)
+            wake.set()
 
         unsubscribe = self.backend.subscribe(request.params, emit)
         try:
-            connection.send(ok(request.id, {"subscribed": True}))
-            await connection.drain()
+            await connection.reply(ok(request.id, {"subscribed": True}))
             while not connection.writer.is_closing():
-                payload = await queue.get()
+                if not queue:
+                    wake.clear()
+                    await wake.wait()
+                    continue
                 if dropped:
-                    connection.send(event(request.id, {"type": "dropped", "count": dropped}))
-                    dropped = 0
-                connection.send(event(request.id, payload))
-                await connection.drain()
+                    count, dropped = dropped, 0
+                    await connection.reply(event(request.id, {"type": "dropped", "count": count}))
+                    continue
+                payload = queue.popleft()
+                queued_chars -= weight(payload)
+                await connection.reply(event(request.id, payload))
         finally:
             unsubscribe()

@@ -3,11 +3,42 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_SHELL = "/bin/bash"
+#: Longest session name or role; they are labels in titles and table cells, not documents.
+MAX_NAME_LENGTH = 200
+#: C0 and C1 controls, DEL, line/paragraph separators and bidi overrides: a name holding one
+#: could move the cursor, retitle the outer terminal or reorder what is shown around it.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def trimmed_name(value: str) -> str:
+    """A session name or role as it is kept and addressed: surrounding blanks removed (so " a "
+    and "a" are one name, reachable both ways), never blank, at most `MAX_NAME_LENGTH`
+    characters. Raises `ValueError` worded to follow the field ("name: must not be blank")."""
+    name = value.strip()
+    if not name:
+        raise ValueError("must not be blank")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"must not be longer than {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def check_name(value: str) -> str:
+    """`trimmed_name`, and no control character either: what every door a person or a script
+    names a session through (the command line, workspace files, the control socket) accepts.
+
+    The model itself keeps such names (a library caller's, an old database's), and everything
+    that shows one makes its controls visible; these doors refuse them outright."""
+    name = trimmed_name(value)
+    bad = _UNPRINTABLE.search(name)
+    if bad is not None:
+        raise ValueError(f"must not contain control characters (found {bad.group()!r})")
+    return name
 
 
 class ContextConfig(BaseModel):
@@ -43,6 +74,11 @@ class SessionConfig(BaseModel):
     agent_role: str | None = None
     force_headless: bool = False
     allow_headless_fallback: bool = True
+
+    @field_validator("name", "agent_role")
+    @classmethod
+    def _printable_name(cls, value: str | None) -> str | None:
+        return None if value is None else trimmed_name(value)
 
     @field_validator("working_directory")
     @classmethod

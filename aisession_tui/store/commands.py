@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from ..core.display_text import display_line
+from ..core.messages import one_line
 from .errors import SessionLookupError, StoreError
 from .export import FORMATS, export_session
 from .paths import DATA_DIR_ENV, DB_FILENAME, data_dir_from
@@ -28,18 +31,35 @@ __all__ = ["data_dir_from", "parse_duration", "register"]
 
 Handler = Callable[[argparse.Namespace], int]
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d{1,30})\s*([smhdw])\s*$", re.IGNORECASE)
+#: The longest age a duration may give: beyond it, "older than" reaches before year 1.
+MAX_AGE = timedelta(days=36525)
 
 
 def parse_duration(text: str) -> timedelta:
     """`30d`, `12h`, `90m`, `45s`, `2w` -> timedelta (an argparse `type`)."""
     match = _DURATION.match(text)
     if not match:
+        shown = text if len(text) <= 40 else text[:39] + "…"
         raise argparse.ArgumentTypeError(
-            f"invalid duration {text!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w"
+            f"invalid duration {shown!r}: use a number and a unit, e.g. 30d, 12h, 90m, 2w"
         )
     amount, unit = int(match.group(1)), match.group(2).lower()
+    if amount * _SECONDS[unit] > MAX_AGE.total_seconds():
+        raise argparse.ArgumentTypeError(f"duration {text.strip()!r} is longer than 100 years")
     return timedelta(**{_UNITS[unit]: amount})
+
+
+def _positive(text: str) -> int:
+    """A whole number above 0 (an argparse `type`)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def describe_duration(age: timedelta) -> str:
@@ -73,7 +93,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = add("history", "Show the commands a session ran, with exit codes.", cmd_history)
     p.add_argument("session", metavar="NAME|ID", help="session name, id, or id prefix")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--limit", type=int, metavar="N", help="only the newest N commands")
+    p.add_argument("--limit", type=_positive, metavar="N", help="only the newest N commands")
 
     p = add(
         "export",
@@ -82,7 +102,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("session", metavar="NAME|ID", help="session name, id, or id prefix")
     p.add_argument("--format", choices=FORMATS, default="markdown", help="default: markdown")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE, not stdout")
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE (mode 0600), not stdout"
+    )
+    p.add_argument(
+        "--no-redact",
+        action="store_true",
+        help="do not redact credentials in the export (what the database itself holds was "
+        "redacted when it was saved)",
+    )
 
     p = add("prune", "Delete sessions not updated for a while, with their history.", cmd_prune)
     p.add_argument(
@@ -98,20 +126,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 # -- helpers -------------------------------------------------------------------------------
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` readable by its owner only (0600, like the database), also when
+    the file already existed with a wider mode."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        if os.fstat(fd).st_mode & 0o777 != 0o600:
+            os.fchmod(fd, 0o600)
+        handle.write(text)
+
+
 def _error(message: str, stream: TextIO | None = None) -> int:
-    print(f"aisession-tui: error: {message}", file=stream or sys.stderr)
+    print(one_line(f"aisession-tui: error: {message}"), file=stream or sys.stderr)
     return 1
 
 
 def _open(args: argparse.Namespace) -> Store | None:
     """The store for a command, or None when no database exists yet (nothing recorded)."""
     path = data_dir_from(args) / DB_FILENAME
-    if not path.exists():
-        return None
+    try:
+        if not path.exists():
+            return None
+    except OSError as exc:  # a name too long, a folder we may not enter, ...
+        raise StoreError(f"{path}: {exc.strerror or exc}") from None
     return Store.open(path=path, recover=False)
 
 
 def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
+    rows = [[display_line(cell) for cell in row] for row in rows]  # names, commands: untrusted
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -170,7 +212,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             s.id.short,
             s.name or "-",
             s.role or "-",
-            f"{s.status}{' (live)' if s.live else ''}",
+            s.status_text,
             "-" if s.exit_code is None else str(s.exit_code),
             str(s.total_tokens),
             str(s.command_count),
@@ -195,7 +237,8 @@ def cmd_history(args: argparse.Namespace) -> int:
             json.dump(data, out, indent=2, ensure_ascii=False)
             out.write("\n")
             return 0
-        print(f"History of {session.label}: {len(commands)} command(s)", file=out)
+        label = display_line(session.label)
+        print(f"History of {label}: {len(commands)} command(s)", file=out)
         if not commands:
             return 0
         rows = [
@@ -216,12 +259,12 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     def body(store: Store, session: StoredSession) -> int:
-        text = export_session(store, session, args.format)
+        text = export_session(store, session, args.format, redact=not args.no_redact)
         if args.output is None:
             sys.stdout.write(text)
             return 0
         try:
-            args.output.write_text(text, encoding="utf-8")
+            write_private(args.output, text)
         except OSError as exc:
             return _error(f"cannot write {args.output}: {exc.strerror or exc}")
         print(f"Exported {session.label} to {args.output}", file=sys.stderr)
@@ -245,5 +288,5 @@ def cmd_prune(args: argparse.Namespace) -> int:
     age = describe_duration(args.older_than)
     print(f"{verb} {len(victims)} session(s) not updated for {age}.", file=out)
     for s in victims:
-        print(f"  {s.id.short}  {s.name or '-'}  last update {_when(s)}", file=out)
+        print(f"  {s.id.short}  {display_line(s.name or '-')}  last update {_when(s)}", file=out)
     return 0

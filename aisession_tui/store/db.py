@@ -115,6 +115,8 @@ def open_database(path: Path, *, recover: bool = True, own_folder: bool = False)
 def _open(path: Path, recover: bool, own_folder: bool) -> OpenedDatabase:
     ensure_private_dir(path.parent, tighten=own_folder)
     notices: list[str] = []
+    if path.exists() and not path.is_file():  # a FIFO would block, a device mislead SQLite
+        raise StoreError(f"{path}: the session database is not a regular file; left untouched")
     if path.exists():
         try:
             _inspect(path)

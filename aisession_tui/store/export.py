@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .records import StoredCommand, StoredSession, to_iso
+from .redact import redact_data, redact_text
 
 if TYPE_CHECKING:
     from .store import Store
@@ -85,8 +86,17 @@ def export_data(
     }
 
 
-def export_json(store: Store, session: StoredSession, parser: Parser | bool | None = True) -> str:
-    return json.dumps(export_data(store, session, parser), indent=2, ensure_ascii=False) + "\n"
+def export_json(
+    store: Store,
+    session: StoredSession,
+    parser: Parser | bool | None = True,
+    *,
+    redact: bool = True,
+) -> str:
+    data = export_data(store, session, parser)
+    if redact:
+        data = redact_data(data)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _longest_tick_run(text: str) -> int:
@@ -155,11 +165,18 @@ def export_markdown(
 
 
 def export_session(
-    store: Store, session: StoredSession, fmt: str, parser: Parser | bool | None = True
+    store: Store,
+    session: StoredSession,
+    fmt: str,
+    parser: Parser | bool | None = True,
+    *,
+    redact: bool = True,
 ) -> str:
-    """Render `session` in `fmt` ('json' or 'markdown')."""
+    """Render `session` in `fmt` ('json' or 'markdown'); credentials are redacted unless
+    `redact` is False (a database written by an older version may still hold some)."""
     if fmt == "json":
-        return export_json(store, session, parser)
+        return export_json(store, session, parser, redact=redact)
     if fmt == "markdown":
-        return export_markdown(store, session, parser)
+        text = export_markdown(store, session, parser)
+        return redact_text(text) if redact else text
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -87,7 +87,28 @@ V2: tuple[str, ...] = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2)
+#: Version 3: scrollback saved while sessions run (a base snapshot, appended chunks and the
+#: visible rows), and runs that ended without a clean shutdown marked as such.
+V3: tuple[str, ...] = (
+    "ALTER TABLE screens ADD COLUMN base_start INTEGER",
+    "ALTER TABLE screens ADD COLUMN saved_end INTEGER",
+    "ALTER TABLE screens ADD COLUMN first_line INTEGER",
+    "ALTER TABLE screens ADD COLUMN screen_z BLOB",
+    """
+    CREATE TABLE scrollback_chunks (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        first_line INTEGER NOT NULL,
+        line_count INTEGER NOT NULL,
+        lines_z    BLOB NOT NULL,
+        PRIMARY KEY (session_id, first_line)
+    )
+    """,
+    "ALTER TABLE runs ADD COLUMN unclean INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE runs ADD COLUMN pid_started TEXT",
+    "ALTER TABLE sessions ADD COLUMN ended_uncleanly INTEGER NOT NULL DEFAULT 0",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

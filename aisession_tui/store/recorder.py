@@ -3,7 +3,8 @@
 It listens to a `SessionManager` (or to single sessions) from the event loop, and each event
 costs one enqueue on the store's writer: nothing here touches SQLite. Token counts have no event
 of their own, so they are sampled when something happens -- on commands, exits, and at most every
-`token_interval` seconds of output (a clock check per chunk, not a timer).
+`token_interval` seconds of output (a clock check per chunk, not a timer). Given a `view_source`
+(each session's pane emulator), scrollback is saved while sessions run (`ScrollbackSaver`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from aisession_tui.core.events import (
 )
 from aisession_tui.core.types import SessionId, SessionStatus
 
+from .scrollback import SAVE_AFTER, ScrollbackSaver, ViewSource
 from .store import SessionLike, Store
 
 _ENDED = frozenset({SessionStatus.TERMINATED, SessionStatus.ERROR})
@@ -36,10 +38,15 @@ class SessionRecorder:
         store: Store,
         *,
         screen_source: ScreenSource | None = None,
+        view_source: ViewSource | None = None,
+        save_after: float = SAVE_AFTER,
         token_interval: float = 5.0,
     ) -> None:
         self.store = store
         self.screen_source = screen_source
+        self.saver = (
+            None if view_source is None else ScrollbackSaver(store, view_source, delay=save_after)
+        )
         self.token_interval = token_interval
         self._sessions: dict[SessionId, SessionLike] = {}
         self._unsubscribe: dict[SessionId, Callable[[], None]] = {}
@@ -79,6 +86,8 @@ class SessionRecorder:
         for session_id in list(self._unsubscribe):
             self.detach(session_id)
         self._sessions.clear()
+        if self.saver is not None:
+            self.saver.close()
 
     def hold(self, session_id: SessionId) -> None:
         """Ignore a session's events until `release` (restore replays old history through
@@ -109,11 +118,14 @@ class SessionRecorder:
             self.store.save_session(session)
 
     def save_screens(self) -> None:
-        """Save every recorded session's screen from `screen_source` (e.g. at app exit)."""
+        """Save every recorded session's screen (at app exit: with a `view_source`, only what
+        is new since the last incremental save)."""
         for session_id in list(self._sessions):
             self._save_screen(session_id)
 
     def _save_screen(self, session_id: SessionId) -> None:
+        if self.saver is not None and self.saver.save(session_id):
+            return
         if self.screen_source is None:
             return
         lines = self.screen_source(session_id)
@@ -134,6 +146,8 @@ class SessionRecorder:
             # before tearing sessions down, or nothing will be left to restore.
             if self._sessions.pop(event.session_id, None) is not None:
                 self.store.mark_closed(event.session_id)
+            if self.saver is not None:
+                self.saver.forget(event.session_id)
         else:
             self._on_event(event)
 
@@ -146,6 +160,8 @@ class SessionRecorder:
         if isinstance(event, OutputReceived):
             if session is not None:
                 self._sample(session)
+                if self.saver is not None:
+                    self.saver.note_output(session_id)
         elif isinstance(event, CommandRecorded):
             store.record_command(session_id, event.record)
             if session is not None:

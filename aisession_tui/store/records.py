@@ -13,6 +13,8 @@ from typing import Any
 from aisession_tui.core.config import SessionConfig
 from aisession_tui.core.types import CommandRecord, SessionId, SessionStatus
 
+from .redact import REDACTED, unredact_command
+
 LIVE_STATUSES = frozenset({SessionStatus.INITIALIZING, SessionStatus.RUNNING, SessionStatus.PAUSED})
 
 
@@ -48,6 +50,37 @@ def decompress_lines(blob: bytes | None) -> list[str]:
     return list(json.loads(zlib.decompress(blob).decode("utf-8")))
 
 
+class MissingSecretError(ValueError):
+    """A stored command line had a secret that was redacted and cannot be put back."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        super().__init__(
+            f"its command line had a secret that was not stored ({', '.join(names)}); "
+            "set it in the environment to restore the session"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ScrollbackDelta:
+    """What a running session's pane added since the last save, by line number (a line keeps
+    its number while newer output pushes older lines out of the scrollback).
+
+    `history` holds the scrollback lines numbered `start` to `end - 1`; `first_line` is the
+    oldest line the pane still has; `screen` is the visible rows now. A `full` delta holds the
+    whole scrollback and replaces what was stored."""
+
+    start: int
+    end: int
+    first_line: int
+    history: list[str]
+    screen: list[str]
+    full: bool
+    #: The stored lines from `start` on were rewritten in the pane (a resize re-wrapped them):
+    #: they are replaced, not appended to.
+    replace: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class StoredSession:
     """A session as the store remembers it."""
@@ -67,11 +100,20 @@ class StoredSession:
     command_count: int = 0
     live: bool = False
     closed_at: datetime | None = None
+    #: Its app ended without a clean shutdown (kill -9, a crash) while the session ran.
+    ended_uncleanly: bool = False
 
     @property
     def label(self) -> str:
         """`name (short id)` or just the short id: how people refer to a session."""
         return f"{self.name} ({self.id.short})" if self.name else self.id.short
+
+    @property
+    def status_text(self) -> str:
+        """The status as people should read it: a session whose app died says so."""
+        if self.live:
+            return f"{self.status} (live)"
+        return "ended uncleanly" if self.ended_uncleanly else str(self.status)
 
     @property
     def command(self) -> str:
@@ -86,7 +128,8 @@ class StoredSession:
         """Rebuild the `SessionConfig`; withheld secret variables are taken from `environ`.
 
         Raises pydantic's `ValidationError` if the config no longer validates (e.g. its working
-        directory was deleted since).
+        directory was deleted since), `MissingSecretError` if its command line held a secret
+        that was not stored and `environ` does not have.
         """
         environ = os.environ if environ is None else environ
         data = dict(self.config)
@@ -95,6 +138,11 @@ class StoredSession:
             if name in environ:
                 env[name] = environ[name]
         data["environment"] = env
+        command = data.get("shell_command")
+        if isinstance(command, str) and REDACTED in command:
+            data["shell_command"], missing = unredact_command(command, {**environ, **env})
+            if missing:
+                raise MissingSecretError(missing)
         return SessionConfig.model_validate(data)
 
     def to_json(self) -> dict[str, Any]:
@@ -105,6 +153,7 @@ class StoredSession:
             "status": str(self.status),
             "exit_code": self.exit_code,
             "live": self.live,
+            "ended_uncleanly": self.ended_uncleanly,
             "created_at": to_iso(self.created_at),
             "updated_at": to_iso(self.updated_at),
             "closed_at": None if self.closed_at is None else to_iso(self.closed_at),

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from aisession_tui.core.errors import SessionError
 
 from .recorder import SessionRecorder
-from .records import StoredScreen, StoredSession
+from .records import MissingSecretError, StoredScreen, StoredSession, to_iso
 from .store import Store
 
 
@@ -27,6 +27,16 @@ class RestoredSession:
     stored: StoredSession
     session: Any
     scrollback: StoredScreen | None
+
+    @property
+    def note(self) -> str:
+        """The line shown under the old scrollback: a run that ended uncleanly says so, and
+        when its scrollback was last saved (later output is lost)."""
+        if not self.stored.ended_uncleanly:
+            return "restored"
+        saved = self.scrollback.updated_at if self.scrollback else self.stored.updated_at
+        when = to_iso(saved)[:19].replace("T", " ")
+        return f"restored; the app ended uncleanly, scrollback as saved at {when} UTC"
 
 
 @dataclass(slots=True)
@@ -66,6 +76,9 @@ async def restore_sessions(
             where = ".".join(str(p) for p in first["loc"])
             reason = first["msg"].removeprefix("Value error, ")
             report.failed.append((stored.label, f"{where}: {reason}" if where else reason))
+            continue
+        except MissingSecretError as exc:
+            report.failed.append((stored.label, str(exc)))
             continue
         if recorder is not None:
             recorder.hold(stored.id)

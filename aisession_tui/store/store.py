@@ -28,6 +28,7 @@ from .db import OpenedDatabase, connect, open_database
 from .paths import DB_FILENAME, data_dir_from
 from .records import (
     LIVE_STATUSES,
+    ScrollbackDelta,
     StatusChange,
     StoredCommand,
     StoredScreen,
@@ -39,8 +40,8 @@ from .records import (
     parse_status,
     to_iso,
 )
-from .redact import split_environment
-from .writer import StoreWriter
+from .redact import redact_data, redact_lines, redact_text, split_environment
+from .writer import StoreHealth, StoreWriter
 
 SessionKey = SessionId | str
 
@@ -90,7 +91,18 @@ def _execute(c: sqlite3.Connection, sql: str, values: tuple[Any, ...]) -> None:
         c.execute(sql, tuple(_clean(v) for v in values))
 
 
-def _pid_alive(pid: int | None) -> bool:
+def process_started(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot, from /proc), or None where unknown:
+    with the pid it tells a live app from an unrelated process that reused a crashed one's pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def _pid_alive(pid: int | None, started: str | None = None) -> bool:
     if not pid:
         return False
     try:
@@ -98,13 +110,17 @@ def _pid_alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
+    if started is not None:
+        now = process_started(pid)
+        return now is None or now == started
     return True
 
 
 _SESSION_COLUMNS = """
     s.id, s.name, s.role, s.config_json, s.redacted_env, s.created_at, s.updated_at, s.status,
-    s.exit_code, s.metadata_json, s.total_tokens, s.run_id, s.closed_at,
+    s.exit_code, s.metadata_json, s.total_tokens, s.run_id, s.closed_at, s.ended_uncleanly,
+    (SELECT r.ended_at IS NULL FROM runs r WHERE r.id = s.run_id) AS run_open,
     (SELECT COUNT(*) FROM commands c WHERE c.session_id = s.id) AS command_count
 """
 
@@ -121,6 +137,8 @@ class Store:
         self._read_lock = threading.Lock()
         self._screens_lock = threading.Lock()
         self._pending_screens: dict[str, tuple[list[str], list[str] | None]] = {}
+        #: Sessions whose next `save_scrollback` must be full (a delta did not follow on).
+        self.needs_full: set[str] = set()
         self.run_id: int | None = None
         # An app that exits without close() would otherwise lose what is still queued.
         self._atexit = _close_at_exit(weakref.ref(self))
@@ -150,16 +168,82 @@ class Store:
     def writer(self) -> StoreWriter:
         return self._writer
 
+    @property
+    def health(self) -> StoreHealth:
+        """Whether writes are reaching the disk (a full or read-only disk makes them fail)."""
+        return self._writer.health
+
+    def on_health_change(self, listener: Callable[[StoreHealth], None] | None) -> None:
+        """Call `listener` (from the writer thread) when writes start failing or work again."""
+        self._writer.on_health_change = listener
+
     # -- lifecycle -------------------------------------------------------------------------
 
-    def begin_run(self) -> int:
-        """Mark the start of an app run; sessions saved from now on belong to it (for restore)."""
+    def begin_run(self) -> int | None:
+        """Mark the start of an app run; sessions saved from now on belong to it (for restore).
+
+        Runs whose app died without a clean shutdown (kill -9, a crash, a power cut) are
+        marked first: ended uncleanly, and their sessions no longer running. None (and a
+        notice) when the disk refuses the write.
+        """
+        pid = os.getpid()
         with self._read_lock:
-            cur = self._read.execute(
-                "INSERT INTO runs (started_at, pid) VALUES (?, ?)", (to_iso(utc_now()), os.getpid())
-            )
+            try:
+                self._end_dead_runs()
+                cur = self._read.execute(
+                    "INSERT INTO runs (started_at, pid, pid_started) VALUES (?, ?, ?)",
+                    (to_iso(utc_now()), pid, process_started(pid)),
+                )
+            except sqlite3.Error as exc:  # a full or read-only disk must not stop the app
+                self.notices.append(
+                    f"The session database {self.path} cannot be written ({exc}): this run's "
+                    "sessions are not recorded for restore; other writes are retried."
+                )
+                return None
             self.run_id = int(cur.lastrowid or 0)
         return self.run_id
+
+    def _end_dead_runs(self) -> list[int]:
+        """Mark runs whose app is gone but which never ended as ended uncleanly, at their last
+        sign of life; their live sessions become terminated (and `ended_uncleanly`)."""
+        conn = self._read
+        rows = conn.execute(
+            "SELECT id, pid, pid_started FROM runs WHERE ended_at IS NULL"
+        ).fetchall()
+        dead = [int(r[0]) for r in rows if not _pid_alive(r[1], r[2])]
+        live = tuple(str(s) for s in LIVE_STATUSES)
+        marks = ",".join("?" * len(live))
+        for run_id in dead:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                last_seen = conn.execute(
+                    """SELECT MAX(ts) FROM (
+                           SELECT started_at AS ts FROM runs WHERE id = ?1
+                           UNION ALL SELECT updated_at FROM sessions WHERE run_id = ?1
+                           UNION ALL SELECT c.updated_at FROM screens c
+                               JOIN sessions s ON s.id = c.session_id WHERE s.run_id = ?1)""",
+                    (run_id,),
+                ).fetchone()[0]
+                ended = str(SessionStatus.TERMINATED)
+                conn.execute(
+                    f"""INSERT INTO status_changes (session_id, ts, old, new)
+                        SELECT id, ?, status, ? FROM sessions
+                        WHERE run_id = ? AND status IN ({marks})""",
+                    (last_seen, ended, run_id, *live),
+                )
+                conn.execute(
+                    f"""UPDATE sessions SET status = ?, ended_uncleanly = 1
+                        WHERE run_id = ? AND status IN ({marks})""",
+                    (ended, run_id, *live),
+                )
+                conn.execute(
+                    "UPDATE runs SET ended_at = ?, unclean = 1 WHERE id = ?", (last_seen, run_id)
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return dead
 
     def flush(self, timeout: float | None = 30.0) -> bool:
         """Block until all queued writes are committed (False on timeout). Not on the loop."""
@@ -229,7 +313,9 @@ class Store:
     ) -> None:
         """Insert or update a session row; secret-looking environment values are withheld."""
         data = config.model_dump(mode="json")
-        data["environment"], withheld = split_environment(config.environment)
+        environment, withheld = split_environment(config.environment)
+        data = redact_data({**data, "environment": {}})
+        data["environment"] = environment
         sid = _key(session_id)
         row = (
             sid,
@@ -270,19 +356,19 @@ class Store:
     def record_command(self, session_id: SessionKey, record: CommandRecord) -> None:
         """Append a command to a session's history."""
         sid = _key(session_id)
-        values = (
-            sid,
-            record.command,
-            to_iso(record.timestamp),
-            record.exit_code,
-            record.duration_ms,
-            record.cwd,
-            record.output_preview,
-            record.output,
-        )
         now = to_iso(utc_now())
 
         def op(c: sqlite3.Connection) -> None:
+            values = (  # redacted here, in the writer thread: outputs can be long
+                sid,
+                redact_text(record.command),
+                to_iso(record.timestamp),
+                record.exit_code,
+                record.duration_ms,
+                record.cwd,
+                redact_text(record.output_preview),
+                redact_text(record.output),
+            )
             _execute(
                 c,
                 """INSERT INTO commands (session_id, command, timestamp, exit_code, duration_ms,
@@ -386,20 +472,85 @@ class Store:
                 with self._screens_lock:
                     taken.append(self._pending_screens.pop(sid))
             text, ansi = taken[0]
-            text = _trim_lines(text)
+            text = redact_lines(_trim_lines(text))
             c.execute(
-                """INSERT INTO screens (session_id, updated_at, line_count, lines_z, ansi_z)
-                   VALUES (?, ?, ?, ?, ?)
+                """INSERT INTO screens (session_id, updated_at, line_count, lines_z, ansi_z,
+                       base_start, saved_end, first_line, screen_z)
+                   VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)
                    ON CONFLICT(session_id) DO UPDATE SET updated_at = excluded.updated_at,
                        line_count = excluded.line_count, lines_z = excluded.lines_z,
-                       ansi_z = excluded.ansi_z""",
+                       ansi_z = excluded.ansi_z, base_start = NULL, saved_end = NULL,
+                       first_line = NULL, screen_z = NULL""",
                 (
                     sid,
                     to_iso(utc_now()),
                     len(text),
                     compress_lines(text),
-                    None if ansi is None else compress_lines(ansi),
+                    None if ansi is None else compress_lines(redact_lines(ansi)),
                 ),
+            )
+            c.execute("DELETE FROM scrollback_chunks WHERE session_id = ?", (sid,))
+
+        self._writer.submit(op)
+
+    def save_scrollback(self, session_id: SessionKey, delta: ScrollbackDelta) -> None:
+        """Save a running session's scrollback incrementally (see `ScrollbackDelta`): a full
+        delta replaces what is stored, another appends its lines as one compressed chunk. The
+        lines are redacted and compressed in the writer thread. A delta that does not follow
+        on from what is stored (one before it was lost) is not applied; `needs_full` then
+        tells the saver to send a full one."""
+        sid = _key(session_id)
+
+        def op(c: sqlite3.Connection) -> None:
+            history = redact_lines(_clean_rows(delta.history))
+            screen = compress_lines(redact_lines(_trim_lines(delta.screen)))
+            now = to_iso(utc_now())
+            if delta.full:
+                c.execute(
+                    """INSERT INTO screens (session_id, updated_at, line_count, lines_z,
+                           ansi_z, base_start, saved_end, first_line, screen_z)
+                       VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8)
+                       ON CONFLICT(session_id) DO UPDATE SET updated_at = ?2,
+                           line_count = ?3, lines_z = ?4, ansi_z = NULL, base_start = ?5,
+                           saved_end = ?6, first_line = ?7, screen_z = ?8""",
+                    (
+                        sid,
+                        now,
+                        len(history),
+                        compress_lines(history),
+                        delta.start,
+                        delta.end,
+                        delta.first_line,
+                        screen,
+                    ),
+                )
+                c.execute("DELETE FROM scrollback_chunks WHERE session_id = ?", (sid,))
+                self.needs_full.discard(sid)
+                return
+            if not _follows_on(c, sid, delta):
+                self.needs_full.add(sid)
+                return
+            if delta.replace:
+                c.execute(
+                    "DELETE FROM scrollback_chunks WHERE session_id = ? AND first_line >= ?",
+                    (sid, delta.start),
+                )
+            if history:
+                c.execute(
+                    """INSERT OR REPLACE INTO scrollback_chunks
+                       (session_id, first_line, line_count, lines_z) VALUES (?, ?, ?, ?)""",
+                    (sid, delta.start, len(history), compress_lines(history)),
+                )
+            c.execute(
+                """UPDATE screens SET updated_at = ?, saved_end = ?, first_line = ?,
+                       screen_z = ? WHERE session_id = ?""",
+                (now, delta.end, delta.first_line, screen, sid),
+            )
+            # Chunks wholly older than the pane's oldest line are gone from the pane too.
+            c.execute(
+                """DELETE FROM scrollback_chunks
+                   WHERE session_id = ? AND first_line + line_count <= ?""",
+                (sid, delta.first_line),
             )
 
         self._writer.submit(op)
@@ -413,8 +564,8 @@ class Store:
 
     def active_run_ids(self) -> set[int]:
         """Runs whose app process is still alive (their sessions may be live right now)."""
-        rows = self._query("SELECT id, pid FROM runs WHERE ended_at IS NULL")
-        return {int(r["id"]) for r in rows if _pid_alive(r["pid"])}
+        rows = self._query("SELECT id, pid, pid_started FROM runs WHERE ended_at IS NULL")
+        return {int(r["id"]) for r in rows if _pid_alive(r["pid"], r["pid_started"])}
 
     def _sessions(self, where: str = "", params: Iterable[Any] = ()) -> list[StoredSession]:
         active = self.active_run_ids()
@@ -493,17 +644,41 @@ class Store:
         ]
 
     def load_screen(self, session_id: SessionKey) -> StoredScreen | None:
-        rows = self._query(
-            "SELECT updated_at, lines_z, ansi_z FROM screens WHERE session_id = ?",
-            (_key(session_id),),
-        )
-        if not rows:
+        """The last saved scrollback and screen, oldest line first: a snapshot taken at exit,
+        or the base, chunks and visible rows saved while the session ran."""
+        sid = _key(session_id)
+        with self._read_lock:
+            self._read.row_factory = sqlite3.Row
+            r = self._read.execute(
+                """SELECT updated_at, lines_z, ansi_z, base_start, first_line, screen_z
+                   FROM screens WHERE session_id = ?""",
+                (sid,),
+            ).fetchone()
+            chunks = (
+                []
+                if r is None or r["base_start"] is None
+                else self._read.execute(
+                    """SELECT first_line, lines_z FROM scrollback_chunks
+                       WHERE session_id = ? ORDER BY first_line""",
+                    (sid,),
+                ).fetchall()
+            )
+        if r is None:
             return None
-        r = rows[0]
+        lines = decompress_lines(r["lines_z"])
+        if r["base_start"] is not None:
+            # Each piece is cut by line number: lines the pane dropped since are left out.
+            first = int(r["first_line"] or 0)
+            pieces = [(int(r["base_start"]), lines)]
+            pieces += [(int(c["first_line"]), decompress_lines(c["lines_z"])) for c in chunks]
+            lines = [line for start, piece in pieces for line in piece[max(0, first - start) :]]
+            lines += decompress_lines(r["screen_z"])
+            while lines and not lines[-1]:
+                lines.pop()
         return StoredScreen(
-            session_id=SessionId.parse(_key(session_id)),
+            session_id=SessionId.parse(sid),
             updated_at=from_iso(r["updated_at"]),
-            lines=decompress_lines(r["lines_z"]),
+            lines=lines,
             ansi_lines=decompress_lines(r["ansi_z"]),
         )
 
@@ -540,10 +715,37 @@ class Store:
         return victims
 
 
+def _follows_on(c: sqlite3.Connection, sid: str, delta: ScrollbackDelta) -> bool:
+    """Whether a delta continues what is stored: it starts where the last save ended or, for a
+    rewrite, where the base (`line_count` lines from `base_start`) or a kept chunk ends."""
+    row = c.execute(
+        "SELECT saved_end, base_start + line_count FROM screens WHERE session_id = ?"
+        " AND base_start IS NOT NULL",
+        (sid,),
+    ).fetchone()
+    if row is None:
+        return False
+    if not delta.replace:
+        return bool(row[0] == delta.start)
+    if row[1] == delta.start:
+        return True
+    found = c.execute(
+        """SELECT 1 FROM scrollback_chunks
+           WHERE session_id = ? AND first_line + line_count = ? AND first_line < ?""",
+        (sid, delta.start, delta.start),
+    ).fetchone()
+    return found is not None
+
+
+def _clean_rows(lines: list[str]) -> list[str]:
+    """Rows without their padding (trailing spaces) and with only valid Unicode text."""
+    return [_clean(line).rstrip() for line in lines]
+
+
 def _trim_lines(lines: list[str]) -> list[str]:
     """Drop the padding a terminal row carries (trailing spaces, blank rows at the end) and
     anything that is not valid Unicode text."""
-    trimmed = [_clean(line).rstrip() for line in lines]
+    trimmed = _clean_rows(lines)
     while trimmed and not trimmed[-1]:
         trimmed.pop()
     return trimmed
@@ -552,6 +754,7 @@ def _trim_lines(lines: list[str]) -> list[str]:
 def _session_from_row(r: sqlite3.Row, active_runs: set[int]) -> StoredSession:
     status = parse_status(r["status"])
     run_id = None if r["run_id"] is None else int(r["run_id"])
+    live = run_id in active_runs and status in LIVE_STATUSES
     return StoredSession(
         id=SessionId.parse(r["id"]),
         name=r["name"],
@@ -566,6 +769,9 @@ def _session_from_row(r: sqlite3.Row, active_runs: set[int]) -> StoredSession:
         total_tokens=int(r["total_tokens"] or 0),
         run_id=run_id,
         command_count=int(r["command_count"]),
-        live=run_id in active_runs and status in LIVE_STATUSES,
+        live=live,
         closed_at=None if r["closed_at"] is None else from_iso(r["closed_at"]),
+        # Marked by the next app start; until then, a live status in a run whose app is gone.
+        ended_uncleanly=bool(r["ended_uncleanly"])
+        or (not live and status in LIVE_STATUSES and bool(r["run_open"])),
     )

@@ -31,7 +31,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
-from aisession_tui.core.config import SessionConfig
+from aisession_tui.core.config import SessionConfig, check_name
+from aisession_tui.core.textfile import NotTextError, TextFileError, read_config_text
+
+#: Sessions one workspace may open; each is a process and a terminal, so far fewer in practice.
+MAX_SESSIONS = 256
 
 #: Workspace spelling -> `SessionConfig` field.
 ALIASES: dict[str, str] = {
@@ -97,6 +101,11 @@ class _WorkspaceFile(BaseModel):
     backend: Literal["pty", "tmux"] | None = None
     sessions: list[Any] = Field(min_length=1)
 
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return None if value is None else check_name(value)
+
     @field_validator("layout", mode="before")
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
@@ -125,15 +134,24 @@ def load_workspace(path: Path | str) -> Workspace:
     path = Path(path)
     shown = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise WorkspaceError(path, f"cannot read workspace file: {exc.strerror or exc}") from None
+        text = read_config_text(path)
+    except NotTextError as exc:
+        raise WorkspaceError(path, f"invalid TOML: {exc}") from None
+    except TextFileError as exc:
+        raise WorkspaceError(path, f"cannot read workspace file: {exc}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise WorkspaceError(path, f"invalid TOML: not UTF-8 text ({exc.reason})") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise WorkspaceError(path, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise WorkspaceError(path, "invalid TOML: nested too deeply") from None
+    sessions = data.get("sessions")
+    if isinstance(sessions, list) and len(sessions) > MAX_SESSIONS:
+        raise WorkspaceError(
+            path,
+            f"a workspace holds at most {MAX_SESSIONS} sessions, this one {len(sessions)}",
+            field="sessions",
+        )
     try:
         top = _WorkspaceFile.model_validate(data)
     except ValidationError as exc:
@@ -160,6 +178,10 @@ def load_workspace(path: Path | str) -> Workspace:
             errors.append(str(err).removeprefix(f"{shown}: "))
         except ValidationError as exc:
             err = _from_validation(shown, label, exc.errors(), _session_field)
+            first = first or err
+            errors.append(str(err).removeprefix(f"{shown}: "))
+        except RecursionError:
+            err = WorkspaceError(path, "nested too deeply", session=label)
             first = first or err
             errors.append(str(err).removeprefix(f"{shown}: "))
     if first is not None:
@@ -191,8 +213,9 @@ class _SessionProblem(Exception):
 
 
 def _label(table: Any, index: int) -> str:
-    if isinstance(table, dict) and isinstance(table.get("name"), str) and table["name"].strip():
-        return f"session '{table['name']}'"
+    name = table.get("name") if isinstance(table, dict) else None
+    if isinstance(name, str) and name.strip() and len(name) <= 60 and name.isprintable():
+        return f"session '{name.strip()}'"
     return f"session #{index + 1}"
 
 
@@ -206,6 +229,12 @@ def _session_config(table: Any, base: Path) -> SessionConfig:
     name = table["name"]
     if not isinstance(name, str) or not name.strip():
         raise _SessionProblem("name", "must be a non-empty string")
+    for key in ("name", "role"):
+        if isinstance(table.get(key), str):
+            try:
+                check_name(table[key])
+            except ValueError as error:
+                raise _SessionProblem(key, str(error)) from None
     data: dict[str, Any] = {}
     for key, value in table.items():
         if key in NATIVE_SPELLINGS:
@@ -243,7 +272,8 @@ def _reason(error: ErrorDetails) -> str:
     message = error["msg"].removeprefix("Value error, ")
     value = error.get("input")
     if isinstance(value, str | int | float | bool) and kind not in {"value_error"}:
-        message += f" (got {value!r})"
+        shown = repr(value)
+        message += f" (got {shown if len(shown) <= 60 else shown[:59] + '…'})"
     return message
 
 

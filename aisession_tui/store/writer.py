@@ -5,6 +5,10 @@ whatever arrives within `batch_interval` into one transaction. Enqueueing never 
 queue is bounded, and when it is full, samples (`lossy=True`) are dropped while records spill
 into an overflow list that the thread drains next -- a full queue means a slow disk, and the
 person typing must not feel it.
+
+When the disk itself refuses (full, read-only, gone), the batch is held and tried again later,
+with a growing pause; `health` and `on_health_change` tell the app, once when writes start
+failing and once when they work again. Samples are not held, and what is held is bounded.
 """
 
 from __future__ import annotations
@@ -24,6 +28,51 @@ log = logging.getLogger(__name__)
 
 Operation = Callable[[sqlite3.Connection], None]
 
+#: SQLite's primary result codes that mean "the storage refused", not "this write is bad":
+#: BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+STORAGE_ERROR_CODES = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
+#: Operations held for a retry while the disk refuses; beyond this the oldest are given up.
+MAX_HELD = 20_000
+RETRY_FIRST = 1.0
+RETRY_MAX = 30.0
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """A failure of the disk under the database (retry later), not of one write."""
+    if isinstance(exc, OSError):
+        return True
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in STORAGE_ERROR_CODES
+    text = str(exc).lower()
+    return any(word in text for word in ("disk", "readonly", "read-only", "locked", "i/o"))
+
+
+class _Unavailable(Exception):
+    """The storage refused; the batch is to be held and retried."""
+
+
+@dataclass(slots=True)
+class _Lossy:
+    """A sample: dropped rather than held when the queue is full or the disk refuses."""
+
+    op: Operation
+
+    def __call__(self, conn: sqlite3.Connection) -> None:
+        self.op(conn)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreHealth:
+    """Whether writes reach the disk; while they do not, why, and how many wait or were lost."""
+
+    ok: bool = True
+    error: str | None = None
+    held: int = 0
+    lost: int = 0
+
 
 @dataclass(slots=True)
 class _Marker:
@@ -42,6 +91,8 @@ class WriterStats:
     failed: int = 0
     dropped_samples: int = 0
     overflowed: int = 0
+    retries: int = 0
+    lost: int = 0
 
 
 class WriterClosed(RuntimeError):
@@ -68,6 +119,12 @@ class StoreWriter:
         self._closed = False
         self.stats = WriterStats()
         self.last_error: str | None = None
+        self.health = StoreHealth()
+        #: Called from the writer thread when `health.ok` flips; must not block.
+        self.on_health_change: Callable[[StoreHealth], None] | None = None
+        self._held: deque[Operation] = deque()
+        self._retry_delay = RETRY_FIRST
+        self._retry_at = 0.0
         self._thread = threading.Thread(
             target=self._run, name="aisession-store-writer", daemon=True
         )
@@ -79,7 +136,7 @@ class StoreWriter:
         """Queue `op`; returns False only when a lossy op was dropped because the queue is full."""
         if self._closed:
             raise WriterClosed("the store is closed")
-        return self._put(op, lossy=lossy)
+        return self._put(_Lossy(op) if lossy else op, lossy=lossy)
 
     def _put(self, item: Operation | _Marker, *, lossy: bool = False) -> bool:
         # Once anything has spilled, later items spill too, so the order of writes is kept.
@@ -140,12 +197,31 @@ class StoreWriter:
     # -- the thread ----------------------------------------------------------------------
 
     def _collect(self) -> list[Operation | _Marker]:
+        if self._held:
+            return self._collect_until_retry()
         batch: list[Operation | _Marker] = [self._queue.get()]
         if isinstance(batch[0], _Marker):
             return self._with_overflow(batch)
         deadline = time.monotonic() + self._batch_interval
         while len(batch) < self._max_batch:
             remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                item = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                break
+            batch.append(item)
+            if isinstance(item, _Marker):
+                break
+        return self._with_overflow(batch)
+
+    def _collect_until_retry(self) -> list[Operation | _Marker]:
+        """While writes are held, gather what comes until the retry is due (new writes do not
+        hasten it); a flush or close tries at once."""
+        batch: list[Operation | _Marker] = []
+        while True:
+            remaining = self._retry_at - time.monotonic()
             if remaining <= 0:
                 break
             try:
@@ -175,32 +251,86 @@ class StoreWriter:
         stop = False
         while not stop:
             batch = self._collect()
-            ops = [item for item in batch if not isinstance(item, _Marker)]
+            ops = [*self._held, *(item for item in batch if not isinstance(item, _Marker))]
+            self._held.clear()
+            stop = any(isinstance(item, _Marker) and item.stop for item in batch)
             if ops:
                 try:
                     self._apply(ops)
+                except _Unavailable as exc:
+                    self._hold(ops, str(exc.__cause__ or exc), final=stop)
                 except Exception as exc:  # the thread must outlive any surprise
                     self._fail(f"unexpected {type(exc).__name__}: {exc}", len(ops))
+                else:
+                    self._recovered()
             for item in batch:
                 if isinstance(item, _Marker):
-                    stop = stop or item.stop
                     item.done()
+
+    def _hold(self, ops: list[Operation], error: str, *, final: bool) -> None:
+        """Keep the batch for a retry (samples aside, the oldest beyond `MAX_HELD` given up)."""
+        kept = [op for op in ops if not isinstance(op, _Lossy)]
+        self.stats.dropped_samples += len(ops) - len(kept)
+        lost = max(0, len(kept) - MAX_HELD) if not final else len(kept)
+        self._held.extend(kept[lost:])
+        self.stats.lost += lost
+        self.stats.retries += 1
+        self.last_error = error
+        first = self.health.ok
+        self.health = StoreHealth(False, error, len(self._held), self.stats.lost)
+        self._retry_delay = RETRY_FIRST if first else min(RETRY_MAX, self._retry_delay * 2)
+        self._retry_at = time.monotonic() + self._retry_delay
+        if first:
+            log.error("store writes failing, will retry: %s", error)
+            self._tell()
+        if final and lost:
+            log.error("store closed with %d writes not saved: %s", lost, error)
+
+    def _recovered(self) -> None:
+        if self.health.ok:
+            return
+        log.warning("store writes work again")
+        self.health = StoreHealth(True, None, 0, self.stats.lost)
+        self._retry_delay = RETRY_FIRST
+        self._tell()
+
+    def _tell(self) -> None:
+        listener = self.on_health_change
+        if listener is not None:
+            try:
+                listener(self.health)
+            except Exception:  # a listener's bug must not stop the writes
+                log.exception("store health listener failed")
+
+    def _begin(self) -> None:
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            if is_storage_error(exc):
+                raise _Unavailable from exc
+            raise
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.execute("ROLLBACK")
 
     def _apply(self, ops: list[Operation]) -> None:
         """One transaction for the batch; if an op fails, redo the batch op by op with
-        savepoints so only the bad op is lost (the fast path has no per-op savepoint cost)."""
+        savepoints so only the bad op is lost (the fast path has no per-op savepoint cost).
+        Raises `_Unavailable` when the storage refuses: nothing of the batch is then written."""
         conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin()
         except sqlite3.Error as exc:
             self._fail(f"cannot begin a transaction: {exc}", len(ops))
             return
         try:
             for op in ops:
                 op(conn)
-        except Exception:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
+        except Exception as exc:
+            self._rollback()
+            if is_storage_error(exc):
+                raise _Unavailable from exc
             self._apply_carefully(ops)
             return
         self._commit(len(ops))
@@ -208,7 +338,7 @@ class StoreWriter:
     def _apply_carefully(self, ops: list[Operation]) -> None:
         conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self._begin()
         except sqlite3.Error as exc:
             self._fail(f"cannot begin a transaction: {exc}", len(ops))
             return
@@ -220,6 +350,9 @@ class StoreWriter:
                 conn.execute("RELEASE op")
                 applied += 1
             except Exception as exc:  # one bad record must not lose the batch
+                if is_storage_error(exc):
+                    self._rollback()
+                    raise _Unavailable from exc
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK TO op")
                     conn.execute("RELEASE op")
@@ -231,9 +364,10 @@ class StoreWriter:
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
+            self._rollback()
+            if is_storage_error(exc):
+                raise _Unavailable from exc
             self._fail(f"commit failed: {exc}", applied)
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
             return
         self.stats.operations += applied
         self.stats.transactions += 1

@@ -4,6 +4,7 @@ from .emulator import DEFAULT_SCROLLBACK, Emulator
 from .events import (
     Bell,
     ClipboardSet,
+    ColorsChanged,
     CwdChanged,
     ModesChanged,
     PromptMark,
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_SCROLLBACK",
     "Bell",
     "ClipboardSet",
+    "ColorsChanged",
     "CwdChanged",
     "Emulator",
     "ModesChanged",

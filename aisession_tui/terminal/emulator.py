@@ -71,22 +71,13 @@ class Emulator:
 
     def feed(self, data: bytes) -> None:
         """Parse bytes from the child. Split UTF-8 sequences across calls are fine; invalid bytes
-        become U+FFFD; nothing a child sends makes this raise."""
+        become U+FFFD; nothing a child sends makes this raise. A sequence whose handler fails is
+        skipped alone: the stream parses the rest of the chunk (and the screen repairs itself)
+        before it reports the first failure, which is logged here."""
         try:
             self.stream.feed(data)
-        except Exception:  # a screen method choked on absurd input: drop it, keep the pane alive
-            log.debug("terminal input dropped after an error", exc_info=True)
-            self.stream._initialize_parser()
-            self.screen.dirty.update(range(self.screen.lines))
-            self._repair()
-
-    def _repair(self) -> None:
-        """Restore the invariants a failed handler may have broken (cursor and row bounds)."""
-        screen = self.screen
-        screen.cursor.x = min(max(screen.cursor.x, 0), screen.columns)
-        screen.cursor.y = min(max(screen.cursor.y, 0), screen.lines - 1)
-        for y in [y for y in screen.buffer if not 0 <= y < screen.lines]:
-            del screen.buffer[y]
+        except Exception:
+            log.debug("a terminal sequence failed and was skipped", exc_info=True)
 
     def resize(self, lines: int, columns: int) -> None:
         """Resize the screen (the caller resizes the PTY): wrapped lines are re-wrapped to the new
@@ -99,13 +90,7 @@ class Emulator:
     def set_default_colors(self, foreground: str, background: str) -> None:
         """The pane's default colours ("#rrggbb"), reported to programs that ask (OSC 10/11,
         e.g. to choose a light or dark theme)."""
-        colors = []
-        for value in (foreground, background):
-            digits = value.removeprefix("#")
-            if len(digits) != 6 or any(c not in "0123456789abcdefABCDEF" for c in digits):
-                raise ValueError(f"expected a #rrggbb colour, got {value!r}")
-            colors.append(digits.lower())
-        self.screen.default_colors = (colors[0], colors[1])
+        self.screen.default_colors = (_hex_digits(foreground), _hex_digits(background))
 
     def _emit(self, event: TerminalEvent) -> None:
         if self._on_event is not None:
@@ -162,6 +147,23 @@ class Emulator:
         return DECCKM in self.screen.mode
 
     @property
+    def keyboard_flags(self) -> int:
+        """The kitty keyboard protocol flags the program pushed (0: legacy key encoding)."""
+        return self.screen.keyboard_flags
+
+    @property
+    def color_overrides(self) -> dict[int | str, str]:
+        """Colours the program set: palette index -> "rrggbb" (OSC 4), and "fg", "bg",
+        "cursor" (OSC 10/11/12). The pane draws with them over its theme's."""
+        return self.screen.color_overrides
+
+    def set_ansi_colors(self, colors: tuple[str, ...]) -> None:
+        """The pane's 16 ANSI colours ("#rrggbb"), reported to programs that ask (OSC 4)."""
+        if len(colors) != 16:
+            raise ValueError(f"expected 16 colours, got {len(colors)}")
+        self.screen.ansi_colors = tuple(_hex_digits(value) for value in colors)
+
+    @property
     def mouse_mode(self) -> int:
         """0 (off), 9 (X10), 1000 (clicks), 1002 (drag), 1003 (any motion)."""
         return self.screen.mouse_mode
@@ -197,6 +199,29 @@ class Emulator:
         a line keeps its number while newer output pushes older lines out of the scrollback."""
         return self.screen.history_added - len(self.screen.history.top)
 
+    @property
+    def history_end(self) -> int:
+        """One past the number of the newest scrollback line (see `first_line`); it keeps its
+        value while the alternate screen is shown."""
+        return self.screen.history_added
+
+    def scrollback_since(self, line: int, limit: int | None = None) -> list[str]:
+        """The text of scrollback lines numbered `line` and later (at most `limit` of them),
+        oldest first, also while the alternate screen is shown (the main screen's scrollback
+        is still there)."""
+        top = self.screen.history.top
+        start = max(0, line - self.first_line)
+        stop = len(top) if limit is None else min(len(top), start + limit)
+        columns = self.screen.columns
+        return [row_text(top[i], columns) for i in range(start, stop)]
+
+    def scrollback_row(self, line: int) -> object | None:
+        """The row object of scrollback line `line` (None if gone): compared by identity, it
+        tells whether the scrollback was rewritten (re-wrapped, pulled back) since."""
+        index = line - self.first_line
+        top = self.screen.history.top
+        return top[index] if 0 <= index < len(top) else None
+
     def history_row(self, index: int) -> Row:
         """Scrollback row `index` (0 = oldest); like `row`, it may still be a `LazyRow`."""
         return self.screen.history.top[index]
@@ -222,6 +247,14 @@ class Emulator:
         """Scrollback as text, oldest first."""
         columns = self.screen.columns
         return [row_text(self.history_row(i), columns) for i in range(self.history_size)]
+
+
+def _hex_digits(value: str) -> str:
+    """ "#rrggbb" as "rrggbb" (lower case); anything else is a ValueError."""
+    digits = value.removeprefix("#")
+    if len(digits) != 6 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise ValueError(f"expected a #rrggbb colour, got {value!r}")
+    return digits.lower()
 
 
 def _blank_row(screen: TerminalScreen) -> Row:

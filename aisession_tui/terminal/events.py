@@ -56,8 +56,16 @@ class ClipboardSet:
 
 @dataclass(frozen=True, slots=True)
 class ModesChanged:
-    """Alternate screen, mouse reporting, bracketed paste, cursor keys or cursor visibility
-    changed."""
+    """Alternate screen, mouse reporting, bracketed paste, cursor keys, cursor visibility or the
+    keyboard protocol's flags changed."""
 
 
-TerminalEvent = TitleChanged | CwdChanged | PromptMark | Bell | ClipboardSet | ModesChanged
+@dataclass(frozen=True, slots=True)
+class ColorsChanged:
+    """The program set or reset colours the pane draws with (OSC 4, 10, 11, 12, 104, 110-112):
+    read them from `Emulator.color_overrides`."""
+
+
+TerminalEvent = (
+    TitleChanged | CwdChanged | PromptMark | Bell | ClipboardSet | ModesChanged | ColorsChanged
+)

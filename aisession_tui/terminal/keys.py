@@ -69,14 +69,54 @@ def _split_modifiers(key: str) -> tuple[int, str]:
     return bits, "+".join(parts)
 
 
+#: Keys whose modified forms the kitty protocol reports as `CSI code ; modifiers u`.
+_KITTY_CODES = {"enter": 13, "tab": 9, "backspace": 127, "space": 32}
+#: Kitty keyboard flag: disambiguate escape codes.
+KITTY_DISAMBIGUATE = 1
+
+
+def _kitty_key(key: str, character: str | None) -> bytes | None:
+    """A key in the kitty protocol's "disambiguate" mode, or None where it keeps the legacy
+    bytes (text, unmodified Enter/Tab/Backspace, cursor and function keys)."""
+    if key == "escape":
+        return b"\x1b[27u"
+    bits, base = _split_modifiers(key)
+    code = _KITTY_CODES.get(base)
+    if code is not None:
+        return f"{ESC}[{code};{bits + 1}u".encode() if bits else None
+    if not bits & 6:  # neither Alt nor Ctrl: text (Shift+a is "A") or a legacy key
+        return None
+    if len(base) == 1:
+        code = ord(base.lower())
+    elif character and len(character) == 1 and character.isprintable():
+        code = ord(character.lower())
+    else:
+        return None
+    return f"{ESC}[{code};{bits + 1}u".encode()
+
+
 def encode_key(
-    key: str, character: str | None, *, application_cursor: bool = False
+    key: str,
+    character: str | None,
+    *,
+    application_cursor: bool = False,
+    keyboard_flags: int = 0,
 ) -> bytes | None:
     """The bytes xterm sends for a key press, or None when the key has no terminal encoding.
 
     Cursor keys honour DECCKM (`application_cursor`) and xterm modifier parameters
-    (`ctrl+up` -> `CSI 1 ; 5 A`); `alt+<key>` is ESC followed by the key.
+    (`ctrl+up` -> `CSI 1 ; 5 A`); `alt+<key>` is ESC followed by the key (`alt+full_stop` ->
+    `ESC .`, `alt+enter` -> `ESC CR`, `alt+backspace` -> `ESC DEL`; see `ui/alt_keys.py` for how
+    Textual is made to report them). With the kitty keyboard protocol's "disambiguate" flag
+    (`keyboard_flags & 1`, pushed by the program) Escape and modified Enter, Tab, Backspace and
+    Alt/Ctrl+key are `CSI code ; modifiers u` (Shift+Enter is `CSI 13;2u`).
     """
+    if keyboard_flags & KITTY_DISAMBIGUATE:
+        kitty = _kitty_key(key, character)
+        if kitty is not None:
+            return kitty
+    if key == "backspace" and character == "\x08":
+        return b"\x08"  # Ctrl+H: terminals send BS, which Textual also calls "backspace"
     simple = _SIMPLE.get(key)
     if simple is not None:
         return simple.encode()
@@ -118,8 +158,9 @@ def encode_key(
 
 
 def _alt_character(rest: str, character: str | None) -> str | None:
-    """The character of the key under Alt: Textual may report it, else a single-letter name."""
-    if character and character.isprintable():
+    """The character of the key under Alt: Textual may report it (a control character too:
+    Alt+Ctrl+H is ESC BS), else a single-letter name."""
+    if character:
         return character
     if len(rest) == 1:
         return rest

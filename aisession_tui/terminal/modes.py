@@ -27,7 +27,7 @@ SYNCHRONIZED_OUTPUT = 2026 << 5
 _ALT_MODES = frozenset((ALT_47, ALT_1047, ALT_1049))
 #: Modes DECRQM reports as set or reset (others: "not recognised").
 _KNOWN_PRIVATE_MODES = frozenset(
-    (1, 5, 6, 7, 9, 25, 47, 1000, 1002, 1003, 1004, 1006, 1047, 1049, 2004, 2026)
+    (1, 5, 6, 7, 9, 25, 45, 47, 69, 1000, 1002, 1003, 1004, 1006, 1047, 1049, 2004, 2026)
 )
 _KNOWN_ANSI_MODES = frozenset((4, 20))
 _MOUSE_MODES = (MOUSE_ANY, MOUSE_BUTTON, MOUSE_NORMAL, MOUSE_X10)
@@ -58,6 +58,8 @@ class ModesMixin:
     allow_column_mode: bool
     _main_buffer: ScreenBuffer | None
     _alt_savepoint: bool
+    margins: Any
+    erase_in_display: Any
 
     @property
     def alternate_screen(self) -> bool:
@@ -76,9 +78,14 @@ class ModesMixin:
         return (*(flag in mode for flag in sorted(_WATCHED)), self.cursor.hidden)
 
     def _allowed(self, modes: tuple[int, ...], private: bool) -> tuple[int, ...]:
-        """Without `allow_column_mode`, DECCOLM (`CSI ? 3 h/l`, 80/132 columns) is ignored: a
-        pane's size is not the program's to set."""
-        if private and not self.allow_column_mode:
+        """Without `allow_column_mode`, DECCOLM (`CSI ? 3 h/l`, 80/132 columns) does not resize:
+        a pane's size is not the program's to set."""
+        if private and not self.allow_column_mode and 3 in modes:
+            # xterm with column switching: the screen is cleared, the margins reset and the
+            # cursor homed; only the size stays.
+            self.margins = None
+            self.erase_in_display(2)
+            self.cursor.x = self.cursor.y = 0
             return tuple(m for m in modes if m != 3)
         return modes
 

@@ -9,7 +9,8 @@ exactly `width` cells.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -21,7 +22,7 @@ from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual.strip import Strip
 from wcwidth import wcwidth
 
-from .cells import LazyRow
+from .cells import BLINK, BOLD, CONCEAL, DIM, LazyRow, bits_of, underline_of
 from .screen import Char, Row
 
 __all__ = ["ANSI_NAMES", "Palette", "render_row"]
@@ -54,6 +55,24 @@ class Palette:
             if value is not None:
                 Color.parse(value)  # raises a clear ColorParseError for bad theme values
 
+    def with_overrides(self, overrides: Mapping[int | str, str]) -> Palette:
+        """This palette with a program's colours ("rrggbb") over it: ANSI entries 0-15 (OSC 4)
+        and "fg", "bg", "cursor" (OSC 10/11/12). Other palette indexes are drawn as RGB."""
+        if not overrides:
+            return self
+        ansi = tuple(
+            f"#{overrides[i]}" if i in overrides else colour for i, colour in enumerate(self.ansi)
+        )
+        pick = overrides.get
+        return replace(
+            self,
+            foreground=f"#{pick('fg')}" if "fg" in overrides else self.foreground,
+            background=f"#{pick('bg')}" if "bg" in overrides else self.background,
+            cursor=f"#{pick('cursor')}" if "cursor" in overrides else self.cursor,
+            ansi=ansi,
+            _styles={},
+        )
+
     def resolve(self, name: str, *, foreground: bool) -> str | None:
         """A pyte colour (name, "default" or 6 hex digits) as "#rrggbb" (None = inherit)."""
         if name == "default":
@@ -73,7 +92,7 @@ class Palette:
 
     def style(self, char: Char, cursor: bool = False) -> Style:
         """The Rich style of a cell with these attributes (cached per palette)."""
-        key = (*char[1:8], cursor)
+        key = (*char[1:9], cursor)
         style = self._styles.get(key)
         if style is None:
             if len(self._styles) > 4096:
@@ -86,22 +105,32 @@ class Palette:
         bg = self.resolve(char.bg, foreground=False)
         if char.reverse:
             fg, bg = (bg or self.background or "#000000"), (fg or self.foreground or "#ffffff")
+        intensity = bits_of(char.bold)
+        blink = bits_of(char.blink)
+        if blink & CONCEAL:
+            fg = bg or self.background or "#000000"  # hidden text: drawn in the background
         if cursor:
             if self.cursor is not None:
                 fg, bg = (bg or self.background or "#000000"), self.cursor
             else:  # no cursor colour: the cell is drawn inverted
                 fg, bg = (bg or self.background or "#000000"), (fg or self.foreground or "#ffffff")
+        # Rich draws single and double underlines in the text colour; curly, dotted and dashed
+        # are drawn single, and an underline colour (SGR 58) cannot be drawn through it.
+        underline, _ = underline_of(char.underscore)
         return Style(
             color=fg,
             bgcolor=bg,
-            bold=char.bold or None,
+            bold=bool(intensity & BOLD) or None,
+            dim=bool(intensity & DIM) or None,
             italic=char.italics or None,
-            underline=char.underscore or None,
+            underline=underline in (1, 3, 4, 5) or None,
+            underline2=underline == 2 or None,
+            blink=bool(blink & BLINK) or None,
             strike=char.strikethrough or None,
         )
 
 
-_attrs_of = itemgetter(1, 2, 3, 4, 5, 6, 7)
+_attrs_of = itemgetter(1, 2, 3, 4, 5, 6, 7, 8)
 _WIDE_CACHE: dict[str, int] = {}
 
 

@@ -12,6 +12,9 @@ from ..core.osc import cwd_from_osc7, exit_code_from_osc133
 from .events import Bell, ClipboardSet, CwdChanged, PromptMark, TerminalEvent, TitleChanged
 from .stream import MAX_OSC_52
 
+#: OSC codes for colours (set, query, reset), handled in `queries.py`.
+_COLOR_CODES = frozenset(("4", "10", "11", "12", "104", "110", "111", "112"))
+
 
 class ReportsMixin:
     """Events through `on_event`, replies to the child through `reply`."""
@@ -49,7 +52,7 @@ class ReportsMixin:
             self.write_process_input("\x1b[>1;10;0c")
 
     def osc_command(self, code: str, value: str) -> None:
-        """OSC strings other than titles: 7 (cwd), 133 (prompt marks), 10/11 colour queries."""
+        """OSC strings other than titles: 7 (cwd), 133 (prompt marks), 52 (clipboard), colours."""
         if code == "7":
             path = cwd_from_osc7(value)
             if path is not None and path != self.cwd:
@@ -61,10 +64,8 @@ class ReportsMixin:
                 self.emit(PromptMark(kind[:1], exit_code_from_osc133(kind, rest), rest))
         elif code == "52":
             self._set_clipboard(value)
-        elif code in ("10", "11") and value == "?":
-            rgb = self.default_colors[0 if code == "10" else 1]
-            r, gr, b = rgb[0:2], rgb[2:4], rgb[4:6]
-            self.write_process_input(f"\x1b]{code};rgb:{r}{r}/{gr}{gr}/{b}{b}\x1b\\")
+        elif code in _COLOR_CODES:
+            self.color_command(code, value)  # type: ignore[attr-defined]
 
     def _set_clipboard(self, value: str) -> None:
         """OSC 52 `Pc;Pd`: Pd is base64 text for the clipboard; `?` (asking to read it) is not

@@ -36,16 +36,22 @@ from pyte.screens import Screen as _Screen
 from .cells import (
     BLANK,
     BLANK_REVERSE,
+    Bits,
     LazyRow,
     Row,
     ScreenBuffer,
     SgrPlan,
+    Underline,
     fill_char_cache,
     new_char,
     sgr_plan,
     text_runs,
 )
+from .cursor import CursorMixin
+from .editing import EditingMixin
 from .events import TerminalEvent
+from .keyboard import KeyboardMixin
+from .lr_margins import DECLRMM, LeftRightMarginsMixin
 from .modes import (
     BRACKETED_PASTE,
     DECCKM,
@@ -54,6 +60,7 @@ from .modes import (
     SYNCHRONIZED_OUTPUT,
     ModesMixin,
 )
+from .queries import DEFAULT_CELL_PIXELS, QueriesMixin
 from .reflow import SHORT, set_wrapped
 from .reports import ReportsMixin
 from .resize import ResizeMixin
@@ -71,11 +78,28 @@ __all__ = [
 ]
 
 _LAT1 = cs.LAT1_MAP
+_STEP_TYPES = (Bits, Underline)
+#: xterm's 16 ANSI colours, reported by OSC 4 until the pane tells the screen its theme's.
+XTERM_ANSI = (
+    *("000000", "cd0000", "00cd00", "cdcd00", "0000ee", "cd00cd", "00cdcd", "e5e5e5"),
+    *("7f7f7f", "ff0000", "00ff00", "ffff00", "5c5cff", "ff00ff", "00ffff", "ffffff"),
+)
 _MAX_ATTR_CACHE = 2048
+_MAX_CELL_TEXT = 32
 _MAX_SGR_CACHE = 16384
 
 
-class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
+class TerminalScreen(
+    ReportsMixin,
+    QueriesMixin,
+    KeyboardMixin,
+    ModesMixin,
+    LeftRightMarginsMixin,
+    CursorMixin,
+    EditingMixin,
+    ResizeMixin,
+    _HistoryScreen,
+):
     """A fast `pyte.HistoryScreen` (drop-in) with alternate screen, modes, events and replies.
 
     `on_event` receives `TerminalEvent`s; `reply` receives bytes to write back to the child.
@@ -109,6 +133,14 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         #: Rows that ever went into the scrollback (those it dropped since included); with its
         #: length, this numbers lines for good: line `history_added - len(top)` is the oldest.
         self.history_added = 0
+        self._saved_cursors = {False: None, True: None}
+        self._erase_chars = {}
+        self._keyboard_stacks = {False: [], True: []}
+        self.ansi_colors = XTERM_ANSI
+        self.color_overrides = {}
+        self.cursor_style = 0
+        self.cell_pixels = DEFAULT_CELL_PIXELS
+        self.lr_margins = None
         super().__init__(columns, lines, history, ratio)
 
     @property
@@ -123,6 +155,9 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         slices, everything else (combining marks, astral characters) goes through pyte."""
         if data:
             self._last_char = data[-1]
+        if self.lr_margins is not None:
+            self._draw_in_margins(data)
+            return
         if self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode:
             super().draw(data)
             return
@@ -170,13 +205,35 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
                     width = wcwidth(other)
                     if width == 2:
                         self._draw_run(other, 2)
-                    elif width > 0 or (width == 0 and unicodedata.combining(other)):
+                    elif width == 0:
+                        self._combine(other)
+                    elif width > 0:
                         if cursor.x >= columns and mo.DECAWM in self.mode:
                             self._wrap()  # as pyte's draw would, but marking the row
                         _Screen.draw(self, other)
-                    # Other zero-width or unprintable characters are skipped (pyte drops the
-                    # rest of the run, which loses text after a ZWJ or a stray control).
+                    # Unprintable characters are skipped (pyte dropped the rest of the run).
         self.dirty.add(self.cursor.y)
+
+    def _combine(self, mark: str) -> None:
+        """A zero-width character (combining mark, Thai vowel, Devanagari sign, VS16, ZWJ,
+        Hangul medial jamo, dakuten) joins the character before the cursor, as in xterm: the
+        wide character itself when that cell is a wide character's second half (pyte put the
+        mark on the empty second half, which blanked the character). At most
+        `_MAX_CELL_TEXT` code points per cell, so a flood of marks stays bounded."""
+        cursor = self.cursor
+        y, x = cursor.y, min(cursor.x, self.columns) - 1
+        if x < 0:
+            if y == 0:
+                return
+            y, x = y - 1, self.columns - 1
+        line = self.buffer[y]
+        if x > 0 and line[x].data == "":
+            x -= 1
+        last = line[x]
+        if not last.data or len(last.data) >= _MAX_CELL_TEXT:
+            return
+        line[x] = last._replace(data=unicodedata.normalize("NFC", last.data + mark))
+        self.dirty.add(y)
 
     def _draw_run(self, text: str, width: int) -> None:
         """Write characters that all have `width` (1 or 2), wrapping at the right margin as pyte's
@@ -313,6 +370,7 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
             and mo.IRM not in self.mode
             and not self.charset
             and self.g0_charset is _LAT1
+            and self.lr_margins is None
         )
         index = 0
         count = len(texts)
@@ -371,7 +429,8 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         # Every new row starts lazy: it is built when painted, read or written, if ever.
         base = len(rows)
         skipped = max(0, first - bottom)
-        rows.extend(LazyRow(default, segment, cache, attrs) for segment in segments[skipped:])
+        erase = self.erase_char()  # what the scroll leaves after each line's text (BCE)
+        rows.extend(LazyRow(erase, segment, cache, attrs) for segment in segments[skipped:])
         for index in continued:
             if index >= skipped:
                 set_wrapped(rows[base + index - skipped], True)
@@ -383,7 +442,7 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         screen_rows = rows[pushed:] if pushed > 0 else rows
         for y, row in enumerate(screen_rows):
             buffer[y] = row
-        buffer.pop(bottom, None)
+        self.blank_row(bottom)
         self.cursor.x = 0
         self.cursor.y = bottom
         self.dirty.update(range(lines))
@@ -398,7 +457,11 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         else:
             top, bottom = margins
         if cursor.y != bottom:
-            cursor.y = min(cursor.y + 1, bottom)  # pyte's cursor_down
+            # Below the region the cursor goes on to the screen's last row (xterm), not back up.
+            cursor.y = min(cursor.y + 1, bottom if cursor.y < bottom else self.lines - 1)
+            return
+        if self.lr_margins is not None:
+            self.scroll_in_margins(up=True)
             return
         buffer = self.buffer
         get = buffer.get  # moving rows does not build lazy ones; missing rows are blank
@@ -413,14 +476,40 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
                 buffer.pop(y, None)
             else:
                 buffer[y] = row
-        buffer.pop(bottom, None)
+        if cursor.attrs.bg == "default":
+            buffer.pop(bottom, None)
+        else:
+            self.blank_row(bottom)  # the new row takes the background colour (BCE)
+
+    def repair(self) -> None:
+        """After a handler raised (the stream skips its sequence and goes on): restore what it
+        may have left broken, the cursor's and the rows' bounds, and repaint everything."""
+        cursor = self.cursor
+        cursor.x = min(max(cursor.x, 0), self.columns)
+        cursor.y = min(max(cursor.y, 0), self.lines - 1)
+        for y in [y for y in self.buffer if not 0 <= y < self.lines]:
+            del self.buffer[y]
+        self.dirty.update(range(self.lines))
+
+    def on_soft_reset(self) -> None:
+        """DECSTR also drops left/right margin mode and the margins, and the cursor style."""
+        self.mode.discard(DECLRMM)
+        self.lr_margins = None
+        self.cursor_style = 0
 
     def reverse_index(self) -> None:
-        """RI: scroll down at the top margin (bottom history only outside the alternate screen)."""
+        """RI: scroll down at the top margin (bottom history only outside the alternate screen);
+        the new top row takes the background colour."""
+        top = self.margins.top if self.margins else 0
+        scrolls = self.cursor.y == top
+        if scrolls and self.scroll_in_margins(up=False):
+            return
         if self._main_buffer is None:
             super().reverse_index()
         else:
             _Screen.reverse_index(self)
+        if scrolls and self.cursor.attrs.bg != "default":
+            self.blank_row(top)
 
     def select_graphic_rendition(self, *attrs: int, **kwargs: Any) -> None:
         """SGR, memoised; `CSI ? ... m` (private) is ignored rather than misread."""
@@ -461,7 +550,12 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         attr_cache = self._attr_cache
         reverse = mo.DECSCNM in self.mode
         columns = self.columns
-        plain = not (self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode)
+        plain = not (
+            self.charset
+            or self.g0_charset is not _LAT1
+            or mo.IRM in self.mode
+            or self.lr_margins is not None
+        )
         buffer = self.buffer
         dirty = self.dirty
         for params, text in tokens:
@@ -502,7 +596,7 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
             return base
         fields = list(base)
         for index, value in assignments:
-            fields[index] = value
+            fields[index] = value.apply(fields[index]) if type(value) in _STEP_TYPES else value
         return new_char(Char, fields)
 
     def _remember_plan(self, key: Any, plan: SgrPlan) -> SgrPlan:
@@ -517,13 +611,6 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
         self._sgr_cache[key] = attrs
         return attrs
 
-    def restore_cursor(self) -> None:
-        """DECRC; cursor visibility follows DECTCEM, not the saved cursor (as HistoryScreen)."""
-        super().restore_cursor()
-        self.cursor.hidden = not (
-            self.history.position == self.history.size and mo.DECTCEM in self.mode
-        )
-
     def reset(self) -> None:
         """RIS: also leaves the alternate screen."""
         main = getattr(self, "_main_buffer", None)
@@ -533,53 +620,12 @@ class TerminalScreen(ReportsMixin, ModesMixin, ResizeMixin, _HistoryScreen):
             self._alt_savepoint = False
         super().reset()
         self.buffer = self._new_buffer()
-
-    def erase_in_display(self, how: int = 0, *args: Any, **kwargs: Any) -> None:
-        """ED; `CSI 3 J` clears scrollback (never from inside the alternate screen)."""
-        if how == 3 and self._main_buffer is not None:
-            how = 2
-        if how == 0:
-            interval = range(self.cursor.y + 1, self.lines)
-        elif how == 1:
-            interval = range(self.cursor.y)
-        elif how in (2, 3):
-            interval = range(self.lines)
-        else:
-            return  # pyte raised UnboundLocalError on `CSI 4 J`
-        self.dirty.update(interval)
-        attrs = self.cursor.attrs
-        buffer = self.buffer
-        for y in interval:
-            if y in buffer:  # cells never written keep reading as the default
-                line = buffer[y]
-                line.update(dict.fromkeys(line, attrs))
-                set_wrapped(line, False)
-        if how in (0, 1):
-            self.erase_in_line(how)
-        elif how == 3:
-            self._reset_history()
-
-    def erase_in_line(self, how: int = 0, private: bool = False) -> None:
-        """EL `CSI n K`: erase part of the line with the cursor's attributes, in one update."""
-        cursor = self.cursor
-        self.dirty.add(cursor.y)
-        if how == 0:
-            start, stop = cursor.x, self.columns
-        elif how == 1:
-            start, stop = 0, min(cursor.x + 1, self.columns)
-        elif how == 2:
-            start, stop = 0, self.columns
-        else:
-            return  # pyte raised UnboundLocalError on `CSI 3 K`
-        line = self.buffer[cursor.y]
-        line.update(dict.fromkeys(range(start, stop), cursor.attrs))
-        if stop == self.columns:
-            set_wrapped(line, False)  # nothing continues from here any more
-
-    def insert_characters(self, count: int | None = None) -> None:
-        """ICH `CSI n @`: pyte's, without the cell it copies one past the right edge."""
-        super().insert_characters(count)
-        self.buffer[self.cursor.y].pop(self.columns, None)
+        self.forget_saved_cursors()
+        self.forget_keyboard_flags()
+        self.cursor_style = 0
+        self.lr_margins = None
+        if getattr(self, "color_overrides", None):
+            self._reset_overrides(list(self.color_overrides))
 
     # -- pyte paging compatibility ---------------------------------------------------------------
 

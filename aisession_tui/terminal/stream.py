@@ -28,6 +28,8 @@ from typing import Any
 import pyte
 from pyte import control as ctrl
 
+from .cells import UNDERLINE_STYLE_CODE
+
 __all__ = ["TerminalByteStream", "TerminalStream"]
 
 ParserGenerator = Generator[bool | None, str, None]
@@ -35,6 +37,7 @@ ParserGenerator = Generator[bool | None, str, None]
 _MAX_PARAMS = 32
 _MAX_DIGITS = 8
 _MAX_OSC = 4096
+_MAX_DCS = 4096
 #: OSC 52 carries clipboard text (base64): it may be longer than other OSC strings.
 MAX_OSC_52 = 256 * 1024
 
@@ -105,7 +108,8 @@ def _sgr_params(text: str) -> list[int]:
             elif parts[1] == 5 and len(parts) >= 3:
                 out.extend([parts[0], 5, parts[2]])
         elif parts[0] == 4:
-            out.append(24 if len(parts) > 1 and parts[1] == 0 else 4)
+            style = parts[1] if len(parts) > 1 else 1
+            out.append(UNDERLINE_STYLE_CODE + style if 0 <= style <= 5 else 4)
         else:
             out.append(parts[0])
     return out
@@ -123,6 +127,27 @@ class TerminalStream(pyte.Stream):
         "b": "repeat_last_character",
         "Z": "back_tab",
         "I": "forward_tab",
+        "`": "cursor_to_column",  # HPA (pyte maps it to "'")
+        "s": "save_cursor_or_set_margins",  # SCOSC, or DECSLRM under DECLRMM
+        "u": "restore_cursor_sco",  # SCORC
+        "t": "window_operation",  # XTWINOPS (size reports)
+    }
+    #: pyte's escapes, with NEL as "next line" (pyte made it a plain line feed).
+    escape = {**pyte.Stream.escape, "E": "next_line"}
+    #: `CSI ... <intermediate> <final>` sequences, by intermediate and final.
+    csi_intermediate = {
+        "!p": "soft_reset",  # DECSTR
+        " q": "set_cursor_style",  # DECSCUSR
+        "*y": "report_rectangle_checksum",  # DECRQCRA
+    }
+    #: `CSI <prefix> ... <final>` sequences (prefix `>`, `<`, `=` or private `?`).
+    csi_prefixed = {
+        ">c": "report_secondary_device_attributes",
+        "?u": "report_keyboard_flags",  # kitty keyboard protocol
+        ">u": "push_keyboard_flags",
+        "<u": "pop_keyboard_flags",
+        "=u": "set_keyboard_flags",
+        ">q": "report_version",  # XTVERSION
     }
 
     # `CSI <digits;> m` immediately followed by plain text (pyte's definition of plain text).
@@ -167,11 +192,11 @@ class TerminalStream(pyte.Stream):
         """Call the screen method for one complete CSI sequence, as pyte would."""
         if len(params) > _MAX_PARAMS:
             del params[_MAX_PARAMS:]
-        if prefix:
-            if prefix == ">" and final == "c":
-                handler = getattr(self.listener, "report_secondary_device_attributes", None)
-                if handler is not None:
-                    handler(*params)
+        if prefix or (private and final == "u"):
+            name = self.csi_prefixed.get((prefix or "?") + final)
+            handler = getattr(self.listener, name, None) if name else None
+            if handler is not None:
+                handler(*params)
             return
         handler = self._csi_dispatch[final]
         limit = self._csi_arity.get(final)
@@ -184,6 +209,15 @@ class TerminalStream(pyte.Stream):
         else:
             # pyte's cursor/erase methods take no ``private`` keyword; `CSI ? 5 A` is garbage.
             self.listener.debug(*params, private=True)  # type: ignore[union-attr]
+
+    def _dispatch_intermediate(self, key: str, params: list[int], private: bool) -> None:
+        """`CSI ... <intermediate> <final>` (DECSTR, DECSCUSR, DECRQCRA); others are ignored."""
+        name = None if private else self.csi_intermediate.get(key)
+        handler = getattr(self.listener, name, None) if name else None
+        if handler is not None:
+            handler(*params[:_MAX_PARAMS])
+        else:
+            self.listener.debug(*params)  # type: ignore[union-attr]
 
     def _dispatch_osc(self, body: str) -> None:
         """Handle an OSC string ``<code>;<value>`` (the code read in full, unlike pyte)."""
@@ -248,90 +282,114 @@ class TerminalStream(pyte.Stream):
 
         length = len(data)
         offset = 0
-        while offset < length:
-            if not taking_plain_text:
-                taking_plain_text = send(data[offset])
-                offset += 1
-                continue
-            char = data[offset]
-            if char == "\n":
-                linefeed()
-                offset += 1
-            elif char == "\r":
-                carriage_return()
-                offset += 1
-            elif char == ESC:
-                if draw_styled is not None:
-                    match = match_styled_run(data, offset)
-                    if match is not None:
-                        # Several `CSI ... m` + text tokens in a row: one call for all of them.
-                        end = match.end()
-                        draw_styled(findall_styled(data, offset, end))
-                        offset = end
+        failure: Exception | None = None
+        while True:
+            # Every branch moves `offset` past its sequence before calling the handler, so when a
+            # handler raises, only that sequence is lost: the rest of the chunk is still parsed.
+            try:
+                while offset < length:
+                    if not taking_plain_text:
+                        char = data[offset]
+                        offset += 1  # past the character before its handler runs
+                        taking_plain_text = send(char)
                         continue
-                match = match_sgr_text(data, offset)
-                if match is not None:
-                    # The commonest shape of coloured output: `CSI ... m` then a run of text.
-                    offset = match.end()
-                    params, text = match.groups()
-                    if sgr_text is not None:
-                        sgr_text(params)
+                    char = data[offset]
+                    if char == "\n":
+                        offset += 1
+                        linefeed()
+                    elif char == "\r":
+                        offset += 1
+                        carriage_return()
+                    elif char == ESC:
+                        if draw_styled is not None:
+                            match = match_styled_run(data, offset)
+                            if match is not None:
+                                # Several `CSI ... m` + text tokens in a row: one call for all.
+                                start, offset = match.span()
+                                draw_styled(findall_styled(data, start, offset))
+                                continue
+                        match = match_sgr_text(data, offset)
+                        if match is not None:
+                            # The commonest shape of coloured output: `CSI ... m` then text.
+                            params, text = match.groups()
+                            end = match.end()
+                            offset = end - len(text)  # the text still counts if the SGR fails
+                            if sgr_text is not None:
+                                sgr_text(params)
+                            else:
+                                sgr(*_params(params)) if params else sgr(0)
+                            offset = end
+                            if text:
+                                draw(text)
+                            continue
+                        match = match_csi(data, offset)
+                        if match is not None:
+                            offset = match.end()
+                            private, params, final = match.groups()
+                            if final == "m" and not private:
+                                if not params:
+                                    sgr(0)
+                                elif ":" in params:
+                                    sgr(*_sgr_params(params))
+                                else:
+                                    sgr(*_params(params))
+                            elif ":" in params:
+                                listener.debug(params)
+                            else:
+                                dispatch_csi(final, _params(params), bool(private), "")
+                            continue
+                        match = match_osc(data, offset)
+                        if match is not None:
+                            offset = match.end()
+                            self._dispatch_osc(match.group(1))
+                            continue
+                        offset += 1
+                        taking_plain_text = send(char)
                     else:
-                        sgr(*_params(params)) if params else sgr(0)
-                    if text:
-                        draw(text)
-                    continue
-                match = match_csi(data, offset)
-                if match is not None:
-                    offset = match.end()
-                    private, params, final = match.groups()
-                    if final == "m" and not private:
-                        if not params:
-                            sgr(0)
-                        elif ":" in params:
-                            sgr(*_sgr_params(params))
+                        if draw_lines is not None:
+                            match = match_lines(data, offset)
+                            if match is not None:
+                                offset = match.end()
+                                draw_lines(match.group())
+                                continue
+                        match = match_text(data, offset)
+                        if match is not None:
+                            start, offset = match.span()
+                            draw(data[start:offset])
                         else:
-                            sgr(*_params(params))
-                    elif ":" in params:
-                        listener.debug(params)
-                    else:
-                        dispatch_csi(final, _params(params), bool(private), "")
-                    continue
-                match = match_osc(data, offset)
-                if match is not None:
-                    offset = match.end()
-                    self._dispatch_osc(match.group(1))
-                    continue
-                taking_plain_text = send(char)
-                offset += 1
-            else:
-                if draw_lines is not None:
-                    match = match_lines(data, offset)
-                    if match is not None:
-                        offset = match.end()
-                        draw_lines(match.group())
-                        continue
-                match = match_text(data, offset)
-                if match is not None:
-                    start, offset = match.span()
-                    draw(data[start:offset])
-                else:
-                    taking_plain_text = send(char)
-                    offset += 1
+                            offset += 1
+                            taking_plain_text = send(char)
+
+            except Exception as error:
+                failure = failure or error
+                self._recover()
+                taking_plain_text = self._taking_plain_text
+                continue
+            break
 
         self._taking_plain_text = taking_plain_text
+        if failure is not None:
+            raise failure  # as pyte does, once the whole chunk has been parsed
+
+    def _recover(self) -> None:
+        """After a handler raised: the state machine restarts in the ground state (the failed
+        sequence is dropped) and the screen mends what the handler may have left half done."""
+        self._initialize_parser()
+        repair = getattr(self.listener, "repair", None)
+        if repair is not None:
+            repair()
 
     def _parser_fsm(self) -> ParserGenerator:
         """pyte's character state machine, with the hardening described in the module docstring."""
         listener = self.listener
         assert listener is not None
         draw = listener.draw
-        debug = listener.debug
         basic = self.basic
         basic_dispatch = self._basic_dispatch
         escape_dispatch = self._escape_dispatch
         escape_map = self.escape
         STRING_INTRODUCERS = "P_^X"
+        dcs = getattr(listener, "device_control_string", None)
         sharp_dispatch = self._sharp_dispatch
         csi = self.csi
 
@@ -372,17 +430,23 @@ class TerminalStream(pyte.Stream):
                     elif char in CAN_OR_SUB:
                         draw(char)
                     elif char in STRING_INTRODUCERS and char not in escape_map:
-                        # DCS, SOS, PM, APC: a control string, skipped up to ST (vim sends
-                        # `ESC P zz ESC \`; pyte drew the "zz").
+                        # DCS, SOS, PM, APC: a control string up to ST (vim sends
+                        # `ESC P zz ESC \`; pyte drew the "zz"). A complete DCS goes to the
+                        # screen (DECRQSS, XTGETTCAP); the others are skipped.
+                        introducer, body = char, ""
                         while True:
                             char = yield None
                             if char == ESC:
                                 char = yield None
                                 if char != "\\":
                                     pending, esc_next = ESC, char
+                                elif introducer == "P" and dcs is not None:
+                                    dcs(body)
                                 break
                             if char in CAN_OR_SUB or char == ctrl.BEL:
                                 break
+                            if len(body) < _MAX_DCS:
+                                body += char
                     else:
                         escape_dispatch[char]()
                     continue
@@ -396,7 +460,7 @@ class TerminalStream(pyte.Stream):
                 current = ""
                 private = False
                 prefix = ""
-                intermediates = False
+                intermediates = ""
                 while True:
                     char = yield None
                     if char == "?":
@@ -422,7 +486,7 @@ class TerminalStream(pyte.Stream):
                         pending = char  # An ESC aborts the sequence and starts a new one.
                         break
                     elif " " <= char <= "/" and char not in csi:
-                        intermediates = True
+                        intermediates += char
                     else:
                         if len(params) < _MAX_PARAMS:
                             params.append(_param(current))
@@ -430,7 +494,7 @@ class TerminalStream(pyte.Stream):
                             current = ""
                         else:
                             if intermediates:
-                                debug(*params)
+                                self._dispatch_intermediate(intermediates + char, params, private)
                             else:
                                 self._dispatch_csi(char, params, private, prefix)
                             break

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,15 +37,19 @@ from ..core.manager import SessionManager
 from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
-from ..terminal.emulator import DEFAULT_SCROLLBACK
-from ..terminal.events import Bell, ClipboardSet
+from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
+from ..terminal.events import Bell, ClipboardSet, ColorsChanged
+from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
 from .detach import attach_running, install_hangup_detach
 from .keymap import DEFAULT_PREFIX
+from .literal import LiteralNotifications
 from .live_session import Attention, LiveSession
 from .palette import palette_for
 from .presenter import SessionPresenter
+from .quit_signals import install_quit_signals
+from .store_health import watch_store_health
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
 from .widgets.footer import KeyFooter
@@ -98,7 +104,7 @@ class AppOptions:
     workspace_name: str | None = None
 
 
-class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
+class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bindings=False):
     """Tiles every session as a live terminal; the prefix key (Ctrl+B) leads to commands."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -132,10 +138,12 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         store: Store | None = None,
     ) -> None:
         _alt_digits_are_alt()
+        install_alt_keys()
         super().__init__()
         self.options = options or AppOptions()
         self.manager = manager if manager is not None else SessionManager()  # empty is falsy
         self._initial_configs = list(configs)
+        self._deferred_starts: list[LiveSession] | None = None
         self.lives: dict[str, LiveSession] = {}
         self.presenters: dict[str, SessionPresenter] = {}
         self.focused_key: str | None = None
@@ -184,26 +192,53 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         yield KeyFooter(show_command_palette=False)
 
     async def on_mount(self) -> None:
+        install_quit_signals(self)
         self.loaded_themes.register(self)
         for message in self.loaded_themes.errors:
-            self.notify(message, title="Theme file skipped", severity="warning", timeout=10)
+            self.notify(
+                message, title="Theme file skipped", severity="warning", timeout=10, markup=False
+            )
         if self.options.theme in self.available_themes:
             self.theme = self.options.theme
+        else:
+            if DEFAULT_THEME in self.available_themes:
+                self.theme = DEFAULT_THEME
+            self.notify(
+                f"Theme {self.options.theme!r} is not available; using {self.theme!r}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         for panel in self._panels():
             panel.display = panel.id in self.options.panels
         self._sync_sidebar()
         # Load the exact token counter's vocabulary off the loop before any monitor needs it.
         await load_default_counter()
+        # The sessions given at start (or restored) are tiled now and started once the layout has
+        # sized their panes: nothing is laid out while `on_mount` runs, so starting them here
+        # would start every program at 80x24 and resize it right after (vim drew garbage).
+        self._deferred_starts = []
         if self.store is not None:
             await self._open_store()
         for config in await attach_running(self, self._initial_configs):
             await self.add_session(config)
         install_hangup_detach(self)
         self._apply_start_layout()
+        deferred, self._deferred_starts = self._deferred_starts, None
+        self.run_worker(self._start_after_layout(deferred), name="start sessions", group="startup")
         self.set_interval(1.0, self._tick_clock, name="relative-times")
         _calm_garbage_collector()
         if self.options.control:
             await start_control(self, self.options.workspace_name)
+
+    async def _start_after_layout(self, lives: list[LiveSession]) -> None:
+        """Start sessions once every pane is tiled at its size (in a worker, so the app lays
+        them out meanwhile)."""
+        laid_out = asyncio.get_running_loop().create_future()
+        self.call_after_refresh(lambda: laid_out.done() or laid_out.set_result(None))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(laid_out, 1.0)
+        await asyncio.gather(*(self._start(live) for live in lives))
 
     def _apply_start_layout(self) -> None:
         """The layout and focused session a workspace asked for."""
@@ -225,7 +260,10 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         store.begin_run()
         for notice in store.notices:
             self.notify(notice, title="Session database", severity="warning", timeout=15)
-        self.recorder = SessionRecorder(store, screen_source=self._screen_lines)
+        self.recorder = SessionRecorder(
+            store, screen_source=self._screen_lines, view_source=self._emulator_of
+        )
+        watch_store_health(self, store)
         if self.options.restore:
             await self.restore_last_run()
         else:
@@ -255,10 +293,14 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             self.notify(message, severity="error", timeout=10)
         for restored in report.restored:
             lines = restored.scrollback.lines if restored.scrollback else None
-            live = await self._tile(restored.session, lines)
-            await self._start(live)
+            live = await self._tile(restored.session, lines, restored.note)
+            await self._start_or_defer(live)
         if report.restored:
             self.notify(f"Restored {len(report.restored)} session(s)", timeout=3)
+
+    def _emulator_of(self, session_id: SessionId) -> Emulator | None:
+        live = self.lives.get(session_id.uuid.hex)
+        return None if live is None else live.emulator
 
     def _screen_lines(self, session_id: SessionId) -> list[str] | None:
         live = self.lives.get(session_id.uuid.hex)
@@ -289,17 +331,26 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
                 session_id, config, created_at or utc_now()
             )
         live = await self._tile(session)
-        await self._start(live)
+        await self._start_or_defer(live)
         return live
 
-    async def _tile(self, session: AISession, scrollback: list[str] | None = None) -> LiveSession:
+    async def _start_or_defer(self, live: LiveSession) -> None:
+        """Start now, or during start-up once the first layout has sized the panes."""
+        if self._deferred_starts is not None:
+            self._deferred_starts.append(live)
+        else:
+            await self._start(live)
+
+    async def _tile(
+        self, session: AISession, scrollback: list[str] | None = None, note: str = "restored"
+    ) -> LiveSession:
         """Give a (not yet started) session a pane, with old scrollback above when restoring."""
         live = LiveSession(
             session, scrollback=self.options.scrollback, on_event=self._on_live_event
         )
         if scrollback:
             live.emulator.feed(
-                "\r\n".join(scrollback).encode() + b"\r\n\x1b[2m[restored]\x1b[0m\r\n"
+                "\r\n".join(scrollback).encode() + f"\r\n\x1b[2m[{note}]\x1b[0m\r\n".encode()
             )
         key = session.id.uuid.hex
         self.lives[key] = live
@@ -317,8 +368,10 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
     async def _start(self, live: LiveSession) -> None:
         """Start a session at its pane's size; a failure is written into the pane."""
         emulator = live.emulator
+        await self._frame(live).terminal.wait_until_sized()
         live.session.config.pty_size = (emulator.lines, emulator.columns)
         try:
+            live.session.resize(emulator.lines, emulator.columns)  # before start: its first size
             await live.session.start()
             if live.session.size != (emulator.lines, emulator.columns):
                 live.session.resize(emulator.lines, emulator.columns)
@@ -359,7 +412,7 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
         elif isinstance(event, ParsedEventsFound):
             self._frame(live).refresh_title()
         elif isinstance(event, ContextCompressed):
-            self.notify(f"{live.name}: context compressed", timeout=3)
+            self._frame(live).note("context compressed")
         self.request_panel_refresh()
 
     def _frame(self, live: LiveSession) -> PaneFrame:
@@ -375,15 +428,20 @@ class SupervisorApp(CommandsMixin, App[None], inherit_bindings=False):
             live.annotate(
                 f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m"
             )
-            self.notify(
-                f"{live.name} exited with code {code}",
-                severity="information" if code == 0 else "error",
-            )
+            frame = self._frame(live)
+            frame.note(f"exited with code {code}", seconds=10)
+            if not frame.shown:  # its pane is not on screen: a toast says so
+                self.notify(
+                    f"{live.name} exited with code {code}",
+                    severity="information" if code == 0 else "error",
+                )
         elif isinstance(event, Bell) and key != self.focused_key:
             self.notify(f"{live.name} rang the bell", severity="warning")
+        elif isinstance(event, ColorsChanged):
+            self._frame(live).terminal.apply_color_overrides()
         elif isinstance(event, ClipboardSet):
             self.copy_to_clipboard(event.text)
-            self.notify(f"{live.name} copied {len(event.text)} characters", timeout=2)
+            self._frame(live).note(f"copied {len(event.text)} characters")
         if key == self.focused_key and isinstance(event, Bell):
             live.attention.discard(Attention.BELL)
         if isinstance(event, ProcessExited | StatusChanged | Bell):

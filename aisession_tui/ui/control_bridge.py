@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import contextlib
 import logging
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import __version__
 from ..ai.monitor import AgentStateChanged, MonitorEvent, SessionMonitor
@@ -31,7 +32,7 @@ from ..control.protocol import (
     describe,
 )
 from ..control.server import ControlServer, Emit
-from ..core.config import SessionConfig
+from ..core.config import SessionConfig, check_name
 from ..core.errors import CommandTimeout, SessionError
 from ..core.events import (
     CommandRecorded,
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_EXEC_TIMEOUT = 24 * 3600.0
+#: How long a request for a session that is still starting waits for it.
+START_WAIT = 15.0
 
 
 class _Params(BaseModel):
@@ -95,6 +98,11 @@ class _SendMessage(_Params):
     to: str = Field(min_length=1, description="a session, or * for every session")
     text: str = Field(min_length=1)
     sender: str = Field(default="control", min_length=1, max_length=200)
+
+    @field_validator("sender")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return check_name(value)
 
 
 class _MessageRef(_SessionParams):
@@ -141,6 +149,8 @@ class ControlBridge:
         self.bus = bus or MessageBus()
         self._subscribers: list[_Subscriber] = []
         self._watched_monitors: dict[str, SessionMonitor] = {}
+        #: Requests waiting for a session to finish starting, by session key.
+        self._starting: dict[str, list[asyncio.Event]] = {}
         self._unsubscribe_manager: Callable[[], None] | None = app.manager.subscribe(
             self._on_manager_event
         )
@@ -255,13 +265,35 @@ class ControlBridge:
             config = SessionConfig.model_validate(fields)
         except ValidationError as error:
             raise ControlError(INVALID, describe(error)) from None
+        for field_name in ("name", "agent_role"):
+            value = getattr(config, field_name)
+            try:
+                if value is not None:
+                    check_name(value)
+            except ValueError as error:
+                raise ControlError(INVALID, f"{field_name}: {error}") from None
         if config.name and any(live.name == config.name for live in self.app.lives.values()):
             raise ControlError(INVALID, f"a session named {config.name!r} already exists")
         live = await self.app.add_session(config)
         return {"session": self.session_json(live)}
 
-    def _running(self, ref: str) -> LiveSession:
+    async def _running(self, ref: str) -> LiveSession:
+        """The running session `ref` names; one still starting (the app has just opened, or
+        `new` has just asked for it) is waited for, up to `START_WAIT` seconds."""
         live = self.resolve(ref)
+        if live.session.status is SessionStatus.INITIALIZING:
+            started = asyncio.Event()
+            key = live.session.id.uuid.hex
+            self._starting.setdefault(key, []).append(started)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(started.wait(), START_WAIT)
+            finally:
+                waiting = self._starting.get(key, [])
+                if started in waiting:
+                    waiting.remove(started)
+                if not waiting:
+                    self._starting.pop(key, None)
         if live.session.status is not SessionStatus.RUNNING:
             raise ControlError(
                 SESSION_ERROR, f"session {live.name!r} is not running ({live.session.status})"
@@ -270,7 +302,7 @@ class ControlBridge:
 
     async def _send_input(self, params: dict[str, Any]) -> dict[str, Any]:
         request = _parse(_SendInput, params)
-        live = self._running(request.session)
+        live = await self._running(request.session)
         data = (request.text + ("\r" if request.enter else "")).encode()
         try:
             live.write(data)
@@ -280,7 +312,7 @@ class ControlBridge:
 
     async def _execute_command(self, params: dict[str, Any]) -> dict[str, Any]:
         request = _parse(_Execute, params)
-        live = self._running(request.session)
+        live = await self._running(request.session)
         session = live.session
         try:
             output = await session.execute_command(request.command, timeout=request.timeout)
@@ -330,9 +362,10 @@ class ControlBridge:
     async def _rename(self, params: dict[str, Any]) -> dict[str, Any]:
         request = _parse(_Rename, params)
         live = self.resolve(request.session)
-        name = request.name.strip()
-        if not name:
-            raise ControlError(INVALID, "name: must not be blank")
+        try:
+            name = check_name(request.name)
+        except ValueError as error:
+            raise ControlError(INVALID, f"name: {error}") from None
         if any(other.name == name for other in self.app.lives.values() if other is not live):
             raise ControlError(INVALID, f"a session named {name!r} already exists")
         old = live.name
@@ -398,7 +431,7 @@ class ControlBridge:
     async def _forward_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """Type the message into its session, as if the person had pasted it."""
         request = _parse(_MessageRef, params)
-        live = self._running(request.session)
+        live = await self._running(request.session)
         _live, message = self._take(request)
         live.write(message.text.encode())
         return {"forwarded": message.id}
@@ -440,7 +473,7 @@ class ControlBridge:
         return {"session": live.name if live else None, "id": key}
 
     def _on_manager_event(self, event: object) -> None:
-        if not self._subscribers:
+        if not self._subscribers and not self._starting:
             return
         session_id = getattr(event, "session_id", None)
         if session_id is None:
@@ -459,6 +492,8 @@ class ControlBridge:
                     subscriber.emit({**self._base(key), "type": "output", "text": text})
             return
         if isinstance(event, StatusChanged):
+            for started in self._starting.get(key, []):
+                started.set()
             self._watch_monitors()
             payload = {"type": "status", "old": event.old.value, "new": event.new.value}
         elif isinstance(event, ProcessExited):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
+
+from textual.keys import KEY_ALIASES, Keys, _character_to_key
 
 from .widgets.copy_mode import COPY_MODE_KEYS
 
@@ -67,6 +70,57 @@ DIRECT_KEYS: list[tuple[str, str]] = [
     ("Click", "Focus a pane; select a row in a panel"),
     ("Drag, double / triple click", "Select text, a word, a line, and copy it (Shift: always)"),
 ]
+
+
+MODIFIERS = ("ctrl", "alt", "shift", "meta", "super", "hyper")
+#: tmux spellings of the modifiers, so `--prefix C-a` means what a tmux user expects.
+_TMUX_MODIFIERS = {"C": "ctrl", "M": "alt", "S": "shift"}
+
+
+#: Names of the keys that type a character (`a`, `comma`, `space`).
+_CHARACTER_KEYS = frozenset(_character_to_key(c) for c in string.printable if c.isprintable())
+#: Every key Textual has a name for, without modifiers: `f5`, `pageup`, `comma`, ...
+_NAMED_KEYS = frozenset(
+    {key.value.rsplit("+", 1)[-1] for key in Keys if not key.value.endswith("+")}
+    | _CHARACTER_KEYS
+    | set(KEY_ALIASES)
+    | {"space", "enter", "tab", "backspace", "escape"}
+    | {f"f{n}" for n in range(1, 25)}
+)
+
+
+def parse_key(text: str) -> str:
+    """A key as Textual names it, from what a person wrote (``ctrl+a``, ``C-a``, ``Ctrl+Space``,
+    ``f12``); raises `ValueError` saying why a name is no key.
+
+    A bare printable character (``a``, ``space``) is refused: as a prefix it would swallow that
+    character from everything typed.
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValueError("no key given")
+    if "-" in raw and "+" not in raw and len(raw) > 2 and raw[1] == "-":
+        *mods, base = raw.split("-")
+        parts = [_TMUX_MODIFIERS.get(mod, mod) for mod in mods] + [base]
+    else:
+        parts = raw.split("+")
+    *mods, base = [part.strip() for part in parts]
+    modifiers = [mod.lower() for mod in mods]
+    for mod in modifiers:
+        if mod not in MODIFIERS:
+            raise ValueError(f"unknown modifier {mod!r} in {raw!r} (use {', '.join(MODIFIERS)})")
+    if len(set(modifiers)) != len(modifiers):
+        raise ValueError(f"a modifier is repeated in {raw!r}")
+    if len(base) == 1:
+        base = _character_to_key(base.lower() if modifiers else base)
+    else:
+        base = base.lower()
+    if base not in _NAMED_KEYS:
+        raise ValueError(f"{base!r} is not a key name (e.g. ctrl+b, alt+a, f12)")
+    if not modifiers and base in _CHARACTER_KEYS:
+        raise ValueError(f"{raw!r} is a character you type; add a modifier (e.g. ctrl+{base})")
+    ordered = [mod for mod in MODIFIERS if mod in modifiers]
+    return "+".join([*ordered, base])
 
 
 def key_label(key: str) -> str:

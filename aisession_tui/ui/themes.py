@@ -26,7 +26,11 @@ from pydantic import (
     model_validator,
 )
 from textual.color import Color, ColorParseError
+from textual.css.stylesheet import Stylesheet, StylesheetError
 from textual.theme import Theme
+from textual.widget import Widget
+
+from ..core.textfile import NotTextError, TextFileError, read_config_text
 
 __all__ = [
     "ANSI_NAMES",
@@ -91,6 +95,13 @@ XTERM_ANSI: tuple[str, ...] = (
 """xterm's default palette: the fallback for Textual themes that have no theme file."""
 
 _VARIABLE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+#: What a CSS variable's value may hold: colours, numbers, words, `$other`, `%`, `#`, `(),.`;
+#: never `;`, braces, quotes or controls that would end the declaration it is put into.
+_VARIABLE_VALUE = re.compile(r"^[A-Za-z0-9 #$%().,+_-]{1,200}$")
+#: A theme file is a page of colours; anything near this size is not one.
+MAX_THEME_BYTES = 64 * 1024
+#: Problems named in one theme file's message; a file of a thousand bad keys gets one line.
+MAX_PROBLEMS = 8
 
 
 def _opaque_hex(value: str) -> str:
@@ -239,6 +250,11 @@ class ThemeFile(BaseModel):
                 raise ValueError(f"variable name {key!r} must be lower-case words joined by '-'")
             if not text.strip():
                 raise ValueError(f"variable {key!r} must not be empty")
+            if not _VARIABLE_VALUE.match(text):
+                raise ValueError(
+                    f"variable {key!r}: {_clip(text)!r} is not a CSS value "
+                    "(colours, numbers, words and $variables only)"
+                )
         return value
 
     @property
@@ -275,6 +291,10 @@ class ThemeFile(BaseModel):
         )
 
 
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class ThemeFileError(ValueError):
     """A theme file could not be read or is invalid; the message names the file and field."""
 
@@ -294,18 +314,25 @@ def _describe(error: Mapping[str, Any]) -> str:
 def load_theme_file(path: Path) -> ThemeFile:
     """Read and validate one theme file; raises `ThemeFileError` naming file and fields."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ThemeFileError(f"Theme file {path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ThemeFileError(f"Theme file {path}: not UTF-8 text") from None
+        data = tomllib.loads(read_config_text(path, MAX_THEME_BYTES))
+    except NotTextError as exc:
+        raise ThemeFileError(f"Theme file {path}: {exc}") from None
+    except TextFileError as exc:
+        raise ThemeFileError(f"Theme file {path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ThemeFileError(f"Theme file {path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ThemeFileError(f"Theme file {path}: invalid TOML: nested too deeply") from None
     try:
         return ThemeFile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(error) for error in exc.errors())
+        errors = exc.errors()
+        problems = "; ".join(_describe(error) for error in errors[:MAX_PROBLEMS])
+        if len(errors) > MAX_PROBLEMS:
+            problems += f"; and {len(errors) - MAX_PROBLEMS} more"
         raise ThemeFileError(f"Theme file {path}: {problems}") from None
+    except RecursionError:
+        raise ThemeFileError(f"Theme file {path}: nested too deeply") from None
 
 
 @dataclass(slots=True)
@@ -323,9 +350,21 @@ class LoadedThemes:
         return [theme.to_textual_theme() for theme in self.themes.values()]
 
     def register(self, app: Any) -> None:
-        """Register every theme with a Textual `App` (later registrations replace same names)."""
-        for theme in self.textual_themes():
-            app.register_theme(theme)
+        """Register every theme with a Textual `App` (later registrations replace same names).
+
+        A theme whose `variables` the app's stylesheet rejects (a colour where a colour is
+        expected, ...) would stop the app the moment it is applied: it is dropped instead, with
+        a message in `errors` naming the file and the variable.
+        """
+        for name, theme_file in list(self.themes.items()):
+            problems = css_problems(app, theme_file)
+            if problems:
+                source = self.sources.get(name, Path(name))
+                self.errors.append(f"Theme file {source}: {'; '.join(problems)}; theme skipped")
+                del self.themes[name]
+                self.sources.pop(name, None)
+                continue
+            app.register_theme(theme_file.to_textual_theme())
 
     def terminal_colors(self, theme: str | Theme) -> TerminalColors:
         """The pane palette for a theme name or Textual theme, falling back for Textual's own."""
@@ -341,6 +380,73 @@ class LoadedThemes:
         if builtin is not None:
             return TerminalColors.from_textual_theme(builtin)
         raise KeyError(f"unknown theme: {name}")
+
+
+def css_problems(app: Any, theme_file: ThemeFile) -> list[str]:
+    """The theme's own variables that the app's CSS cannot use, each as ``field: why``.
+
+    Only the CSS that mentions one of those variables is parsed: the app's own stylesheet and
+    the default CSS of every widget class loaded so far (dialogs mount later, but their classes
+    are imported), so a bad value is caught before the theme is ever applied.
+    """
+    variables = theme_file.variables
+    if not variables:
+        return []
+    plain = theme_file.model_copy(update={"variables": {}}).to_textual_theme()
+    mentions = re.compile(r"\$(" + "|".join(re.escape(key) for key in variables) + r")\b")
+    sources = [
+        (location, source.content, source.is_defaults, source.tie_breaker, source.scope)
+        for location, source in app.stylesheet.source.items()
+        if mentions.search(source.content)
+    ]
+    for widget_class in _subclasses(Widget):
+        css = widget_class.__dict__.get("DEFAULT_CSS", "")
+        if css and mentions.search(css):
+            scoped = widget_class.__dict__.get("SCOPED_CSS", True)
+            scope = widget_class._css_type_name if scoped else ""
+            location = ("", f"{widget_class.__name__}.DEFAULT_CSS")
+            sources.append((location, css, True, 0, scope))
+    defaults = {
+        **app.get_theme_variable_defaults(),
+        **plain.to_color_system().generate(),
+        **plain.variables,
+    }
+
+    def parses(overrides: Mapping[str, str]) -> bool:
+        stylesheet = Stylesheet(variables={**defaults, **overrides})
+        for location, css, is_defaults, tie_breaker, scope in sources:
+            stylesheet.add_source(
+                css,
+                read_from=location,
+                is_default_css=is_defaults,
+                tie_breaker=tie_breaker,
+                scope=scope,
+            )
+        try:
+            stylesheet.parse()
+        except StylesheetError:
+            return False
+        return True
+
+    if parses(variables):
+        return []
+    culprits = [
+        f"variables.{key}: {_clip(value)!r} is not valid where the app uses it"
+        for key, value in variables.items()
+        if not parses({key: value})
+    ]
+    return culprits or ["variables: the app's stylesheet rejects them"]
+
+
+def _subclasses(cls: type) -> list[type]:
+    found: list[type] = []
+    pending = [cls]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            if sub not in found:
+                found.append(sub)
+                pending.append(sub)
+    return found
 
 
 def load_themes(*dirs: Path | str) -> LoadedThemes:

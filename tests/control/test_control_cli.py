@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
+
+from aisession_tui.control.client import call
 
 from .helpers import SIZE, cli, make_app, shell, wait_serving, wait_until
 
@@ -101,4 +104,54 @@ async def test_cli_events_stream_and_messages() -> None:
         assert "delivered to two" in sent.out
         inbox = await cli("inbox", "two")
         assert "one: look at this" in inbox.out
+        await app.shutdown()
+
+
+async def test_a_second_app_on_the_same_workspace_is_refused_at_start(
+    control_socket: Path,
+) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        second = await cli("--no-store", "-s", "two=sh", timeout=30)
+        assert second.code == 2, second.err
+        assert "Traceback" not in second.err
+        (line,) = second.err.splitlines()
+        assert "another aisession-tui app is already running" in line
+        assert str(control_socket) in line
+        assert second.out == ""
+        assert (await call("ping"))["pid"] == os.getpid()  # the first app is untouched
+        await app.shutdown()
+
+
+def _read_then_hang_up(*args: str, keep: int) -> tuple[int, bytes, str]:
+    """Run the CLI, read `keep` bytes of its output, then close the pipe as `head` does."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "aisession_tui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        head = process.stdout.read(keep)
+        process.stdout.close()  # its next write finds nobody reading
+        err = process.stderr.read().decode()
+        return process.wait(timeout=30), head, err
+
+
+async def test_output_cut_short_by_a_closed_pipe_ends_quietly(control_socket: Path) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        live = next(iter(app.lives.values()))
+        await wait_until(lambda: live.session.status.value == "running")
+        # Far more than a pipe holds (64 KiB), so the CLI is still writing when the pipe closes.
+        command = "for i in $(seq 1 4000); do echo line-$i-$(printf '%060d' $i); done"
+        await call("execute_command", {"session": "one", "command": command}, timeout=60)
+        code, head, err = await asyncio.to_thread(
+            _read_then_hang_up, "capture", "one", "--lines", "4000", keep=10
+        )
+        assert head.startswith(b"line-")
+        assert err == ""
+        assert code in (0, 141)
         await app.shutdown()

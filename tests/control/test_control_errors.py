@@ -6,14 +6,16 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aisession_tui.control.client import AsyncControlClient, ControlClient, call
-from aisession_tui.control.protocol import MAX_REQUEST_BYTES, ControlError
+from aisession_tui.control.protocol import MAX_REQUEST_BYTES, ControlError, encode
 from aisession_tui.control.server import ControlServer
 
 from .helpers import SIZE, make_app, shell, wait_serving, wait_until
@@ -230,3 +232,178 @@ async def test_a_second_app_leaves_the_first_apps_socket_alone(control_socket: P
     await third.start()
     assert (await call("again"))["op"] == "again"
     await third.stop()
+
+
+HOSTILE_LINES: list[bytes] = [
+    b"[" * 100_000 + b"]" * 100_000,  # deeper than the interpreter's stack
+    b'{"v": 1, "id": 1, "op": "ping", "params": {"a": ' + b"[" * 50_000 + b"]" * 50_000 + b"}}",
+    b'{"v": 1, "id": ' + b"9" * 5000 + b', "op": "ping"}',  # an int Python refuses to convert
+    b'{"v": ' + b"1" * 5000 + b', "op": "ping"}',
+    b'{"v": 1, "id": "\\ud800", "op": "\\udfff"}',  # lone surrogates echoed back in the error
+    b'{"v": 1, "id": NaN, "op": "ping"}',
+    b'{"v": 1, "id": 2, "op": "capture", "params": {"session": "\\ud800"}}',
+    b'{"v": [' + b"[" * 900 + b"]" * 900 + b'], "op": "ping"}',
+    b'{"v": 1, "id": 3, "op": "execute_command", "params": '
+    b'{"session": "one", "command": "true", "timeout": Infinity}}',
+]
+
+
+async def test_hostile_json_gets_an_error_reply_and_the_connection_goes_on(
+    control_socket: Path,
+) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        payload = b"".join(line + b"\n" for line in HOSTILE_LINES)
+        payload += b'{"v": 1, "id": "last", "op": "ping"}\n'
+        count = len(HOSTILE_LINES) + 1
+        replies = await asyncio.to_thread(raw_exchange, control_socket, payload, count)
+        assert [r["ok"] for r in replies].count(False) == len(HOSTILE_LINES)
+        assert replies[0]["error"] == {
+            "code": "bad_request",
+            "message": "request is nested too deeply",
+        }
+        assert all(len(json.dumps(r)) < 2000 for r in replies)  # errors do not echo it all back
+        assert any(r["id"] == "last" and r["ok"] for r in replies)
+        assert (await call("list_sessions"))["sessions"][0]["name"] == "one"
+        await app.shutdown()
+
+
+def _flood(path: Path, request: bytes, budget: int) -> tuple[int, socket.socket]:
+    """Send `request` over and over and never read a reply; stop when the app has stopped
+    reading for two seconds or `budget` bytes are sent. Returns the bytes sent and the socket
+    (still open: the client stays, unread replies and all)."""
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(str(path))
+    sock.setblocking(False)
+    batch = request * 256
+    sent = 0
+    idle_since = time.monotonic()
+    while sent < budget and time.monotonic() - idle_since < 2.0:
+        if not select.select([], [sock], [], 0.2)[1]:
+            continue
+        try:
+            sent += sock.send(batch[: min(len(batch), budget - sent)])
+        except BlockingIOError:
+            continue
+        idle_since = time.monotonic()
+    return sent, sock
+
+
+async def test_a_client_that_never_reads_stalls_only_itself(control_socket: Path) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        live = next(iter(app.lives.values()))
+        await wait_until(lambda: live.session.status.value == "running")
+        await call("execute_command", {"session": "one", "command": "seq 100000 100400"})
+        server = app.control_server
+        assert isinstance(server, ControlServer)
+        request = encode(
+            {"v": 1, "id": 1, "op": "capture", "params": {"session": "one", "lines": 150}}
+        )
+        budget = 6 * 1024 * 1024  # far more than the socket's and the reader's buffers hold
+        flood = asyncio.create_task(asyncio.to_thread(_flood, control_socket, request, budget))
+        await asyncio.sleep(0.5)
+        # While it floods, and after it has been stopped, others are served at once.
+        while not flood.done():
+            assert (await call("ping", timeout=10))["pid"] == os.getpid()
+            await asyncio.sleep(0.2)
+        sent, flooder = flood.result()
+        try:
+            assert sent < budget, "the app kept reading requests whose replies nobody reads"
+            (connection,) = [c for c in server._connections if c.tasks]
+            # What the app holds for it is bounded: unsent replies, and requests in flight.
+            assert connection.writer.transport.get_write_buffer_size() < 1024 * 1024
+            assert len(connection.tasks) <= server.max_in_flight
+            captured = await call("capture", {"session": "one", "lines": 5}, timeout=10)
+            assert captured["text"].splitlines()[-2] == "100400"
+        finally:
+            flooder.close()
+        await wait_until(lambda: not any(c.tasks for c in server._connections))
+        assert (await call("ping"))["pid"] == os.getpid()
+        await app.shutdown()
+
+
+async def test_names_with_controls_or_only_blanks_are_refused_and_padded_names_are_trimmed(
+    tmp_path: Path,
+) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        for bad in ("two\nlines", "esc\x1b]2;title\x07", "nul\x00", "   ", "rtl\u202eevil"):
+            for op, params in (
+                ("create_session", {"name": bad, "shell_command": "cat", "working_directory": "."}),
+                ("rename", {"session": "one", "name": bad}),
+                ("send_message", {"to": "one", "text": "hi", "sender": bad}),
+            ):
+                with pytest.raises(ControlError) as refused:
+                    await call(op, params)
+                assert refused.value.code == "invalid", (op, bad)
+                assert "blank" in refused.value.message or "control" in refused.value.message
+        assert [live.name for live in app.lives.values()] == ["one"]
+        assert not app.control_server.backend.bus.messages(next(iter(app.lives)))  # type: ignore[union-attr]
+
+        # A padded name is the same name: created trimmed, reachable padded or not.
+        created = await call(
+            "create_session",
+            {"name": "  two  ", "shell_command": "cat", "working_directory": str(tmp_path)},
+        )
+        assert created["session"]["name"] == "two"
+        assert (await call("capture", {"session": " two "}))["lines"] >= 0
+        renamed = await call("rename", {"session": "two", "name": " three "})
+        assert renamed["name"] == "three"
+        assert (await call("capture", {"session": "three"}))["lines"] >= 0
+        with pytest.raises(ControlError) as taken:
+            await call("rename", {"session": "three", "name": "one "})
+        assert "already exists" in taken.value.message
+        await app.shutdown()
+
+
+def _subscribe_and_stall(path: Path) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(10)
+    sock.connect(str(path))
+    sock.sendall(b'{"v": 1, "id": 1, "op": "subscribe", "params": {"session": "one"}}\n')
+    first = b""
+    while not first.endswith(b"\n"):
+        first += sock.recv(1)
+    assert json.loads(first)["ok"] is True
+    return sock  # and now it reads nothing
+
+
+def _drain_events(sock: socket.socket) -> tuple[int, int]:
+    """Read until two quiet seconds; the output characters and the drop count reported."""
+    sock.settimeout(2.0)
+    chars = dropped = 0
+    with sock.makefile("rb") as stream:
+        try:
+            for line in stream:
+                payload = json.loads(line)["event"]
+                if payload["type"] == "output":
+                    chars += len(payload["text"])
+                elif payload["type"] == "dropped":
+                    dropped += payload["count"]
+        except TimeoutError:
+            pass
+    return chars, dropped
+
+
+async def test_a_subscriber_that_stops_reading_loses_old_output_not_the_apps_memory(
+    control_socket: Path,
+) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        live = next(iter(app.lives.values()))
+        await wait_until(lambda: live.session.status.value == "running")
+        stalled = await asyncio.to_thread(_subscribe_and_stall, control_socket)
+        produced = 6_000_000
+        command = f"yes {'y' * 99} | head -c {produced}; echo"
+        await call("execute_command", {"session": "one", "command": command}, timeout=120)
+        chars, dropped = await asyncio.to_thread(_drain_events, stalled)
+        stalled.close()
+        assert dropped > 0, "every chunk was kept for a reader that did not read"
+        assert chars < 3 * 1024 * 1024, chars  # the bounded queue plus the socket's buffers
+        assert (await call("ping"))["pid"] == os.getpid()
+        await app.shutdown()

@@ -50,7 +50,7 @@ async def test_pause_reading_blocks_the_child_and_loses_nothing(tmp_path: Path) 
     if on_tmux():
         pytest.skip(
             "under tmux the server reads the pane while we do not; past a bound the pane is "
-            "turned off and redrawn from tmux's copy (test_tmux_backend covers that)"
+            "paused for us and redrawn from tmux's copy (test_tmux_backend covers that)"
         )
     session = new_session(
         SessionConfig(shell_command=flood(BIG) + "; printf END", working_directory=tmp_path)

@@ -181,7 +181,8 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_a_directory_is_not_a_workspace_file(tmp_path: Path) -> None:
-    assert str(_error(tmp_path)) == f"{tmp_path}: cannot read workspace file: Is a directory"
+    expected = f"{tmp_path}: cannot read workspace file: not a regular file (a directory)"
+    assert str(_error(tmp_path)) == expected
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read files without read permission")
@@ -198,6 +199,45 @@ def test_binary_garbage_is_reported_as_invalid_toml(tmp_path: Path) -> None:
     path = tmp_path / "team.toml"
     path.write_bytes(b"\xff\xfe\x00garbage")
     assert str(_error(path)) == f"{path}: invalid TOML: not UTF-8 text (invalid start byte)"
+
+
+def test_only_small_regular_files_are_read(tmp_path: Path) -> None:
+    """A device, a FIFO or a huge file is refused at once: reading `/dev/zero` would exhaust
+    memory and a FIFO would wait for a writer forever."""
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    assert str(_error(fifo)).endswith("cannot read workspace file: not a regular file (a FIFO)")
+    assert "a character device" in str(_error(Path("/dev/zero")))
+    huge = _write(tmp_path, "# pad\n" * 200_000, "huge.toml")
+    assert "larger than the 1048576 allowed" in str(_error(huge))
+
+
+def test_nesting_deeper_than_the_stack_is_one_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, "x = " + "[" * 5000 + "]" * 5000)
+    assert str(_error(path)) == f"{path}: invalid TOML: nested too deeply"
+
+
+def test_a_workspace_holds_a_bounded_number_of_sessions(tmp_path: Path) -> None:
+    tables = "".join(f'[[sessions]]\nname = "s{i}"\ncommand = "sh"\n' for i in range(257))
+    error = _error(_write(tmp_path, tables))
+    assert error.field == "sessions"
+    assert "at most 256 sessions, this one 257" in str(error)
+    tables = "".join(f'[[sessions]]\nname = "s{i}"\ncommand = "sh"\n' for i in range(256))
+    assert len(load_workspace(_write(tmp_path, tables, "ok.toml")).sessions) == 256
+
+
+def test_padded_session_names_are_trimmed_and_control_characters_refused(
+    tmp_path: Path,
+) -> None:
+    workspace = load_workspace(
+        _write(tmp_path, '[[sessions]]\nname = "  lead  "\ncommand = "sh"\n')
+    )
+    assert workspace.sessions[0].name == "lead"
+    error = _error(
+        _write(tmp_path, '[[sessions]]\nname = "a\\u001b[2J"\ncommand = "sh"\n', "b.toml")
+    )
+    assert error.field == "name"
+    assert "must not contain control characters (found '\\x1b')" in str(error)
 
 
 def test_backend_is_read_and_a_wrong_one_names_the_field(tmp_path: Path) -> None:

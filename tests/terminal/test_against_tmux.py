@@ -72,3 +72,12 @@ def test_screen_matches_tmux(tmux: str, tmp_path: Path, make, columns: int, line
     assert normalise(emulator.text_lines()) == normalise(
         tmux_screen(tmux, data, columns, lines, tmp_path)
     )
+
+
+def test_combining_and_zero_width_characters_match_tmux(tmux: str, tmp_path: Path) -> None:
+    """Thai vowels, Devanagari signs, VS16, a dakuten and an acute after wide characters, a ZWJ
+    sequence and Hangul jamo: each mark stays on the character before it (issue 16)."""
+    data = "สวัสดี नमस्ते ❤️ か\u3099 你\u0301 👨\u200d👩 \u1100\u1161\u11a8 e\u0301x\r\n".encode()
+    emulator = Emulator(40, 3)
+    emulator.feed(data)
+    assert normalise(emulator.text_lines()) == normalise(tmux_screen(tmux, data, 40, 3, tmp_path))

@@ -342,7 +342,9 @@ def test_combining_marks_join_the_previous_character() -> None:
 def test_zero_width_joiner_does_not_swallow_the_rest_of_the_text() -> None:
     emu, _, _ = make()
     feed(emu, "a\u200db c")
-    assert emu.text_lines()[0].rstrip() == "ab c"
+    # The joiner stays with the "a" (as in tmux and xterm), taking no cell of its own.
+    assert emu.text_lines()[0].rstrip() == "a\u200db c"
+    assert emu.screen.buffer[0][1].data == "b"
 
 
 def test_utf8_split_across_feeds_and_invalid_bytes_become_replacement_chars() -> None:

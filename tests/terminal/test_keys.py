@@ -51,6 +51,19 @@ from aisession_tui.terminal import encode_key, encode_mouse, encode_paste
         ("ctrl+delete", None, b"\x1b[3;5~"),
         ("shift+f5", None, b"\x1b[15;2~"),
         ("ctrl+f1", None, b"\x1b[1;5P"),
+        # Issue 16: what Textual reports once `ui/alt_keys.py` is installed, and xterm's bytes.
+        ("backspace", "\x08", b"\x08"),  # Ctrl+H
+        ("alt+full_stop", ".", b"\x1b."),
+        ("alt+number_sign", "#", b"\x1b#"),
+        ("alt+slash", "/", b"\x1b/"),
+        ("alt+left_square_bracket", "[", b"\x1b["),
+        ("alt+enter", "\r", b"\x1b\r"),
+        ("alt+ctrl+a", "\x01", b"\x1b\x01"),
+        ("alt+backspace", "\x7f", b"\x1b\x7f"),
+        ("alt+backspace", "\x08", b"\x1b\x08"),  # Alt+Ctrl+H
+        ("alt+tab", "\t", b"\x1b\t"),
+        ("alt+space", " ", b"\x1b "),
+        ("alt+shift+b", "B", b"\x1bB"),
     ],
 )
 def test_key_encodes_like_xterm(key: str, character: str | None, expected: bytes) -> None:

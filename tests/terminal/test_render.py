@@ -142,3 +142,73 @@ def test_flood_rows_drawn_and_read_unbuilt_match_the_cell_by_cell_way(sgr: str, 
         assert list(fast) == list(render_row(row, width, PALETTE))
         assert fast.cell_length == width
         assert text == row_text(row, 20)
+
+
+# -- issue 16: the 16 colours of the 256 follow the theme; dim, blink, conceal, underline styles --
+
+THEMED = Palette(
+    foreground="#d0d0d0",
+    background="#101010",
+    ansi=tuple(f"#0000{i:02x}" for i in range(1, 17)),  # a theme unlike any default palette
+)
+
+
+def cell_style(text: str, cell: int = 0):
+    _, row = row_of(text)
+    return style_at(render_row(row, 20, THEMED), cell)
+
+
+def test_256_colour_indexes_0_to_15_draw_the_themes_colours() -> None:
+    ansi = cell_style("\x1b[31mX\x1b[38;5;1mY")
+    indexed = cell_style("\x1b[31mX\x1b[38;5;1mY", 1)
+    assert ansi.color == indexed.color == Color.parse(THEMED.ansi[1])
+    assert cell_style("\x1b[38;5;9mX").color == Color.parse(THEMED.ansi[9])  # bright red
+    assert cell_style("\x1b[48;5;4mX").bgcolor == Color.parse(THEMED.ansi[4])
+    assert cell_style("\x1b[38;5;196mX").color == Color.parse("#ff0000")  # the cube: RGB
+
+
+def test_dim_bold_and_normal_intensity() -> None:
+    assert cell_style("\x1b[2mX").dim and not cell_style("\x1b[2mX").bold
+    both = cell_style("\x1b[1;2mX")
+    assert both.bold and both.dim
+    cleared = cell_style("\x1b[1;2m\x1b[22mX")
+    assert not cleared.bold and not cleared.dim
+    assert cell_style("\x1b[2m\x1b[1mX").dim  # bold does not end dim
+
+
+def test_blink_and_conceal() -> None:
+    assert cell_style("\x1b[5mX").blink
+    assert not cell_style("\x1b[5m\x1b[25mX").blink
+    hidden = cell_style("\x1b[8;31;44mX")
+    assert hidden.color == hidden.bgcolor == Color.parse(THEMED.ansi[4])
+    assert cell_style("\x1b[8m\x1b[28;31mX").color == Color.parse(THEMED.ansi[1])
+
+
+@pytest.mark.parametrize(
+    ("sgr", "single", "double"),
+    [
+        ("4", True, False),
+        ("4:1", True, False),
+        ("4:2", False, True),
+        ("21", False, True),
+        ("4:3", True, False),  # curly, drawn single (Rich has no curly underline)
+        ("4:2;24", False, False),
+        ("4:3;4:0", False, False),
+    ],
+)
+def test_underline_styles(sgr: str, single: bool, double: bool) -> None:
+    style = cell_style(f"\x1b[{sgr}mX")
+    assert bool(style.underline) is single
+    assert bool(style.underline2) is double
+
+
+def test_underline_colour_is_kept_with_the_cell_and_reset_by_59() -> None:
+    from aisession_tui.terminal.cells import underline_of
+
+    _, row = row_of("\x1b[4:3;58;2;255;0;0mA\x1b[58;5;2mB\x1b[59mC\x1b[0mD")
+    assert [underline_of(row[x].underscore) for x in range(4)] == [
+        (3, "ff0000"),
+        (3, "green"),
+        (3, None),
+        (0, None),
+    ]

@@ -240,7 +240,7 @@ def test_non_utf8_and_unreadable_files_are_reported_not_raised(tmp_path: Path) -
     assert loaded.themes == {}
     assert len(loaded.errors) == 2
     assert any("binary.toml" in m and "UTF-8" in m for m in loaded.errors)
-    assert any("dir.toml" in m and "cannot read" in m for m in loaded.errors)
+    assert any("dir.toml" in m and "cannot read: not a regular file" in m for m in loaded.errors)
 
 
 def test_duplicate_name_in_one_directory_keeps_the_first_and_reports_the_second(
@@ -343,3 +343,45 @@ def test_built_wheel_contains_the_themes_and_loads_them(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.stdout.split() == sorted(p.stem for p in SHIPPED)
+
+
+async def test_bad_theme_files_are_skipped_with_a_notice_and_the_app_runs_on(
+    isolated_user_config: Path,
+) -> None:
+    """A markup-like colour, a variable the app's CSS rejects, a nested bomb and a FIFO among
+    the user's themes: each is named in a notice (shown literally), the app starts on the
+    default theme, and the good themes still apply."""
+    from aisession_tui.core.config import SessionConfig
+    from aisession_tui.ui.app import AppOptions, SupervisorApp
+
+    themes = isolated_user_config / "aisession-tui" / "themes"
+    themes.mkdir(parents=True)
+    markup = good_theme("markup").replace('primary = "#112233"', 'primary = "[/x]"')
+    (themes / "markup.toml").write_text(markup)
+    variables = '\n[variables]\n"footer-key-foreground" = "nope nope"\n'
+    (themes / "badvar.toml").write_text(good_theme("badvar") + variables)
+    (themes / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000)
+    os.mkfifo(themes / "fifo.toml")
+    (themes / "fine.toml").write_text(good_theme("fine"))
+
+    options = AppOptions(theme="badvar", control=False, panels=("sessions",))
+    app = SupervisorApp([SessionConfig(name="sh", shell_command="cat")], options=options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        messages = [notice.message for notice in app._notifications]
+        assert app.theme == DEFAULT_THEME
+        expected = {
+            "markup.toml": "primary: invalid colour '[/x]'",
+            "badvar.toml": "variables.footer-key-foreground: 'nope nope' is not valid",
+            "deep.toml": "nested too deeply",
+            "fifo.toml": "not a regular file (a FIFO)",
+        }
+        for file, words in expected.items():
+            assert any(file in m and words in m for m in messages), (file, messages)
+        assert any("'badvar' is not available; using 'midnight'" in m for m in messages)
+        assert "badvar" not in app.available_themes
+        app.theme = "fine"
+        await pilot.pause(0.2)
+        assert app.current_theme.name == "fine"
+        assert app.is_running
+        await app.shutdown()

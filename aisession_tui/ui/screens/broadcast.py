@@ -9,10 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from ..literal import line_content
 from .dialog import DialogScreen, FormField
 from .requests import BroadcastRequest
 
@@ -53,7 +53,9 @@ class BroadcastScreen(DialogScreen[BroadcastRequest]):
                 SelectionList[str](
                     *(
                         Selection(
-                            Content(label or session_id), session_id, session_id in self.preselected
+                            line_content(label or session_id),
+                            session_id,
+                            session_id in self.preselected,
                         )
                         for session_id, label in self.sessions
                     ),

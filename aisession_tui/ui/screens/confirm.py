@@ -8,9 +8,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.widgets import Button, Static
 
+from ..literal import block_content, line_content
 from .dialog import DialogScreen
 
 
@@ -47,17 +47,17 @@ class ConfirmScreen(DialogScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger" if self.danger else "dialog") as dialog:
-            dialog.border_title = Content(self.dialog_title)
-            yield Static(Content(self.question), classes="question")
+            dialog.border_title = line_content(self.dialog_title)
+            yield Static(block_content(self.question), classes="question")  # names a session
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(
-                    Content(self.confirm_label),
+                    line_content(self.confirm_label),
                     id="confirm",
                     variant="error" if self.danger else "primary",
                 )
             label = self.confirm_label.lower()
-            yield Static(Content(f"y {label} · n / esc cancel"), classes="dialog-hint")
+            yield Static(line_content(f"y {label} · n / esc cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         self.query_one("#cancel" if self.danger else "#confirm", Button).focus()

@@ -19,6 +19,8 @@ from textual.validation import ValidationResult
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
+from ...core.display_text import display_block
+
 ResultT = TypeVar("ResultT")
 
 
@@ -30,7 +32,7 @@ class FieldError(Static):
     def show(self, message: str | None) -> None:
         """Show `message`, or clear the line when it is `None` or empty."""
         self._message = message or ""
-        self.update(Content(self._message))
+        self.update(Content(display_block(self._message)))  # it may quote what was typed
         self.set_class(bool(self._message), "-shown")
         # A message set while the dialog is first laid out (a bad prefilled value) kept the
         # one-line height measured for the empty line; lay out again after this refresh.

@@ -8,9 +8,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.content import Content
 from textual.widgets import Static
 
+from ..literal import line_content
 from .dialog import DialogScreen
 
 HelpSections = Sequence[tuple[str, Sequence[tuple[str, str]]]]
@@ -44,12 +44,12 @@ class HelpScreen(DialogScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = Content(self.dialog_title)
+            dialog.border_title = line_content(self.dialog_title)
             with VerticalScroll(id="help-body"):
                 for heading, rows in self.sections:
-                    yield Static(Content(heading), classes="help-section-title")
+                    yield Static(line_content(heading), classes="help-section-title")
                     with Grid(classes="help-grid"):
                         for keys, description in rows:
-                            yield Static(Content(keys), classes="help-key")
-                            yield Static(Content(description), classes="help-desc")
+                            yield Static(line_content(keys), classes="help-key")
+                            yield Static(line_content(description), classes="help-desc")
             yield Static("↑↓ pgup pgdn scroll · esc / q / ? close", classes="dialog-hint")

@@ -14,6 +14,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Button, Input, Static
 
 from aisession_tui.core import SessionConfig
+from aisession_tui.core.display_text import display_line
 
 from .dialog import DialogScreen, FormField, check, show_verdict
 from .requests import NewSessionRequest
@@ -96,8 +97,9 @@ class NewSessionScreen(DialogScreen[NewSessionRequest]):
             yield FormField(
                 "Working directory",
                 Input(
-                    str(self.default_cwd),
-                    placeholder=str(self.default_cwd),
+                    # The focused pane's OSC 7 cwd: shown literally, never raw escapes.
+                    display_line(self.default_cwd),
+                    placeholder=display_line(self.default_cwd),
                     id="cwd",
                     validators=[ExistingDirectory(self.default_cwd)],
                 ),

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
+from ...core.display_text import display_line
 from .dialog import DialogScreen, FormField, check, show_verdict
 from .validators import NoWhitespace, Printable, Required, UniqueName
 
@@ -37,8 +38,9 @@ class RenameScreen(DialogScreen[str]):
             yield FormField(
                 "New name",
                 Input(
-                    self.current,
-                    placeholder=self.current or "e.g. backend-agent",
+                    # Shown, not trusted: a name set through the socket may hold an ESC.
+                    display_line(self.current),
+                    placeholder=display_line(self.current) or "e.g. backend-agent",
                     id="new-name",
                     validators=[
                         Required("a name"),
@@ -69,7 +71,9 @@ class RenameScreen(DialogScreen[str]):
             control.focus()
             return
         new_name = control.value.strip()
-        self.dismiss(None if new_name == self.current else new_name)
+        # The field shows the current name cleaned of controls: left as shown, it is unchanged.
+        unchanged = new_name in (self.current, display_line(self.current))
+        self.dismiss(None if unchanged else new_name)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

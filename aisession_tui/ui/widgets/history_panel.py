@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from ...core.display_text import display_block
 from ...core.types import CommandRecord
+from ..literal import line_text
 
 
 def format_duration(milliseconds: int | None) -> str:
@@ -57,7 +59,7 @@ class HistoryPanel(Vertical):
                 format_exit(record.exit_code, variables),
                 format_duration(record.duration_ms),
                 record.timestamp.astimezone().strftime("%H:%M:%S"),
-                Text(record.command),
+                line_text(record.command),
                 key=str(index),
             )
         if self._records:
@@ -71,4 +73,4 @@ class HistoryPanel(Vertical):
             return
         record = self._records[int(event.row_key.value)]
         preview = record.output_preview or record.output or "(no output)"
-        self._preview.update(preview)
+        self._preview.update(display_block(preview))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,6 +15,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from ...control.bus import BusMessage
+from ...core.display_text import display_block
+from ..literal import line_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +85,9 @@ class MessagesPanel(Vertical):
             first_line = message.text.splitlines()[0] if message.text else ""
             table.add_row(
                 message.sent_at.astimezone().strftime("%H:%M:%S"),
-                Text(message.sender),
-                Text(("* " if message.broadcast else "") + row.to_name),
-                Text(first_line),
+                line_text(message.sender),
+                line_text(("* " if message.broadcast else "") + row.to_name),
+                line_text(first_line),
                 key=str(message.id),
             )
         if self._rows:
@@ -104,7 +105,7 @@ class MessagesPanel(Vertical):
         event.stop()
         message = self._highlighted()
         if message is not None:
-            self._preview.update(f"{message.sender}: {message.text}")
+            self._preview.update(display_block(f"{message.sender}: {message.text}"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -6,31 +6,43 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Static
 
+from ...core.display_text import display_line
 from ...terminal.render import Palette
 from ..live_session import LiveSession
 from ..presenter import SessionPresenter
 from .terminal_pane import TerminalPane
 
+#: How long a notice stays in a pane's title bar (seconds).
+NOTE_SECONDS = 3.0
+
 
 class PaneTitle(Static):
     """Name, role, status badge, directory, attention marker and the latest parsed event."""
 
-    def show(self, presenter: SessionPresenter, number: int, focused: bool) -> None:
+    def show(
+        self, presenter: SessionPresenter, number: int, focused: bool, note: str | None = None
+    ) -> None:
+        """Every part is literal `Content` (never markup) of drawing characters only: the name,
+        role, cwd (OSC 7) and parsed result come from children and sockets."""
         badge, badge_class = presenter.badge()
         parts: list[Content | str] = [
             Content.styled(f" {number} ", "bold reverse $accent" if focused else "bold"),
-            Content.styled(f" {presenter.name}", "bold"),
+            Content.styled(f" {display_line(presenter.name)}", "bold"),
         ]
         if presenter.role:
-            parts.append(Content.styled(f" · {presenter.role}", "italic"))
+            parts.append(Content.styled(f" · {display_line(presenter.role)}", "italic"))
         parts.append(Content.styled(f"  {badge} ", f"bold {badge_class}"))
         if presenter.attention_marker:
             parts.append(Content.styled(f" {presenter.attention_marker} ", "bold reverse $warning"))
-        if presenter.event_summary:
-            parts.append(Content.styled(f"  {presenter.event_summary}", "$text-muted"))
-        parts.append(Content.styled(f"  {presenter.short_cwd}", "$text-muted"))
+        summary = display_line(presenter.event_summary)
+        if summary:
+            parts.append(Content.styled(f"  {summary}", "$text-muted"))
+        if note:
+            parts.append(Content.styled(f"  {display_line(note)} ", "bold $accent"))
+        parts.append(Content.styled(f"  {display_line(presenter.short_cwd)}", "$text-muted"))
         # One row whatever it says (height 1, no wrap): no layout of the whole screen needed.
         self.update(Content.assemble(*parts), layout=False)
 
@@ -55,6 +67,8 @@ class PaneFrame(Vertical):
         self.presenter = presenter
         self.number = 0
         self.title_bar = PaneTitle(classes="pane-title")
+        self._note: str | None = None
+        self._note_timer: Timer | None = None
         self.terminal = TerminalPane(live, palette, id=f"pane-{live.session.id.uuid.hex}")
 
     def compose(self) -> ComposeResult:
@@ -67,7 +81,26 @@ class PaneFrame(Vertical):
     def refresh_title(self) -> None:
         focused = self.terminal.has_focus
         self.set_class(focused, "-focused")
-        self.title_bar.show(self.presenter, self.number, focused)
+        self.title_bar.show(self.presenter, self.number, focused, self._note)
+
+    def note(self, text: str, seconds: float = NOTE_SECONDS) -> None:
+        """A short notice in this pane's title bar ("copied 12 characters"), gone after
+        `seconds`: frequent notices as toasts covered the rows of the pane the person reads."""
+        self._note = text
+        if self._note_timer is not None:
+            self._note_timer.stop()
+        self._note_timer = self.set_timer(seconds, self._clear_note)
+        self.refresh_title()
+
+    @property
+    def shown(self) -> bool:
+        """Whether the pane is on screen (a zoomed layout shows only one)."""
+        return all(node.display for node in self.ancestors_with_self)
+
+    def _clear_note(self) -> None:
+        self._note = None
+        self._note_timer = None
+        self.refresh_title()
 
     def on_descendant_focus(self) -> None:
         self.refresh_title()

@@ -146,7 +146,11 @@ class PaneMouseMixin(_Widget):
         text = self.selection.text(self._line_cells, self.emulator.columns)
         if text:
             self.app.copy_to_clipboard(text)
-            self.notify(f"Copied {len(text)} characters", timeout=2)
+            note = getattr(self.parent, "note", None)  # the pane's frame: a title bar notice
+            if note is not None:
+                note(f"copied {len(text)} characters")
+            else:
+                self.notify(f"Copied {len(text)} characters", timeout=2)
 
     def clear_selection(self) -> None:
         if self.selection is not None:

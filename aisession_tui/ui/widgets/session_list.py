@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ..literal import line_text
 from ..presenter import SessionPresenter
 
 
@@ -68,11 +69,11 @@ class SessionList(DataTable[str]):
                 (badge, f"bold {colour_value}"),
                 (f" {presenter.attention_marker}" if presenter.attention_marker else "", "bold"),
             ),
-            Text(presenter.name),
-            Text(presenter.role or ""),
+            line_text(presenter.name),
+            line_text(presenter.role or ""),
             f"{presenter.total_tokens:,}",
             presenter.last_activity,
-            Text(presenter.event_summary),
+            line_text(presenter.event_summary),
         )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

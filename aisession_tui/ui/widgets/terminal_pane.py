@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from time import monotonic
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -37,8 +38,11 @@ QUIET_FOCUSED = 0.005
 QUIET_BACKGROUND = 0.25
 #: Longest a frame drawn under synchronized output (mode 2026) is held back from the screen.
 SYNC_TIMEOUT = 0.2
-#: Keys the pane keeps for itself (scrolling back) instead of sending them to the program.
-SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+up": -1, "shift+down": 1}
+#: Keys the pane keeps for itself (scrolling back) instead of sending them to the program, as
+#: xterm does; Shift+Up/Down go to the program (`CSI 1;2 A/B`), as in xterm and tmux.
+SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
+#: How long a new pane's program may wait for the layout to give the pane its size (seconds).
+SIZE_WAIT = 1.0
 INDICATOR_STYLE = Style(reverse=True, bold=True)
 SELECTION_STYLE = Style(reverse=True)
 COPY_CURSOR_STYLE = Style(color="black", bgcolor="yellow", bold=True)
@@ -61,7 +65,8 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         super().__init__(id=id)
         self.live = live
         self.emulator = live.emulator
-        self._palette = palette
+        self._theme_palette = palette
+        self._palette = palette.with_overrides(live.emulator.color_overrides)
         self._strips: dict[int, Strip] = {}
         self._cursor_row: int | None = None
         self._repaint_handle: asyncio.TimerHandle | None = None
@@ -78,6 +83,8 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         #: While scrolled back (or while selecting), the number of the line at the top of the
         #: view: it stays there as output goes on (as in tmux), until it leaves the scrollback.
         self._view_top: int | None = None
+        #: Set once the layout has given the pane a size (its child starts at that size).
+        self._sized = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -96,6 +103,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         columns, lines = event.size.width, event.size.height
         if columns <= 0 or lines <= 0:
             return
+        self._sized.set()
         if (lines, columns) != (self.emulator.lines, self.emulator.columns):
             self.emulator.resize(lines, columns)
             if self.live.session.status is SessionStatus.RUNNING:
@@ -106,6 +114,19 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         self.copy_mode = None
         self._strips.clear()
         self.refresh()
+
+    async def wait_until_sized(self) -> bool:
+        """Wait (at most `SIZE_WAIT` s) for the first layout to size the pane, so its program
+        starts at the pane's real size rather than 80x24 and a resize right after (vim drew its
+        first screen for 24 rows). False if the pane is not laid out in time, or is hidden
+        (a zoomed layout shows one pane; the others get their size when shown)."""
+        if not all(node.display for node in self.ancestors_with_self):
+            return False
+        try:
+            await asyncio.wait_for(self._sized.wait(), SIZE_WAIT)
+        except TimeoutError:
+            return False
+        return True
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
@@ -121,15 +142,25 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     @palette.setter
     def palette(self, palette: Palette) -> None:
-        self._palette = palette
+        self._theme_palette = palette
         self._tell_colors()
+        self.apply_color_overrides()
+
+    def apply_color_overrides(self) -> None:
+        """Draw with the colours the program set (OSC 4/10/11/12) over the theme's; a reset
+        (OSC 104/110/111/112, RIS) brings the theme's back."""
+        self._palette = self._theme_palette.with_overrides(self.emulator.color_overrides)
         self._strips.clear()
         self.refresh()
 
     def _tell_colors(self) -> None:
-        """Programs asking for the terminal's colours (OSC 10/11) get the theme's."""
-        if self._palette.foreground and self._palette.background:
-            self.emulator.set_default_colors(self._palette.foreground, self._palette.background)
+        """Programs asking for the terminal's colours (OSC 4/10/11) get the theme's."""
+        theme = self._theme_palette
+        if theme.foreground and theme.background:
+            self.emulator.set_default_colors(theme.foreground, theme.background)
+        self.emulator.set_ansi_colors(
+            tuple(Color.parse(colour).get_truecolor().hex for colour in theme.ansi)
+        )
 
     # -- repainting ----------------------------------------------------------------------------
 
@@ -377,6 +408,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
                 event.key,
                 event.character,
                 application_cursor=self.emulator.application_cursor_keys,
+                keyboard_flags=self.emulator.keyboard_flags,
             )
             if data is None:
                 return
