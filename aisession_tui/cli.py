@@ -174,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="where sessions run: pty (default; they end with the app) or tmux (the "
         "workspace's own tmux server: they survive a detach, a crash or a lost terminal)",
     )
+    parser.add_argument(
+        "--host",
+        default=None,
+        metavar="[USER@]MACHINE",
+        help="run the sessions on the tmux server of another machine, over ssh (implies "
+        "--backend tmux)",
+    )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(subcommands)
     register_control(subcommands)
@@ -259,9 +266,14 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
     workspace_name = getattr(args, "workspace_name", None) or (
         workspace.name if workspace else None
     )
-    args.backend = args.backend or (workspace.backend if workspace else None) or "pty"
-    if args.backend == "tmux" and shutil.which("tmux") is None:
+    chosen = args.backend or (workspace.backend if workspace else None)
+    if getattr(args, "host", None):
+        if chosen == "pty":
+            raise UsageError("--host runs the sessions on tmux there: not with the pty backend")
+        chosen = "tmux"
+    elif chosen == "tmux" and shutil.which("tmux") is None:
         raise UsageError("--backend tmux: tmux is not installed (or not on PATH)")
+    args.backend = chosen or "pty"
     options = AppOptions(
         prefix_key=prefix,
         theme=_check_theme(args.theme),
@@ -290,7 +302,10 @@ def run_app(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
     manager = SessionManager(
         backend=make_backend(
-            args.backend, workspace=options.workspace_name, scrollback=args.scrollback
+            args.backend,
+            workspace=options.workspace_name,
+            scrollback=args.scrollback,
+            host=getattr(args, "host", None),
         )
     )
     SupervisorApp(configs, options=options, store=store, manager=manager).run()

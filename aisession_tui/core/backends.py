@@ -84,10 +84,12 @@ class TmuxBackend(SessionBackend):
     name: BackendName = "tmux"
     survives_detach = True
 
-    def __init__(self, workspace: str = "default", *, scrollback: int = 10_000) -> None:
+    def __init__(
+        self, workspace: str = "default", *, scrollback: int = 10_000, host: str | None = None
+    ) -> None:
         from .tmux.server import TmuxServer
 
-        self.server = TmuxServer(workspace, scrollback=scrollback)
+        self.server = TmuxServer(workspace, scrollback=scrollback, host=host)
         self._pty = PtyBackend()
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -102,9 +104,13 @@ class TmuxBackend(SessionBackend):
                 child.on_closed = self._closed
                 return child
         argv = config.argv()
-        check_working_directory(config.working_directory)
-        env = build_environment(config.environment, session_id=str(session_id), headless=False)
-        resolve_program(argv[0], env)
+        if self.server.local:
+            check_working_directory(config.working_directory)
+            env = build_environment(config.environment, session_id=str(session_id), headless=False)
+            resolve_program(argv[0], env)
+        else:  # the other machine's own environment, plus the session's and a terminal's
+            env = {**config.environment, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+            env["AISESSION_ID"] = str(session_id)
         child = await self.server.open_window(
             session_id=str(session_id),
             config_json=_config_json(config),
@@ -160,9 +166,14 @@ def _config_json(config: SessionConfig) -> str:
 
 
 def make_backend(
-    name: BackendName, *, workspace: str | None = None, scrollback: int = 10_000
+    name: BackendName,
+    *,
+    workspace: str | None = None,
+    scrollback: int = 10_000,
+    host: str | None = None,
 ) -> SessionBackend:
-    """The backend called `name` (`--backend`, or `backend =` in a workspace file)."""
-    if name == "tmux":
-        return TmuxBackend(workspace or "default", scrollback=scrollback)
+    """The backend called `name` (`--backend`, or `backend =` in a workspace file); `host`
+    puts the tmux server on another machine."""
+    if name == "tmux" or host is not None:
+        return TmuxBackend(workspace or "default", scrollback=scrollback, host=host)
     return PtyBackend()

@@ -227,8 +227,9 @@ class ControlClient:
             self._stderr += data[: 4096 - len(self._stderr)]
 
     def _on_exit(self) -> None:
-        if self.exit_reason is None:
+        if self.exit_reason is None:  # ended without a word (ssh failed, tmux missing there)
             self.exit_reason = self._stderr.decode(errors="replace").strip() or "exited"
+            self._on_notification(Notification("exit", [self.exit_reason]))
         while self._waiting:
             future = self._waiting.popleft()
             if not future.done():

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..process import ChildProcess, ExitWatch, hang_up_session, signal_session
-from .protocol import hex_keys
+from .protocol import hex_keys, quote
 from .snapshot import STATE_FORMAT, PaneState, seed_bytes
 
 if TYPE_CHECKING:
@@ -156,14 +156,22 @@ class TmuxChild(ChildProcess):
         """Hang up every process of the pane: by signal here, or by tmux when not local."""
         if self._local:
             await hang_up_session(self.pid, grace)
-        elif not self._dead:
-            self._client.send_nowait(f"kill-pane -t {self.pane}")
+        elif not self._dead:  # the same, by the server machine's shell
+            script = (
+                f"pkill -HUP -s {self.pid}; pkill -CONT -s {self.pid}; sleep {grace:g}; "
+                f"pkill -KILL -s {self.pid}; true"
+            )
+            self._client.send_nowait(f"run-shell -b {quote(script)}")
 
     def signal_all(self, sig: int) -> None:
         """Every process of the pane but its wrapper: tmux would continue a stopped wrapper,
         and the program with it."""
         if self._local:
             signal_session(self.pid, sig, exclude=[self.pid])
+        else:  # the processes are on the server's machine: its shell signals them
+            name = signal.Signals(sig).name.removeprefix("SIG")
+            script = f"pkill -{name} -s {self.pid} && kill -CONT {self.pid} || true"
+            self._client.send_nowait(f"run-shell -b {quote(script)}")
 
     def detach(self) -> None:
         """Let go of the pane without ending it: `close` then leaves the window running."""

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import re
+import shlex
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -35,6 +36,8 @@ PLACEHOLDER = "aisession-control"
 PAUSE_AFTER = 5
 CONNECT_TIMEOUT = 10.0
 _DEAD_SUBSCRIPTION = "aisession-dead"
+#: The ssh command (with options) that reaches a remote host; `ssh` when unset.
+SSH_ENV = "AISESSION_SSH"
 
 #: The server's whole configuration: nothing of the person's is read.
 CONFIG = """\
@@ -143,8 +146,12 @@ class WindowInfo:
 class TmuxServer:
     """The control client of one workspace's server, and the panes the app follows on it."""
 
-    def __init__(self, workspace: str, *, scrollback: int = 10_000) -> None:
+    def __init__(
+        self, workspace: str, *, scrollback: int = 10_000, host: str | None = None
+    ) -> None:
         self.workspace = workspace
+        #: `[user@]machine` when the server runs there (reached with `ssh -T`), else None.
+        self.host = host
         self.socket = socket_name(workspace)
         self.scrollback = scrollback
         self.client = ControlClient()
@@ -156,8 +163,29 @@ class TmuxServer:
         #: The tmux server's process id, once connected.
         self.server_pid = 0
 
+    @property
+    def local(self) -> bool:
+        return self.host is None
+
     def base_argv(self) -> list[str]:
-        return [find_tmux(), "-L", self.socket, "-f", str(config_file())]
+        """The start of every tmux command line for this server (through ssh when remote: the
+        person's own ssh, config, keys and agent; `AISESSION_SSH` may replace `ssh`)."""
+        if self.host is None:
+            return [find_tmux(), "-L", self.socket, "-f", str(config_file())]
+        ssh = shlex.split(os.environ.get(SSH_ENV) or "ssh")
+        return [*ssh, "-T", self.host, "--", "tmux", "-L", self.socket, "-f", "/dev/null"]
+
+    def argv(self, *args: str) -> list[str]:
+        """A whole tmux command line; over ssh the remote words are quoted for its shell."""
+        base = self.base_argv()
+        if self.host is None:
+            return [*base, *args]
+        cut = base.index("--") + 1
+        return [*base[:cut], shlex.join([*base[cut:], *args])]
+
+    def tmux_program(self) -> str:
+        """tmux as the panes' wrapper runs it (on the server's machine)."""
+        return find_tmux() if self.host is None else "tmux"
 
     async def connect(self) -> None:
         """Start (or join) the server and attach our control client; idempotent."""
@@ -168,17 +196,9 @@ class TmuxServer:
                 self.client = ControlClient()
                 self.client.on_notification = self._on_notification
             placeholder = "exec sleep 2147483647"
-            argv = [
-                *self.base_argv(),
-                "-C",
-                "new-session",
-                "-A",
-                "-s",
-                TMUX_SESSION,
-                "-n",
-                PLACEHOLDER,
-                placeholder,
-            ]
+            argv = self.argv(
+                "-C", "new-session", "-A", "-s", TMUX_SESSION, "-n", PLACEHOLDER, placeholder
+            )
             self._attached = asyncio.get_running_loop().create_future()
             await self.client.start(argv, tmux_environment())
             self._connected = True
@@ -186,16 +206,23 @@ class TmuxServer:
                 # Commands before the client is attached would find no client to act on.
                 async with asyncio.timeout(CONNECT_TIMEOUT):
                     await self._attached
+                if self.host is not None:  # no file of ours there: the settings as commands
+                    for line in CONFIG.splitlines():
+                        if line and not line.startswith("#"):
+                            await self.client.send(line)
                 await self.client.run("set", "-g", "history-limit", str(max(self.scrollback, 1)))
                 reply = await self.client.run("display", "-p", "#{pid}")
-                self.server_pid = int(reply.text.strip() or 0)
+                self.server_pid = int(reply.text.strip() or 0) if self.host is None else 0
                 if PAUSE_AFTER:
                     await self.client.run("refresh-client", "-f", f"pause-after={PAUSE_AFTER}")
                 subscription = f"{_DEAD_SUBSCRIPTION}:%*:{DEAD_FORMAT}"
                 await self.client.run("refresh-client", "-B", subscription)
-            except TimeoutError:
+            except (TimeoutError, ProcessError):
                 reason = self.client.exit_reason or "no answer"
-                raise ProcessError(f"tmux server {self.socket} did not start: {reason}") from None
+                where = f" on {self.host}" if self.host else ""
+                raise ProcessError(
+                    f"tmux server {self.socket}{where} did not start: {reason}"
+                ) from None
             except ControlError as error:
                 raise ProcessError(f"tmux server {self.socket}: {error}") from None
 
@@ -220,7 +247,7 @@ class TmuxServer:
         """A new window running `argv` at `size` (rows, cols), followed from its first byte."""
         await self.connect()
         rows, cols = size
-        argv = ["/bin/sh", "-c", WRAPPER, "aisession-wrap", find_tmux(), *argv]
+        argv = ["/bin/sh", "-c", WRAPPER, "aisession-wrap", self.tmux_program(), *argv]
         words = ["new-window", "-d", "-P", "-F", "#{window_id}|#{pane_id}|#{pane_pid}"]
         words += ["-t", f"{TMUX_SESSION}:", "-n", name, "-c", str(cwd).replace("#", "##")]
         for key, value in tmux_environment(env).items():  # TMUX is the pane's own server
@@ -258,7 +285,7 @@ class TmuxServer:
         return child
 
     def _follow(self, window: str, pane: str, pid: int) -> TmuxChild:
-        child = TmuxChild(self.client, pane=pane, window=window, pid=pid)
+        child = TmuxChild(self.client, pane=pane, window=window, pid=pid, local=self.local)
         self._children[window] = child
         return child
 
@@ -303,8 +330,7 @@ class TmuxServer:
                 server = os.pidfd_open(self.server_pid)
         try:
             process = await asyncio.create_subprocess_exec(
-                *self.base_argv(),
-                "kill-server",
+                *self.argv("kill-server"),
                 env=tmux_environment(),
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
