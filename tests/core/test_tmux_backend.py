@@ -340,3 +340,22 @@ def _comm(pid: int) -> bytes:
         return Path(f"/proc/{pid}/comm").read_bytes().strip()
     except OSError:
         return b""
+
+
+def test_the_server_starts_in_a_user_scope_only_where_a_systemd_user_manager_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aisession_tui.core.tmux.server import user_scope
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert user_scope() == []  # no user manager here
+    (tmp_path / "systemd").mkdir()
+    (tmp_path / "systemd" / "private").touch()
+    runner = tmp_path / "bin" / "systemd-run"
+    runner.parent.mkdir()
+    runner.write_text("#!/bin/sh\n")
+    runner.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{runner.parent}:{os.environ['PATH']}")
+    assert user_scope() == [str(runner), "--user", "--scope", "--quiet", "--collect", "--"]
+    monkeypatch.setenv("AISESSION_SCOPE", "off")
+    assert user_scope() == []

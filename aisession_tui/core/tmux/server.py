@@ -106,6 +106,19 @@ def config_file() -> Path:
     return path
 
 
+def user_scope() -> list[str]:
+    """`systemd-run --user --scope` where a systemd user manager runs: a server started in
+    a scope of its own is not killed with the login session at logout (systemd-logind's
+    KillUserProcesses). Empty elsewhere, or when `AISESSION_SCOPE=off`."""
+    if os.environ.get("AISESSION_SCOPE") == "off":
+        return []
+    runner = shutil.which("systemd-run")
+    manager = Path(os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}")
+    if runner is None or not (manager / "systemd" / "private").exists():
+        return []
+    return [runner, "--user", "--scope", "--quiet", "--collect", "--"]
+
+
 def find_tmux() -> str:
     found = shutil.which("tmux")
     if found is None:
@@ -199,6 +212,8 @@ class TmuxServer:
             argv = self.argv(
                 "-C", "new-session", "-A", "-s", TMUX_SESSION, "-n", PLACEHOLDER, placeholder
             )
+            if self.host is None:
+                argv = [*user_scope(), *argv]
             self._attached = asyncio.get_running_loop().create_future()
             await self.client.start(argv, tmux_environment())
             self._connected = True
