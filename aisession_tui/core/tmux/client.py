@@ -249,8 +249,8 @@ def _log_failure(line: str) -> Callable[[asyncio.Future[Reply]], None]:
         if future.cancelled():
             return
         error = future.exception()
-        if error is None and future.result().error:
-            log.warning("tmux: %s: %s", line[:80], future.result().text.strip())
+        if error is None and future.result().error:  # e.g. a window already gone: expected
+            log.debug("tmux: %s: %s", line[:80], future.result().text.strip())
         elif error is not None:
             log.debug("tmux: %s: %s", line[:80], error)
 
