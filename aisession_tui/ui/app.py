@@ -426,9 +426,8 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
             live.annotate(
                 f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m"
             )
-            frame = self._frame(live)
-            frame.note(f"exited with code {code}", seconds=10)
-            if not frame.shown:  # its pane is not on screen: a toast says so
+            self._frame(live).note(f"exited with code {code}", seconds=10)
+            if key != self.focused_key:  # the pane in use says so itself; others get a toast
                 self.notify(
                     f"{live.name} exited with code {code}",
                     severity="information" if code == 0 else "error",
