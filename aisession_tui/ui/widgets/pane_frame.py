@@ -34,6 +34,8 @@ class PaneTitle(Static):
         ]
         if presenter.role:
             parts.append(Content.styled(f" · {display_line(presenter.role)}", "italic"))
+        if presenter.agent_title:
+            parts.append(Content.styled(f" [{presenter.agent_title}]", "$text-muted"))
         parts.append(Content.styled(f"  {badge} ", f"bold {badge_class}"))
         if presenter.attention_marker:
             parts.append(Content.styled(f" {presenter.attention_marker} ", "bold reverse $warning"))
