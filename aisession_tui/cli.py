@@ -22,7 +22,7 @@ from .control.paths import check_socket_path, socket_origin, socket_path
 from .control.protocol import ControlError
 from .control.server import claim_socket
 from .core.config import SessionConfig, check_name
-from .core.messages import one_line
+from .core.display_text import one_line
 from .store import (
     DATA_DIR_ENV,
     Store,
