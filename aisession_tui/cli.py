@@ -25,8 +25,8 @@ from .control.protocol import ControlError
 from .control.server import claim_socket
 from .core.backends import BACKEND_NAMES, make_backend
 from .core.config import SessionConfig, check_name
+from .core.display_text import one_line
 from .core.manager import SessionManager
-from .core.messages import one_line
 from .store import (
     DATA_DIR_ENV,
     Store,
@@ -156,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-store", action="store_true", help="do not record sessions in the database"
     )
     parser.add_argument(
+        "--no-desktop-notify",
+        action="store_true",
+        help="do not send desktop notifications (OSC 9/777) when an agent needs you",
+    )
+    parser.add_argument(
         "--no-control",
         action="store_true",
         help="do not serve the control socket (send, exec, capture, mcp ... act through it)",
@@ -184,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(subcommands)
     register_control(subcommands)
+    hook = subcommands.add_parser(
+        "hook",
+        help="(run by agents) forward a hook event to the running app; always exits 0",
+        description="Agent CLIs run this on their events (installed per session); it forwards "
+        "EVENT and its payload (stdin, or the last argument) to the app and always exits 0.",
+    )
+    hook.add_argument("words", nargs="*", metavar="[--agent NAME] EVENT [PAYLOAD]")
     register_tmux(subcommands)
     return parser
 
@@ -283,6 +295,7 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
         layout=layout.mode if layout else "grid",
         focus=layout.focus if layout else None,
         control=not args.no_control,
+        desktop_notifications=not args.no_desktop_notify,
         workspace_name=workspace_name,
     )
     return configs, options
@@ -353,6 +366,11 @@ def _claim_control_socket(workspace_name: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["hook"]:  # agents' hooks take whatever arguments they were installed with
+        from .agents.hook import main as hook_main
+
+        return hook_main(words[1:])
     try:
         return _main(argv)
     except BrokenPipeError:
