@@ -64,10 +64,15 @@ def _tmux(*args: str, socket: str | None = None) -> str:
     return subprocess.run(argv, capture_output=True, text=True, env=env, check=False).stdout
 
 
-async def _attach(backend: TmuxBackend) -> list[tuple[AISession, Recorder]]:
-    """What an app that starts anew does: find the running sessions and follow them."""
+async def _attach(
+    backend: TmuxBackend, size: tuple[int, int] | None = None
+) -> list[tuple[AISession, Recorder]]:
+    """What an app that starts anew does: find the running sessions and follow them (at the
+    size of its panes, `size`, when given)."""
     found = []
     for session_id, config, created in await backend.running_sessions():
+        if size is not None:
+            config.pty_size = size
         session = AISession(config, session_id=session_id, created_at=created, backend=backend)
         recorder = Recorder(session)
         await session.start()
@@ -153,15 +158,16 @@ async def test_detach_then_attach_keeps_the_process_and_shows_what_it_printed_me
 
     second = TmuxBackend("ws", scrollback=500)
     try:
-        [(again, rec)] = await _attach(second)
+        [(again, rec)] = await _attach(second, size=(30, 100))  # a bigger pane this time
         assert again.id == session.id and again.config.name == "agent"
         assert again.pid == pid and is_running(pid)
         await rec.wait_output(b"printed-while-detached-42")
-        screen = Emulator(80, 24, scrollback=500)
+        screen = Emulator(100, 30, scrollback=500)
         screen.feed(rec.output)
         text = "\n".join(screen.history_text() + screen.text_lines())
         assert "before-detach" in text and "printed-while-detached-42" in text
         assert await again.execute_command("echo $((1+1))") == "2\n"  # and it goes on
+        assert await again.execute_command("stty size") == "30 100\n"  # at the new size
         await again.stop()
         assert not is_running(pid)
     finally:
