@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -365,3 +366,43 @@ def test_the_server_starts_in_a_user_scope_only_where_a_systemd_user_manager_run
     assert user_scope() == [str(runner), "--user", "--scope", "--quiet", "--collect", "--"]
     monkeypatch.setenv("AISESSION_SCOPE", "off")
     assert user_scope() == []
+
+
+async def test_vim_is_shown_whole_after_an_attach_and_the_shell_comes_back_on_quit(
+    tmp_path: Path,
+) -> None:
+    vim = shutil.which("vim")
+    if vim is None:
+        pytest.skip("vim is not installed")
+    text = tmp_path / "notes.txt"
+    text.write_text("first line of the file\nsecond line\n")
+    first = TmuxBackend("ws")
+    program = f"echo shell-before-vim; {vim} -u NONE -N {text}; echo vim-done; sleep 60"
+    session = AISession(
+        SessionConfig(shell_command=program, working_directory=tmp_path), backend=first
+    )
+    rec = Recorder(session)
+    await session.start()
+    await rec.wait_output(b"second line")
+    await session.detach()
+    await first.detach()
+    second = TmuxBackend("ws")
+    try:
+        [(again, rec2)] = await _attach(second)
+        await rec2.wait_output(b"second line")
+        screen = Emulator(80, 24)
+        screen.feed(rec2.output)
+        assert screen.alternate_screen
+        lines = screen.text_lines()
+        assert lines[0].startswith("first line of the file") and lines[1].startswith("second")
+        assert lines[2].startswith("~")
+        await again.send_input(b"\x1b:q!\r")
+        await rec2.wait_output(b"vim-done")
+        after = Emulator(80, 24)
+        after.feed(rec2.output)
+        assert not after.alternate_screen
+        shown = "\n".join(after.text_lines())
+        assert "shell-before-vim" in shown and "vim-done" in shown
+        await again.stop(grace=0.3)
+    finally:
+        await kill_server(second)

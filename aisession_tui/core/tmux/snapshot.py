@@ -33,6 +33,8 @@ STATE_FORMAT = "|".join(
         "scroll_region_upper",
         "scroll_region_lower",
         "@aisession-paste",
+        "alternate_saved_x",
+        "alternate_saved_y",
     )
 )
 
@@ -54,12 +56,14 @@ class PaneState:
     wrap: bool
     region: tuple[int, int]
     bracketed_paste: bool
+    #: Where the cursor was on the main screen when the alternate one was entered.
+    saved_cursor: tuple[int, int] = (0, 0)
 
     @classmethod
     def parse(cls, text: str) -> PaneState:
         """From the `display -p STATE_FORMAT` answer; raises `ValueError` when malformed."""
         fields = text.strip().split("|")
-        if len(fields) != 18:
+        if len(fields) != 20:
             raise ValueError(f"unexpected pane state {text!r}")
         flag = [f == "1" for f in fields]
         number = [int(f) if f.isdigit() else 0 for f in fields]
@@ -80,6 +84,7 @@ class PaneState:
             wrap=fields[14] != "0",
             region=(number[15], number[16]),
             bracketed_paste=flag[17] or fields[17] == "on",
+            saved_cursor=(_coordinate(fields[18]), _coordinate(fields[19])),
         )
 
     def modes(self) -> bytes:
@@ -100,6 +105,11 @@ class PaneState:
         if not self.cursor_visible:
             out += b"\x1b[?25l"
         return bytes(out)
+
+
+def _coordinate(text: str) -> int:
+    """A cursor coordinate from tmux (an unset one reads 4294967295): 0 when unknown."""
+    return int(text) if text.isdigit() and int(text) < 10_000 else 0
 
 
 def _rows(lines: list[bytes], height: int) -> bytes:
@@ -137,7 +147,8 @@ def seed_bytes(
     elif state.alternate:
         if normal_screen is not None:
             out += _rows(normal_screen, height)
-        out += b"\x1b[?1049h"
+        x, y = state.saved_cursor  # 1049h saves it: leaving the program's screen returns there
+        out += b"\x1b[%d;%dH\x1b[?1049h" % (y + 1, x + 1)
     out += _rows(screen, height)
     upper, lower = state.region
     if (upper, lower) != (0, height - 1) and lower > upper:
