@@ -279,7 +279,8 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
         workspace.name if workspace else None
     )
     chosen = args.backend or (workspace.backend if workspace else None)
-    if getattr(args, "host", None):
+    args.host = getattr(args, "host", None) or (workspace.host if workspace else None)
+    if args.host:
         if chosen == "pty":
             raise UsageError("--host runs the sessions on tmux there: not with the pty backend")
         chosen = "tmux"

@@ -4,6 +4,7 @@
 name = "team"
 layout = { mode = "grid", columns = 2, focus = "planner" }
 backend = "tmux"     # optional: sessions on the workspace's own tmux server (default: pty)
+host = "me@build1"   # optional: that server on another machine, over ssh (implies tmux)
 
 [[sessions]]
 name = "planner"
@@ -99,6 +100,8 @@ class _WorkspaceFile(BaseModel):
     layout: Layout = Field(default_factory=Layout)
     #: Where the sessions run: PTYs of the app's own, or a tmux server that outlives it.
     backend: Literal["pty", "tmux"] | None = None
+    #: `[user@]machine` whose tmux server runs the sessions (over ssh; implies tmux).
+    host: str | None = Field(default=None, min_length=1)
     sessions: list[Any] = Field(min_length=1)
 
     @field_validator("name")
@@ -121,6 +124,7 @@ class Workspace:
     layout: Layout
     sessions: list[SessionConfig] = field(default_factory=list)
     backend: Literal["pty", "tmux"] | None = None
+    host: str | None = None
 
     def session(self, name: str) -> SessionConfig:
         for config in self.sessions:
@@ -202,6 +206,7 @@ def load_workspace(path: Path | str) -> Workspace:
         layout=top.layout,
         sessions=configs,
         backend=top.backend,
+        host=top.host,
     )
 
 
