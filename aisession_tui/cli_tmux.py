@@ -93,8 +93,12 @@ def run_ls(args: argparse.Namespace) -> int:
 def run_attach(args: argparse.Namespace) -> int:
     from .cli import UsageError, run_app
 
-    workspaces = live_workspaces()
     name = args.attach_workspace
+    if getattr(args, "host", None):  # the servers are over there: the app asks them itself
+        workspaces = {name or "default": []}
+        name = name or "default"
+    else:
+        workspaces = live_workspaces()
     if name is None:
         if len(workspaces) != 1:
             listing = ", ".join(workspaces) or "none"
