@@ -13,9 +13,9 @@ from typing import Literal
 from .live_session import LiveSession
 
 Severity = Literal["information", "warning", "error"]
-#: When a notice is a toast: always, only while its session's pane is not on screen, or never
+#: When a notice is a toast: always, only when its session is not the one in use, or never
 #: (its pane's title bar then says it, `pane_note`).
-Toast = Literal["always", "unseen", "never"]
+Toast = Literal["always", "unfocused", "never"]
 
 
 class Change(StrEnum):

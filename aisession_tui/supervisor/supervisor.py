@@ -333,8 +333,9 @@ class Supervisor:
         await self.manager.remove_session(sid)
         return True
 
-    async def close_all(self) -> None:
-        """Stop listening to every session and stop them all (at app exit)."""
+    async def close_all(self, *, detach: bool = False) -> None:
+        """Stop listening to every session and stop them all, or with `detach` leave them
+        running where their backend keeps them (a tmux server) (at app exit)."""
         for live in self.sessions:
             live.close()
             monitor = self.monitor(live)
@@ -343,7 +344,7 @@ class Supervisor:
         if self._flush is not None:
             self._flush.cancel()
             self._flush = None
-        await self.manager.stop_all()
+        await (self.manager.detach_all() if detach else self.manager.stop_all())
 
     # -- operations --------------------------------------------------------------------------
 
@@ -420,14 +421,14 @@ class Supervisor:
             )
             severity: Severity = "information" if code == 0 else "error"
             exited = f"exited with code {code}"
-            # Its pane says so; a toast too when the pane is not on screen.
+            # Its pane says so; a toast too unless it is the session in use.
             self._notice(
                 live,
                 f"{live.name} {exited}",
                 severity=severity,
                 pane_note=exited,
                 pane_seconds=10,
-                toast="unseen",
+                toast="unfocused",
             )
             self._changed(live, Change.STATUS, Change.ATTENTION)
         elif isinstance(event, StatusChanged):

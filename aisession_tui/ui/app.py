@@ -43,6 +43,7 @@ from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
 from .agent_hooks import AgentHooks
 from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
+from .detach import attach_running, install_hangup_detach
 from .keymap import DEFAULT_PREFIX
 from .literal import LiteralNotifications
 from .palette import palette_for
@@ -155,7 +156,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         install_alt_keys()
         super().__init__()
         self.options = options or AppOptions()
-        self.manager = manager if manager is not None else SessionManager()
+        self.manager = manager if manager is not None else SessionManager()  # empty is falsy
         self._initial_configs = list(configs)
         self.supervisor = Supervisor(
             self.manager,
@@ -249,8 +250,9 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self._deferred_starts = []
         if self.store is not None:
             await self._open_store()
-        for config in self._initial_configs:
+        for config in await attach_running(self, self._initial_configs):
             await self.add_session(config)
+        install_hangup_detach(self)
         self._apply_start_layout()
         deferred, self._deferred_starts = self._deferred_starts, None
         self.run_worker(self._start_after_layout(deferred), name="start sessions", group="startup")
@@ -423,7 +425,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
 
     def _show_notice(self, notice: Notice) -> None:
         """In the session's title bar when it has a short form; as a toast unless it needs
-        none (`Notice.toast`: always, only while the pane is off screen, or never)."""
+        none (`Notice.toast`: always, only for a session not in use, or never)."""
         frame = self.frames.get(notice.live.session.id) if notice.live is not None else None
         if frame is not None and notice.pane_note:
             if notice.pane_seconds is None:
@@ -431,7 +433,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
             else:
                 frame.note(notice.pane_note, seconds=notice.pane_seconds)
         toast = notice.toast == "always" or (
-            notice.toast == "unseen" and (frame is None or not frame.shown)
+            notice.toast == "unfocused" and notice.live is not self.supervisor.focused_live
         )
         if toast:
             self.notify(

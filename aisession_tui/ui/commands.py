@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from ..core.types import SessionStatus
 from ..supervisor import InvalidName
+from .detach import detach_and_exit, running_count, survives
 from .keymap import PREFIX_COMMANDS, help_sections
 from .screens import (
     BroadcastScreen,
@@ -24,6 +25,7 @@ from .screens import (
     RenameScreen,
     SearchScreen,
 )
+from .screens.detach import DetachScreen, QuitChoice
 from .screens.prefix import PrefixScreen
 
 if TYPE_CHECKING:
@@ -239,6 +241,14 @@ class CommandsMixin:
 
     @work(exclusive=True, group="dialog")
     async def action_quit_app(self) -> None:
+        if survives(self):  # tmux backend: the agents may keep running without us
+            choice = await self.push_screen_wait(
+                DetachScreen(running_count(self), self.options.workspace_name or "default")
+            )
+            if choice is not QuitChoice.CANCEL:
+                await self.shutdown(detach=choice is QuitChoice.DETACH)
+                self.exit()
+            return
         running = [
             live for live in self.lives.values() if live.session.status is SessionStatus.RUNNING
         ]
@@ -251,8 +261,16 @@ class CommandsMixin:
         await self.shutdown()
         self.exit()
 
-    async def shutdown(self) -> None:
-        """Save screens, stop every session, and close the store (history stays in it)."""
+    async def action_detach(self) -> None:
+        """Leave every session running on the tmux server and quit (`attach` brings them back)."""
+        if not survives(self):
+            self.notify("Only tmux sessions can keep running (--backend tmux)", severity="warning")
+            return
+        await detach_and_exit(self)
+
+    async def shutdown(self, *, detach: bool = False) -> None:
+        """Save screens, stop every session (or let them run on: `detach`), and close the store
+        (history stays in it)."""
         if self._shut_down:
             return
         self._shut_down = True
@@ -260,7 +278,7 @@ class CommandsMixin:
         if self.recorder is not None:
             self.recorder.save_screens()
             self.recorder.close()
-        await self.supervisor.close_all()
+        await self.supervisor.close_all(detach=detach)
         if self.store is not None:
             await self.store.aclose()
 
@@ -278,6 +296,10 @@ class CommandsMixin:
             if command.action in ("command_palette", "change_theme"):
                 continue
             yield SystemCommand(command.label, command.description, _runner(self, command.action))
+        if survives(self):
+            yield SystemCommand(
+                "Detach", "Quit, leaving the sessions running on tmux", _runner(self, "detach")
+            )
 
 
 def _runner(app: SupervisorApp, action: str) -> Callable[[], Any]:

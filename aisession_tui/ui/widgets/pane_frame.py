@@ -94,11 +94,6 @@ class PaneFrame(Vertical):
         self._note_timer = self.set_timer(seconds, self._clear_note)
         self.refresh_title()
 
-    @property
-    def shown(self) -> bool:
-        """Whether the pane is on screen (a zoomed layout shows only one)."""
-        return all(node.display for node in self.ancestors_with_self)
-
     def _clear_note(self) -> None:
         self._note = None
         self._note_timer = None
