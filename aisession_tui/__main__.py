@@ -1,5 +1,5 @@
 """`python -m aisession_tui`."""
 
-from .cli import main
+from .entry import main
 
 raise SystemExit(main())

@@ -22,7 +22,7 @@ from .control.paths import check_socket_path, socket_origin, socket_path
 from .control.protocol import ControlError
 from .control.server import claim_socket
 from .core.config import SessionConfig, check_name
-from .core.messages import one_line
+from .core.display_text import one_line
 from .store import (
     DATA_DIR_ENV,
     Store,
@@ -152,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-store", action="store_true", help="do not record sessions in the database"
     )
     parser.add_argument(
+        "--no-desktop-notify",
+        action="store_true",
+        help="do not send desktop notifications (OSC 9/777) when an agent needs you",
+    )
+    parser.add_argument(
         "--no-control",
         action="store_true",
         help="do not serve the control socket (send, exec, capture, mcp ... act through it)",
@@ -166,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(subcommands)
     register_control(subcommands)
+    hook = subcommands.add_parser(
+        "hook",
+        help="(run by agents) forward a hook event to the running app; always exits 0",
+        description="Agent CLIs run this on their events (installed per session); it forwards "
+        "EVENT and its payload (stdin, or the last argument) to the app and always exits 0.",
+    )
+    hook.add_argument("words", nargs="*", metavar="[--agent NAME] EVENT [PAYLOAD]")
     return parser
 
 
@@ -254,6 +266,7 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
         layout=layout.mode if layout else "grid",
         focus=layout.focus if layout else None,
         control=not args.no_control,
+        desktop_notifications=not args.no_desktop_notify,
         workspace_name=workspace_name,
     )
     return configs, options
@@ -316,6 +329,11 @@ def _claim_control_socket(workspace_name: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["hook"]:  # agents' hooks take whatever arguments they were installed with
+        from .agents.hook import main as hook_main
+
+        return hook_main(words[1:])
     try:
         return _main(argv)
     except BrokenPipeError:

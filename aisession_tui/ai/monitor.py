@@ -25,10 +25,18 @@ from aisession_tui.core.events import (
 from aisession_tui.core.slicer import slicer
 from aisession_tui.core.types import CommandRecord, SessionId
 
+from .attention import AttentionScanner
 from .context import CompressionEvent, Role, SessionContext
 from .integration import CommandTracker, InputLineTracker, MarkScanner, ShellMark
 from .parsing import EventKind, OutputParser, ParsedEvent, strip_ansi
-from .state import DEFAULT_IDLE_AFTER, AgentState, AgentStatus, StateChange, StateDetector
+from .state import (
+    DEFAULT_IDLE_AFTER,
+    AgentState,
+    AgentStatus,
+    CallLater,
+    StateChange,
+    StateDetector,
+)
 from .tokens import IncrementalCounter, TokenCounter, default_counter
 
 __all__ = [
@@ -50,6 +58,7 @@ SLICE_BYTES = 2 * 1024  # about a millisecond of analysis: the slicer runs many 
 MAX_BACKLOG = 1024 * 1024  # beyond this, a flood is only scanned for marks, not parsed
 FINAL_BYTES = 64 * 1024  # analysed at once when the process exits or the monitor closes
 MAX_PARSED_EVENTS = 500
+SCREEN_INTERVAL = 0.2  # redraws read the screen at most this often, and once when they pause
 
 
 class _Session(Protocol):
@@ -65,9 +74,6 @@ class _Session(Protocol):
 
 class _Screen(Protocol):
     def text_lines(self) -> list[str]: ...
-
-    @property
-    def cursor(self) -> tuple[int, int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,8 @@ class SessionMonitor:
         *,
         idle_after: float = DEFAULT_IDLE_AFTER,
         counter: TokenCounter | None = None,
+        clock: Callable[[], float] | None = None,
+        call_later: CallLater | None = None,
     ) -> None:
         self.session = session
         self.emulator = emulator
@@ -124,7 +132,14 @@ class SessionMonitor:
             )
             self.context.on_compressed(self._on_compressed)
         self.tokens = IncrementalCounter(self._counter)
-        self.detector = StateDetector(self._on_state_change, idle_after=idle_after)
+        self.attention = AttentionScanner()
+        timing: dict[str, Any] = {"clock": clock} if clock is not None else {}
+        self.detector = StateDetector(
+            self._on_state_change, idle_after=idle_after, call_later=call_later, **timing
+        )
+        self.detector.on_quiet = self._on_quiet
+        self._screen_read_at = -SCREEN_INTERVAL
+        self._screen_timer: Any = None
         self.parsed_events: deque[ParsedEvent] = deque(maxlen=MAX_PARSED_EVENTS)
         self._listeners: list[Callable[[MonitorEvent], None]] = []
         self._pending: deque[bytes] = deque()
@@ -168,6 +183,25 @@ class SessionMonitor:
                 return event
         return None
 
+    def set_external_state(
+        self,
+        state: AgentState,
+        reason: str,
+        *,
+        exit_code: int | None = None,
+        hold: float | None = None,
+    ) -> None:
+        """An authoritative state from outside the screen (an agent's hook). Output already
+        received is analysed first, so it cannot overturn the signal; from then on the screen
+        heuristics wait until `release_external_state()`, the next external state, the exit,
+        or `hold` seconds. See `StateDetector.external`."""
+        self._catch_up()
+        self.detector.external(state, reason, exit_code=exit_code, hold=hold)
+
+    def release_external_state(self) -> None:
+        """The external source is gone: the screen heuristics decide again."""
+        self.detector.release()
+
     def subscribe(self, listener: Callable[[MonitorEvent], None]) -> Callable[[], None]:
         """Call `listener` with every `MonitorEvent`; returns a function that unsubscribes."""
         self._listeners.append(listener)
@@ -185,6 +219,9 @@ class SessionMonitor:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._screen_timer is not None:
+            self._screen_timer.cancel()
+            self._screen_timer = None
         self.detector.close()
         self._listeners.clear()
 
@@ -249,7 +286,7 @@ class SessionMonitor:
             return
         # The screen matters once output pauses (prompts wait at the bottom); reading it for
         # every slice of a flood would cost more than the analysis itself.
-        screen = None if self._pending else self._screen_lines()
+        screen = None if self._pending else self._throttled_screen()
         found: list[ParsedEvent] = []
         tokens_added = 0
         for item in self.scanner.feed(b"".join(taken)):
@@ -262,6 +299,8 @@ class SessionMonitor:
                     found.extend(events)
                     self.detector.parsed(events)
                 self.detector.output(item, screen)
+                for request in self.attention.feed(item):
+                    self.detector.attention(request.source, request.message)
                 if not self.tracker.integrated and self.context is not None:
                     self._turn_append(clean)
             else:
@@ -291,12 +330,36 @@ class SessionMonitor:
         self.tokens.total += len(chunk) // 4
         self.detector.output("")
 
-    def _screen_lines(self) -> list[str] | None:
+    def _throttled_screen(self) -> list[str] | None:
+        """The screen, unless it was read less than `SCREEN_INTERVAL` ago (an animation
+        redraws 60 times a second): then one timer reads it once the interval is over."""
         if self.emulator is None:
             return None
-        lines = self.emulator.text_lines()
-        row = self.emulator.cursor[1] if self.emulator.cursor else len(lines) - 1
-        return lines[: row + 1]
+        now = self.detector.now()
+        if now - self._screen_read_at >= SCREEN_INTERVAL:
+            self._screen_read_at = now
+            return self._screen_lines()
+        if self._screen_timer is None:
+            wait = SCREEN_INTERVAL - (now - self._screen_read_at)
+            self._screen_timer = self.detector.schedule(wait, self._on_screen_timer)
+            if self._screen_timer is None:  # no timers (no loop): read it now
+                self._screen_read_at = now
+                return self._screen_lines()
+        return None
+
+    def _on_screen_timer(self) -> None:
+        self._screen_timer = None
+        lines = self._screen_lines()
+        if lines is not None:
+            self._screen_read_at = self.detector.now()
+            self.detector.screen(lines)
+
+    def _screen_lines(self) -> list[str] | None:
+        """The whole screen: agents park a hidden cursor on the selected menu item, so rows
+        below the cursor hold half of a dialog."""
+        if self.emulator is None:
+            return None
+        return self.emulator.text_lines()
 
     def _report_tokens(self, added: int) -> None:
         self.session.record_tokens(added)  # before the event: listeners read the session
@@ -336,6 +399,12 @@ class SessionMonitor:
         self._turn_chars = 0
         if text and self.context is not None:
             self._context_job(self.context.add_message, Role.TOOL, text)
+
+    def _on_quiet(self) -> None:
+        """Output paused: a program without integration finished a burst (even one too short
+        to count as work, so no state changed)."""
+        if not self.tracker.integrated:
+            self._end_turn()
 
     def _on_state_change(self, change: StateChange) -> None:
         if change.new.state is not AgentState.WORKING and not self.tracker.integrated:

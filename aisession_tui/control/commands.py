@@ -16,8 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.display_text import display_block, display_line
-from ..core.messages import one_line
+from ..core.display_text import display_block, display_line, one_line
 from .client import ControlClient
 from .paths import check_socket_path, socket_origin, socket_path
 from .protocol import TIMEOUT, AppNotRunning, ControlError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -41,6 +42,68 @@ def check_name(value: str) -> str:
     return name
 
 
+_CONTROL = re.compile(r"[;&|<>()\n`]|^\s*[A-Za-z_][A-Za-z0-9_]*=")  # lists, pipes, assignments
+_EXPANSION = re.compile(r"[$*?\[\]{}~!#\\]")
+
+
+# Words only a shell runs (builtins and keywords without a program on PATH): left to `sh -c`.
+_SHELL_WORDS = frozenset(
+    [
+        "exit",
+        "exec",
+        "cd",
+        "export",
+        "set",
+        "unset",
+        ".",
+        "source",
+        "eval",
+        "read",
+        "wait",
+        "trap",
+        "ulimit",
+        "umask",
+        "shift",
+        "return",
+        "break",
+        "continue",
+        "alias",
+        "unalias",
+        "readonly",
+        "command",
+        "type",
+        "hash",
+        "getopts",
+        "jobs",
+        "fg",
+        "bg",
+        "times",
+        "if",
+        "while",
+        "for",
+        "case",
+        "until",
+        "{",
+        "!",
+    ]
+)
+
+
+def command_argv(command: str) -> list[str]:
+    """How to run a command line (see `SessionConfig.argv`)."""
+    first = command.split(None, 1)[0] if command.split() else ""
+    if not _CONTROL.search(command) and first not in _SHELL_WORDS:
+        if not _EXPANSION.search(command):
+            try:
+                words = shlex.split(command)
+            except ValueError:
+                words = []
+            if words:
+                return words
+        return ["/bin/sh", "-c", "exec " + command]
+    return ["/bin/sh", "-c", command]
+
+
 class ContextConfig(BaseModel):
     """Token budget of a session's AI context."""
 
@@ -53,7 +116,7 @@ class ContextConfig(BaseModel):
 class SessionConfig(BaseModel):
     """Everything needed to start a session.
 
-    `shell_command` (a command line run by `/bin/sh -c`) wins over `shell` (a program run as an
+    `shell_command` (a command line, see `argv`) wins over `shell` (a program run as an
     interactive shell); with neither, the user's `$SHELL` runs.
     """
 
@@ -110,9 +173,12 @@ class SessionConfig(BaseModel):
         return self.shell or os.environ.get("SHELL") or DEFAULT_SHELL
 
     def argv(self) -> list[str]:
-        """The argument vector to execute."""
+        """The argument vector to execute. A command line runs so its exit status is the
+        program's: a plain argv directly, a single command with expansions through
+        `sh -c 'exec ...'` (dash would otherwise outlive its child, and kill itself with the
+        SIGINT the program handled), anything else (`;`, `&&`, pipes) through `sh -c`."""
         if self.shell_command:
-            return ["/bin/sh", "-c", self.shell_command]
+            return command_argv(self.shell_command)
         return [self.resolved_shell()]
 
     @property

@@ -1,4 +1,5 @@
-"""Untrusted text made safe to show outside a pane: in a panel, title bar, toast, dialog or table.
+"""Untrusted text made safe to show: outside a pane (a panel, title bar, toast, dialog or table)
+as drawing characters, and in the CLI's error messages as one line of escapes.
 
 A child's title, cwd or output, a session name, a socket message: any of them may carry bytes
 that the outer terminal would obey if they reached it (ESC starting a sequence that sets its
@@ -30,6 +31,7 @@ __all__ = [
     "LINE_LIMIT",
     "display_block",
     "display_line",
+    "one_line",
 ]
 
 #: Characters kept on a single line (a title bar, a table cell, a Details value).
@@ -121,3 +123,23 @@ def display_block(value: object, limit: int = BLOCK_LIMIT, max_lines: int = BLOC
     if was_cut:
         text = text[: max(0, limit - len(ELLIPSIS))] + ELLIPSIS
     return _cut(text, limit)
+
+
+# -- error messages for a terminal -----------------------------------------------------------
+
+
+def one_line(text: str) -> str:
+    """`text` with every unprintable character (newline, ESC, NUL, bidi override, lone
+    surrogate ...) written as its Python escape, e.g. ``\\n``, ``\\x1b``."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in "\n\r\t":
+        return repr(char)[1:-1]
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

@@ -134,6 +134,14 @@ class AISession:
         return self._child.pid if self._child is not None else None
 
     @property
+    def pty_fd(self) -> int | None:
+        """The PTY master while the child runs on one (its foreground process is the agent)."""
+        child = self._child
+        if child is None or child.is_headless or self._status is not SessionStatus.RUNNING:
+            return None
+        return child.write_fd
+
+    @property
     def is_headless(self) -> bool:
         """True when the child runs on pipes rather than a PTY (forced or as a fallback)."""
         if self._child is not None:

@@ -18,8 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from ..core.display_text import display_line
-from ..core.messages import one_line
+from ..core.display_text import display_line, one_line
 from .errors import SessionLookupError, StoreError
 from .export import FORMATS, export_session
 from .paths import DATA_DIR_ENV, DB_FILENAME, data_dir_from

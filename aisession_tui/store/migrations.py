@@ -108,7 +108,13 @@ V3: tuple[str, ...] = (
     "ALTER TABLE sessions ADD COLUMN ended_uncleanly INTEGER NOT NULL DEFAULT 0",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3)
+#: Version 4: the agent a session runs and that agent's own conversation id (for `--restore`).
+V4: tuple[str, ...] = (
+    "ALTER TABLE sessions ADD COLUMN agent TEXT",
+    "ALTER TABLE sessions ADD COLUMN conversation_id TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -102,6 +102,9 @@ class StoredSession:
     closed_at: datetime | None = None
     #: Its app ended without a clean shutdown (kill -9, a crash) while the session ran.
     ended_uncleanly: bool = False
+    #: The agent CLI the session ran and its own conversation id, from the agent's hooks.
+    agent: str | None = None
+    conversation_id: str | None = None
 
     @property
     def label(self) -> str:
@@ -164,6 +167,8 @@ class StoredSession:
             "config": self.config,
             "withheld_environment": list(self.redacted_env),
             "metadata": self.metadata,
+            "agent": self.agent,
+            "conversation_id": self.conversation_id,
         }
 
 

@@ -7,12 +7,13 @@ can put the old scrollback into a pane (and subscribe) before the new output arr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
+from aisession_tui.core.config import SessionConfig
 from aisession_tui.core.errors import SessionError
 
 from .recorder import SessionRecorder
@@ -58,19 +59,24 @@ async def restore_sessions(
     sessions: list[StoredSession] | None = None,
     environ: Mapping[str, str] | None = None,
     start: bool = False,
+    prepare: Callable[[SessionConfig, StoredSession], SessionConfig] | None = None,
 ) -> RestoreReport:
     """Recreate `sessions` (default: `store.last_run_sessions()`) in `manager`.
 
     Needs from the core: `manager.restore_session(id, config, created_at)`,
     `session.add_command_record(record)`, `await session.add_tokens(n)`, `session.metadata`.
     History is replayed while `recorder` holds the session, so it is not recorded twice; then
-    the session is saved under the current run. Problems (a working directory that is gone, an
-    id already in use, a command that fails to start) are reported per session, never raised.
+    the session is saved under the current run. `prepare` may change each config first (the
+    app installs agent hooks and resumes the agent's conversation). Problems (a working
+    directory that is gone, an id already in use, a command that fails to start) are reported
+    per session, never raised.
     """
     report = RestoreReport()
     for stored in store.last_run_sessions() if sessions is None else sessions:
         try:
             config = stored.session_config(environ)
+            if prepare is not None:
+                config = prepare(config, stored)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])

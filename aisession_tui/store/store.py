@@ -120,7 +120,8 @@ def _pid_alive(pid: int | None, started: str | None = None) -> bool:
 _SESSION_COLUMNS = """
     s.id, s.name, s.role, s.config_json, s.redacted_env, s.created_at, s.updated_at, s.status,
     s.exit_code, s.metadata_json, s.total_tokens, s.run_id, s.closed_at, s.ended_uncleanly,
-    (SELECT r.ended_at IS NULL FROM runs r WHERE r.id = s.run_id) AS run_open,
+    (SELECT r.ended_at IS NULL FROM runs r WHERE r.id = s.run_id) AS run_open, s.agent,
+    s.conversation_id,
     (SELECT COUNT(*) FROM commands c WHERE c.session_id = s.id) AS command_count
 """
 
@@ -438,6 +439,17 @@ class Store:
         sid, ts = _key(session_id), to_iso(utc_now())
         self._writer.submit(
             lambda c: c.execute("UPDATE sessions SET closed_at = ? WHERE id = ?", (ts, sid))
+        )
+
+    def record_conversation(self, session_id: SessionKey, agent: str, conversation_id: str) -> None:
+        """The agent in this session and its own conversation id (`--restore` resumes it)."""
+        sid = _key(session_id)
+        self._writer.submit(
+            lambda c: _execute(
+                c,
+                "UPDATE sessions SET agent = ?, conversation_id = ? WHERE id = ?",
+                (agent, conversation_id, sid),
+            )
         )
 
     def rename_session(self, session_id: SessionKey, name: str | None) -> None:
@@ -774,4 +786,6 @@ def _session_from_row(r: sqlite3.Row, active_runs: set[int]) -> StoredSession:
         # Marked by the next app start; until then, a live status in a run whose app is gone.
         ended_uncleanly=bool(r["ended_uncleanly"])
         or (not live and status in LIVE_STATUSES and bool(r["run_open"])),
+        agent=r["agent"],
+        conversation_id=r["conversation_id"],
     )

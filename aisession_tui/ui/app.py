@@ -39,6 +39,7 @@ from ..core.types import SessionId, SessionStatus, utc_now
 from ..store import SessionRecorder, Store, restore_sessions
 from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
 from ..terminal.events import Bell, ClipboardSet, ColorsChanged
+from .agent_hooks import AgentHooks
 from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
@@ -48,6 +49,7 @@ from .live_session import Attention, LiveSession
 from .palette import palette_for
 from .presenter import SessionPresenter
 from .quit_signals import install_quit_signals
+from .screens.inbox import InboxScreen
 from .store_health import watch_store_health
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
@@ -101,6 +103,9 @@ class AppOptions:
     control: bool = True
     #: The workspace's name; it names the control socket.
     workspace_name: str | None = None
+    #: Tell the outer terminal (OSC 9 / 777) when an agent needs the person and the app's
+    #: terminal is not focused.
+    desktop_notifications: bool = True
 
 
 class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bindings=False):
@@ -161,6 +166,10 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self._panel_refresh: Timer | None = None
         #: Keys typed while a prefix command runs; None when keys flow straight through.
         self.held_keys: list[events.Key] | None = None
+        #: Agent hooks: installed into sessions, heard from the control socket.
+        self.agent_hooks = AgentHooks(self)
+        #: The Sessions panel lists sessions needing the person first.
+        self.waiting_first = False
         if self.options.prefix_key != DEFAULT_PREFIX:
             self.set_keymap({"prefix": self.options.prefix_key})
 
@@ -285,13 +294,19 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         known = {live.session.id for live in self.lives.values()}
         candidates = [s for s in self.store.last_run_sessions() if s.id not in known]
         report = await restore_sessions(
-            self.store, self.manager, recorder=self.recorder, sessions=candidates
+            self.store,
+            self.manager,
+            recorder=self.recorder,
+            sessions=candidates,
+            prepare=self.agent_hooks.prepare_restored,
         )
         for message in report.messages:
             self.notify(message, severity="error", timeout=10)
         for restored in report.restored:
             lines = restored.scrollback.lines if restored.scrollback else None
             live = await self._tile(restored.session, lines, restored.note)
+            tracker = self.presenters[live.session.id.uuid.hex].agent
+            tracker.conversation_id = restored.stored.conversation_id
             await self._start_or_defer(live)
         if report.restored:
             self.notify(f"Restored {len(report.restored)} session(s)", timeout=3)
@@ -313,7 +328,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
 
         Interactive bash and zsh get shell integration, so history has exact exit codes.
         """
-        return await self._add(with_shell_integration(config))
+        return await self._add(self.agent_hooks.prepare(with_shell_integration(config)))
 
     async def _add(
         self,
@@ -381,6 +396,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
 
     @staticmethod
     def _note_input(presenter: SessionPresenter, data: bytes) -> None:
+        presenter.agent.note_input()
         if presenter.monitor is not None:
             presenter.monitor.note_input(data)
 
@@ -398,8 +414,10 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         if isinstance(event, TokensCounted):
             presenter.record_token_total(event.total)
         elif isinstance(event, AgentStateChanged):
-            new = event.change.new
-            if new.state is AgentState.WAITING_FOR_INPUT and key != self.focused_key:
+            new = presenter.shown_transition()
+            if new is None:
+                pass  # the state shown did not change (a hook's state holds): nothing to say
+            elif new.state is AgentState.WAITING_FOR_INPUT and key != self.focused_key:
                 live.attention.add(Attention.WAITING)
                 self.notify(f"{live.name} is waiting for input ({new.reason})", severity="warning")
             elif new.state is AgentState.ERROR and key != self.focused_key:
@@ -426,9 +444,8 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
             live.annotate(
                 f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m"
             )
-            frame = self._frame(live)
-            frame.note(f"exited with code {code}", seconds=10)
-            if not frame.shown:  # its pane is not on screen: a toast says so
+            self._frame(live).note(f"exited with code {code}", seconds=10)
+            if key != self.focused_key:  # the pane in use says so itself; others get a toast
                 self.notify(
                     f"{live.name} exited with code {code}",
                     severity="information" if code == 0 else "error",
@@ -490,7 +507,9 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         presenter = self.presenters.get(self.focused_key) if self.focused_key else None
         if self.session_list.display:
             self.session_list.show(
-                [(k, self.presenters[k]) for k in self._ordered_keys()], self.focused_key
+                [(k, self.presenters[k]) for k in self._ordered_keys()],
+                self.focused_key,
+                waiting_first=self.waiting_first,
             )
         if self.details_panel.display:
             self.details_panel.show(presenter)
@@ -501,6 +520,29 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         bridge = self.control_bridge
         if self.messages_panel.display and bridge is not None:
             self.messages_panel.show(bridge.message_rows())
+        self.refresh_inbox()
+
+    def refresh_inbox(self) -> None:
+        """An open inbox follows the sessions' questions as they come and go."""
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                screen.refresh_items()
+
+    def action_inbox(self) -> None:
+        """Every session needing the person, longest waiting first, answerable from there."""
+        if not any(isinstance(screen, InboxScreen) for screen in self.screen_stack):
+            self.push_screen(InboxScreen(self.agent_hooks))
+
+    def action_toggle_waiting_first(self) -> None:
+        self.waiting_first = not self.waiting_first
+        order = "needing you first" if self.waiting_first else "in pane order"
+        self.notify(f"Sessions panel: sessions {order}", timeout=3)
+        self.refresh_panels()
+
+    def write_to_terminal(self, text: str) -> None:
+        """Bytes for the outer terminal itself (desktop notifications)."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(text)
 
     def _tick_clock(self) -> None:
         """Relative times ("5s ago") age even when nothing happens."""

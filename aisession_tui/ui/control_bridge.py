@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .. import __version__
 from ..ai.monitor import AgentStateChanged, MonitorEvent, SessionMonitor
+from ..ai.state import AgentStatus
 from ..control.bus import BusMessage, MessageBus
 from ..control.paths import socket_path
 from ..control.protocol import (
@@ -109,6 +110,16 @@ class _MessageRef(_SessionParams):
     id: int
 
 
+class _Hook(_Params):
+    """What `aisession-tui hook` forwards: the session's id (AISESSION_ID), the agent, the event
+    and its payload (a JSON object, as the agent gave it)."""
+
+    session: str = Field(min_length=1, max_length=64)
+    agent: str = Field(default="", max_length=32)
+    event: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any] | list[Any] | str | int | float | bool | None = None
+
+
 def _parse(model: type[_Params], params: dict[str, Any]) -> Any:
     try:
         return model.model_validate(params)
@@ -149,6 +160,7 @@ class ControlBridge:
         self.bus = bus or MessageBus()
         self._subscribers: list[_Subscriber] = []
         self._watched_monitors: dict[str, SessionMonitor] = {}
+        self._states_sent: dict[str, tuple[str, str]] = {}
         #: Requests waiting for a session to finish starting, by session key.
         self._starting: dict[str, list[asyncio.Event]] = {}
         self._unsubscribe_manager: Callable[[], None] | None = app.manager.subscribe(
@@ -170,6 +182,7 @@ class ControlBridge:
             "messages": self._messages,
             "discard_message": self._discard_message,
             "forward_message": self._forward_message,
+            "hook": self._hook,
         }
 
     def close(self) -> None:
@@ -243,8 +256,10 @@ class ControlBridge:
             "pid": live.session.pid,
             "exit_code": live.session.exit_code,
             "attention": sorted(a.value for a in live.attention),
-            "agent_state": monitor.state.state.value if monitor else None,
-            "agent_reason": monitor.state.reason if monitor else None,
+            "agent_state": presenter.agent_status().state.value if monitor and presenter else None,
+            "agent_reason": presenter.agent_status().reason if monitor and presenter else None,
+            "agent": presenter.agent.agent.name if presenter and presenter.agent_title else None,
+            "conversation_id": presenter.agent.conversation_id if presenter else None,
             "unread_messages": len(self.bus.messages(live.session.id.uuid.hex)),
         }
 
@@ -382,6 +397,18 @@ class ControlBridge:
         self.bus.forget(live.session.id.uuid.hex)
         return {"killed": name, "exit_code": live.session.exit_code}
 
+    async def _hook(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An agent's hook event for the session it runs in (see `agents.hook`)."""
+        request = _parse(_Hook, params)
+        key = request.session.replace("-", "").lower()
+        if key not in self.app.lives:
+            raise ControlError(NOT_FOUND, f"no live session with id {request.session!r}")
+        payload = request.payload if isinstance(request.payload, dict) else {}
+        accepted = self.app.agent_hooks.on_hook(key, request.agent, request.event, payload)
+        if accepted and self._subscribers:
+            self._send_state(key, self.app.presenters[key].agent_status())
+        return {"accepted": accepted}
+
     # -- message bus -----------------------------------------------------------------------------
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -518,9 +545,18 @@ class ControlBridge:
 
     def _on_monitor_event(self, key: str, event: MonitorEvent) -> None:
         if self._subscribers and isinstance(event, AgentStateChanged):
-            new = event.change.new
-            payload = {"type": "agent_state", "state": new.state.value, "reason": new.reason}
-            self._fan_out(key, {**self._base(key), **payload})
+            presenter = self.app.presenters.get(key)
+            self._send_state(key, presenter.agent_status() if presenter else event.change.new)
+
+    def _send_state(self, key: str, status: AgentStatus) -> None:
+        """Tell subscribers the state shown, once per change (a hook's state holds while the
+        heuristics beneath it change)."""
+        shown = (status.state.value, status.reason)
+        if self._states_sent.get(key) == shown:
+            return
+        self._states_sent[key] = shown
+        payload = {"type": "agent_state", "state": shown[0], "reason": shown[1]}
+        self._fan_out(key, {**self._base(key), **payload})
 
     def _on_bus_message(self, message: BusMessage) -> None:
         if self._subscribers:

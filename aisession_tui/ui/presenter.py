@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..ai.state import AgentState
+from ..agents.tracker import AgentTracker
+from ..ai.state import AgentState, AgentStatus
 from ..core.types import CommandRecord, SessionStatus, utc_now
 from .live_session import Attention, LiveSession
 
@@ -64,9 +65,49 @@ class SessionPresenter:
 
     def __init__(self, live: LiveSession, monitor: SessionMonitor | None = None) -> None:
         self.live = live
-        self.monitor = monitor
+        self._monitor = monitor
+        #: The agent in the session and its hooks' latest word (authoritative while fresh).
+        self.agent = AgentTracker(
+            live.session.config.shell_command, lambda: self.live.session.pty_fd
+        )
+        self._last_shown: AgentState | None = None
         self._buckets: deque[list[int]] = deque(maxlen=TOKEN_BUCKETS)
         self._last_total = 0
+
+    @property
+    def monitor(self) -> SessionMonitor | None:
+        return self._monitor
+
+    @monitor.setter
+    def monitor(self, monitor: SessionMonitor | None) -> None:
+        """A new monitor means a restarted program: what its old hooks said no longer holds."""
+        self._monitor = monitor
+        self.agent.signal = None
+
+    def heuristic_status(self) -> AgentStatus:
+        """What the screen heuristics say (the fallback when no fresh hook speaks)."""
+        if self.monitor is not None:
+            return self.monitor.state
+        reason = f"session status is {self.session.status}"
+        return AgentStatus(AgentState.IDLE, reason, self.session.created_at)
+
+    def agent_status(self) -> AgentStatus:
+        """The state shown: a fresh hook's, else the heuristics'."""
+        return self.agent.status(self.heuristic_status())
+
+    def shown_transition(self) -> AgentStatus | None:
+        """The shown status when its state changed since the last call, else None: one
+        notification per transition, whichever signal (hook or screen) caused it."""
+        status = self.agent_status()
+        if status.state is self._last_shown:
+            return None
+        self._last_shown = status.state
+        return status
+
+    @property
+    def agent_title(self) -> str | None:
+        """The agent CLI running in the session ("Claude Code"), None when unknown."""
+        return self.agent.agent_title
 
     @property
     def session(self) -> Any:
@@ -95,9 +136,7 @@ class SessionPresenter:
     @property
     def state_reason(self) -> str:
         """Why the badge says what it says."""
-        if self.monitor is not None:
-            return self.monitor.state.reason
-        return f"session status is {self.session.status}"
+        return self.agent_status().reason
 
     def badge(self) -> tuple[str, str]:
         """The status badge text and the colour variable it is shown in."""
@@ -106,8 +145,8 @@ class SessionPresenter:
             code = self.session.exit_code
             text = "exited" if code is None else f"exited {code}"
             return text, "$success" if code == 0 else "$error"
-        if self.monitor is not None:
-            state = self.monitor.state.state
+        if self.monitor is not None or self.agent.signal is not None:
+            state = self.agent_status().state
             colour = STATE_COLOURS.get(state, "$text-muted")
             return state.value.replace("_for_input", "").replace("_", " "), colour
         if status is SessionStatus.RUNNING:
@@ -197,6 +236,13 @@ class SessionPresenter:
     def pid(self) -> str:
         return str(self.session.pid or "-")
 
+    def _agent_rows(self) -> list[tuple[str, str]]:
+        """The agent CLI and its conversation id, when known."""
+        rows = [("agent", self.agent_title)] if self.agent_title else []
+        if self.agent.conversation_id:
+            rows.append(("conversation", self.agent.conversation_id))
+        return rows
+
     def details(self) -> list[tuple[str, str]]:
         """The Details panel's rows: `SessionInfo`, config (env names only), metadata."""
         session = self.session
@@ -210,6 +256,7 @@ class SessionPresenter:
             ("role", self.role or "-"),
             ("status", status),
             ("state", self.state_reason),
+            *self._agent_rows(),
             ("command", config.display_command),
             ("cwd", self.short_cwd),
             ("mode", "headless (pipes)" if session.is_headless else "pty"),

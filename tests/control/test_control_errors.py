@@ -37,6 +37,8 @@ async def test_malformed_requests_get_error_replies_and_the_connection_goes_on(
     app = make_app(shell("one"))
     async with app.run_test(size=SIZE):
         await wait_serving(app)
+        live = next(iter(app.lives.values()))
+        await wait_until(lambda: live.session.status.value == "running")  # started after layout
         lines = [
             b"not json at all\n",
             b"\xff\xfe\x00garbage\n",

@@ -336,3 +336,58 @@ async def test_ctrl_c_reaches_children_even_when_the_app_ignores_sigint() -> Non
         assert session.exit_code == -signal.SIGINT
     finally:
         await session.stop()
+
+
+TRAPS_SIGINT = (
+    "import signal, sys\n"
+    "signal.signal(signal.SIGINT, lambda *_: sys.exit(0))\n"
+    "print('ready', flush=True)\n"
+    "signal.pause()\n"
+)
+
+
+@pytest.mark.parametrize("style", ["plain argv", "with an expansion"])
+async def test_a_command_that_handles_ctrl_c_reports_its_own_exit_code(
+    tmp_path: Path, style: str
+) -> None:
+    """dash (`/bin/sh`) running `sh -c CMD` dies of the SIGINT its child handled: -2 instead
+    of the program's 0. Commands are exec'd (or run directly) so the code is the program's."""
+    (tmp_path / "traps.py").write_text(TRAPS_SIGINT)
+    python = shutil.which("python3") or "python3"
+    command = f"{python} traps.py" if style == "plain argv" else f"{python} $TRAPS"
+    config = SessionConfig(
+        shell_command=command, working_directory=tmp_path, environment={"TRAPS": "traps.py"}
+    )
+    session, rec = await started(config)
+    try:
+        await rec.wait_output(b"ready")
+        session.write(b"\x03")
+        await rec.wait_terminated()
+    finally:
+        await session.stop()
+    assert session.exit_code == 0
+    assert [e.exit_code for e in rec.exits] == [0]
+
+
+def test_command_lines_run_directly_exec_d_or_through_the_shell() -> None:
+    assert SessionConfig(shell_command="claude --resume 'a b'").argv() == [
+        "claude",
+        "--resume",
+        "a b",
+    ]
+    assert SessionConfig(shell_command="aider $FLAGS").argv() == [
+        "/bin/sh",
+        "-c",
+        "exec aider $FLAGS",
+    ]
+    assert SessionConfig(shell_command="make && make test").argv() == [
+        "/bin/sh",
+        "-c",
+        "make && make test",
+    ]
+    assert SessionConfig(shell_command="FOO=1 aider").argv() == ["/bin/sh", "-c", "FOO=1 aider"]
+
+
+def test_shell_builtins_and_keywords_stay_with_the_shell() -> None:
+    assert SessionConfig(shell_command="exit 0").argv() == ["/bin/sh", "-c", "exit 0"]
+    assert SessionConfig(shell_command="exec bash -l").argv() == ["/bin/sh", "-c", "exec bash -l"]

@@ -206,13 +206,13 @@ async def test_a_traceback_and_a_prompt_with_brackets_are_literal_reasons_result
 
         back.write(b"printf 'Overwrite [/etc/hosts]? [y/N] '; read answer\r")
         await wait_for(pilot, lambda: "[/etc/hosts]" in presenter.state_reason, within=20)
-        await wait_for(pilot, lambda: _toasted(app, "Overwrite [/etc/hosts]? [y/N]"))
+        await wait_for(pilot, lambda: _toasted(app, "screen asks yes/no: Overwrite [/etc/hosts]?"))
         await _redraw(pilot, app)
         _assert_drawn_safely(app)
 
         app.focus_session(back.session.id.uuid.hex)
         await _redraw(pilot, app)
-        assert shows(app, app.details_panel, "Overwrite [/etc/hosts]? [y/N]")
+        assert shows(app, app.details_panel, "screen asks yes/no: Overwrite [/etc/hosts]?")
         _assert_drawn_safely(app)
         back.write(b"n\r")
         app.focus_session(front_key)

@@ -92,4 +92,14 @@ if [[ -n "$__ais_prev_trap" ]]; then
     __ais_prev_trap=${__ais_prev_trap//"'\\''"/"'"}
 fi
 trap '__ais_preexec; [[ -z "$__ais_prev_trap" ]] || eval "$__ais_prev_trap"' DEBUG
+
+# Agents typed at the prompt report to the app too: `claude` and `codex` get the hook flags the
+# app put in AISESSION_CLAUDE_ARGS / AISESSION_CODEX_ARGS (one argument a line). A function or
+# alias of the user's own with that name wins.
+if [[ -n "${AISESSION_CLAUDE_ARGS:-}" ]] && ! declare -F claude >/dev/null && ! alias claude >/dev/null 2>&1; then
+    function claude { local -a __ais_a; mapfile -t __ais_a <<<"$AISESSION_CLAUDE_ARGS"; command claude "${__ais_a[@]}" "$@"; }
+fi
+if [[ -n "${AISESSION_CODEX_ARGS:-}" ]] && ! declare -F codex >/dev/null && ! alias codex >/dev/null 2>&1; then
+    function codex { local -a __ais_a; mapfile -t __ais_a <<<"$AISESSION_CODEX_ARGS"; command codex "${__ais_a[@]}" "$@"; }
+fi
 fi

@@ -40,4 +40,14 @@ if [[ -o interactive && -z "${__ais_loaded:-}" ]]; then
     typeset -ga precmd_functions preexec_functions
     precmd_functions=(__ais_precmd ${precmd_functions:#__ais_precmd})
     preexec_functions=(${preexec_functions:#__ais_preexec} __ais_preexec)
+
+    # Agents typed at the prompt report to the app too: `claude` and `codex` get the hook flags
+    # the app put in AISESSION_CLAUDE_ARGS / AISESSION_CODEX_ARGS (one argument a line). A
+    # function or alias of the user's own with that name wins.
+    if [[ -n "${AISESSION_CLAUDE_ARGS:-}" && -z "${functions[claude]-}" && -z "${aliases[claude]-}" ]]; then
+        function claude { command claude "${(@f)AISESSION_CLAUDE_ARGS}" "$@"; }
+    fi
+    if [[ -n "${AISESSION_CODEX_ARGS:-}" && -z "${functions[codex]-}" && -z "${aliases[codex]-}" ]]; then
+        function codex { command codex "${(@f)AISESSION_CODEX_ARGS}" "$@"; }
+    fi
 fi

@@ -34,6 +34,8 @@ class PaneTitle(Static):
         ]
         if presenter.role:
             parts.append(Content.styled(f" · {display_line(presenter.role)}", "italic"))
+        if presenter.agent_title:
+            parts.append(Content.styled(f" [{presenter.agent_title}]", "$text-muted"))
         parts.append(Content.styled(f"  {badge} ", f"bold {badge_class}"))
         if presenter.attention_marker:
             parts.append(Content.styled(f" {presenter.attention_marker} ", "bold reverse $warning"))
@@ -91,11 +93,6 @@ class PaneFrame(Vertical):
             self._note_timer.stop()
         self._note_timer = self.set_timer(seconds, self._clear_note)
         self.refresh_title()
-
-    @property
-    def shown(self) -> bool:
-        """Whether the pane is on screen (a zoomed layout shows only one)."""
-        return all(node.display for node in self.ancestors_with_self)
 
     def _clear_note(self) -> None:
         self._note = None

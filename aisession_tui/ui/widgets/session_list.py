@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ...ai.state import AgentState
 from ..literal import line_text
 from ..presenter import SessionPresenter
 
@@ -37,14 +38,26 @@ class SessionList(DataTable[str]):
         for label, key in self._COLUMNS:
             self.add_column(label, key=key)
 
-    def show(self, presenters: list[tuple[str, SessionPresenter]], focused_key: str | None) -> None:
-        """Show the sessions, keeping the cursor on the focused one. When the same sessions are
-        listed in the same order, only the cells that changed are updated: the panel refreshes
-        every second for its relative times, and rebuilding the table costs at many sessions."""
+    def show(
+        self,
+        presenters: list[tuple[str, SessionPresenter]],
+        focused_key: str | None,
+        *,
+        waiting_first: bool = False,
+    ) -> None:
+        """Show the sessions (numbered as their panes), keeping the cursor on the focused one;
+        with `waiting_first`, those needing the person come first, longest waiting first.
+
+        When the same sessions are listed in the same order, only the cells that changed are
+        updated: the panel refreshes every second for its relative times, and rebuilding the
+        table costs at many sessions."""
         variables = self.app.get_css_variables()  # the theme's colours (costly: once a call)
+        numbered = list(enumerate(presenters, start=1))
+        if waiting_first:
+            numbered.sort(key=lambda item: _waiting_order(item[1][1]))
         rows = [
             (key, self._cells(number, presenter, variables))
-            for number, (key, presenter) in enumerate(presenters, start=1)
+            for number, (key, presenter) in numbered
         ]
         if [key for key, _ in rows] == [key.value for key in self.rows]:
             for key, cells in rows:
@@ -80,3 +93,10 @@ class SessionList(DataTable[str]):
         event.stop()
         if event.row_key.value is not None:
             self.post_message(self.Chosen(event.row_key.value))
+
+
+def _waiting_order(presenter: SessionPresenter) -> tuple[bool, float]:
+    """Sort key: sessions waiting for the person first, the longest waiting first."""
+    status = presenter.agent_status()
+    waiting = status.state is AgentState.WAITING_FOR_INPUT
+    return (not waiting, status.since.timestamp() if waiting else 0.0)
