@@ -23,8 +23,10 @@ if TYPE_CHECKING:
         OutputReceived,
         ProcessError,
         ProcessExited,
+        PtyBackend,
         PtyError,
         SessionAdded,
+        SessionBackend,
         SessionConfig,
         SessionError,
         SessionEvent,
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
         SessionRemoved,
         SessionStatus,
         StatusChanged,
+        TmuxBackend,
     )
 
 
@@ -62,8 +65,10 @@ __all__ = [
     "OutputReceived",
     "ProcessError",
     "ProcessExited",
+    "PtyBackend",
     "PtyError",
     "SessionAdded",
+    "SessionBackend",
     "SessionConfig",
     "SessionError",
     "SessionEvent",
@@ -73,5 +78,6 @@ __all__ = [
     "SessionRemoved",
     "SessionStatus",
     "StatusChanged",
+    "TmuxBackend",
     "__version__",
 ]

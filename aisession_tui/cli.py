@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import math
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,12 +18,15 @@ from typing import TYPE_CHECKING, NoReturn
 from pydantic import ValidationError
 
 from . import __version__
+from .cli_tmux import register as register_tmux
 from .control.commands import register as register_control
 from .control.paths import check_socket_path, socket_origin, socket_path
 from .control.protocol import ControlError
 from .control.server import claim_socket
+from .core.backends import BACKEND_NAMES, make_backend
 from .core.config import SessionConfig, check_name
 from .core.display_text import one_line
+from .core.manager import SessionManager
 from .store import (
     DATA_DIR_ENV,
     Store,
@@ -168,6 +172,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="X",
         help="demo agents' speed (0: print each round at once, then wait)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=BACKEND_NAMES,
+        default=None,
+        help="where sessions run: pty (default; they end with the app) or tmux (the "
+        "workspace's own tmux server: they survive a detach, a crash or a lost terminal)",
+    )
+    parser.add_argument(
+        "--host",
+        default=None,
+        metavar="[USER@]MACHINE",
+        help="run the sessions on the tmux server of another machine, over ssh (implies "
+        "--backend tmux)",
+    )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     register(subcommands)
     register_control(subcommands)
@@ -178,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         "EVENT and its payload (stdin, or the last argument) to the app and always exits 0.",
     )
     hook.add_argument("words", nargs="*", metavar="[--agent NAME] EVENT [PAYLOAD]")
+    register_tmux(subcommands)
     return parser
 
 
@@ -206,7 +225,7 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
         clash = next((name for name, _ in specs if name in taken), None)
         if clash is not None:
             raise UsageError(f"--session: {clash!r} is also a session of {workspace.path}")
-    if not specs and not configs and not args.restore:
+    if not specs and not configs and not args.restore and not getattr(args, "attaching", False):
         specs = [("shell", None)]
     for name, command in specs:
         for option, value in (("--session", name), ("--role", roles.get(name))):
@@ -256,7 +275,18 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
         prefix = parse_key(args.prefix)
     except ValueError as error:
         raise UsageError(f"--prefix: {error}") from None
-    workspace_name = workspace.name if workspace else None
+    workspace_name = getattr(args, "workspace_name", None) or (
+        workspace.name if workspace else None
+    )
+    chosen = args.backend or (workspace.backend if workspace else None)
+    args.host = getattr(args, "host", None) or (workspace.host if workspace else None)
+    if args.host:
+        if chosen == "pty":
+            raise UsageError("--host runs the sessions on tmux there: not with the pty backend")
+        chosen = "tmux"
+    elif chosen == "tmux" and shutil.which("tmux") is None:
+        raise UsageError("--backend tmux: tmux is not installed (or not on PATH)")
+    args.backend = chosen or "pty"
     options = AppOptions(
         prefix_key=prefix,
         theme=_check_theme(args.theme),
@@ -284,7 +314,15 @@ def run_app(args: argparse.Namespace) -> int:
             store = Store.open(data_dir_from(args))
         except StoreError as error:
             raise UsageError(str(error)) from None
-    SupervisorApp(configs, options=options, store=store).run()
+    manager = SessionManager(
+        backend=make_backend(
+            args.backend,
+            workspace=options.workspace_name,
+            scrollback=args.scrollback,
+            host=getattr(args, "host", None),
+        )
+    )
+    SupervisorApp(configs, options=options, store=store, manager=manager).run()
     return 0
 
 

@@ -1,5 +1,6 @@
 """The session core: sessions and processes, with no knowledge of any UI."""
 
+from .backends import PtyBackend, SessionBackend, TmuxBackend
 from .config import ContextConfig, SessionConfig
 from .errors import (
     AlreadyExists,
@@ -37,8 +38,10 @@ __all__ = [
     "OutputReceived",
     "ProcessError",
     "ProcessExited",
+    "PtyBackend",
     "PtyError",
     "SessionAdded",
+    "SessionBackend",
     "SessionConfig",
     "SessionError",
     "SessionEvent",
@@ -48,4 +51,5 @@ __all__ = [
     "SessionRemoved",
     "SessionStatus",
     "StatusChanged",
+    "TmuxBackend",
 ]

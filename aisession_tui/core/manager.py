@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from .backends import PtyBackend, SessionBackend
 from .config import SessionConfig
 from .errors import AlreadyExists, NotFound
 from .events import ManagerEvent, SessionAdded, SessionEvent, SessionRemoved
@@ -25,8 +26,12 @@ class SessionManager:
     is what a UI listing live sessions needs.
     """
 
-    def __init__(self, default_config: SessionConfig | None = None) -> None:
+    def __init__(
+        self, default_config: SessionConfig | None = None, *, backend: SessionBackend | None = None
+    ) -> None:
         self.default_config = default_config
+        #: Where this manager's sessions run (`core/backends.py`); PTYs of our own by default.
+        self.backend: SessionBackend = backend or PtyBackend()
         self._sessions: dict[SessionId, AISession] = {}
         self._unsubscribers: dict[SessionId, Callable[[], None]] = {}
         self._listeners: list[ManagerListener] = []
@@ -45,7 +50,7 @@ class SessionManager:
         return await self.create_session_with_config(config or SessionConfig())
 
     async def create_session_with_config(self, config: SessionConfig) -> AISession:
-        return self._adopt(AISession(config))
+        return self._adopt(AISession(config, backend=self.backend))
 
     async def restore_session(
         self, session_id: SessionId, config: SessionConfig, created_at: datetime
@@ -53,7 +58,9 @@ class SessionManager:
         """Recreate a known session (same id and creation time); `AlreadyExists` when taken."""
         if session_id in self._sessions:
             raise AlreadyExists(session_id)
-        return self._adopt(AISession(config, session_id=session_id, created_at=created_at))
+        return self._adopt(
+            AISession(config, session_id=session_id, created_at=created_at, backend=self.backend)
+        )
 
     def _adopt(self, session: AISession) -> AISession:
         self._sessions[session.id] = session
@@ -123,6 +130,19 @@ class SessionManager:
         for result in results:
             if isinstance(result, BaseException):
                 log.error("stopping a session failed: %s", result)
+        await self.backend.settle()
+
+    async def detach_all(self) -> None:
+        """Let go of every running session, leaving its process running (tmux backend only);
+        sessions whose backend cannot keep them are stopped instead."""
+        for session in self._sessions.values():
+            live = session.status in (SessionStatus.RUNNING, SessionStatus.PAUSED)
+            if live and session.backend.survives_detach and not session.is_headless:
+                await session.detach()
+        await self.stop_all()
+        detach = getattr(self.backend, "detach", None)
+        if detach is not None:
+            await detach()
 
     def _forget(self, session_id: SessionId) -> None:
         if self._sessions.pop(session_id, None) is None:

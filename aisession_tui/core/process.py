@@ -23,6 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ptyprocess import PtyProcess
 
@@ -68,6 +69,12 @@ def resolve_program(program: str, env: Mapping[str, str]) -> str:
     return found
 
 
+class Cancellable(Protocol):
+    """A watch that can be called off."""
+
+    def cancel(self) -> None: ...
+
+
 class ChildProcess(ABC):
     """A started child with the fds the session reads and writes."""
 
@@ -91,6 +98,24 @@ class ChildProcess(ABC):
     def set_read_ahead(self, size: int) -> bool:
         """Let about `size` bytes of output wait for the session; False if not applied now."""
         return False
+
+    def watch_exit(
+        self, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]
+    ) -> Cancellable:
+        """Call `callback` once the child has ended (then `try_reap` gives its exit code)."""
+        return ExitWatch(loop, self.pid, callback)
+
+    async def hang_up(self, grace: float) -> None:
+        """Hang up every process of the child's kernel session (SIGKILL after `grace` s)."""
+        await hang_up_session(self.pid, grace)
+
+    def signal_all(self, sig: int) -> None:
+        """Send `sig` to every process of the child (pause and resume use this)."""
+        signal_session(self.pid, sig)
+
+    def detach(self) -> None:
+        """Let the child run on after `close` (only where a backend keeps it: tmux)."""
+        raise ProcessError("this session's process cannot outlive the app (PTY backend)")
 
     def leave_relay(self) -> bool:
         """After an end of file on `read_fd`: read the child directly if that was the relay's.

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from .backends import PtyBackend, SessionBackend
 from .command_capture import CommandCapture
 from .config import SessionConfig
-from .errors import CommandTimeout, ProcessError, PtyError, SessionError
+from .errors import CommandTimeout, ProcessError, SessionError
 from .event_stream import FINAL_STATUSES, EventStream
 from .events import (
     CommandRecorded,
@@ -26,19 +27,7 @@ from .events import (
     StatusChanged,
 )
 from .output_buffer import OutputBuffer
-from .process import (
-    READ_CHUNK,
-    ChildProcess,
-    ExitWatch,
-    build_environment,
-    check_working_directory,
-    hang_up_session,
-    read_available,
-    resolve_program,
-    signal_session,
-    spawn_pipes,
-    spawn_pty,
-)
+from .process import READ_CHUNK, Cancellable, ChildProcess, read_available, signal_session
 from .types import CommandRecord, SessionId, SessionInfo, SessionStatus, utc_now
 
 log = logging.getLogger(__name__)
@@ -73,8 +62,11 @@ class AISession:
         *,
         session_id: SessionId | None = None,
         created_at: datetime | None = None,
+        backend: SessionBackend | None = None,
     ) -> None:
         self.id: SessionId = session_id or SessionId.new()
+        #: Where the child runs: a PTY of our own (default) or a tmux server (`backends.py`).
+        self.backend: SessionBackend = backend or PtyBackend()
         self.config: SessionConfig = config
         self.created_at: datetime = created_at or utc_now()
         self.metadata: dict[str, Any] = {}
@@ -90,7 +82,8 @@ class AISession:
         self._size: tuple[int, int] = config.pty_size
         self._loop: asyncio.AbstractEventLoop | None = None
         self._child: ChildProcess | None = None
-        self._exit_watch: ExitWatch | None = None
+        self._exit_watch: Cancellable | None = None
+        self._detached = False
         self._exit_code: int | None = None
         self._reaped = False
         self._reading = False
@@ -280,26 +273,8 @@ class AISession:
         if self._status in _LIVE or self._status is SessionStatus.TERMINATING:
             raise SessionError(f"session {self.id.short} is already {self._status.value}")
         loop = asyncio.get_running_loop()
-        config = self.config
-        argv = config.argv()
-        cwd = config.working_directory
-        sid = str(self.id)
-        child: ChildProcess | None = None
         try:
-            check_working_directory(cwd)
-            if not config.force_headless:
-                env = build_environment(config.environment, session_id=sid, headless=False)
-                resolve_program(argv[0], env)
-                try:
-                    child = spawn_pty(argv, cwd=cwd, env=env, size=self._size)
-                except PtyError as exc:
-                    if not config.allow_headless_fallback:
-                        raise
-                    log.warning("session %s: %s; running headless instead", self.id.short, exc)
-            if child is None:
-                env = build_environment(config.environment, session_id=sid, headless=True)
-                resolve_program(argv[0], env)
-                child = spawn_pipes(argv, cwd=cwd, env=env)
+            child = await self.backend.spawn(self.id, self.config, self._size)
         except SessionError:
             self._set_status(SessionStatus.ERROR)
             raise
@@ -310,6 +285,7 @@ class AISession:
         self._child = child
         self._exit_code = None
         self._reaped = False
+        self._detached = False
         self._eof = False
         self._finalized = False
         self._pending.clear()
@@ -318,7 +294,7 @@ class AISession:
         self._finished = loop.create_future()
         self._shutdown_task = None
         self._touch()
-        self._exit_watch = ExitWatch(loop, child.pid, self._on_leader_exit)
+        self._exit_watch = child.watch_exit(loop, self._on_leader_exit)
         self._sync_reader()
         self._set_status(SessionStatus.RUNNING)
         if self.config.timeout is not None:
@@ -339,18 +315,36 @@ class AISession:
         await asyncio.shield(self._finished)
         return self._exit_code
 
+    async def detach(self) -> None:
+        """Let go of the session while its process runs on (the tmux backend keeps it).
+
+        Its output stops reaching us and the session ends here (`terminated`, without a
+        `ProcessExited`); attaching later brings the same process back. `SessionError` when
+        the backend cannot keep processes (PTYs die with the app: use `stop`).
+        """
+        child = self._require_live("detach")
+        child.detach()
+        self._detached = True
+        self._set_status(SessionStatus.TERMINATING)
+        self._finalize()
+
+    @property
+    def is_detached(self) -> bool:
+        """True after `detach`: the process may well still run, elsewhere."""
+        return self._detached
+
     async def pause(self) -> None:
         """Freeze every process of the session (SIGSTOP); the status becomes `paused`."""
         child = self._require_live("pause")
         if self._status is SessionStatus.RUNNING:
-            signal_session(child.pid, signal.SIGSTOP)
+            child.signal_all(signal.SIGSTOP)
             self._set_status(SessionStatus.PAUSED)
 
     async def resume(self) -> None:
         """Let a paused session run again (SIGCONT)."""
         child = self._require_live("resume")
         if self._status is SessionStatus.PAUSED:
-            signal_session(child.pid, signal.SIGCONT)
+            child.signal_all(signal.SIGCONT)
             self._set_status(SessionStatus.RUNNING)
 
     def _on_leader_exit(self) -> None:
@@ -360,7 +354,7 @@ class AISession:
         code = child.try_reap()
         if code is None:  # not reaped after all (should not happen): watch again
             assert self._loop is not None
-            self._exit_watch = ExitWatch(self._loop, child.pid, self._on_leader_exit)
+            self._exit_watch = child.watch_exit(self._loop, self._on_leader_exit)
             return
         self._exit_watch = None
         self._reaped = True
@@ -376,7 +370,7 @@ class AISession:
         child = self._child
         assert child is not None
         try:
-            await hang_up_session(child.pid, grace)
+            await child.hang_up(grace)
             await asyncio.wait_for(self._leader_exited.wait(), 5.0)
             if not self._eof and not self._pause_tokens:
                 await asyncio.wait_for(self._eof_seen.wait(), 2.0)
@@ -413,7 +407,8 @@ class AISession:
             )
         if self._reaped:
             self._exit_watch = None
-        self._emit(ProcessExited(self.id, self._exit_code))
+        if not self._detached:
+            self._emit(ProcessExited(self.id, self._exit_code))
         self._set_status(SessionStatus.TERMINATED)
         if self._finished is not None and not self._finished.done():
             self._finished.set_result(self._exit_code)

@@ -3,6 +3,8 @@
 ```toml
 name = "team"
 layout = { mode = "grid", columns = 2, focus = "planner" }
+backend = "tmux"     # optional: sessions on the workspace's own tmux server (default: pty)
+host = "me@build1"   # optional: that server on another machine, over ssh (implies tmux)
 
 [[sessions]]
 name = "planner"
@@ -96,6 +98,10 @@ class _WorkspaceFile(BaseModel):
 
     name: str | None = None
     layout: Layout = Field(default_factory=Layout)
+    #: Where the sessions run: PTYs of the app's own, or a tmux server that outlives it.
+    backend: Literal["pty", "tmux"] | None = None
+    #: `[user@]machine` whose tmux server runs the sessions (over ssh; implies tmux).
+    host: str | None = Field(default=None, min_length=1)
     sessions: list[Any] = Field(min_length=1)
 
     @field_validator("name")
@@ -117,6 +123,8 @@ class Workspace:
     name: str
     layout: Layout
     sessions: list[SessionConfig] = field(default_factory=list)
+    backend: Literal["pty", "tmux"] | None = None
+    host: str | None = None
 
     def session(self, name: str) -> SessionConfig:
         for config in self.sessions:
@@ -192,7 +200,14 @@ def load_workspace(path: Path | str) -> Workspace:
         raise WorkspaceError(
             path, f"no session is named '{top.layout.focus}'", field="layout.focus"
         )
-    return Workspace(path=path, name=top.name or path.stem, layout=top.layout, sessions=configs)
+    return Workspace(
+        path=path,
+        name=top.name or path.stem,
+        layout=top.layout,
+        sessions=configs,
+        backend=top.backend,
+        host=top.host,
+    )
 
 
 class _SessionProblem(Exception):

@@ -43,6 +43,7 @@ from .agent_hooks import AgentHooks
 from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
 from .control_bridge import ControlBridge, start_control
+from .detach import attach_running, install_hangup_detach
 from .keymap import DEFAULT_PREFIX
 from .literal import LiteralNotifications
 from .live_session import Attention, LiveSession
@@ -145,7 +146,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         install_alt_keys()
         super().__init__()
         self.options = options or AppOptions()
-        self.manager = manager or SessionManager()
+        self.manager = manager if manager is not None else SessionManager()  # empty is falsy
         self._initial_configs = list(configs)
         self._deferred_starts: list[LiveSession] | None = None
         self.lives: dict[str, LiveSession] = {}
@@ -228,8 +229,9 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self._deferred_starts = []
         if self.store is not None:
             await self._open_store()
-        for config in self._initial_configs:
+        for config in await attach_running(self, self._initial_configs):
             await self.add_session(config)
+        install_hangup_detach(self)
         self._apply_start_layout()
         deferred, self._deferred_starts = self._deferred_starts, None
         self.run_worker(self._start_after_layout(deferred), name="start sessions", group="startup")

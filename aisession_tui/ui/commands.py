@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from ..core.types import SessionStatus
 from .control_bridge import stop_control
+from .detach import detach_and_exit, running_count, survives
 from .keymap import PREFIX_COMMANDS, help_sections
 from .live_session import LiveSession
 from .screens import (
@@ -25,6 +26,7 @@ from .screens import (
     RenameScreen,
     SearchScreen,
 )
+from .screens.detach import DetachScreen, QuitChoice
 from .screens.prefix import PrefixScreen
 
 if TYPE_CHECKING:
@@ -268,6 +270,14 @@ class CommandsMixin:
 
     @work(exclusive=True, group="dialog")
     async def action_quit_app(self) -> None:
+        if survives(self):  # tmux backend: the agents may keep running without us
+            choice = await self.push_screen_wait(
+                DetachScreen(running_count(self), self.options.workspace_name or "default")
+            )
+            if choice is not QuitChoice.CANCEL:
+                await self.shutdown(detach=choice is QuitChoice.DETACH)
+                self.exit()
+            return
         running = [
             live for live in self.lives.values() if live.session.status is SessionStatus.RUNNING
         ]
@@ -286,8 +296,16 @@ class CommandsMixin:
             presenter.monitor.close()
             presenter.monitor = None
 
-    async def shutdown(self) -> None:
-        """Save screens, stop every session, and close the store (history stays in it)."""
+    async def action_detach(self) -> None:
+        """Leave every session running on the tmux server and quit (`attach` brings them back)."""
+        if not survives(self):
+            self.notify("Only tmux sessions can keep running (--backend tmux)", severity="warning")
+            return
+        await detach_and_exit(self)
+
+    async def shutdown(self, *, detach: bool = False) -> None:
+        """Save screens, stop every session (or let them run on: `detach`), and close the store
+        (history stays in it)."""
         if self._shut_down:
             return
         self._shut_down = True
@@ -298,7 +316,7 @@ class CommandsMixin:
         for key, live in self.lives.items():
             live.close()
             self._close_monitor(key)
-        await self.manager.stop_all()
+        await (self.manager.detach_all() if detach else self.manager.stop_all())
         if self.store is not None:
             await self.store.aclose()
 
@@ -316,6 +334,10 @@ class CommandsMixin:
             if command.action in ("command_palette", "change_theme"):
                 continue
             yield SystemCommand(command.label, command.description, _runner(self, command.action))
+        if survives(self):
+            yield SystemCommand(
+                "Detach", "Quit, leaving the sessions running on tmux", _runner(self, "detach")
+            )
 
 
 def _runner(app: SupervisorApp, action: str) -> Callable[[], Any]:

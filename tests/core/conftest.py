@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -19,8 +22,55 @@ from aisession_tui.core import (
     SessionStatus,
     StatusChanged,
 )
+from aisession_tui.core.backends import PtyBackend, SessionBackend, TmuxBackend
 
 BASH = "exec /bin/bash --noprofile --norc"
+#: The backend the parametrized tests run their sessions on (see the `backend` fixture).
+_current: list[SessionBackend] = [PtyBackend()]
+
+
+def new_session(config: SessionConfig, **kwargs: object) -> AISession:
+    """An `AISession` on the backend of the running test (PTY unless `backend` says tmux)."""
+    return AISession(config, backend=_current[0], **kwargs)  # type: ignore[arg-type]
+
+
+def on_tmux() -> bool:
+    """True while the running test's sessions run on the tmux backend."""
+    return isinstance(_current[0], TmuxBackend)
+
+
+def require_tmux() -> str:
+    """tmux's path; skips without it outside CI and fails in CI, where it must be installed."""
+    found = shutil.which("tmux")
+    if found is None:
+        if os.environ.get("AISESSION_CI"):
+            pytest.fail("tmux is not installed (and AISESSION_CI is set, so it must be)")
+        pytest.skip("tmux is not installed; set AISESSION_CI=1 to make this a failure")
+    return found
+
+
+def tmux_backend(workspace: str | None = None) -> TmuxBackend:
+    """A tmux backend on a server of its own, private to this test run."""
+    require_tmux()
+    return TmuxBackend(workspace or f"tmuxbackend-test-{uuid.uuid4().hex[:8]}", scrollback=2000)
+
+
+async def kill_server(backend: TmuxBackend) -> None:
+    with contextlib.suppress(Exception):
+        await backend.server.kill()
+
+
+@pytest.fixture(params=["pty", "tmux"])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[SessionBackend]:
+    """Run the test once on each backend: the behaviour it checks is the same on both."""
+    chosen: SessionBackend = PtyBackend() if request.param == "pty" else tmux_backend()
+    _current[0] = chosen
+    try:
+        yield chosen
+    finally:
+        _current[0] = PtyBackend()
+        if isinstance(chosen, TmuxBackend):
+            await kill_server(chosen)
 WAIT = 15.0  # generous: two shared cores
 
 
@@ -75,7 +125,7 @@ class Recorder:
 
 async def started(config: SessionConfig) -> tuple[AISession, Recorder]:
     """A started session and the recorder of its events."""
-    session = AISession(config)
+    session = new_session(config)
     recorder = Recorder(session)
     await session.start()
     return session, recorder
@@ -105,7 +155,7 @@ def our_children() -> list[tuple[int, str]]:
 @pytest.fixture
 async def manager() -> AsyncIterator[SessionManager]:
     """A manager whose sessions are all stopped after the test, pass or fail."""
-    mgr = SessionManager()
+    mgr = SessionManager(backend=_current[0])
     try:
         yield mgr
     finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from aisession_tui.core import AISession, CommandTimeout, PtyError, SessionStatus, process
-from aisession_tui.core import session as session_module
+from aisession_tui.core import backends as session_module  # where the PTY is spawned
 
 from .conftest import Recorder, bash_config
 

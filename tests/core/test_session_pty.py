@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -10,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from aisession_tui.core import (
-    AISession,
     CommandRecorded,
     CommandTimeout,
     OutputReceived,
@@ -20,9 +20,9 @@ from aisession_tui.core import (
     SessionStatus,
 )
 
-from .conftest import Recorder, bash_config, started
+from .conftest import Recorder, bash_config, new_session, on_tmux, started
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("backend")]
 
 
 async def test_echo_round_trips_through_the_pty(tmp_path: Path) -> None:
@@ -151,8 +151,20 @@ async def test_exit_is_noticed_even_if_a_grandchild_keeps_the_pty_open(tmp_path:
     await rec.wait_terminated()
     assert session.exit_code == 4
     assert [e.exit_code for e in rec.exits] == [4]
+    assert b"bg=" in rec.output, rec.events
     pid = int(rec.output.split(b"bg=")[1].split()[0])
     assert not _running(pid), "the leftover background process must not survive"
+
+
+def _runs(leader: int | None, name: bytes) -> bool:
+    """True when a process of `leader`'s kernel session is called `name`."""
+    from aisession_tui.core.process import session_pids
+
+    for pid in session_pids(leader or -1):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_bytes().strip() == name:
+                return True
+    return False
 
 
 def _running(pid: int) -> bool:
@@ -187,7 +199,7 @@ async def test_stop_falls_back_to_sigkill_when_hangup_is_ignored(tmp_path: Path)
 
 
 async def test_input_to_a_stopped_or_unstarted_session_is_a_clear_error(tmp_path: Path) -> None:
-    session = AISession(bash_config(tmp_path, name="worker"))
+    session = new_session(bash_config(tmp_path, name="worker"))
     with pytest.raises(SessionError, match="it is initializing"):
         await session.send_input("echo hi\n")
     await session.start()
@@ -201,7 +213,7 @@ async def test_input_to_a_stopped_or_unstarted_session_is_a_clear_error(tmp_path
 
 
 async def test_missing_program_fails_to_start_with_a_clear_error(tmp_path: Path) -> None:
-    session = AISession(SessionConfig(shell="/no/such/shell", working_directory=tmp_path))
+    session = new_session(SessionConfig(shell="/no/such/shell", working_directory=tmp_path))
     with pytest.raises(ProcessError, match="program not found"):
         await session.start()
     assert session.status is SessionStatus.ERROR
@@ -212,14 +224,14 @@ async def test_bad_working_directory_fails_to_start_with_a_clear_error(tmp_path:
     gone.mkdir()
     config = bash_config(gone)
     shutil.rmtree(gone)  # valid when configured, gone when started
-    session = AISession(config)
+    session = new_session(config)
     with pytest.raises(ProcessError, match="working directory does not exist"):
         await session.start()
     assert session.status is SessionStatus.ERROR
 
 
 async def test_a_failing_subscriber_does_not_break_the_session(tmp_path: Path) -> None:
-    session = AISession(bash_config(tmp_path))
+    session = new_session(bash_config(tmp_path))
 
     def explode(event: object) -> None:
         raise RuntimeError("listener bug")
@@ -317,16 +329,19 @@ async def test_ctrl_c_reaches_children_even_when_the_app_ignores_sigint() -> Non
     """Started with `&` or under nohup, the app inherits an ignored SIGINT; children must not."""
     import signal
 
-    from aisession_tui.core.session import AISession
     from aisession_tui.core.types import SessionStatus
 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        session = AISession(SessionConfig(shell_command="exec sleep 100"))
+        session = new_session(SessionConfig(shell_command="exec sleep 100"))
         await session.start()
     finally:
         signal.signal(signal.SIGINT, previous)
     try:
+        if on_tmux():  # tmux answers before the pane's program runs: a Ctrl+C must find it
+            async with asyncio.timeout(10):
+                while not _runs(session.pid, b"sleep"):  # noqa: ASYNC110 - no event for an exec
+                    await asyncio.sleep(0.01)
         session.write(b"\x03")
         for _ in range(200):
             if session.status is SessionStatus.TERMINATED:

@@ -238,3 +238,13 @@ def test_padded_session_names_are_trimmed_and_control_characters_refused(
     )
     assert error.field == "name"
     assert "must not contain control characters (found '\\x1b')" in str(error)
+
+
+def test_backend_is_read_and_a_wrong_one_names_the_field(tmp_path: Path) -> None:
+    sessions = '[[sessions]]\nname = "a"\ncommand = "x"\n'
+    assert load_workspace(_write(tmp_path, 'backend = "tmux"\n' + sessions)).backend == "tmux"
+    assert load_workspace(_write(tmp_path, 'host = "me@far"\n' + sessions)).host == "me@far"
+    assert load_workspace(_write(tmp_path, sessions)).backend is None
+    path = _write(tmp_path, 'backend = "screen"\n' + sessions)
+    err = _error(path)
+    assert err.field == "backend" and "'pty' or 'tmux'" in str(err)

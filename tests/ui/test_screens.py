@@ -29,6 +29,7 @@ from aisession_tui.ui.screens import (
     SearchRequest,
     SearchScreen,
 )
+from aisession_tui.ui.screens.detach import DetachScreen, QuitChoice
 from aisession_tui.ui.screens.validators import (
     CompilableRegex,
     NoWhitespace,
@@ -718,3 +719,23 @@ def test_snapshot_help_screen(snap_compare: Any) -> None:
 @pytest.mark.parametrize("app_name", ["broadcast_app", "search_app", "confirm_app"])
 def test_snapshot_other_dialogs(snap_compare: Any, app_name: str) -> None:
     assert snap_compare(f"{SNAPSHOT_APP}:{app_name}", terminal_size=SIZE, run_before=_freeze_cursor)
+
+
+# -- DetachScreen -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "choice"),
+    [
+        ("d", QuitChoice.DETACH),
+        ("s", QuitChoice.STOP),
+        ("n", QuitChoice.CANCEL),
+        ("escape", QuitChoice.CANCEL),
+        ("enter", QuitChoice.DETACH),  # the safe default: nothing is stopped
+    ],
+)
+async def test_detach_dialog_answers_from_single_keys(key: str, choice: QuitChoice) -> None:
+    app = Host(DetachScreen(2, "team"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        assert await dismissed_with(app) is choice
