@@ -75,7 +75,8 @@ class Tmux:
     """A private tmux server (its own socket, no configuration), stopped by `close`."""
 
     def __init__(self, name: str) -> None:
-        self.base = ["tmux", "-L", f"{name}-{os.getpid()}", "-f", "/dev/null"]
+        self.socket = f"{name}-{os.getpid()}"
+        self.base = ["tmux", "-L", self.socket, "-f", "/dev/null"]
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
 
     def run(self, *args: str) -> str:
@@ -108,6 +109,8 @@ class Tmux:
 
     def close(self) -> None:
         subprocess.run([*self.base, "kill-server"], capture_output=True, env=self.env)
+        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        (folder / self.socket).unlink(missing_ok=True)  # the server may leave its socket behind
 
 
 # -- processes ------------------------------------------------------------------------------------
