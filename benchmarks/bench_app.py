@@ -221,6 +221,9 @@ async def app_interrupt() -> float:
                 prompted.set()
 
         watch_rendering(pane, seen)
+        # The shell may have drawn its prompt before the watch began: draw every row again, so
+        # a prompt already on screen is seen too (not waited for until the timeout).
+        pane.refresh()
         await asyncio.wait_for(prompted.wait(), timeout=30)
         for char in "yes":
             app.post_message(events.Key(char, char))
