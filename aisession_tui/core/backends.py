@@ -66,9 +66,10 @@ class PtyBackend(SessionBackend):
         check_working_directory(cwd)
         if not config.force_headless:
             env = build_environment(config.environment, session_id=sid, headless=False)
-            resolve_program(argv[0], env)
+            # The program the session's own PATH finds: ptyprocess would search the app's.
+            program = resolve_program(argv[0], env)
             try:
-                return spawn_pty(argv, cwd=cwd, env=env, size=size)
+                return spawn_pty([program, *argv[1:]], cwd=cwd, env=env, size=size)
             except PtyError as exc:
                 if not config.allow_headless_fallback:
                     raise

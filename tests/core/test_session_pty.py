@@ -54,6 +54,25 @@ async def test_the_child_sees_a_terminal_and_the_session_environment(tmp_path: P
         await session.stop()
 
 
+async def test_the_program_is_the_one_the_session_path_finds_not_the_apps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for place in ("app", "session"):
+        program = tmp_path / place / "which-one"
+        program.parent.mkdir()
+        program.write_text(f"#!/bin/sh\necho from-{place}\n")
+        program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'app'}:{os.environ['PATH']}")
+    path = f"{tmp_path / 'session'}:{os.environ['PATH']}"
+    config = SessionConfig(
+        shell_command="which-one", working_directory=tmp_path, environment={"PATH": path}
+    )
+    session, rec = await started(config)
+    await rec.wait_output(b"from-")
+    assert b"from-session" in rec.output
+    await session.stop()
+
+
 async def test_execute_command_returns_output_and_records_exit_code_and_duration(
     tmp_path: Path,
 ) -> None:
