@@ -140,6 +140,10 @@ async def test_pause_freezes_and_resume_continues_the_processes(tmp_path: Path) 
     rec = Recorder(session)
     await session.start()
     try:
+        if on_tmux():  # the pane's wrapper starts the program after the window opens
+            async with asyncio.timeout(10):
+                while _program_of(session.pid) is None:  # noqa: ASYNC110 - no event tells a child of a process not ours
+                    await asyncio.sleep(0.01)
         await session.pause()
         assert session.status is SessionStatus.PAUSED
         assert session.pid is not None
