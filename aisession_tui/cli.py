@@ -119,9 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--prefix",
-        default=DEFAULT_PREFIX,
+        default=None,
         metavar="KEY",
-        help=f"the prefix key before commands (default: {DEFAULT_PREFIX})",
+        help=f"the prefix key before commands (default: the config file's, else {DEFAULT_PREFIX})",
     )
     parser.add_argument("--theme", default=None, metavar="NAME", help="theme to start with")
     parser.add_argument(
@@ -271,8 +271,14 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
         raise UsageError(f"--scrollback: must be between 0 and {MAX_SCROLLBACK} lines")
     if args.demo_speed is not None and args.demo_speed < 0:
         raise UsageError("--demo-speed: must not be negative")
+    from .ui.user_config import UserConfigError, load_user_config, prefix_and_keymap
+
     try:
-        prefix = parse_key(args.prefix)
+        prefix_option, keymap = prefix_and_keymap(load_user_config(), args.prefix)
+    except UserConfigError as error:
+        raise UsageError(str(error)) from None
+    try:
+        prefix = parse_key(prefix_option or DEFAULT_PREFIX)
     except ValueError as error:
         raise UsageError(f"--prefix: {error}") from None
     workspace_name = getattr(args, "workspace_name", None) or (
@@ -289,6 +295,7 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
     args.backend = chosen or "pty"
     options = AppOptions(
         prefix_key=prefix,
+        keymap=keymap,
         theme=_check_theme(args.theme),
         panels=panels,
         scrollback=args.scrollback,

@@ -125,6 +125,22 @@ class Agent:
         """The state a hook event means, or None when it means nothing to us."""
         return None
 
+    def hook_signal(
+        self, event: str, state: str, payload: Mapping[str, Any], question: str | None = None
+    ) -> HookSignal:
+        """What a hook event of an agent with Claude Code's hook schema says: the state it
+        names, the conversation it belongs to (`session_id`), the screen's cues it yields to."""
+        conversation = payload.get("session_id")
+        return HookSignal(
+            agent=self.name,
+            state=state,
+            reason=f"{self.title} hook: {event}",
+            at=now(),
+            question=question,
+            conversation_id=conversation if isinstance(conversation, str) else None,
+            yields_to=HOOK_YIELDS[state],
+        )
+
     def resume_args(self, conversation_id: str) -> tuple[str, ...] | None:
         """Arguments after the program that reopen a conversation; None when not possible."""
         return None

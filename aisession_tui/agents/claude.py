@@ -17,14 +17,12 @@ from .base import (
     DONE,
     ERROR,
     EXITED,
-    HOOK_YIELDS,
     WAITING,
     WORKING,
     Agent,
     HookContext,
     HookSignal,
     Launch,
-    now,
     one_line,
     write_private,
 )
@@ -114,16 +112,7 @@ class Claude(Agent):
             state = EXITED
         else:
             return None
-        conversation = payload.get("session_id")
-        return HookSignal(
-            agent=self.name,
-            state=state,
-            reason=f"{self.title} hook: {event}",
-            at=now(),
-            question=question,
-            conversation_id=conversation if isinstance(conversation, str) else None,
-            yields_to=HOOK_YIELDS[state],
-        )
+        return self.hook_signal(event, state, payload, question)
 
 
 AGENT = Claude()

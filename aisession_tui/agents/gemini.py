@@ -11,14 +11,12 @@ from typing import Any
 from .base import (
     DONE,
     EXITED,
-    HOOK_YIELDS,
     WAITING,
     WORKING,
     Agent,
     HookContext,
     HookSignal,
     Launch,
-    now,
     one_line,
     write_private,
 )
@@ -70,16 +68,7 @@ class Gemini(Agent):
         question = None
         if state == WAITING:
             question = one_line(payload.get("message") or "Gemini CLI needs your attention")
-        conversation = payload.get("session_id")
-        return HookSignal(
-            agent=self.name,
-            state=state,
-            reason=f"{self.title} hook: {event}",
-            at=now(),
-            question=question,
-            conversation_id=conversation if isinstance(conversation, str) else None,
-            yields_to=HOOK_YIELDS[state],
-        )
+        return self.hook_signal(event, state, payload, question)
 
 
 AGENT = Gemini()

@@ -2,9 +2,13 @@
 lossless compression.
 
 When the live context passes ``compression_threshold * max_tokens``, all but the most recent
-messages move into a zstd archive (every message can always be expanded back, byte for byte)
-and are replaced by one summary message that keeps what a model needs: the commands with their
-exit codes, errors with locations, and test and build results.
+messages move into a zstd archive (expanded back byte for byte) and are replaced by one summary
+message that keeps what a model needs: the commands with their exit codes, errors with
+locations, and test and build results.
+
+Everything kept is bounded, so a session that runs for days holds no more than at its first
+hour: the archive keeps its newest `MAX_ARCHIVE_BYTES` (older frames are dropped and counted),
+the summary its newest entries per section, the log of compressions its newest events.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -33,6 +38,12 @@ __all__ = [
     "Role",
     "SessionContext",
 ]
+
+
+#: Compressed bytes of archived messages kept per session; the oldest frames go first.
+MAX_ARCHIVE_BYTES = 4 * 1024 * 1024
+#: Compression events remembered (the count of all of them is kept apart).
+MAX_COMPRESSION_EVENTS = 64
 
 
 class Role(StrEnum):
@@ -80,6 +91,8 @@ class CompressionStats:
     raw_bytes: int
     compressions: int
     last_compressed_at: datetime | None
+    #: Archived messages dropped to keep the archive within `MAX_ARCHIVE_BYTES`.
+    dropped_messages: int = 0
 
     @property
     def compression_ratio(self) -> float:
@@ -103,27 +116,46 @@ class CompressionEvent:
     compressed_bytes: int
 
 
-class CompressedArchive:
-    """Messages compressed with zstd, one frame per compression; expands back losslessly."""
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    data: bytes
+    messages: int
+    raw_bytes: int
 
-    def __init__(self, level: int = 10) -> None:
+
+class CompressedArchive:
+    """Messages compressed with zstd, one frame per compression; expands back losslessly.
+
+    At most `max_bytes` of frames are kept: past that the oldest are dropped (and counted in
+    `dropped_messages`), so the archive of a session that never stops stays bounded.
+    """
+
+    def __init__(self, level: int = 10, *, max_bytes: int = MAX_ARCHIVE_BYTES) -> None:
         self._compressor = zstandard.ZstdCompressor(level=level)
-        self._frames: list[bytes] = []
+        self.max_bytes = max_bytes
+        self._frames: deque[_Frame] = deque()
         self.message_count = 0
         self.raw_bytes = 0
+        self.compressed_bytes = 0
+        self.dropped_messages = 0
 
     def add(self, messages: list[Message]) -> int:
         """Archive messages; returns the compressed size of the new frame."""
         raw = "".join(json.dumps(m.to_json(), ensure_ascii=False) + "\n" for m in messages).encode()
-        frame = self._compressor.compress(raw)
-        self._frames.append(frame)
-        self.message_count += len(messages)
-        self.raw_bytes += len(raw)
-        return len(frame)
+        self._append(_Frame(self._compressor.compress(raw), len(messages), len(raw)))
+        return len(self._frames[-1].data)
 
-    @property
-    def compressed_bytes(self) -> int:
-        return sum(len(f) for f in self._frames)
+    def _append(self, frame: _Frame) -> None:
+        self._frames.append(frame)
+        self.message_count += frame.messages
+        self.raw_bytes += frame.raw_bytes
+        self.compressed_bytes += len(frame.data)
+        while self.compressed_bytes > self.max_bytes and len(self._frames) > 1:
+            oldest = self._frames.popleft()
+            self.message_count -= oldest.messages
+            self.raw_bytes -= oldest.raw_bytes
+            self.compressed_bytes -= len(oldest.data)
+            self.dropped_messages += oldest.messages
 
     def expand(self) -> list[Message]:
         """Every archived message, oldest first."""
@@ -131,18 +163,18 @@ class CompressedArchive:
 
     def to_bytes(self) -> bytes:
         """The archive as concatenated zstd frames (a valid .zst stream of JSON lines)."""
-        return b"".join(self._frames)
+        return b"".join(frame.data for frame in self._frames)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CompressedArchive:
         """Load an archive saved by `to_bytes`; raises ValueError when it is not one."""
-        archive = cls()
+        archive = cls(max_bytes=max(MAX_ARCHIVE_BYTES, len(data)))
         messages = _decode(data)
-        archive._frames = [data] if data else []
-        archive.message_count = len(messages)
-        archive.raw_bytes = sum(
-            len(json.dumps(m.to_json(), ensure_ascii=False).encode()) + 1 for m in messages
-        )
+        if data:
+            raw = sum(
+                len(json.dumps(m.to_json(), ensure_ascii=False).encode()) + 1 for m in messages
+            )
+            archive._append(_Frame(data, len(messages), raw))
         return archive
 
 
@@ -169,6 +201,10 @@ class _Summary:
     errors: list[str] = field(default_factory=list)
     results: list[str] = field(default_factory=list)
     other: int = 0
+    #: Entries of each section no longer kept (only the newest ones are shown).
+    earlier: dict[str, int] = field(
+        default_factory=lambda: {"commands": 0, "errors": 0, "results": 0}
+    )
 
     MAX_COMMANDS = 20
     MAX_ERRORS = 8
@@ -180,6 +216,7 @@ class _Summary:
         if message.role is Role.USER:
             status = "" if message.exit_code is None else f"  -> exit {message.exit_code}"
             self.commands.append(f"$ {_one_line(message.content)}{status}")
+            self._trim("commands", self.commands, self.MAX_COMMANDS)
             return
         if message.role is Role.SYSTEM:
             return
@@ -193,23 +230,31 @@ class _Summary:
                 found = True
         if not found:
             self.other += 1
+        self._trim("errors", self.errors, self.MAX_ERRORS)
+        self._trim("results", self.results, self.MAX_RESULTS)
+
+    def _trim(self, section: str, items: list[str], limit: int) -> None:
+        """Keep the newest `limit` entries, counting the rest (the summary says how many)."""
+        if len(items) > limit:
+            self.earlier[section] += len(items) - limit
+            del items[: len(items) - limit]
 
     def render(self) -> str:
+        earlier = self.earlier
         lines = [f"[Summary of {self.messages} archived messages, {self.tokens} tokens]"]
-        lines += _section("Commands", self.commands, self.MAX_COMMANDS)
-        lines += _section("Errors", self.errors, self.MAX_ERRORS)
-        lines += _section("Results", self.results, self.MAX_RESULTS)
+        lines += _section("Commands", self.commands, earlier["commands"])
+        lines += _section("Errors", self.errors, earlier["errors"])
+        lines += _section("Results", self.results, earlier["results"])
         if self.other:
             lines.append(f"({self.other} other outputs without errors or results)")
         return "\n".join(lines)
 
 
-def _section(title: str, items: list[str], limit: int) -> list[str]:
+def _section(title: str, items: list[str], earlier: int) -> list[str]:
     if not items:
         return []
-    shown = items[-limit:]
-    more = [f"  ... and {len(items) - limit} earlier"] if len(items) > limit else []
-    return [f"{title}:", *more, *(f"  {item}" for item in shown)]
+    more = [f"  ... and {earlier} earlier"] if earlier else []
+    return [f"{title}:", *more, *(f"  {item}" for item in items)]
 
 
 def _append_unique(items: list[str], item: str) -> None:
@@ -244,7 +289,9 @@ class SessionContext:
         self._summary: _Summary | None = None
         self._summary_message: Message | None = None
         self.archive = CompressedArchive()
-        self.compression_events: list[CompressionEvent] = []
+        #: The newest compressions (`stats.compressions` counts them all).
+        self.compression_events: deque[CompressionEvent] = deque(maxlen=MAX_COMPRESSION_EVENTS)
+        self._compressions = 0
         self._added = 0
         self._listeners: list[Callable[[CompressionEvent], None]] = []
         # The monitor updates a context on a worker thread while the UI reads it.
@@ -329,6 +376,7 @@ class SessionContext:
         )
         event = CompressionEvent(self._clock(), len(moved), before, self.active_tokens, size)
         self.compression_events.append(event)
+        self._compressions += 1
         return event
 
     def on_compressed(self, listener: Callable[[CompressionEvent], None]) -> Callable[[], None]:
@@ -355,7 +403,8 @@ class SessionContext:
         return sum(m.token_count for m in messages)
 
     def all_messages(self) -> list[Message]:
-        """Every message ever added, in order: the archive expanded, then the live ones."""
+        """Every message kept, in order: the archive expanded, then the live ones (the archive
+        drops its oldest frames past `MAX_ARCHIVE_BYTES`; `stats.dropped_messages` counts them)."""
         with self._lock:
             return self.archive.expand() + list(self._active)
 
@@ -376,10 +425,11 @@ class SessionContext:
             tokens_saved=max(0, archived_tokens - summary_tokens),
             compressed_bytes=self.archive.compressed_bytes,
             raw_bytes=self.archive.raw_bytes,
-            compressions=len(self.compression_events),
+            compressions=self._compressions,
             last_compressed_at=(
                 self.compression_events[-1].timestamp if self.compression_events else None
             ),
+            dropped_messages=self.archive.dropped_messages,
         )
 
     def context_for_model(

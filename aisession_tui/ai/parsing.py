@@ -179,7 +179,8 @@ _BUILD_HINT = re.compile(
 # msbuild/dotnet ("Build succeeded."), Gradle ("BUILD SUCCESSFUL in 2s", "BUILD FAILED in 1s").
 _BUILD_SUCCEEDED = re.compile(r"^(?:Build succeeded|BUILD SUCCESSFUL)\b")
 _BUILD_FAILED = re.compile(r"^BUILD FAILED\b")
-_GIT_STARTS = ("[", "Switched", "CONFLICT", "To ", "Automatic merge", "error: failed to push")
+_GIT_STARTS: tuple[str, ...] = ("[", "Switched", "CONFLICT", "To ", "Automatic merge")
+_GIT_STARTS += ("error: failed to push",)
 _GIT_STARTS += ("Fast-forward", "Already up to date")
 _PROMPT_ENDINGS = frozenset("?:>])")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.display_text import display_block, display_line, one_line
+from . import ops
 from .client import ControlClient
 from .paths import check_socket_path, socket_origin, socket_path
 from .protocol import TIMEOUT, AppNotRunning, ControlError
@@ -83,6 +84,21 @@ def _count(limit: int) -> Callable[[str], int]:
 _WHOLE = (10_000_000, 1_000_000)
 
 
+def _request(
+    args: argparse.Namespace,
+    op: ops.Op[Any, Any],
+    params: dict[str, Any] | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """One operation on the app; its parameters are checked here first (the same model the
+    app checks them with), so a bad one is named before anything is sent."""
+    op.parse(params or {})
+    client = _client(args)
+    if timeout is None:
+        return client.request(op.name, params or {})
+    return client.request(op.name, params or {}, timeout=timeout)
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -113,7 +129,7 @@ def _guarded(handler: Handler) -> Handler:
 def _split_command(args: argparse.Namespace) -> str:
     """The command after ``--``; options written between NAME and ``--`` are parsed here
     (argparse alone cannot take options after a positional that swallows the rest)."""
-    parts = list(args.cmd)
+    parts: list[str] = list(args.cmd)
     if "--" in parts:
         cut = parts.index("--")
         options, parts = parts[:cut], parts[cut + 1 :]
@@ -125,7 +141,7 @@ def _split_command(args: argparse.Namespace) -> str:
 
 
 def _sessions(args: argparse.Namespace) -> int:
-    sessions = _client(args).request("list_sessions")["sessions"]
+    sessions = _request(args, ops.LIST_SESSIONS)["sessions"]
     if args.json:
         _print_json(sessions)
         return 0
@@ -145,9 +161,7 @@ def _sessions(args: argparse.Namespace) -> int:
 
 def _send(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
-    _client(args).request(
-        "send_input", {"session": args.name, "text": text, "enter": not args.no_enter}
-    )
+    _request(args, ops.SEND_INPUT, {"session": args.name, "text": text, "enter": not args.no_enter})
     return 0
 
 
@@ -156,8 +170,9 @@ def _exec(args: argparse.Namespace) -> int:
     if not command.strip():
         print("aisession-tui: exec needs a command after --", file=sys.stderr)
         return EXIT_USAGE
-    result = _client(args).request(
-        "execute_command",
+    result = _request(
+        args,
+        ops.EXECUTE_COMMAND,
         {"session": args.name, "command": command, "timeout": args.timeout},
         timeout=args.timeout + 30,
     )
@@ -171,7 +186,7 @@ def _capture(args: argparse.Namespace) -> int:
     params: dict[str, Any] = {"session": args.name}
     if args.lines is not None:
         params["lines"] = args.lines
-    text = _client(args).request("capture", params)["text"]
+    text = _request(args, ops.CAPTURE, params)["text"]
     print(text)
     return 0
 
@@ -186,19 +201,20 @@ def _new(args: argparse.Namespace) -> int:
         fields["shell_command"] = command
     if args.role:
         fields["agent_role"] = args.role
-    session = _client(args).request("create_session", fields)["session"]
+    session = _request(args, ops.CREATE_SESSION, fields)["session"]
     print(f"{session['id'][:8]}  {display_line(session['name'])}  {session['status']}")
     return 0
 
 
 def _kill(args: argparse.Namespace) -> int:
-    result = _client(args).request("kill", {"session": args.name})
+    result = _request(args, ops.KILL, {"session": args.name})
     print(f"killed {display_line(result['killed'])}")
     return 0
 
 
 def _events(args: argparse.Namespace) -> int:
     params = {"session": args.name} if args.name else {}
+    ops.SUBSCRIBE.parse(params)
     try:
         for payload in _client(args).events(params):
             if args.json:
@@ -218,8 +234,8 @@ def _events(args: argparse.Namespace) -> int:
 
 
 def _message(args: argparse.Namespace) -> int:
-    result = _client(args).request(
-        "send_message", {"to": args.to, "text": " ".join(args.text), "sender": args.sender}
+    result = _request(
+        args, ops.SEND_MESSAGE, {"to": args.to, "text": " ".join(args.text), "sender": args.sender}
     )
     names = ", ".join(display_line(m["to"]) for m in result["delivered"])
     print(f"delivered to {names or 'nobody'}")
@@ -227,7 +243,7 @@ def _message(args: argparse.Namespace) -> int:
 
 
 def _inbox(args: argparse.Namespace) -> int:
-    result = _client(args).request("messages", {"session": args.name})
+    result = _request(args, ops.MESSAGES, {"session": args.name})
     if args.json:
         _print_json(result)
         return 0

@@ -1,7 +1,8 @@
 """`aisession-tui mcp`: the running app's live sessions as MCP tools over stdio.
 
 Built on the official MCP Python SDK (`mcp.server.mcpserver.MCPServer`). Every tool is one
-request on the app's control socket, so a lead agent hands work to sessions the person watches.
+request on the app's control socket (an operation of `ops`, whose help it shows), so a lead
+agent hands work to sessions the person watches.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from .. import __version__
+from . import ops
 from .client import call
 from .paths import socket_path
 from .protocol import ControlError
@@ -30,25 +32,28 @@ def build_server(path: Path | None = None) -> MCPServer:
     target = path or socket_path()
     server = MCPServer("aisession-tui", instructions=INSTRUCTIONS, version=__version__)
 
-    async def request(op: str, params: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:  # noqa: ASYNC109
+    async def request(
+        op: ops.Op[Any, Any],
+        params: dict[str, Any],
+        timeout: float = 30.0,  # noqa: ASYNC109
+    ) -> dict[str, Any]:
         try:
-            return await call(op, params, path=target, timeout=timeout)
+            op.parse(params)  # the app's own check, before anything is sent
+            return await call(op.name, params, path=target, timeout=timeout)
         except ControlError as error:
             raise ToolError(f"{error.code}: {error.message}") from None
 
-    @server.tool()
+    @server.tool(description=ops.LIST_SESSIONS.help)
     async def list_sessions() -> dict[str, Any]:
-        """List the app's live sessions: name, id, status, agent state, attention, command."""
-        return await request("list_sessions", {})
+        return await request(ops.LIST_SESSIONS, {})
 
-    @server.tool()
+    @server.tool(description=ops.CREATE_SESSION.help)
     async def create_session(
         name: str,
         command: str | None = None,
         working_directory: str | None = None,
         role: str | None = None,
     ) -> dict[str, Any]:
-        """Open a new session (a pane in the app) running `command`, or a shell without one."""
         params: dict[str, Any] = {"name": name}
         if command:
             params["shell_command"] = command
@@ -56,50 +61,42 @@ def build_server(path: Path | None = None) -> MCPServer:
             params["working_directory"] = working_directory
         if role:
             params["agent_role"] = role
-        return await request("create_session", params)
+        return await request(ops.CREATE_SESSION, params)
 
-    @server.tool()
+    @server.tool(description=ops.SEND_INPUT.help)
     async def send_input(session: str, text: str, enter: bool = True) -> dict[str, Any]:
-        """Type `text` into a session (then Enter unless enter=false)."""
-        return await request("send_input", {"session": session, "text": text, "enter": enter})
+        return await request(ops.SEND_INPUT, {"session": session, "text": text, "enter": enter})
 
-    @server.tool()
+    @server.tool(description=ops.EXECUTE_COMMAND.help)
     async def execute_command(session: str, command: str, timeout: float = 60.0) -> dict[str, Any]:  # noqa: ASYNC109
-        """Run a shell command in a session and wait for it: output, exit code, duration."""
         params = {"session": session, "command": command, "timeout": timeout}
-        return await request("execute_command", params, timeout=timeout + 30)
+        return await request(ops.EXECUTE_COMMAND, params, timeout=timeout + 30)
 
-    @server.tool()
+    @server.tool(description=ops.CAPTURE.help)
     async def capture_screen(session: str, lines: int | None = None) -> dict[str, Any]:
-        """The session's screen as text, or its last `lines` lines of scrollback."""
         params: dict[str, Any] = {"session": session}
         if lines is not None:
             params["lines"] = lines
-        return await request("capture", params)
+        return await request(ops.CAPTURE, params)
 
-    @server.tool()
+    @server.tool(description=ops.HISTORY.help)
     async def get_history(session: str, limit: int = 20) -> dict[str, Any]:
-        """The session's recent commands with exit codes, durations and outputs."""
-        return await request("history", {"session": session, "limit": limit})
+        return await request(ops.HISTORY, {"session": session, "limit": limit})
 
-    @server.tool()
+    @server.tool(description=ops.CONTEXT.help)
     async def get_context(session: str, budget: int | None = None) -> dict[str, Any]:
-        """The session's AI context (commands, outputs, summary) within `budget` tokens."""
         params: dict[str, Any] = {"session": session}
         if budget is not None:
             params["budget"] = budget
-        return await request("context", params)
+        return await request(ops.CONTEXT, params)
 
-    @server.tool()
+    @server.tool(description=ops.SEND_MESSAGE.help)
     async def send_message(to: str, text: str, sender: str = "mcp") -> dict[str, Any]:
-        """Leave a message in a session's inbox (`to` = "*" for every session); the person
-        sees it and may forward it into the session."""
-        return await request("send_message", {"to": to, "text": text, "sender": sender})
+        return await request(ops.SEND_MESSAGE, {"to": to, "text": text, "sender": sender})
 
-    @server.tool()
+    @server.tool(description=ops.MESSAGES.help)
     async def read_messages(session: str) -> dict[str, Any]:
-        """The messages waiting in a session's inbox, and how many older ones were dropped."""
-        return await request("messages", {"session": session})
+        return await request(ops.MESSAGES, {"session": session})
 
     return server
 

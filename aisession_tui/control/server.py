@@ -50,7 +50,7 @@ Emit = Callable[[dict[str, Any]], None]
 
 
 class Backend(Protocol):
-    """What the server serves: the app side implements this (see `ui.control_bridge`)."""
+    """What the server serves: the app side implements this (see `control.backend`)."""
 
     def call(self, op: str, params: dict[str, Any]) -> Awaitable[dict[str, Any]]:
         """Run one operation; raise `ControlError` for anything the client did wrong."""

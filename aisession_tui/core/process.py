@@ -134,6 +134,9 @@ class _PtyProcess(PtyProcess):  # type: ignore[misc]
     what a failed spawn left behind.
     """
 
+    closed: bool
+    terminated: bool
+
     def __init__(self, pid: int, fd: int) -> None:
         super().__init__(pid, fd)
         self.delayafterclose = 0.0

@@ -151,7 +151,7 @@ def _open(args: argparse.Namespace) -> Store | None:
     return Store.open(path=path, recover=False)
 
 
-def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
     rows = [[display_line(cell) for cell in row] for row in rows]  # names, commands: untrusted
     widths = [len(h) for h in headers]
     for row in rows:

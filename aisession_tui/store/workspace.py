@@ -250,7 +250,7 @@ def _session_config(table: Any, base: Path) -> SessionConfig:
             directory = Path(value).expanduser()
             data["working_directory"] = Path(os.path.normpath(base / directory))
         else:
-            data[ALIASES.get(key, key)] = value
+            data[ALIASES.get(key) or key] = value
     data.setdefault("working_directory", base)
     return SessionConfig.model_validate(data)
 

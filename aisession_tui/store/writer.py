@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-Operation = Callable[[sqlite3.Connection], None]
+Operation = Callable[[sqlite3.Connection], object]
 
 #: SQLite's primary result codes that mean "the storage refused", not "this write is bad":
 #: BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.

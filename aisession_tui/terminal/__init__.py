@@ -1,4 +1,4 @@
-"""Terminal emulation: a fast pyte screen, key encoding, and screen rows rendered as Strips."""
+"""Terminal emulation: a fast pyte screen and key encoding (rows are drawn by `ui.render`)."""
 
 from .emulator import DEFAULT_SCROLLBACK, Emulator
 from .events import (
@@ -12,7 +12,6 @@ from .events import (
     TitleChanged,
 )
 from .keys import encode_focus, encode_key, encode_mouse, encode_paste
-from .render import Palette, render_row
 from .screen import TerminalScreen
 from .stream import TerminalByteStream, TerminalStream
 
@@ -24,7 +23,6 @@ __all__ = [
     "CwdChanged",
     "Emulator",
     "ModesChanged",
-    "Palette",
     "PromptMark",
     "TerminalByteStream",
     "TerminalEvent",
@@ -35,5 +33,4 @@ __all__ = [
     "encode_key",
     "encode_mouse",
     "encode_paste",
-    "render_row",
 ]

@@ -23,11 +23,11 @@ from ..core.events import OutputReceived
 from ..core.types import SessionStatus
 from ..store.paths import data_dir_from
 from ..store.records import StoredSession
-from .live_session import Attention, LiveSession
+from ..supervisor.live_session import Attention, LiveSession
 
 if TYPE_CHECKING:
+    from ..supervisor.presenter import SessionPresenter
     from .app import SupervisorApp
-    from .presenter import SessionPresenter
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 

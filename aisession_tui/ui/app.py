@@ -5,53 +5,52 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 from textual import events, on
-from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import AwaitMount, AwaitRemove, Widget
 
 from ..ai.integration import with_shell_integration
-from ..ai.monitor import (
-    AgentStateChanged,
-    ContextCompressed,
-    MonitorEvent,
-    ParsedEventsFound,
-    SessionMonitor,
-    TokensCounted,
-)
-from ..ai.state import AgentState
 from ..ai.tokens import load_default_counter
+from ..control.backend import ControlBackend, start_control, stop_control
+from ..control.protocol import ControlError
+from ..control.server import ControlServer
 from ..core.config import SessionConfig
-from ..core.errors import SessionError
-from ..core.events import ProcessExited, StatusChanged
 from ..core.manager import SessionManager
-from ..core.session import AISession
-from ..core.types import SessionId, SessionStatus, utc_now
+from ..core.types import SessionId
 from ..store import SessionRecorder, Store, restore_sessions
+from ..supervisor import (
+    Change,
+    ClipboardCopied,
+    LiveSession,
+    Notice,
+    SessionAdded,
+    SessionChanged,
+    SessionPresenter,
+    SessionRemoved,
+    SessionRenamed,
+    Supervisor,
+    SupervisorEvent,
+)
 from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
-from ..terminal.events import Bell, ClipboardSet, ColorsChanged
 from .agent_hooks import AgentHooks
 from .alt_keys import install_alt_keys
 from .commands import DIRECTIONS, CommandsMixin
-from .control_bridge import ControlBridge, start_control
 from .detach import attach_running, install_hangup_detach
 from .keymap import DEFAULT_PREFIX
 from .literal import LiteralNotifications
-from .live_session import Attention, LiveSession
 from .palette import palette_for
-from .presenter import SessionPresenter
 from .quit_signals import install_quit_signals
 from .screens.inbox import InboxScreen
 from .store_health import watch_store_health
+from .textual_compat import forget_removed_children
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 from .widgets.details_panel import DetailsPanel
 from .widgets.footer import KeyFooter
@@ -77,16 +76,6 @@ def _calm_garbage_collector() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def _alt_digits_are_alt() -> None:
-    """Make ESC + digit (how xterm and tmux send Alt+1..9) arrive as `alt+1`..`alt+9`.
-
-    Textual 8.2.8 maps those sequences to the characters macOS types with Option+digit ("™" for
-    Alt+2), which would type them into the focused program instead of switching panes.
-    """
-    for digit in "0123456789":
-        ANSI_SEQUENCES_KEYS.pop(f"\x1b{digit}", None)
-
-
 @dataclass(frozen=True, slots=True)
 class AppOptions:
     """How the app starts."""
@@ -104,6 +93,8 @@ class AppOptions:
     control: bool = True
     #: The workspace's name; it names the control socket.
     workspace_name: str | None = None
+    #: The person's `[keymap]`: binding id -> key(s), for prefix commands and direct keys.
+    keymap: Mapping[str, str] = field(default_factory=dict)
     #: Tell the outer terminal (OSC 9 / 777) when an agent needs the person and the app's
     #: terminal is not focused.
     desktop_notifications: bool = True
@@ -120,13 +111,33 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
 
     BINDINGS = [
         Binding(DEFAULT_PREFIX, "prefix", "Commands", id="prefix", priority=True),
-        Binding("alt+1", "focus_number(1)", "Focus 1…9", key_display="Alt+1…9", priority=True),
+        Binding(
+            "alt+1",
+            "focus_number(1)",
+            "Focus 1…9",
+            key_display="Alt+1…9",
+            priority=True,
+            id="focus.1",
+        ),
         *(
-            Binding(f"alt+{n}", f"focus_number({n})", f"Focus {n}", show=False, priority=True)
+            Binding(
+                f"alt+{n}",
+                f"focus_number({n})",
+                f"Focus {n}",
+                show=False,
+                priority=True,
+                id=f"focus.{n}",
+            )
             for n in range(2, 10)
         ),
         *(
-            Binding(f"alt+{name}", f"focus_direction('{name}')", show=False, priority=True)
+            Binding(
+                f"alt+{name}",
+                f"focus_direction('{name}')",
+                show=False,
+                priority=True,
+                id=f"focus.{name}",
+            )
             for name in DIRECTIONS
         ),
         # The palette opens with prefix + ':'; this stand-in keeps Textual from claiming Ctrl+\
@@ -142,16 +153,25 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         manager: SessionManager | None = None,
         store: Store | None = None,
     ) -> None:
-        _alt_digits_are_alt()
         install_alt_keys()
         super().__init__()
         self.options = options or AppOptions()
         self.manager = manager if manager is not None else SessionManager()  # empty is falsy
         self._initial_configs = list(configs)
+        self.supervisor = Supervisor(
+            self.manager,
+            scrollback=self.options.scrollback,
+            idle_after=self.options.idle_after,
+            presenter_class=self.presenter_class,
+        )
+        self.supervisor.subscribe(self._on_supervisor_event)
+        #: Each session's pane, by id (never looked up by CSS id: Textual caches those lookups,
+        #: which kept every closed pane and its scrollback alive).
+        self.frames: dict[SessionId, PaneFrame] = {}
+        self._mounting: dict[SessionId, AwaitMount] = {}
+        self.supervisor.prepare = self._pane_ready
+        #: Sessions added while the app starts, started once the first layout sized their panes.
         self._deferred_starts: list[LiveSession] | None = None
-        self.lives: dict[str, LiveSession] = {}
-        self.presenters: dict[str, SessionPresenter] = {}
-        self.focused_key: str | None = None
         self.loaded_themes: LoadedThemes = load_themes(*builtin_theme_dirs())
         self.pane_grid = PaneGrid(id="panes")
         self.sidebar = Vertical(id="sidebar")
@@ -163,7 +183,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self.store = store
         self.recorder: SessionRecorder | None = None
         self._shut_down = False
-        self.control_server: object | None = None
+        self.control_server: ControlServer | None = None
         self._panel_refresh: Timer | None = None
         #: Keys typed while a prefix command runs; None when keys flow straight through.
         self.held_keys: list[events.Key] | None = None
@@ -171,8 +191,9 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self.agent_hooks = AgentHooks(self)
         #: The Sessions panel lists sessions needing the person first.
         self.waiting_first = False
-        if self.options.prefix_key != DEFAULT_PREFIX:
-            self.set_keymap({"prefix": self.options.prefix_key})
+        keymap = {**self.options.keymap, "prefix": self.options.prefix_key}
+        if keymap != {"prefix": DEFAULT_PREFIX}:
+            self.set_keymap(keymap)
 
     # -- keys ----------------------------------------------------------------------------------
 
@@ -238,7 +259,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self.set_interval(1.0, self._tick_clock, name="relative-times")
         _calm_garbage_collector()
         if self.options.control:
-            await start_control(self, self.options.workspace_name)
+            await self._serve_control()
 
     async def _start_after_layout(self, lives: list[LiveSession]) -> None:
         """Start sessions once every pane is tiled at its size (in a worker, so the app lays
@@ -247,7 +268,9 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self.call_after_refresh(lambda: laid_out.done() or laid_out.set_result(None))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(laid_out, 1.0)
-        await asyncio.gather(*(self._start(live) for live in lives))
+        await asyncio.gather(
+            *(self.supervisor.start(live) for live in lives if live in self.supervisor)
+        )
 
     def _apply_start_layout(self) -> None:
         """The layout and focused session a workspace asked for."""
@@ -256,9 +279,9 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         elif self.options.layout in Layout.__members__.values():
             self.pane_grid.layout_mode = Layout(self.options.layout)
         if self.options.focus:
-            for key, live in self.lives.items():
+            for live in self.supervisor:
                 if live.name == self.options.focus:
-                    self.focus_session(key)
+                    self.focus_session(live.session.id.uuid.hex)
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -272,6 +295,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self.recorder = SessionRecorder(
             store, screen_source=self._screen_lines, view_source=self._emulator_of
         )
+        self.supervisor.names = store
         watch_store_health(self, store)
         if self.options.restore:
             await self.restore_last_run()
@@ -293,7 +317,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         if self.store is None:
             self.notify("No session database", severity="warning")
             return
-        known = {live.session.id for live in self.lives.values()}
+        known = {live.session.id for live in self.supervisor}
         candidates = [s for s in self.store.last_run_sessions() if s.id not in known]
         report = await restore_sessions(
             self.store,
@@ -306,24 +330,38 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
             self.notify(message, severity="error", timeout=10)
         for restored in report.restored:
             lines = restored.scrollback.lines if restored.scrollback else None
-            live = await self._tile(restored.session, lines, restored.note)
-            tracker = self.presenters[live.session.id.uuid.hex].agent
+            live = self.supervisor.adopt(restored.session, lines, restored.note)
+            tracker = self.supervisor.presenter(live).agent
             tracker.conversation_id = restored.stored.conversation_id
             await self._start_or_defer(live)
         if report.restored:
             self.notify(f"Restored {len(report.restored)} session(s)", timeout=3)
 
     def _emulator_of(self, session_id: SessionId) -> Emulator | None:
-        live = self.lives.get(session_id.uuid.hex)
+        live = self.supervisor.get(session_id)
         return None if live is None else live.emulator
 
     def _screen_lines(self, session_id: SessionId) -> list[str] | None:
-        live = self.lives.get(session_id.uuid.hex)
+        live = self.supervisor.get(session_id)
         if live is None:
             return None
         return live.emulator.history_text() + live.emulator.text_lines()
 
     # -- sessions ------------------------------------------------------------------------------
+
+    @property
+    def lives(self) -> dict[str, LiveSession]:
+        """Every session by its id's hex, in order (a view of the supervisor's)."""
+        return {live.session.id.uuid.hex: live for live in self.supervisor}
+
+    @property
+    def presenters(self) -> dict[str, SessionPresenter]:
+        return {key: self.supervisor.presenter(live) for key, live in self.lives.items()}
+
+    @property
+    def focused_key(self) -> str | None:
+        focused = self.supervisor.focused
+        return focused.uuid.hex if focused is not None else None
 
     async def add_session(self, config: SessionConfig) -> LiveSession:
         """Create, start and tile a session; a failure to start is shown in its pane.
@@ -338,15 +376,17 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         *,
         session_id: SessionId | None = None,
         created_at: datetime | None = None,
+        shell_integration: bool = False,
     ) -> LiveSession:
-        if session_id is None:
-            session = await self.manager.create_session_with_config(config)
-        else:
-            session = await self.manager.restore_session(
-                session_id, config, created_at or utc_now()
-            )
-        live = await self._tile(session)
-        await self._start_or_defer(live)
+        live = await self.supervisor.add(
+            config,
+            session_id=session_id,
+            created_at=created_at,
+            shell_integration=shell_integration,
+            start=self._deferred_starts is None,
+        )
+        if self._deferred_starts is not None:
+            self._deferred_starts.append(live)  # app start-up: started after the first layout
         return live
 
     async def _start_or_defer(self, live: LiveSession) -> None:
@@ -354,145 +394,118 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         if self._deferred_starts is not None:
             self._deferred_starts.append(live)
         else:
-            await self._start(live)
+            await self.supervisor.start(live)
 
-    async def _tile(
-        self, session: AISession, scrollback: list[str] | None = None, note: str = "restored"
-    ) -> LiveSession:
-        """Give a (not yet started) session a pane, with old scrollback above when restoring."""
-        live = LiveSession(
-            session, scrollback=self.options.scrollback, on_event=self._on_live_event
-        )
-        if scrollback:
-            live.emulator.feed(
-                "\r\n".join(scrollback).encode() + f"\r\n\x1b[2m[{note}]\x1b[0m\r\n".encode()
-            )
-        key = session.id.uuid.hex
-        self.lives[key] = live
-        presenter = self.presenter_class(live, self._monitor_for(live))
-        self.presenters[key] = presenter
-        live.on_input = partial(self._note_input, presenter)
-        frame = PaneFrame(live, palette_for(self.loaded_themes, self.current_theme), presenter)
-        await self.pane_grid.mount(frame)
-        self.pane_grid.renumber()
-        if self.focused_key is None:
-            self.focus_session(key)
-        self.refresh_panels()
-        return live
-
-    async def _start(self, live: LiveSession) -> None:
-        """Start a session at its pane's size; a failure is written into the pane."""
-        emulator = live.emulator
-        await self._frame(live).terminal.wait_until_sized()
-        live.session.config.pty_size = (emulator.lines, emulator.columns)
-        try:
-            live.session.resize(emulator.lines, emulator.columns)  # before start: its first size
-            await live.session.start()
-            if live.session.size != (emulator.lines, emulator.columns):
-                live.session.resize(emulator.lines, emulator.columns)
-        except SessionError as error:
-            live.annotate(f"\x1b[1;31mcould not start: {error}\x1b[0m\r\n")
-            live.attention.add(Attention.EXITED)
-            self.notify(str(error), title=f"{live.name} did not start", severity="error")
-            self._frame(live).refresh_title()
-
-    @staticmethod
-    def _note_input(presenter: SessionPresenter, data: bytes) -> None:
-        presenter.agent.note_input()
-        if presenter.monitor is not None:
-            presenter.monitor.note_input(data)
-
-    def _monitor_for(self, live: LiveSession) -> SessionMonitor:
-        monitor = SessionMonitor(live.session, live.emulator, idle_after=self.options.idle_after)
-        monitor.subscribe(partial(self._on_monitor_event, live))
-        return monitor
-
-    def _on_monitor_event(self, live: LiveSession, event: MonitorEvent) -> None:
-        """What the AI layer learns: agent state, parsed results, tokens, compression."""
-        key = live.session.id.uuid.hex
-        presenter = self.presenters.get(key)
-        if presenter is None:
-            return
-        if isinstance(event, TokensCounted):
-            presenter.record_token_total(event.total)
-        elif isinstance(event, AgentStateChanged):
-            new = presenter.shown_transition()
-            if new is None:
-                pass  # the state shown did not change (a hook's state holds): nothing to say
-            elif new.state is AgentState.WAITING_FOR_INPUT and key != self.focused_key:
-                live.attention.add(Attention.WAITING)
-                self.notify(f"{live.name} is waiting for input ({new.reason})", severity="warning")
-            elif new.state is AgentState.ERROR and key != self.focused_key:
-                self.notify(f"{live.name}: {new.reason}", severity="error")
-            elif new.state is not AgentState.WAITING_FOR_INPUT:
-                live.attention.discard(Attention.WAITING)
-            self._frame(live).refresh_title()
-        elif isinstance(event, ParsedEventsFound):
-            self._frame(live).refresh_title()
-        elif isinstance(event, ContextCompressed):
-            self._frame(live).note("context compressed")
-        self.request_panel_refresh()
+    async def close_session(self, live: LiveSession) -> None:
+        """Stop a session and remove its pane (closing one that is already closing is a no-op)."""
+        await self.supervisor.close(live)
 
     def _frame(self, live: LiveSession) -> PaneFrame:
-        return self.pane_grid.query_one(f"#frame-{live.session.id.uuid.hex}", PaneFrame)
+        return self.frames[live.session.id]
 
-    def _on_live_event(self, live: LiveSession, event: object) -> None:
-        """Session and terminal events arrive here, on the event loop, as they happen."""
-        key = live.session.id.uuid.hex
-        if key not in self.lives:
-            return
-        if isinstance(event, ProcessExited):
-            code = event.exit_code
-            live.annotate(
-                f"\r\n\x1b[7m[exited with code {code}; prefix r restarts, x closes]\x1b[0m"
-            )
-            self._frame(live).note(f"exited with code {code}", seconds=10)
-            if key != self.focused_key:  # the pane in use says so itself; others get a toast
-                self.notify(
-                    f"{live.name} exited with code {code}",
-                    severity="information" if code == 0 else "error",
-                )
-        elif isinstance(event, Bell) and key != self.focused_key:
-            self.notify(f"{live.name} rang the bell", severity="warning")
-        elif isinstance(event, ColorsChanged):
-            self._frame(live).terminal.apply_color_overrides()
-        elif isinstance(event, ClipboardSet):
-            self.copy_to_clipboard(event.text)
-            self._frame(live).note(f"copied {len(event.text)} characters")
-        if key == self.focused_key and isinstance(event, Bell):
-            live.attention.discard(Attention.BELL)
-        if isinstance(event, ProcessExited | StatusChanged | Bell):
-            self._frame(live).refresh_title()
+    # -- the supervisor's events -----------------------------------------------------------------
+
+    def _on_supervisor_event(self, event: SupervisorEvent) -> None:
+        """Panes and panels follow the supervisor: what it says changed is shown, nothing else."""
+        if isinstance(event, SessionAdded):
+            self._tile(event.live)
+        elif isinstance(event, SessionRemoved):
+            self._untile(event.live, event.index)
+        elif isinstance(event, SessionRenamed | SessionChanged):
+            frame = self.frames.get(event.live.session.id)
+            if frame is not None:
+                if isinstance(event, SessionChanged) and Change.COLORS in event.what:
+                    frame.terminal.apply_color_overrides()
+                frame.refresh_title()
             self.request_panel_refresh()
+        elif isinstance(event, Notice):
+            self._show_notice(event)
+        elif isinstance(event, ClipboardCopied):
+            self.copy_to_clipboard(event.text)
+
+    def _show_notice(self, notice: Notice) -> None:
+        """In the session's title bar when it has a short form; as a toast unless it needs
+        none (`Notice.toast`: always, only for a session not in use, or never)."""
+        frame = self.frames.get(notice.live.session.id) if notice.live is not None else None
+        if frame is not None and notice.pane_note:
+            if notice.pane_seconds is None:
+                frame.note(notice.pane_note)
+            else:
+                frame.note(notice.pane_note, seconds=notice.pane_seconds)
+        toast = notice.toast == "always" or (
+            notice.toast == "unfocused" and notice.live is not self.supervisor.focused_live
+        )
+        if toast:
+            self.notify(
+                notice.text,
+                title=notice.title,
+                severity=notice.severity,
+                timeout=notice.timeout,
+                markup=False,
+            )
+
+    def _tile(self, live: LiveSession) -> None:
+        """Give a new session a pane (mounted as the loop next runs)."""
+        presenter = self.supervisor.presenter(live)
+        frame = PaneFrame(live, palette_for(self.loaded_themes, self.current_theme), presenter)
+        self.frames[live.session.id] = frame
+        self._mounting[live.session.id] = self.pane_grid.mount(frame)
+        self.pane_grid.renumber()
+        if self.supervisor.focused is None:
+            self.focus_session(live.session.id.uuid.hex)
+        self.request_panel_refresh()
+
+    async def _pane_ready(self, live: LiveSession) -> None:
+        """Before a session starts: its pane is mounted and laid out, so the program starts at
+        the pane's real size (not 80x24 and a resize right after)."""
+        mounting = self._mounting.pop(live.session.id, None)
+        if mounting is not None:
+            await mounting
+        frame = self.frames.get(live.session.id)
+        if frame is not None:
+            await frame.terminal.wait_until_sized()
+
+    def _untile(self, live: LiveSession, index: int) -> None:
+        """Drop a closed session's pane, and every reference to it, and focus a neighbour."""
+        self._mounting.pop(live.session.id, None)
+        frame = self.frames.pop(live.session.id, None)
+        if frame is not None:
+            self.pane_grid.forget(frame)
+            self.call_later(self._free_pane, frame.remove())
+        self.pane_grid.renumber()
+        remaining = self.supervisor.sessions
+        if remaining and self.supervisor.focused is None:
+            self.focus_session(remaining[min(index, len(remaining) - 1)].session.id.uuid.hex)
+        self.refresh_panels()
+
+    async def _free_pane(self, removal: AwaitRemove) -> None:
+        """Once a closed pane is out of the DOM, no cached layout keeps it (or its scrollback)."""
+        await removal
+        forget_removed_children(self.pane_grid)
 
     def focus_session(self, key: str) -> None:
         live = self.lives.get(key)
         if live is None:
             return
-        self.focused_key = key
+        self.supervisor.focused = live.session.id
         self._frame(live).terminal.focus()
 
     @on(PaneFrame.Focused)
     def _pane_focused(self, event: PaneFrame.Focused) -> None:
         frame = event.frame
-        key = frame.live.session.id.uuid.hex
-        self.focused_key = key
-        for live in self.lives.values():
-            live.interactive = live is frame.live
-        frame.live.attention.discard(Attention.BELL)
-        frame.live.attention.discard(Attention.WAITING)
-        if frame.live.session.status is not SessionStatus.RUNNING:
-            frame.live.attention.discard(Attention.EXITED)
+        if frame.live not in self.supervisor:
+            return
+        self.supervisor.focus(frame.live)
         self.pane_grid.remember_focus(frame)
         frame.refresh_title()
         self.refresh_panels()
 
     @property
     def focused_live(self) -> LiveSession | None:
-        return self.lives.get(self.focused_key) if self.focused_key else None
+        return self.supervisor.focused_live
 
     def _ordered_keys(self) -> list[str]:
-        return [frame.live.session.id.uuid.hex for frame in self.pane_grid.frames]
+        return [live.session.id.uuid.hex for live in self.supervisor]
 
     # -- panels --------------------------------------------------------------------------------
 
@@ -506,10 +519,12 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         if self._panel_refresh is not None:
             self._panel_refresh.stop()
             self._panel_refresh = None
-        presenter = self.presenters.get(self.focused_key) if self.focused_key else None
+        supervisor = self.supervisor
+        focused = supervisor.focused_live
+        presenter = supervisor.presenter(focused) if focused is not None else None
         if self.session_list.display:
             self.session_list.show(
-                [(k, self.presenters[k]) for k in self._ordered_keys()],
+                [(live.session.id.uuid.hex, supervisor.presenter(live)) for live in supervisor],
                 self.focused_key,
                 waiting_first=self.waiting_first,
             )
@@ -563,11 +578,30 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
     def _sync_sidebar(self) -> None:
         self.sidebar.display = any(panel.display for panel in self._panels())
 
+    async def _serve_control(self) -> None:
+        """Serve the control socket; a socket another app holds is a warning, not a crash."""
+        try:
+            server = await start_control(self.supervisor, self.options.workspace_name)
+        except (ControlError, OSError) as error:
+            self.notify(
+                f"Control socket not started: {error}", severity="warning", timeout=8, markup=False
+            )
+            return
+        self.control_server = server
+        if isinstance(server.backend, ControlBackend):
+            server.backend.bus.subscribe(lambda _message: self.request_panel_refresh())
+            server.backend.hook_handler = self.agent_hooks.on_hook  # agents' hook events
+
+    async def _stop_control(self) -> None:
+        server, self.control_server = self.control_server, None
+        if server is not None:
+            await stop_control(server)
+
     @property
-    def control_bridge(self) -> ControlBridge | None:
+    def control_bridge(self) -> ControlBackend | None:
         """The control socket's side of the app (None when it is not served)."""
         backend = getattr(self.control_server, "backend", None)
-        return backend if isinstance(backend, ControlBridge) else None
+        return backend if isinstance(backend, ControlBackend) else None
 
     @on(MessagesPanel.Forward)
     def _forward_message(self, event: MessagesPanel.Forward) -> None:

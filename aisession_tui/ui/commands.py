@@ -14,10 +14,9 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 
 from ..core.types import SessionStatus
-from .control_bridge import stop_control
+from ..supervisor import InvalidName
 from .detach import detach_and_exit, running_count, survives
 from .keymap import PREFIX_COMMANDS, help_sections
-from .live_session import LiveSession
 from .screens import (
     BroadcastScreen,
     ConfirmScreen,
@@ -52,7 +51,12 @@ class CommandsMixin:
         if len(self.screen_stack) > 1:
             return
         self.push_screen(
-            PrefixScreen(self.options.prefix_key, self._run_prefix_command, self.hold_key)
+            PrefixScreen(
+                self.options.prefix_key,
+                self._run_prefix_command,
+                self.hold_key,
+                self.options.keymap,
+            )
         )
 
     def _run_prefix_command(self, action: str | None) -> None:
@@ -156,7 +160,7 @@ class CommandsMixin:
         self.notify("No session needs attention", timeout=2)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(help_sections(self.options.prefix_key)))
+        self.push_screen(HelpScreen(help_sections(self.options.prefix_key, self.options.keymap)))
 
     @work(exclusive=True, group="dialog")
     async def action_new_session(self) -> None:
@@ -178,10 +182,11 @@ class CommandsMixin:
             return
         names = {other.name for other in self.lives.values() if other is not live}
         name = await self.push_screen_wait(RenameScreen(live.name, names))
-        if name:
-            live.session.config.name = name
-            self._frame(live).refresh_title()
-            self.refresh_panels()
+        if name and live in self.supervisor:
+            try:
+                self.supervisor.rename(live, name)
+            except InvalidName as error:
+                self.notify(str(error), severity="error", markup=False)
 
     @work(exclusive=True, group="dialog")
     async def action_kill_session(self) -> None:
@@ -194,40 +199,10 @@ class CommandsMixin:
             return
         await self.close_session(live)
 
-    async def close_session(self, live: LiveSession) -> None:
-        """Stop a session and remove its pane."""
-        key = live.session.id.uuid.hex
-        keys = self._ordered_keys()
-        index = keys.index(key)
-        live.close()
-        self._close_monitor(key)
-        await self.manager.remove_session(live.session.id)
-        del self.lives[key]
-        del self.presenters[key]
-        await self._frame(live).remove()
-        self.pane_grid.renumber()
-        remaining = self._ordered_keys()
-        self.focused_key = None
-        if remaining:
-            self.focus_session(remaining[min(index, len(remaining) - 1)])
-        self.refresh_panels()
-
     async def action_restart_session(self) -> None:
         live = self.focused_live
-        if live is None:
-            return
-        old = live.session
-        await self.manager.remove_session(old.id)
-        session = await self.manager.restore_session(old.id, old.config, old.created_at)
-        live.attach(session)
-        live.attention.clear()
-        key = session.id.uuid.hex
-        self._close_monitor(key)
-        self.presenters[key].monitor = self._monitor_for(live)
-        live.annotate("\r\n\x1b[2m[restarting]\x1b[0m\r\n")
-        await self._start(live)
-        self._frame(live).refresh_title()
-        self.refresh_panels()
+        if live is not None:
+            await self.supervisor.restart(live)
 
     @work(exclusive=True, group="dialog")
     async def action_broadcast(self) -> None:
@@ -237,13 +212,9 @@ class CommandsMixin:
         )
         if request is None:
             return
-        data = request.payload
-        sent = 0
-        for key in request.session_ids:
-            live = self.lives.get(key)
-            if live is not None and live.session.status is SessionStatus.RUNNING:
-                live.write(data.encode())
-                sent += 1
+        lives = self.lives
+        targets = [lives[key] for key in request.session_ids if key in lives]
+        sent = self.supervisor.broadcast(targets, request.payload.encode())
         self.notify(f"Sent to {sent} session{'s' if sent != 1 else ''}", timeout=2)
 
     @work(exclusive=True, group="dialog")
@@ -290,12 +261,6 @@ class CommandsMixin:
         await self.shutdown()
         self.exit()
 
-    def _close_monitor(self, key: str) -> None:
-        presenter = self.presenters.get(key)
-        if presenter is not None and presenter.monitor is not None:
-            presenter.monitor.close()
-            presenter.monitor = None
-
     async def action_detach(self) -> None:
         """Leave every session running on the tmux server and quit (`attach` brings them back)."""
         if not survives(self):
@@ -309,14 +274,11 @@ class CommandsMixin:
         if self._shut_down:
             return
         self._shut_down = True
-        await stop_control(self)
+        await self._stop_control()
         if self.recorder is not None:
             self.recorder.save_screens()
             self.recorder.close()
-        for key, live in self.lives.items():
-            live.close()
-            self._close_monitor(key)
-        await (self.manager.detach_all() if detach else self.manager.stop_all())
+        await self.supervisor.close_all(detach=detach)
         if self.store is not None:
             await self.store.aclose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.keys import KEY_ALIASES, Keys, _character_to_key
@@ -23,6 +24,18 @@ class PrefixCommand:
     label: str
     description: str
     show: bool = True
+
+    @property
+    def id(self) -> str:
+        """The binding id a `[keymap]` entry names it by: `prefix.new_session`,
+        `prefix.toggle_panel.sessions`, `prefix.resize_sidebar.4`."""
+        name, _, argument = self.action.partition("(")
+        argument = argument.rstrip(")").strip("'\"")
+        return f"prefix.{name}" + (f".{argument}" if argument else "")
+
+    def keys(self, keymap: Mapping[str, str]) -> list[str]:
+        """The keys that choose it, with the person's keymap applied."""
+        return [key.strip() for key in keymap.get(self.id, self.key).split(",") if key.strip()]
 
 
 PREFIX_COMMANDS: list[PrefixCommand] = [
@@ -131,6 +144,30 @@ def parse_key(text: str) -> str:
     return "+".join([*ordered, base])
 
 
+def parse_command_key(text: str) -> str:
+    """A key pressed after the prefix: a single character (``c``, ``,``) or any key
+    `parse_key` accepts (``f5``, ``ctrl+n``); raises `ValueError` saying why not."""
+    raw = text.strip()
+    if len(raw) == 1 and raw.isprintable():
+        return _character_to_key(raw)
+    if raw in _CHARACTER_KEYS or raw in ("space", "tab", "enter", "backspace"):
+        return raw
+    return parse_key(raw)
+
+
+#: Binding ids of the keys that work without the prefix (remappable in `[keymap]` too).
+DIRECT_IDS = (
+    "prefix",
+    *(f"focus.{n}" for n in range(1, 10)),
+    *(f"focus.{name}" for name in ("left", "right", "up", "down")),
+)
+
+
+def binding_ids() -> list[str]:
+    """Every id a `[keymap]` table may name."""
+    return [*DIRECT_IDS, *(command.id for command in PREFIX_COMMANDS)]
+
+
 def key_label(key: str) -> str:
     """How a Textual key name is written for people."""
     names = {
@@ -149,10 +186,15 @@ def key_label(key: str) -> str:
     return "+".join(part.capitalize() if len(part) > 1 else part for part in key.split("+"))
 
 
-def help_sections(prefix: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every binding, grouped, for the help screen."""
+def help_sections(
+    prefix: str, keymap: Mapping[str, str] | None = None
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every binding, grouped, for the help screen (with the person's keymap applied)."""
     prefix_label = key_label(prefix)
-    prefix_rows = [(key_label(c.key), c.description) for c in PREFIX_COMMANDS]
+    prefix_rows = [
+        (" ".join(key_label(key) for key in c.keys(keymap or {})), c.description)
+        for c in PREFIX_COMMANDS
+    ]
     prefix_rows.append((prefix_label, f"Send {prefix_label} itself to the program"))
     prefix_rows.append(("Esc", "Cancel the prefix"))
     return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.theme import Theme
 
-from ..terminal.render import Palette
+from .render import Palette
 from .themes import LoadedThemes
 
 

@@ -152,3 +152,51 @@ def test_context_for_model_as_text_includes_summary_and_commands() -> None:
 def test_message_json_round_trip() -> None:
     message = Message(Role.TOOL, "out ✓ \x00", T0, 3, exit_code=None)
     assert Message.from_json(message.to_json()) == message
+
+
+def test_a_context_that_never_stops_growing_stays_bounded() -> None:
+    """A session that prints for days: archive, summary and compression log keep only the
+    newest, and memory stops growing once they are full (the 17-minute soak grew ~6.5 MB/min)."""
+    import gc
+    import random
+    import tracemalloc
+
+    from aisession_tui.ai import context as context_module
+
+    ctx = SessionContext(
+        ContextConfig(max_tokens=2000, compression_threshold=0.8),
+        counter=PieceEstimator(),
+        keep_recent=2,
+    )
+    ctx.archive.max_bytes = 32 * 1024
+    rng = random.Random(7)
+
+    def feed(count: int) -> None:
+        for _ in range(count):
+            noise = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789 ", k=1500))
+            ctx.add_command(_record(f"step {rng.random()}", f"error: {noise}", 1, 0))
+
+    tracemalloc.start()
+    feed(300)
+    gc.collect()
+    before = tracemalloc.take_snapshot()
+    feed(600)
+    gc.collect()
+    # The token estimator's piece cache (bounded, shared by the process) fills meanwhile.
+    after = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, "*/tokens.py")])
+    before = before.filter_traces([tracemalloc.Filter(False, "*/tokens.py")])
+    grown = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    tracemalloc.stop()
+
+    stats = ctx.stats
+    assert ctx.archive.compressed_bytes <= 32 * 1024 + 8 * 1024  # the bound, plus one frame
+    assert stats.dropped_messages > 0
+    assert stats.compressed_messages + stats.active_messages + stats.dropped_messages == (
+        stats.messages_added
+    )
+    assert len(ctx.compression_events) == context_module.MAX_COMPRESSION_EVENTS
+    assert stats.compressions > context_module.MAX_COMPRESSION_EVENTS
+    summary = ctx._summary
+    assert summary is not None and len(summary.commands) == summary.MAX_COMMANDS
+    assert f"... and {summary.earlier['commands']} earlier" in ctx.messages[0].content
+    assert grown < 64 * 1024, f"grew {grown:,} bytes once everything was full"

@@ -55,7 +55,7 @@ async def test_cli_commands_drive_the_running_app(tmp_path: Path) -> None:
 
         missing = await cli("capture", "ghost")
         assert missing.code == 1
-        assert "no session 'ghost'" in missing.err
+        assert "no session is named 'ghost'" in missing.err
         await app.shutdown()
 
 

@@ -71,6 +71,8 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[SessionBacken
         _current[0] = PtyBackend()
         if isinstance(chosen, TmuxBackend):
             await kill_server(chosen)
+
+
 WAIT = 15.0  # generous: two shared cores
 
 

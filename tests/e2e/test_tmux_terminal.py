@@ -66,7 +66,6 @@ def test_keys_typed_in_a_real_terminal_reach_the_child_as_xterm_sends_them(
     tmux_app.start(["-s", f"rec={sys.executable} {script} {log}"])
     tmux_app.wait_for(lambda lines: any("rec" in line for line in lines), "the session's pane")
 
-
     def child_reads() -> bool:
         tmux_app.keys("x")  # until one arrives: raw mode flushes what was typed before it
         time.sleep(0.2)
@@ -80,9 +79,8 @@ def test_keys_typed_in_a_real_terminal_reach_the_child_as_xterm_sends_them(
             lambda before=before: len(b"".join(recorded(log))) > len(before), f"{key} sent"
         )
         tmux_app.wait_until(
-            lambda before=before, expected=expected: b"".join(recorded(log))
-            == before + expected,
-            f"{key} arriving as {expected!r} (got {b''.join(recorded(log))[len(before):]!r})",
+            lambda before=before, expected=expected: b"".join(recorded(log)) == before + expected,
+            f"{key} arriving as {expected!r} (got {b''.join(recorded(log))[len(before) :]!r})",
         )
 
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aisession_tui.terminal import Emulator, render_row
-from aisession_tui.terminal.render import Palette
+from aisession_tui.terminal import Emulator
+from aisession_tui.ui.render import Palette, render_row
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.streams import plain_log, repaint, sgr_heavy, wide_utf8

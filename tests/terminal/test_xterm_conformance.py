@@ -339,7 +339,8 @@ def test_colour_osc_set_and_query() -> None:
 
 
 def test_colour_changes_are_drawn_over_the_theme() -> None:
-    from aisession_tui.terminal import ColorsChanged, Palette, render_row
+    from aisession_tui.terminal import ColorsChanged
+    from aisession_tui.ui.render import Palette, render_row
 
     events: list[object] = []
     emu = Emulator(4, 1, on_event=events.append)

@@ -12,8 +12,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from aisession_tui.core.config import SessionConfig
+from aisession_tui.supervisor.presenter import SessionPresenter
 from aisession_tui.ui.app import AppOptions, SupervisorApp
-from aisession_tui.ui.presenter import SessionPresenter
 
 PLAIN_BASH = "bash --norc --noprofile"
 QUIET_ENV = {"PS1": "$ ", "HISTFILE": "/dev/null"}

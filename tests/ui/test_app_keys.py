@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aisession_tui.core.types import SessionStatus
-from aisession_tui.ui.live_session import Attention
+from aisession_tui.supervisor.live_session import Attention
 from aisession_tui.ui.screens import (
     BroadcastScreen,
     ConfirmScreen,

@@ -149,7 +149,8 @@ class ControlClient:
         line = command_line(args)
         reply = await self.send(line)
         if reply.error:
-            raise ControlError(f"tmux {args[0]}: {reply.text.strip() or 'failed'}")
+            what = args[0].decode(errors="replace") if isinstance(args[0], bytes) else args[0]
+            raise ControlError(f"tmux {what}: {reply.text.strip() or 'failed'}")
         return reply
 
     async def close(self) -> None:

@@ -32,6 +32,7 @@ from .snapshot import STATE_FORMAT, PaneState, seed_bytes
 
 if TYPE_CHECKING:
     from .client import ControlClient
+    from .protocol import Reply
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ class TmuxChild(ChildProcess):
         future = self._client.send(f"display -p -t {self.pane} '{DEAD_FORMAT}'")
         future.add_done_callback(self._on_dead_answer)
 
-    def _on_dead_answer(self, future: asyncio.Future[object]) -> None:
+    def _on_dead_answer(self, future: asyncio.Future[Reply]) -> None:
         if future.cancelled() or future.exception() is not None:
             self.mark_dead(None)
             return

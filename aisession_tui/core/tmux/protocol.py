@@ -49,7 +49,7 @@ def decode_output(escaped: bytes) -> bytes:
     """The pane's bytes from the DATA of a `%output` line (octal escapes undone, in C)."""
     if b"\\" not in escaped:
         return escaped
-    return codecs.escape_decode(escaped)[0]  # type: ignore[no-any-return]
+    return codecs.escape_decode(escaped)[0]
 
 
 @dataclass(frozen=True, slots=True)

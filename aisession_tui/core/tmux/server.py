@@ -377,7 +377,12 @@ async def _readable(fd: int, limit: float) -> None:
     """Wait (at most `limit` s) until `fd` (a pidfd: the process ended) is readable."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[None] = loop.create_future()
-    loop.add_reader(fd, lambda: done.done() or done.set_result(None))
+
+    def readable() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    loop.add_reader(fd, readable)
     try:
         async with asyncio.timeout(limit):
             await done

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from ..presenter import relative_time
+from ...supervisor.presenter import relative_time
 from .dialog import DialogScreen
 
 if TYPE_CHECKING:

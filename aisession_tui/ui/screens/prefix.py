@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from textual import events
 from textual.app import ComposeResult
@@ -12,9 +12,6 @@ from textual.widgets import Footer
 
 from ..keymap import PREFIX_COMMANDS
 
-ACTIONS: dict[str, str | None] = {command.key: command.action for command in PREFIX_COMMANDS}
-ACTIONS["escape"] = None
-
 
 class PrefixScreen(ModalScreen[None]):
     """Waits for one command key and hands the app action it stands for to `on_choose`."""
@@ -22,7 +19,13 @@ class PrefixScreen(ModalScreen[None]):
     CSS_PATH = "prefix.tcss"
 
     BINDINGS = [
-        Binding(command.key, f"choose({command.action!r})", command.label, show=command.show)
+        Binding(
+            command.key,
+            f"choose({command.action!r})",
+            command.label,
+            show=command.show,
+            id=command.id,  # the app's keymap remaps them (the footer then shows the new keys)
+        )
         for command in PREFIX_COMMANDS
     ] + [Binding("escape", "choose(None)", "Cancel")]
 
@@ -31,9 +34,15 @@ class PrefixScreen(ModalScreen[None]):
         prefix_key: str,
         on_choose: Callable[[str | None], None],
         hold_key: Callable[[events.Key], None],
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.prefix_key = prefix_key
+        #: What each key chooses, with the person's `[keymap]` applied.
+        self.actions: dict[str, str | None] = {
+            key: command.action for command in PREFIX_COMMANDS for key in command.keys(keymap or {})
+        }
+        self.actions["escape"] = None
         self._on_choose = on_choose
         self._hold_key = hold_key
         self._chosen = False
@@ -64,8 +73,8 @@ class PrefixScreen(ModalScreen[None]):
         # the key has bubbled up to the app, after the keys typed behind it reached this screen.
         event.stop()
         event.prevent_default()
-        if event.key in ACTIONS:
-            self.choose(ACTIONS[event.key])
+        if event.key in self.actions:
+            self.choose(self.actions[event.key])
         elif event.key == self.prefix_key:
             self.choose("send_prefix")
         else:

@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ...supervisor.presenter import SessionPresenter
 from ..literal import line_text
-from ..presenter import SessionPresenter
 
 
 def details_table(details: list[tuple[str, str]]) -> Table:

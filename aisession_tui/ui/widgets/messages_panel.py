@@ -1,12 +1,10 @@
 """The Messages panel: what agents left in sessions' inboxes, to read, forward or discard.
 
 Messages up: Enter posts `MessagesPanel.Forward`, `d` posts `MessagesPanel.Discard`; the app
-acts on them through `ControlBridge.forward` / `ControlBridge.discard`.
+acts on them through `ControlBackend.forward` / `ControlBackend.discard`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,17 +12,10 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from ...control.backend import MessageRow
 from ...control.bus import BusMessage
 from ...core.display_text import display_block
 from ..literal import line_text
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRow:
-    """A message with its recipient's current name."""
-
-    message: BusMessage
-    to_name: str
 
 
 class MessagesPanel(Vertical):

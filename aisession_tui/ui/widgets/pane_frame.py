@@ -10,9 +10,9 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from ...core.display_text import display_line
-from ...terminal.render import Palette
-from ..live_session import LiveSession
-from ..presenter import SessionPresenter
+from ...supervisor.live_session import LiveSession
+from ...supervisor.presenter import SessionPresenter
+from ..render import Palette
 from .terminal_pane import TerminalPane
 
 #: How long a notice stays in a pane's title bar (seconds).

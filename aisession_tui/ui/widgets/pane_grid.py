@@ -98,6 +98,11 @@ class PaneGrid(Container):
             return self._last_focused
         return frames[0] if frames else None
 
+    def forget(self, frame: PaneFrame) -> None:
+        """A frame is going away: keep no reference to it (nor its session's scrollback)."""
+        if self._last_focused is frame:
+            self._last_focused = None
+
     def remember_focus(self, frame: PaneFrame) -> None:
         self._last_focused = frame
         if self.zoomed:

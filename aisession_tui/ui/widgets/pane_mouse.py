@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from textual import events
 
+from ...supervisor.live_session import LiveSession
 from ...terminal.emulator import Emulator
 from ...terminal.keys import encode_mouse
 from ...terminal.screen import Row
-from ..live_session import LiveSession
 from .selection import Selection
 
 if TYPE_CHECKING:

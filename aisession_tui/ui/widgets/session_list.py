@@ -7,8 +7,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from ...ai.state import AgentState
+from ...supervisor.presenter import SessionPresenter
 from ..literal import line_text
-from ..presenter import SessionPresenter
 
 
 class SessionList(DataTable[str]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from time import monotonic
+from typing import TYPE_CHECKING
 
 from rich.color import Color
 from rich.segment import Segment
@@ -15,15 +16,18 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...core.types import SessionStatus
+from ...supervisor.live_session import LiveSession
 from ...terminal.emulator import row_text
 from ...terminal.keys import encode_focus, encode_key, encode_paste
-from ...terminal.render import Palette, render_row
-from ..live_session import LiveSession
-from ..screens.requests import SearchRequest
+from ..render import Palette, render_row
+from ..textual_compat import show_now
 from .copy_mode import CopyAction, CopyMode
 from .flood_painter import flood_painter
 from .pane_mouse import PaneMouseMixin
 from .selection import Selection
+
+if TYPE_CHECKING:  # a widget knows no screen: the request is only its argument type
+    from ..screens.requests import SearchRequest
 
 #: At most this many repaints a second per pane, however fast output arrives.
 MAX_FPS = 60
@@ -253,10 +257,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         """Put the refreshed rows on the terminal at once. Textual would show them at its next
         screen update, several message hops and up to a frame later; for an echo of what the
         person typed, into a loop busy with floods, that is tens of milliseconds."""
-        screen = self.screen
-        if screen.is_current and not self.app._batch_count:
-            screen._dirty_widgets.add(self)
-            screen._on_timer_update()  # what Textual's update timer calls (Textual 8.2.8)
+        show_now(self)
 
     def render_line(self, y: int) -> Strip:
         strip = self._view_strip(y)

@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Sparkline, Static
 
-from ..presenter import SessionPresenter
+from ...supervisor.presenter import SessionPresenter
 
 
 def context_bar(used: int, budget: int, threshold: float, width: int) -> Content:

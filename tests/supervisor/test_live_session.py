@@ -14,8 +14,8 @@ import pytest
 
 from aisession_tui.core import AISession, OutputReceived, SessionConfig, SessionEvent
 from aisession_tui.core.session import READ_BATCH
-from aisession_tui.ui import live_session
-from aisession_tui.ui.live_session import (
+from aisession_tui.supervisor import live_session
+from aisession_tui.supervisor.live_session import (
     BACKLOG_SECONDS,
     MAX_HIGH_WATER,
     MIN_HIGH_WATER,

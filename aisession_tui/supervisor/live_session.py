@@ -15,7 +15,14 @@ from ..core.session import AISession
 from ..core.slicer import slicer
 from ..core.types import SessionStatus
 from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
-from ..terminal.events import Bell, ClipboardSet, CwdChanged, TerminalEvent, TitleChanged
+from ..terminal.events import (
+    Bell,
+    ClipboardSet,
+    ColorsChanged,
+    CwdChanged,
+    TerminalEvent,
+    TitleChanged,
+)
 
 #: Time one feeding step aims at; the chunk size adapts to the parse rate to hit it.
 STEP_SECONDS = 0.001
@@ -67,6 +74,8 @@ class LiveSession:
             reply=self._reply,
         )
         self.attention: set[Attention] = set()
+        #: Bells rung since the person last looked (the title shows the count, not a toast each).
+        self.bells = 0
         #: The person is working in this session: its output is parsed before anyone else's.
         self.interactive = False
         #: Called after emulator state changed (screen, title, cwd, modes); the pane repaints.
@@ -103,6 +112,12 @@ class LiveSession:
         self.session = session
         self._unsubscribe = session.subscribe(self._on_session_event)
 
+    def acknowledge(self, *kinds: Attention) -> None:
+        """The person has seen these: drop the marks (a bell's count with its mark)."""
+        self.attention.difference_update(kinds)
+        if Attention.BELL in kinds:
+            self.bells = 0
+
     def write(self, data: bytes) -> None:
         """Send what the person typed (or broadcast) to the program."""
         self.session.write(data)
@@ -136,8 +151,9 @@ class LiveSession:
     def _on_terminal_event(self, event: TerminalEvent) -> None:
         if isinstance(event, Bell):
             self.attention.add(Attention.BELL)
+            self.bells += 1
         if (
-            isinstance(event, Bell | TitleChanged | CwdChanged | ClipboardSet)
+            isinstance(event, Bell | TitleChanged | CwdChanged | ClipboardSet | ColorsChanged)
             and self.on_event is not None
         ):
             self.on_event(self, event)

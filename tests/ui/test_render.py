@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from rich.color import Color
 
-from aisession_tui.terminal import Emulator, Palette, render_row
+from aisession_tui.terminal import Emulator
 from aisession_tui.terminal.cells import LazyRow
 from aisession_tui.terminal.emulator import row_text
+from aisession_tui.ui.render import Palette, render_row
 
 PALETTE = Palette(foreground="#d0d0d0", background="#101010")
 

@@ -22,8 +22,8 @@ from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual.strip import Strip
 from wcwidth import wcwidth
 
-from .cells import BLINK, BOLD, CONCEAL, DIM, LazyRow, bits_of, underline_of
-from .screen import Char, Row
+from ..terminal.cells import BLINK, BOLD, CONCEAL, DIM, LazyRow, bits_of, underline_of
+from ..terminal.screen import Char, Row
 
 __all__ = ["ANSI_NAMES", "Palette", "render_row"]
 

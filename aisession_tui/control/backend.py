@@ -1,7 +1,8 @@
-"""The app side of the control socket: every operation acts on the live sessions on screen.
+"""The control socket's operations on the supervised sessions.
 
-`ControlBridge` implements the server's `Backend` on top of `SupervisorApp`, so a script's
-`send` types into the very pane the person is watching, and `exec` runs there too.
+`ControlBackend` implements the server's `Backend` on top of a `Supervisor` (never the App), so
+a script's `send` types into the very pane the person is watching, `exec` runs there too, and
+what it changes (a rename, a new session, a close) reaches the UI as the supervisor's events.
 """
 
 from __future__ import annotations
@@ -11,29 +12,15 @@ import codecs
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from functools import partial
+from typing import Any
 
 from .. import __version__
 from ..ai.monitor import AgentStateChanged, MonitorEvent, SessionMonitor
 from ..ai.state import AgentStatus
-from ..control.bus import BusMessage, MessageBus
-from ..control.paths import socket_path
-from ..control.protocol import (
-    AMBIGUOUS,
-    INVALID,
-    NOT_FOUND,
-    SESSION_ERROR,
-    TIMEOUT,
-    UNKNOWN_OP,
-    ControlError,
-    describe,
-)
-from ..control.server import ControlServer, Emit
-from ..core.config import SessionConfig, check_name
+from ..core.config import check_name
 from ..core.errors import CommandTimeout, SessionError
 from ..core.events import (
     CommandRecorded,
@@ -44,87 +31,25 @@ from ..core.events import (
     StatusChanged,
 )
 from ..core.types import CommandRecord, SessionStatus
-from .live_session import LiveSession
-from .widgets.messages_panel import MessageRow
-
-if TYPE_CHECKING:
-    from .app import SupervisorApp
+from ..store.errors import AmbiguousSessionError, SessionLookupError
+from ..supervisor import InvalidName, Supervisor, SupervisorEvent
+from ..supervisor import SessionRemoved as SessionClosed
+from ..supervisor.live_session import LiveSession
+from . import ops
+from .bus import BusMessage, MessageBus
+from .paths import socket_path
+from .protocol import (
+    AMBIGUOUS,
+    INVALID,
+    NOT_FOUND,
+    SESSION_ERROR,
+    TIMEOUT,
+    UNKNOWN_OP,
+    ControlError,
+)
+from .server import ControlServer, Emit
 
 log = logging.getLogger(__name__)
-
-MAX_EXEC_TIMEOUT = 24 * 3600.0
-#: How long a request for a session that is still starting waits for it.
-START_WAIT = 15.0
-
-
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _SessionParams(_Params):
-    session: str = Field(min_length=1)
-
-
-class _SendInput(_SessionParams):
-    text: str
-    enter: bool = False
-
-
-class _Execute(_SessionParams):
-    command: str = Field(min_length=1)
-    timeout: float = Field(default=30.0, gt=0, le=MAX_EXEC_TIMEOUT)
-
-
-class _Capture(_SessionParams):
-    lines: int | None = Field(default=None, gt=0, le=1_000_000)
-
-
-class _History(_SessionParams):
-    limit: int = Field(default=50, gt=0, le=100_000)
-
-
-class _Context(_SessionParams):
-    budget: int | None = Field(default=None, gt=0)
-
-
-class _Rename(_SessionParams):
-    name: str = Field(min_length=1, max_length=200)
-
-
-class _Subscribe(_Params):
-    session: str | None = None
-
-
-class _SendMessage(_Params):
-    to: str = Field(min_length=1, description="a session, or * for every session")
-    text: str = Field(min_length=1)
-    sender: str = Field(default="control", min_length=1, max_length=200)
-
-    @field_validator("sender")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        return check_name(value)
-
-
-class _MessageRef(_SessionParams):
-    id: int
-
-
-class _Hook(_Params):
-    """What `aisession-tui hook` forwards: the session's id (AISESSION_ID), the agent, the event
-    and its payload (a JSON object, as the agent gave it)."""
-
-    session: str = Field(min_length=1, max_length=64)
-    agent: str = Field(default="", max_length=32)
-    event: str = Field(min_length=1, max_length=64)
-    payload: dict[str, Any] | list[Any] | str | int | float | bool | None = None
-
-
-def _parse(model: type[_Params], params: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(params)
-    except ValidationError as error:
-        raise ControlError(INVALID, describe(error)) from None
 
 
 def record_json(record: CommandRecord) -> dict[str, Any]:
@@ -145,6 +70,14 @@ def _trim_blank_tail(lines: list[str]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    """A message with its recipient's current name."""
+
+    message: BusMessage
+    to_name: str
+
+
 @dataclass(slots=True)
 class _Subscriber:
     emit: Emit
@@ -152,58 +85,68 @@ class _Subscriber:
     decoders: dict[str, Any] = field(default_factory=dict)
 
 
-class ControlBridge:
-    """Serves control requests from the app's live sessions (see `control.server.Backend`)."""
+Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+#: (session key, agent, event, payload) -> whether the hook event meant something.
+HookHandler = Callable[[str, str, str, Mapping[str, Any]], bool]
 
-    def __init__(self, app: SupervisorApp, bus: MessageBus | None = None) -> None:
-        self.app = app
+
+class ControlBackend:
+    """Serves control requests from the supervised sessions (see `control.server.Backend`)."""
+
+    def __init__(self, supervisor: Supervisor, bus: MessageBus | None = None) -> None:
+        self.supervisor = supervisor
         self.bus = bus or MessageBus()
         self._subscribers: list[_Subscriber] = []
         self._watched_monitors: dict[str, SessionMonitor] = {}
         self._states_sent: dict[str, tuple[str, str]] = {}
-        #: Requests waiting for a session to finish starting, by session key.
-        self._starting: dict[str, list[asyncio.Event]] = {}
-        self._unsubscribe_manager: Callable[[], None] | None = app.manager.subscribe(
+        #: What a `hook` request is handed to (the app's agent hooks); None: hooks are ignored.
+        self.hook_handler: HookHandler | None = None
+        self._unsubscribe_manager: Callable[[], None] | None = supervisor.manager.subscribe(
             self._on_manager_event
         )
+        self._unsubscribe_supervisor = supervisor.subscribe(self._on_supervisor_event)
         self._unsubscribe_bus = self.bus.subscribe(self._on_bus_message)
-        self._ops: dict[str, Callable[[dict[str, Any]], Any]] = {
-            "ping": self._ping,
-            "list_sessions": self._list_sessions,
-            "create_session": self._create_session,
-            "send_input": self._send_input,
-            "execute_command": self._execute_command,
-            "capture": self._capture,
-            "history": self._history,
-            "context": self._context,
-            "rename": self._rename,
-            "kill": self._kill,
-            "send_message": self._send_message,
-            "messages": self._messages,
-            "discard_message": self._discard_message,
-            "forward_message": self._forward_message,
-            "hook": self._hook,
+        handlers: dict[ops.Op[Any, Any], Handler] = {
+            ops.PING: self._ping,
+            ops.LIST_SESSIONS: self._list_sessions,
+            ops.CREATE_SESSION: self._create_session,
+            ops.SEND_INPUT: self._send_input,
+            ops.EXECUTE_COMMAND: self._execute_command,
+            ops.CAPTURE: self._capture,
+            ops.HISTORY: self._history,
+            ops.CONTEXT: self._context,
+            ops.RENAME: self._rename,
+            ops.KILL: self._kill,
+            ops.SEND_MESSAGE: self._send_message,
+            ops.MESSAGES: self._messages,
+            ops.DISCARD_MESSAGE: self._discard_message,
+            ops.FORWARD_MESSAGE: self._forward_message,
+            ops.HOOK: self._hook,
         }
+        assert set(handlers) == set(ops.OPS.values()), "every operation has one handler"
+        self._ops = {op.name: (op, handler) for op, handler in handlers.items()}
 
     def close(self) -> None:
         if self._unsubscribe_manager is not None:
             self._unsubscribe_manager()
             self._unsubscribe_manager = None
+        self._unsubscribe_supervisor()
         self._unsubscribe_bus()
         self._subscribers.clear()
 
     # -- Backend ---------------------------------------------------------------------------------
 
     async def call(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
-        handler = self._ops.get(op)
-        if handler is None:
-            known = ", ".join(sorted([*self._ops, "subscribe"]))
+        entry = self._ops.get(op)
+        if entry is None:
+            known = ", ".join(sorted([*self._ops, ops.SUBSCRIBE.name]))
             raise ControlError(UNKNOWN_OP, f"unknown operation {op!r} (known: {known})")
-        result: dict[str, Any] = await handler(params)
-        return result
+        definition, handler = entry
+        # The reply is held to the operation's result model: a shape drift fails here.
+        return definition.reply(definition.result.model_validate(await handler(params)))
 
     def subscribe(self, params: dict[str, Any], emit: Emit) -> Callable[[], None]:
-        request = _parse(_Subscribe, params)
+        request = ops.SUBSCRIBE.parse(params)
         key = self.resolve(request.session).session.id.uuid.hex if request.session else None
         subscriber = _Subscriber(emit, key)
         self._subscribers.append(subscriber)
@@ -218,29 +161,25 @@ class ControlBridge:
     # -- naming sessions -------------------------------------------------------------------------
 
     def resolve(self, ref: str) -> LiveSession:
-        """A live session by name, id or unique id prefix."""
-        ref = ref.strip()
-        by_name = [live for live in self.app.lives.values() if live.name == ref]
-        if len(by_name) == 1:
-            return by_name[0]
-        if len(by_name) > 1:
-            ids = ", ".join(live.session.id.short for live in by_name)
-            raise ControlError(AMBIGUOUS, f"{len(by_name)} sessions are named {ref!r} ({ids})")
-        hex_ref = ref.replace("-", "").lower()
-        if len(hex_ref) >= 4:
-            matches = [live for key, live in self.app.lives.items() if key.startswith(hex_ref)]
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                names = ", ".join(live.name for live in matches)
-                raise ControlError(AMBIGUOUS, f"id prefix {ref!r} matches {names}")
-        names = ", ".join(sorted(live.name for live in self.app.lives.values())) or "none"
-        raise ControlError(NOT_FOUND, f"no session {ref!r} (sessions: {names})")
+        """A live session by name, id or unique id prefix (the supervisor's one rule)."""
+        try:
+            return self.supervisor.resolve(ref)
+        except AmbiguousSessionError as error:
+            raise ControlError(AMBIGUOUS, str(error)) from None
+        except SessionLookupError as error:
+            raise ControlError(NOT_FOUND, str(error)) from None
+
+    def _live(self, key: str) -> LiveSession | None:
+        """The session a bus key (an id's hex) stands for, if it is still supervised."""
+        for live in self.supervisor:
+            if live.session.id.uuid.hex == key:
+                return live
+        return None
 
     def session_json(self, live: LiveSession) -> dict[str, Any]:
         info = live.session.info()
-        presenter = self.app.presenters.get(live.session.id.uuid.hex)
-        monitor = presenter.monitor if presenter else None
+        monitor = self.supervisor.monitor(live)
+        presenter = self.supervisor.presenter(live)
         return {
             "id": str(info.id),
             "name": live.name,
@@ -266,20 +205,17 @@ class ControlBridge:
     # -- operations ------------------------------------------------------------------------------
 
     async def _ping(self, params: dict[str, Any]) -> dict[str, Any]:
-        _parse(_Params, params)
+        ops.PING.parse(params)
         return {"app": "aisession-tui", "version": __version__, "pid": os.getpid()}
 
     async def _list_sessions(self, params: dict[str, Any]) -> dict[str, Any]:
-        _parse(_Params, params)
-        keys = self.app._ordered_keys()
-        return {"sessions": [self.session_json(self.app.lives[k]) for k in keys]}
+        ops.PING.parse(params)
+        # Sessions still to start (the app has just opened) are listed once they have.
+        await asyncio.gather(*(self.supervisor.started(live) for live in self.supervisor))
+        return {"sessions": [self.session_json(live) for live in self.supervisor]}
 
     async def _create_session(self, params: dict[str, Any]) -> dict[str, Any]:
-        fields = {"enable_ai_features": True, **params}
-        try:
-            config = SessionConfig.model_validate(fields)
-        except ValidationError as error:
-            raise ControlError(INVALID, describe(error)) from None
+        config = ops.CREATE_SESSION.parse({"enable_ai_features": True, **params})
         for field_name in ("name", "agent_role"):
             value = getattr(config, field_name)
             try:
@@ -287,28 +223,19 @@ class ControlBridge:
                     check_name(value)
             except ValueError as error:
                 raise ControlError(INVALID, f"{field_name}: {error}") from None
-        if config.name and any(live.name == config.name for live in self.app.lives.values()):
-            raise ControlError(INVALID, f"a session named {config.name!r} already exists")
-        live = await self.app.add_session(config)
+        if config.name:
+            try:
+                self.supervisor.check_name(config.name)
+            except InvalidName as error:
+                raise ControlError(INVALID, str(error)) from None
+        live = await self.supervisor.add(config)
         return {"session": self.session_json(live)}
 
     async def _running(self, ref: str) -> LiveSession:
         """The running session `ref` names; one still starting (the app has just opened, or
         `new` has just asked for it) is waited for, up to `START_WAIT` seconds."""
         live = self.resolve(ref)
-        if live.session.status is SessionStatus.INITIALIZING:
-            started = asyncio.Event()
-            key = live.session.id.uuid.hex
-            self._starting.setdefault(key, []).append(started)
-            try:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(started.wait(), START_WAIT)
-            finally:
-                waiting = self._starting.get(key, [])
-                if started in waiting:
-                    waiting.remove(started)
-                if not waiting:
-                    self._starting.pop(key, None)
+        await self.supervisor.started(live)
         if live.session.status is not SessionStatus.RUNNING:
             raise ControlError(
                 SESSION_ERROR, f"session {live.name!r} is not running ({live.session.status})"
@@ -316,17 +243,17 @@ class ControlBridge:
         return live
 
     async def _send_input(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_SendInput, params)
+        request = ops.SEND_INPUT.parse(params)
         live = await self._running(request.session)
         data = (request.text + ("\r" if request.enter else "")).encode()
         try:
-            live.write(data)
+            self.supervisor.send(live, data)
         except SessionError as error:
             raise ControlError(SESSION_ERROR, str(error)) from None
         return {"sent_bytes": len(data)}
 
     async def _execute_command(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_Execute, params)
+        request = ops.EXECUTE_COMMAND.parse(params)
         live = await self._running(request.session)
         session = live.session
         try:
@@ -350,7 +277,7 @@ class ControlBridge:
         }
 
     async def _capture(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_Capture, params)
+        request = ops.CAPTURE.parse(params)
         emulator = self.resolve(request.session).emulator
         if request.lines is None:
             lines = _trim_blank_tail(emulator.text_lines())
@@ -360,61 +287,58 @@ class ControlBridge:
         return {"text": "\n".join(lines), "lines": len(lines)}
 
     async def _history(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_History, params)
+        request = ops.HISTORY.parse(params)
         records = self.resolve(request.session).session.command_history[-request.limit :]
         return {"commands": [record_json(r) for r in records]}
 
     async def _context(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_Context, params)
+        request = ops.CONTEXT.parse(params)
         live = self.resolve(request.session)
-        presenter = self.app.presenters.get(live.session.id.uuid.hex)
-        context = presenter.monitor.context if presenter and presenter.monitor else None
+        monitor = self.supervisor.monitor(live)
+        context = monitor.context if monitor is not None else None
         if context is None:
             raise ControlError(INVALID, f"session {live.name!r} keeps no context (AI features off)")
         text = context.context_for_model(request.budget, as_text=True)
         return {"text": text, "budget": request.budget or context.config.max_tokens}
 
     async def _rename(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_Rename, params)
+        request = ops.RENAME.parse(params)
         live = self.resolve(request.session)
         try:
-            name = check_name(request.name)
-        except ValueError as error:
-            raise ControlError(INVALID, f"name: {error}") from None
-        if any(other.name == name for other in self.app.lives.values() if other is not live):
-            raise ControlError(INVALID, f"a session named {name!r} already exists")
-        old = live.name
-        live.session.config.name = name
-        self.app._frame(live).refresh_title()
-        self.app.refresh_panels()
-        return {"old_name": old, "name": name}
+            old = self.supervisor.rename(live, request.name)
+        except InvalidName as error:
+            raise ControlError(INVALID, str(error)) from None
+        return {"old_name": old, "name": live.name}
 
     async def _kill(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_SessionParams, params)
+        request = ops.KILL.parse(params)
         live = self.resolve(request.session)
         name = live.name
-        await self.app.close_session(live)
-        self.bus.forget(live.session.id.uuid.hex)
+        await self.supervisor.close(live)
         return {"killed": name, "exit_code": live.session.exit_code}
 
     async def _hook(self, params: dict[str, Any]) -> dict[str, Any]:
         """An agent's hook event for the session it runs in (see `agents.hook`)."""
-        request = _parse(_Hook, params)
+        request = ops.HOOK.parse(params)
         key = request.session.replace("-", "").lower()
-        if key not in self.app.lives:
+        live = self._live(key)
+        if live is None:
             raise ControlError(NOT_FOUND, f"no live session with id {request.session!r}")
         payload = request.payload if isinstance(request.payload, dict) else {}
-        accepted = self.app.agent_hooks.on_hook(key, request.agent, request.event, payload)
+        handler = self.hook_handler
+        accepted = handler is not None and handler(key, request.agent, request.event, payload)
         if accepted and self._subscribers:
-            self._send_state(key, self.app.presenters[key].agent_status())
+            self._send_state(key, self.supervisor.presenter(live).agent_status())
         return {"accepted": accepted}
 
     # -- message bus -----------------------------------------------------------------------------
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_SendMessage, params)
+        request = ops.SEND_MESSAGE.parse(params)
         if request.to == "*":
-            recipients = [k for k, live in self.app.lives.items() if live.name != request.sender]
+            recipients = [
+                live.session.id.uuid.hex for live in self.supervisor if live.name != request.sender
+            ]
             broadcast = True
         else:
             recipients = [self.resolve(request.to).session.id.uuid.hex]
@@ -423,28 +347,27 @@ class ControlBridge:
             sent = self.bus.post(recipients, request.sender, request.text, broadcast=broadcast)
         except ValueError as error:
             raise ControlError(INVALID, str(error)) from None
-        self.app.refresh_panels()
         if sent:
             names = "everyone" if broadcast else self._message_json(sent[0])["to"]
             preview = request.text if len(request.text) <= 80 else request.text[:77] + "..."
-            self.app.notify(preview, title=f"Message {request.sender} → {names}", timeout=8)
+            self.supervisor.notify(preview, title=f"Message {request.sender} → {names}", timeout=8)
         return {"delivered": [self._message_json(m) for m in sent]}
 
     def _message_json(self, message: BusMessage) -> dict[str, Any]:
         data = message.to_json()
-        live = self.app.lives.get(message.recipient)
+        live = self._live(message.recipient)
         data["to"] = live.name if live else message.recipient
         return data
 
     async def _messages(self, params: dict[str, Any]) -> dict[str, Any]:
-        request = _parse(_SessionParams, params)
+        request = ops.MESSAGES.parse(params)
         key = self.resolve(request.session).session.id.uuid.hex
         return {
             "messages": [self._message_json(m) for m in self.bus.messages(key)],
             "dropped": self.bus.dropped(key),
         }
 
-    def _take(self, request: _MessageRef) -> tuple[LiveSession, BusMessage]:
+    def _take(self, request: ops.MessageRef) -> tuple[LiveSession, BusMessage]:
         live = self.resolve(request.session)
         try:
             return live, self.bus.take(live.session.id.uuid.hex, request.id)
@@ -452,15 +375,15 @@ class ControlBridge:
             raise ControlError(NOT_FOUND, f"no message {request.id} for {live.name!r}") from None
 
     async def _discard_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        _live, message = self._take(_parse(_MessageRef, params))
+        _live, message = self._take(ops.DISCARD_MESSAGE.parse(params))
         return {"discarded": message.id}
 
     async def _forward_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """Type the message into its session, as if the person had pasted it."""
-        request = _parse(_MessageRef, params)
+        request = ops.FORWARD_MESSAGE.parse(params)
         live = await self._running(request.session)
         _live, message = self._take(request)
-        live.write(message.text.encode())
+        self.supervisor.forward(live, message.text)
         return {"forwarded": message.id}
 
     # -- for the Messages panel ------------------------------------------------------------------
@@ -469,20 +392,19 @@ class ControlBridge:
         """Every waiting message, oldest first, with its recipient's current name."""
         rows = [
             MessageRow(message, live.name)
-            for key, live in self.app.lives.items()
-            for message in self.bus.messages(key)
+            for live in self.supervisor
+            for message in self.bus.messages(live.session.id.uuid.hex)
         ]
         return sorted(rows, key=lambda row: row.message.id)
 
     def forward(self, message: BusMessage) -> bool:
         """Type `message` into its session and remove it; False when that session is gone or
         stopped (the message then stays)."""
-        live = self.app.lives.get(message.recipient)
+        live = self._live(message.recipient)
         if live is None or live.session.status is not SessionStatus.RUNNING:
             return False
         self.bus.take(message.recipient, message.id)
-        live.write(message.text.encode())
-        return True
+        return self.supervisor.forward(live, message.text)
 
     def discard(self, message: BusMessage) -> None:
         with contextlib.suppress(KeyError):
@@ -496,11 +418,11 @@ class ControlBridge:
                 subscriber.emit(payload)
 
     def _base(self, key: str) -> dict[str, Any]:
-        live = self.app.lives.get(key)
+        live = self._live(key)
         return {"session": live.name if live else None, "id": key}
 
     def _on_manager_event(self, event: object) -> None:
-        if not self._subscribers and not self._starting:
+        if not self._subscribers:
             return
         session_id = getattr(event, "session_id", None)
         if session_id is None:
@@ -518,9 +440,8 @@ class ControlBridge:
                 if text:
                     subscriber.emit({**self._base(key), "type": "output", "text": text})
             return
+        payload: dict[str, Any]
         if isinstance(event, StatusChanged):
-            for started in self._starting.get(key, []):
-                started.set()
             self._watch_monitors()
             payload = {"type": "status", "old": event.old.value, "new": event.new.value}
         elif isinstance(event, ProcessExited):
@@ -537,15 +458,17 @@ class ControlBridge:
 
     def _watch_monitors(self) -> None:
         """Hear agent-state changes of every session (monitors are replaced on restart)."""
-        for key, presenter in self.app.presenters.items():
-            monitor = presenter.monitor
+        for live in self.supervisor:
+            key = live.session.id.uuid.hex
+            monitor = self.supervisor.monitor(live)
             if monitor is not None and self._watched_monitors.get(key) is not monitor:
                 self._watched_monitors[key] = monitor
-                monitor.subscribe(lambda event, key=key: self._on_monitor_event(key, event))
+                monitor.subscribe(partial(self._on_monitor_event, key))
 
     def _on_monitor_event(self, key: str, event: MonitorEvent) -> None:
         if self._subscribers and isinstance(event, AgentStateChanged):
-            presenter = self.app.presenters.get(key)
+            live = self._live(key)
+            presenter = self.supervisor.presenter(live) if live is not None else None
             self._send_state(key, presenter.agent_status() if presenter else event.change.new)
 
     def _send_state(self, key: str, status: AgentStatus) -> None:
@@ -558,34 +481,43 @@ class ControlBridge:
         payload = {"type": "agent_state", "state": shown[0], "reason": shown[1]}
         self._fan_out(key, {**self._base(key), **payload})
 
+    def _on_supervisor_event(self, event: SupervisorEvent) -> None:
+        """A closed session's waiting messages and watched monitor go with it."""
+        if isinstance(event, SessionClosed):
+            key = event.live.session.id.uuid.hex
+            self.bus.forget(key)
+            self._watched_monitors.pop(key, None)
+            for subscriber in self._subscribers:
+                subscriber.decoders.pop(key, None)
+
     def _on_bus_message(self, message: BusMessage) -> None:
         if self._subscribers:
             self._fan_out(message.recipient, {"type": "message", **self._message_json(message)})
 
 
-async def start_control(app: SupervisorApp, name: str | None = None) -> ControlServer | None:
-    """Serve the control socket for `app` (kept in `app.control_server`); a socket another app
-    holds is a warning, not a crash."""
-    bridge = ControlBridge(app)
-    server = ControlServer(bridge, socket_path(name))
+async def start_control(
+    supervisor: Supervisor, name: str | None = None, bus: MessageBus | None = None
+) -> ControlServer:
+    """Serve the control socket for `supervisor`; raises `ControlError` or `OSError` when the
+    socket cannot be served (another app holds it)."""
+    backend = ControlBackend(supervisor, bus)
+    server = ControlServer(backend, socket_path(name))
     try:
         await server.start()
-    except (ControlError, OSError) as error:
-        bridge.close()
-        app.notify(f"Control socket not started: {error}", severity="warning", timeout=8)
-        return None
-    app.control_server = server
+    except BaseException:
+        backend.close()
+        raise
     return server
 
 
-async def stop_control(app: SupervisorApp) -> None:
+async def stop_control(server: ControlServer) -> None:
     """Stop serving: clients still waiting get a clear `shutting_down` reply."""
-    server = app.control_server
-    if isinstance(server, ControlServer):
-        app.control_server = None
-        await server.stop()
-        if isinstance(server.backend, ControlBridge):
-            server.backend.close()
+    await server.stop()
+    if isinstance(server.backend, ControlBackend):
+        server.backend.close()
 
 
-__all__ = ["ControlBridge", "start_control", "stop_control"]
+#: The name it had when it lived in the UI.
+ControlBridge = ControlBackend
+
+__all__ = ["ControlBackend", "ControlBridge", "MessageRow", "start_control", "stop_control"]

@@ -6,10 +6,11 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..agents.tracker import AgentTracker
 from ..ai.state import AgentState, AgentStatus
+from ..core.session import AISession
 from ..core.types import CommandRecord, SessionStatus, utc_now
 from .live_session import Attention, LiveSession
 
@@ -110,7 +111,7 @@ class SessionPresenter:
         return self.agent.agent_title
 
     @property
-    def session(self) -> Any:
+    def session(self) -> AISession:
         return self.live.session
 
     @property
@@ -131,7 +132,14 @@ class SessionPresenter:
 
     @property
     def attention_marker(self) -> str:
-        return "".join(ATTENTION_MARKERS[a] for a in Attention if a in self.live.attention)
+        """One mark per reason to look; a bell rung more than once shows its count (🔔12)."""
+        live = self.live
+        return "".join(
+            ATTENTION_MARKERS[a]
+            + (str(live.bells) if a is Attention.BELL and live.bells > 1 else "")
+            for a in Attention
+            if a in live.attention
+        )
 
     @property
     def state_reason(self) -> str:

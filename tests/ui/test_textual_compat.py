@@ -1,0 +1,67 @@
+"""One test per private Textual API the app relies on (ui/textual_compat.py): when an upgrade
+changes one, it fails here, by name."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from aisession_tui.ui import textual_compat
+
+
+class Boxes(App[None]):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="holder"):
+            for number in range(3):
+                yield Static(f"box {number}", id=f"box{number}")
+
+
+async def test_forget_removed_children_frees_a_removed_child() -> None:
+    app = Boxes()
+    async with app.run_test(size=(40, 10)) as pilot:
+        holder = app.query_one("#holder", Vertical)
+        child = holder.children[1]  # not by query_one: its cache would keep the child too
+        await pilot.pause()
+        gone = weakref.ref(child)
+        await child.remove()
+        del child
+        await pilot.pause()
+        gc.collect()
+        if gone() is not None:  # what Textual still caches: the arrangements, the display list
+            textual_compat.forget_removed_children(holder)
+            gc.collect()
+        assert gone() is None
+        assert [w.id for w in holder.displayed_children] == ["box0", "box2"]
+
+
+async def test_show_now_flushes_a_refresh_unless_updates_are_batched() -> None:
+    app = Boxes()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        box = app.query_one("#box0", Static)
+        screen = app.screen
+        with app.batch_update():
+            box.refresh()
+            textual_compat.show_now(box)
+            assert box not in screen._dirty_widgets  # batched: nothing was flushed
+        box.refresh()
+        textual_compat.show_now(box)
+        assert box not in screen._dirty_widgets  # flushed by the update Textual's timer runs
+        box.update("changed")
+        await pilot.pause()
+        assert "changed" in str(box.render())
+
+
+def test_alt_digits_arrive_as_alt_keys_through_the_patched_parser() -> None:
+    from textual._xterm_parser import XTermParser
+
+    from aisession_tui.ui.alt_keys import install_alt_keys
+
+    install_alt_keys()
+    parser = XTermParser()
+    events = [*parser.feed("\x1b2"), *parser.feed("")]  # "" ends the input: ESC is not held
+    assert [getattr(event, "key", None) for event in events] == ["alt+2"]
