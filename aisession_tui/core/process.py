@@ -381,6 +381,24 @@ def _stat_fields(pid: int) -> tuple[str, int, int, int] | None:
     return rest[0].decode(), int(rest[1]), int(rest[2]), int(rest[3])
 
 
+def zombie_exit_code(pid: int) -> int | None:
+    """The exit code (-N for signal N) of `pid` while it is a zombie not yet reaped by its
+    parent, else None. Any process may read it (/proc stat's `exit_code`, Linux 3.5+): it is
+    how a process that is not our child tells us how it ended."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            raw = stat.read()
+    except OSError:
+        return None
+    rest = raw[raw.rfind(b")") + 2 :].split()
+    if len(rest) < 50 or rest[0] != b"Z":  # field 52, counted from the state (field 3)
+        return None
+    try:
+        return os.waitstatus_to_exitcode(int(rest[49]))
+    except ValueError:
+        return None
+
+
 _scan_cache: dict[int, list[int]] | None = None
 
 

@@ -17,6 +17,9 @@ PLAIN_BASH = "bash --norc --noprofile"
 QUIET_ENV = {"PS1": "$ ", "HISTFILE": "/dev/null"}
 SIZE = (160, 48)
 ROOT = Path(__file__).resolve().parents[2]
+#: How long a test waits for an app to get somewhere: generous, as the CI machine's two cores
+#: may be shared with another CPU-heavy job (the e2e tests' `WAIT` is as long).
+WAIT = 45.0
 
 
 def shell(name: str, command: str = PLAIN_BASH, **fields: object) -> SessionConfig:
@@ -27,7 +30,7 @@ def make_app(*configs: SessionConfig) -> SupervisorApp:
     return SupervisorApp(configs, options=AppOptions(panels=("sessions",), control=True))
 
 
-async def wait_until(condition: Callable[[], object], within: float = 15.0) -> None:
+async def wait_until(condition: Callable[[], object], within: float = WAIT) -> None:
     """Let the loop run until `condition()` holds; fail clearly after `within` seconds."""
     deadline = time.monotonic() + within
     while not condition():

@@ -26,7 +26,7 @@ import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..process import ChildProcess, ExitWatch, hang_up_session, signal_session
+from ..process import ChildProcess, ExitWatch, hang_up_session, signal_session, zombie_exit_code
 from .protocol import hex_keys, quote
 from .snapshot import STATE_FORMAT, PaneState, seed_bytes
 
@@ -109,6 +109,8 @@ class TmuxChild(ChildProcess):
         self._syncing = 0
         self._paste: bool | None = None
         self._exit_code: int | None = None
+        #: How the pane's process ended, read from it as a zombie when the pidfd said it ended.
+        self._zombie_code: int | None = None
         self._dead = False
         self._output_done = False
         self._flushed = False
@@ -215,8 +217,15 @@ class TmuxChild(ChildProcess):
 
     def _on_process_gone(self) -> None:
         """The pidfd says the process ended; tmux may take a moment to collect its status, so
-        ask now and twice more soon (its subscription, once a second, backs this up)."""
+        ask now and twice more soon (its subscription, once a second, backs this up).
+
+        Until tmux reaps it the process is a zombie whose status anyone may read: it is read
+        now, as tmux on a loaded machine was seen to report the pane dead without a status
+        for longer than a stop waits (with a SIGKILLed session, no wrapper's mark comes).
+        Once tmux has reaped it, tmux knows the status itself.
+        """
         self._exit_watch = None
+        self._zombie_code = zombie_exit_code(self.pid)
         self.check_dead()
         for delay in _RECHECKS:
             self._loop.call_later(delay, self.check_dead)
@@ -241,7 +250,9 @@ class TmuxChild(ChildProcess):
     def update(self, text: str) -> None:
         """What tmux says (`DEAD_FORMAT`) of the pane's process and terminal."""
         code = exit_code_from(text)
-        if code is not None:  # else not collected yet: the server's subscription will tell
+        if code is None:  # not collected by tmux yet: what the ended process itself said
+            code = self._zombie_code
+        if code is not None:  # else still running: the server's subscription will tell
             self.mark_dead(code, output_done=text.startswith("1|"))
 
     def mark_dead(
