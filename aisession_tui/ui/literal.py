@@ -38,7 +38,8 @@ def block_content(value: object) -> Content:
 class LiteralNotifications:
     """Mixed into the app before `App`: every `notify()` (the app's, a widget's, a screen's)
     shows its message and title literally, bounded, without controls. Toasts quote children,
-    session names and socket messages, so markup is off unless a caller asks for it."""
+    session names and socket messages, so markup is always off: `markup` is accepted but not
+    honoured, since a widget's or screen's `notify()` passes on its default `markup=True`."""
 
     def notify(
         self,
@@ -55,7 +56,7 @@ class LiteralNotifications:
             title=display_line(title),
             severity=severity,
             timeout=timeout,
-            markup=markup,
+            markup=False,
         )
 
 

@@ -109,3 +109,18 @@ def test_every_notification_reaches_textual_literal_and_clean(message: str, titl
     # What Textual's Toast does with a message when markup is off.
     assert Content(shown).plain == shown
     assert _drawing_only(shown)
+
+
+async def test_a_widgets_notification_is_literal_too(tmp_path: Any) -> None:
+    """A widget's or screen's `notify()` passes `markup=True` on to the app's by default."""
+    from textual.widgets._toast import Toast
+
+    from aisession_tui.ui.app import AppOptions, SupervisorApp
+
+    app = SupervisorApp([], options=AppOptions(panels=(), control=False))
+    async with app.run_test(notifications=True) as pilot:
+        app.screen.notify("[/x] could not be answered", severity="warning")
+        await pilot.pause()
+        await pilot.pause()
+        [toast] = app.screen.query(Toast)
+        assert "[/x] could not be answered" in toast.render().plain
