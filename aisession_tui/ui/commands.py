@@ -234,7 +234,7 @@ class CommandsMixin:
     def action_copy_mode(self) -> None:
         live = self.focused_live
         if live is not None:
-            self._frame(live).terminal.enter_copy_mode()
+            self._frame(live).terminal.copying.enter()
 
     def action_change_theme(self) -> None:
         self.search_themes()
