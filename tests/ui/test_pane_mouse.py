@@ -17,7 +17,7 @@ SIZE = (120, 30)
 async def pane_with(pilot, app, text: bytes) -> TerminalPane:  # type: ignore[no-untyped-def]
     """The focused pane of a silent program (`cat`), showing `text` from its top left corner."""
     await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
-    pane = app.pane_grid.frames[0].terminal
+    pane = app.main.pane_grid.frames[0].terminal
     pane.emulator.feed(text)
     pane.repaint()
     await pilot.pause()
