@@ -614,6 +614,8 @@ _SCREEN_MENU_ITEM = re.compile(
 )
 _BOX_EDGE = "\u2502\u2503\u2551|"  # │ ┃ ║ and ASCII bars that frame a boxed dialog
 _BOX_ONLY = re.compile(r"^[\s\u2500-\u257f\u2580-\u259f]*$")  # borders and rules
+# The glyph a CLI puts before its question ("? ", a bullet, a chevron): decoration, not words.
+_LEADING_MARKER = re.compile(r"^[^\w\s\"'`(\[{]{1,3}\s+")
 _SHORT_YES_NO = re.compile(
     r"\s*(?:\((?:y/n|yes/no)\)|\[(?:y/n|yes/no)\]|\(Y\)es/\(N\)o.*)\s*[:?]?\s*$",
     re.IGNORECASE,
@@ -703,6 +705,7 @@ def clean_question(text: str) -> str:
     text = "".join(ch for ch in text if ch.isprintable() and not _is_drawing(ch))
     text = " ".join(text.split())
     text = _SHORT_YES_NO.sub("", text).strip() or text
+    text = _LEADING_MARKER.sub("", text) or text
     if (mark := text.find("?")) > 0:
         head = text[: mark + 1]
         boundary = max(head.rfind(". "), head.rfind(": "), head.rfind("! "))
