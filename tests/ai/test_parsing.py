@@ -12,11 +12,10 @@ from aisession_tui.ai.parsing import (
     EventKind,
     OutputParser,
     ParsedEvent,
-    clean_question,
     parse_output,
-    prompt_on_screen,
     strip_ansi,
 )
+from aisession_tui.ai.screen_prompts import clean_question, prompt_on_screen
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
