@@ -28,6 +28,7 @@ from .core.backends import BACKEND_NAMES, make_backend
 from .core.config import SessionConfig, check_name
 from .core.display_text import one_line
 from .core.manager import SessionManager
+from .core.runtime import Runtime
 from .store import (
     DATA_DIR_ENV,
     Store,
@@ -322,15 +323,17 @@ def run_app(args: argparse.Namespace) -> int:
             store = Store.open(data_dir_from(args))
         except StoreError as error:
             raise UsageError(str(error)) from None
+    runtime = Runtime()  # the relay, slicer and context worker every session shares
     manager = SessionManager(
         backend=make_backend(
             args.backend,
             workspace=options.workspace_name,
             scrollback=args.scrollback,
             host=getattr(args, "host", None),
+            runtime=runtime,
         )
     )
-    app = SupervisorApp(configs, options=options, store=store, manager=manager)
+    app = SupervisorApp(configs, options=options, store=store, manager=manager, runtime=runtime)
     calm_garbage_collector()
     app.run()
     return 0

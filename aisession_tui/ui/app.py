@@ -27,6 +27,7 @@ from ..control.protocol import ControlError
 from ..control.server import ControlServer
 from ..core.config import SessionConfig
 from ..core.manager import SessionManager
+from ..core.runtime import Runtime
 from ..core.types import SessionId
 from ..store import Store
 from ..supervisor import (
@@ -107,6 +108,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
         options: AppOptions | None = None,
         manager: SessionManager | None = None,
         store: Store | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         install_alt_keys()
         super().__init__()
@@ -118,6 +120,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
             scrollback=self.options.scrollback,
             idle_after=self.options.idle_after,
             presenter_class=self.presenter_class,
+            runtime=runtime,
         )
         self.supervisor.subscribe(self._on_supervisor_event)
         self.main = MainScreen(self.supervisor, self.options.panels)
