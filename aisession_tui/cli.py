@@ -23,9 +23,10 @@ from .control.commands import register as register_control
 from .control.paths import check_socket_path, socket_origin, socket_path
 from .control.protocol import ControlError
 from .control.server import claim_socket
-from .core.backends import BACKEND_NAMES, make_backend
+from .core.backends import BACKEND_NAMES
 from .core.config import SessionConfig, check_name
 from .core.display_text import one_line
+from .core.hosts import make_backend
 from .core.manager import SessionManager
 from .store import (
     DATA_DIR_ENV,

@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aisession_tui.core.backends import BackendName, make_backend
+from aisession_tui.core.backends import BackendName
 from aisession_tui.core.config import SessionConfig
+from aisession_tui.core.hosts import make_backend
 from aisession_tui.core.manager import SessionManager
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 from benchmarks import bench_app

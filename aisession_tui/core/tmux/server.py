@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import getpass
+import hashlib
 import logging
 import os
 import re
@@ -35,6 +37,8 @@ PLACEHOLDER = "aisession-control"
 #: How long output may wait unread before tmux pauses that pane (seconds).
 PAUSE_AFTER = 5
 CONNECT_TIMEOUT = 10.0
+#: The exit status of a shell that could not find the command (ssh passes it on).
+NOT_FOUND = 127
 _DEAD_SUBSCRIPTION = "aisession-dead"
 #: The ssh command (with options) that reaches a remote host; `ssh` when unset.
 SSH_ENV = "AISESSION_SSH"
@@ -160,11 +164,19 @@ class TmuxServer:
     """The control client of one workspace's server, and the panes the app follows on it."""
 
     def __init__(
-        self, workspace: str, *, scrollback: int = 10_000, host: str | None = None
+        self,
+        workspace: str,
+        *,
+        scrollback: int = 10_000,
+        host: str | None = None,
+        hook_socket: Path | None = None,
     ) -> None:
         self.workspace = workspace
         #: `[user@]machine` when the server runs there (reached with `ssh -T`), else None.
         self.host = host
+        #: The app's control socket, where agents' hooks report: over ssh, our control
+        #: client forwards `remote_hook_socket` on the other machine to it.
+        self.hook_socket = hook_socket
         self.socket = socket_name(workspace)
         self.scrollback = scrollback
         self.client = ControlClient()
@@ -196,6 +208,29 @@ class TmuxServer:
         cut = base.index("--") + 1
         return [*base[:cut], shlex.join([*base[cut:], *args])]
 
+    @property
+    def remote_hook_socket(self) -> str:
+        """Where the hook socket is on the other machine: a name of its own per (local user,
+        host, workspace), stable so the agents of a later attach still reach the app."""
+        key = f"{getpass.getuser()}\0{self.host}\0{self.socket}".encode()
+        return f"/tmp/aisession-hooks-{hashlib.sha256(key).hexdigest()[:16]}.sock"
+
+    def remote_environment(self, env: Mapping[str, str]) -> dict[str, str]:
+        """`env` for a pane over there: what names the app's hook socket names its forward."""
+        local = str(self.hook_socket) if self.hook_socket is not None else None
+        return {k: self.remote_hook_socket if v == local else v for k, v in env.items()}
+
+    def _forwarding(self) -> list[str]:
+        """ssh options that forward the hook socket (when the app serves one)."""
+        if self.hook_socket is None:
+            return []
+        return [
+            "-o",
+            "StreamLocalBindUnlink=yes",
+            "-R",
+            f"{self.remote_hook_socket}:{self.hook_socket}",
+        ]
+
     def tmux_program(self) -> str:
         """tmux as the panes' wrapper runs it (on the server's machine)."""
         return find_tmux() if self.host is None else "tmux"
@@ -214,6 +249,8 @@ class TmuxServer:
             )
             if self.host is None:
                 argv = [*user_scope(), *argv]
+            else:
+                argv[1:1] = self._forwarding()  # after `ssh`'s own options, before the host
             self._attached = asyncio.get_running_loop().create_future()
             await self.client.start(argv, tmux_environment())
             self._connected = True
@@ -235,6 +272,11 @@ class TmuxServer:
             except (TimeoutError, ProcessError):
                 reason = self.client.exit_reason or "no answer"
                 where = f" on {self.host}" if self.host else ""
+                if self.host is not None and self.client.returncode == NOT_FOUND:
+                    raise TmuxMissing(
+                        f"tmux is not installed on {self.host} (or not on the PATH its ssh "
+                        "commands get): install it there, or run the session here"
+                    ) from None
                 raise ProcessError(
                     f"tmux server {self.socket}{where} did not start: {reason}"
                 ) from None
