@@ -19,8 +19,9 @@ import os
 import re
 import shlex
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,8 @@ PAUSE_AFTER = 5
 CONNECT_TIMEOUT = 10.0
 #: The exit status of a shell that could not find the command (ssh passes it on).
 NOT_FOUND = 127
+#: ssh's own exit status when it could not connect or log in.
+SSH_FAILED = 255
 _DEAD_SUBSCRIPTION = "aisession-dead"
 #: The ssh command (with options) that reaches a remote host; `ssh` when unset.
 SSH_ENV = "AISESSION_SSH"
@@ -130,6 +133,52 @@ def find_tmux() -> str:
     return found
 
 
+def ssh_argv(host: str, remote_command: str) -> list[str]:
+    """`ssh -T host -- command` with the person's ssh (`AISESSION_SSH` may replace it)."""
+    return [*shlex.split(os.environ.get(SSH_ENV) or "ssh"), "-T", host, "--", remote_command]
+
+
+def missing_message(host: str) -> str:
+    return (
+        f"tmux is not installed on {host} (or not on the PATH its ssh commands get): "
+        "install it there, or run the session here"
+    )
+
+
+def hosts_problem(hosts: Sequence[str], timeout: float = 30.0) -> str | None:
+    """Before the app starts (blocking, all hosts at once): the first host that cannot be
+    reached or has no tmux, as one line; None when every one is ready."""
+    probes = [
+        (
+            host,
+            subprocess.Popen(
+                ssh_argv(host, "command -v tmux"),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=tmux_environment(),
+                start_new_session=True,
+            ),
+        )
+        for host in dict.fromkeys(hosts)
+    ]
+    problem = None
+    for host, probe in probes:
+        try:
+            _, err = probe.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            probe.kill()
+            probe.communicate()
+            problem = problem or f"{host}: no answer over ssh within {timeout:g}s"
+            continue
+        if probe.returncode == SSH_FAILED:
+            reason = err.decode(errors="replace").strip().splitlines()[-1:] or ["ssh failed"]
+            problem = problem or f"cannot reach {host} over ssh: {reason[0]}"
+        elif probe.returncode != 0:
+            problem = problem or missing_message(host)
+    return problem
+
+
 @dataclass(frozen=True, slots=True)
 class WindowInfo:
     """One supervised session's window, as `list-windows` tells it."""
@@ -197,8 +246,7 @@ class TmuxServer:
         person's own ssh, config, keys and agent; `AISESSION_SSH` may replace `ssh`)."""
         if self.host is None:
             return [find_tmux(), "-L", self.socket, "-f", str(config_file())]
-        ssh = shlex.split(os.environ.get(SSH_ENV) or "ssh")
-        return [*ssh, "-T", self.host, "--", "tmux", "-L", self.socket, "-f", "/dev/null"]
+        return [*ssh_argv(self.host, "tmux")[:-1], "tmux", "-L", self.socket, "-f", "/dev/null"]
 
     def argv(self, *args: str) -> list[str]:
         """A whole tmux command line; over ssh the remote words are quoted for its shell."""
@@ -273,10 +321,7 @@ class TmuxServer:
                 reason = self.client.exit_reason or "no answer"
                 where = f" on {self.host}" if self.host else ""
                 if self.host is not None and self.client.returncode == NOT_FOUND:
-                    raise TmuxMissing(
-                        f"tmux is not installed on {self.host} (or not on the PATH its ssh "
-                        "commands get): install it there, or run the session here"
-                    ) from None
+                    raise TmuxMissing(missing_message(self.host)) from None
                 raise ProcessError(
                     f"tmux server {self.socket}{where} did not start: {reason}"
                 ) from None
