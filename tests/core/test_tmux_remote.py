@@ -102,6 +102,7 @@ async def test_a_local_and_a_remote_session_side_by_side(
         bash_config(tmp_path, name="far", host=loopback_host), shell_integration=False
     )
     remote = backend.backend_for_host(loopback_host)
+    assert isinstance(remote, TmuxBackend)
     try:
         assert isinstance(here.session.backend, PtyBackend)
         assert isinstance(there.session.backend, TmuxBackend)
@@ -117,13 +118,21 @@ async def test_a_local_and_a_remote_session_side_by_side(
         await recorders["far"].wait_output(b"far-42-tmux")
         assert b"far-42" not in recorders["near"].output
         assert b"near-42" not in recorders["far"].output
-        # An attach finds the remote one again: it runs on there, and says so.
-        [(sid, config, _)] = await backend.running_sessions()
-        assert (sid, config.host) == (there.session.id, loopback_host)
+        # Detaching stops the PTY session and leaves the remote one running, which the next
+        # app (knowing the host from its workspace) finds again.
+        near_pid = here.session.pid
+        assert near_pid is not None
+        await supervisor.close_all(detach=True)
+        assert here.session.exit_code is not None and not _running(near_pid)
+        again = make_backend("pty", workspace=workspace, hosts=(loopback_host,))
+        assert isinstance(again, HostsBackend)
+        [(sid, config, _)] = await again.running_sessions()
+        assert (sid, config.host, config.name) == (there.session.id, loopback_host, "far")
+        await again.detach()
     finally:
         await supervisor.close_all()
         await backend.settle()
-        await kill_server(remote)  # type: ignore[arg-type]
+        await kill_server(remote)
     assert await asyncio.to_thread(_servers, workspace) == ""
 
 
@@ -149,3 +158,7 @@ async def test_tmux_missing_on_the_host_is_one_line_in_the_pane(
     shown = " ".join(live.emulator.text_lines()).split()
     assert " ".join(shown).startswith("could not start: tmux is not installed on aisession-notmux")
     await supervisor.close_all()
+
+
+def _running(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
