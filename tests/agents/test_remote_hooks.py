@@ -64,8 +64,9 @@ async def test_a_remote_agents_hook_updates_its_session(
             # own word that nothing runs would win).
             live.session.write(line.encode() + b"; echo hooked-$?; sleep 600\r")
             await wait_until(lambda: "hooked-0" in screen())
-            await wait_until(lambda: presenter.agent_status().state is AgentState.WORKING)
-            assert presenter.state_reason == "Claude Code hook: UserPromptSubmit"
+            # The hook's word, not the heuristics' (a running command also reads as working).
+            await wait_until(lambda: presenter.state_reason == "Claude Code hook: UserPromptSubmit")
+            assert presenter.agent_status().state is AgentState.WORKING
             await app.shutdown()
     finally:
         await kill_server(remote)
