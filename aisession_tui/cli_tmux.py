@@ -27,7 +27,7 @@ from .core.tmux.server import (
     TMUX_SESSION,
     missing_message,
     socket_dir,
-    ssh_argv,
+    ssh_prefix,
     tmux_environment,
 )
 
@@ -91,7 +91,7 @@ class HostError(Exception):
 def start_remote_listing(host: str) -> subprocess.Popen[str]:
     """Ask `host` (over ssh) for its workspaces; `remote_workspaces` reads the answer."""
     return subprocess.Popen(
-        ssh_argv(host, "sh -c " + shlex.quote(_REMOTE_LS)),
+        [*ssh_prefix(host), "sh -c " + shlex.quote(_REMOTE_LS)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

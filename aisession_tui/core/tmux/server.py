@@ -133,9 +133,10 @@ def find_tmux() -> str:
     return found
 
 
-def ssh_argv(host: str, remote_command: str) -> list[str]:
-    """`ssh -T host -- command` with the person's ssh (`AISESSION_SSH` may replace it)."""
-    return [*shlex.split(os.environ.get(SSH_ENV) or "ssh"), "-T", host, "--", remote_command]
+def ssh_prefix(host: str) -> list[str]:
+    """`ssh -T host --` with the person's ssh (`AISESSION_SSH` may replace it), to be followed
+    by one remote command line."""
+    return [*shlex.split(os.environ.get(SSH_ENV) or "ssh"), "-T", host, "--"]
 
 
 def missing_message(host: str) -> str:
@@ -152,7 +153,7 @@ def hosts_problem(hosts: Sequence[str], timeout: float = 30.0) -> str | None:
         (
             host,
             subprocess.Popen(
-                ssh_argv(host, "command -v tmux"),
+                [*ssh_prefix(host), "command -v tmux"],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -246,7 +247,7 @@ class TmuxServer:
         person's own ssh, config, keys and agent; `AISESSION_SSH` may replace `ssh`)."""
         if self.host is None:
             return [find_tmux(), "-L", self.socket, "-f", str(config_file())]
-        return [*ssh_argv(self.host, "tmux")[:-1], "tmux", "-L", self.socket, "-f", "/dev/null"]
+        return [*ssh_prefix(self.host), "tmux", "-L", self.socket, "-f", "/dev/null"]
 
     def argv(self, *args: str) -> list[str]:
         """A whole tmux command line; over ssh the remote words are quoted for its shell."""
