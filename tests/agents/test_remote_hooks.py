@@ -4,6 +4,7 @@ it. Real sshd on loopback, real app, real `aisession-tui hook` run inside the re
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import sys
 import uuid
@@ -70,3 +71,5 @@ async def test_a_remote_agents_hook_updates_its_session(
             await app.shutdown()
     finally:
         await kill_server(remote)
+        # sshd leaves a forwarded socket's file behind (the next forward replaces it).
+        await asyncio.to_thread(Path(remote.server.remote_hook_socket).unlink, missing_ok=True)
