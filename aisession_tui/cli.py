@@ -24,11 +24,13 @@ from .control.commands import register as register_control
 from .control.paths import check_socket_path, socket_origin, socket_path
 from .control.protocol import ControlError
 from .control.server import claim_socket
-from .core.backends import BACKEND_NAMES, make_backend
-from .core.config import SessionConfig, check_name
+from .core.backends import BACKEND_NAMES
+from .core.config import SessionConfig, check_host, check_name
 from .core.display_text import one_line
+from .core.hosts import make_backend
 from .core.manager import SessionManager
 from .core.runtime import Runtime
+from .core.tmux.server import hosts_problem
 from .store import (
     DATA_DIR_ENV,
     Store,
@@ -115,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=DIR",
         help="working directory of session NAME",
+    )
+    parser.add_argument(
+        "--session-host",
+        action="append",
+        default=[],
+        metavar="NAME=[USER@]MACHINE",
+        help="run session NAME on the tmux server of that machine, over ssh (beside the others)",
     )
     parser.add_argument(
         "--demo", action="store_true", help="start scripted demo agents to see every panel alive"
@@ -207,7 +216,8 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
     commands = _pairs(args.session, "--session")
     roles = _pairs(args.role, "--role")
     cwds = _pairs(args.cwd, "--cwd")
-    for option, names in (("--role", roles), ("--cwd", cwds)):
+    hosts = _pairs(args.session_host, "--session-host")
+    for option, names in (("--role", roles), ("--cwd", cwds), ("--session-host", hosts)):
         unknown = sorted(set(names) - set(commands))
         if unknown and commands:
             raise UsageError(
@@ -244,6 +254,7 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
                     agent_role=roles.get(name),
                     enable_ai_features=True,
                     working_directory=Path(cwds[name]) if name in cwds else Path.cwd(),
+                    host=hosts.get(name),
                 )
             )
         except ValidationError as error:
@@ -276,9 +287,10 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
     from .ui.user_config import UserConfigError, load_user_config, prefix_and_keymap
 
     try:
-        prefix_option, keymap = prefix_and_keymap(load_user_config(), args.prefix)
+        user_config = load_user_config()
     except UserConfigError as error:
         raise UsageError(str(error)) from None
+    prefix_option, keymap = prefix_and_keymap(user_config, args.prefix)
     try:
         prefix = parse_key(prefix_option or DEFAULT_PREFIX)
     except ValueError as error:
@@ -286,15 +298,24 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
     workspace_name = getattr(args, "workspace_name", None) or (
         workspace.name if workspace else None
     )
-    chosen = args.backend or (workspace.backend if workspace else None)
+    explicit = args.backend or (workspace.backend if workspace else None)
+    chosen = explicit or user_config.backend
     args.host = getattr(args, "host", None) or (workspace.host if workspace else None)
     if args.host:
-        if chosen == "pty":
+        try:
+            check_host(args.host)
+        except ValueError as error:
+            raise UsageError(f"--host: {error}") from None
+        if explicit == "pty":
             raise UsageError("--host runs the sessions on tmux there: not with the pty backend")
         chosen = "tmux"
     elif chosen == "tmux" and shutil.which("tmux") is None:
         raise UsageError("--backend tmux: tmux is not installed (or not on PATH)")
     args.backend = chosen or "pty"
+    args.session_hosts = tuple(dict.fromkeys(c.host for c in configs if c.host is not None))
+    problem = hosts_problem([host for host in (args.host, *args.session_hosts) if host])
+    if problem:
+        raise UsageError(problem)
     options = AppOptions(
         prefix_key=prefix,
         keymap=keymap,
@@ -330,6 +351,8 @@ def run_app(args: argparse.Namespace) -> int:
             workspace=options.workspace_name,
             scrollback=args.scrollback,
             host=getattr(args, "host", None),
+            hosts=args.session_hosts,
+            hook_socket=socket_path(options.workspace_name) if options.control else None,
             runtime=runtime,
         )
     )

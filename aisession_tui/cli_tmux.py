@@ -2,7 +2,9 @@
 
 Each workspace started with `--backend tmux` has its own tmux server (`tmux -L
 aisession-<workspace>`); its sessions keep running when the app detaches, crashes or loses its
-terminal. `ls` lists those servers and their sessions; `attach` opens the app on one again.
+terminal. `ls` lists those servers and their sessions, here and on the machines named with
+`--host`, in the user config's `hosts` and in a `--workspace` file; `attach` opens the app on
+one again.
 """
 
 from __future__ import annotations
@@ -10,13 +12,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 
+from .core.display_text import display_line, one_line
 from .core.tmux.pane import exit_code_from
-from .core.tmux.server import SOCKET_PREFIX, TMUX_SESSION, socket_dir, tmux_environment
+from .core.tmux.server import (
+    NOT_FOUND,
+    SOCKET_PREFIX,
+    SSH_FAILED,
+    TMUX_SESSION,
+    missing_message,
+    socket_dir,
+    ssh_prefix,
+    tmux_environment,
+)
 
 EXIT_USAGE = 2
 _FORMAT = (
@@ -58,6 +71,62 @@ def live_workspaces() -> dict[str, list[LiveSession]]:
     return found
 
 
+#: Run on another machine (by `sh`, whatever the login shell): `@SOCKET` then its windows, for
+#: every aisession server that answers; exit 127 without tmux.
+_REMOTE_LS = (
+    "command -v tmux >/dev/null 2>&1 || exit 127\n"
+    'for s in "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"/' + SOCKET_PREFIX + "*; do\n"
+    '  [ -S "$s" ] || continue\n'
+    '  n="${s##*/}"\n'
+    f'  out=$(tmux -L "$n" list-windows -t {TMUX_SESSION} -F {shlex.quote(_FORMAT)} 2>/dev/null)'
+    ' && printf \'@%s\\n%s\\n\' "$n" "$out"\n'
+    "done\nexit 0\n"
+)
+
+
+class HostError(Exception):
+    """A machine whose workspaces cannot be listed; `str()` is the one-line reason."""
+
+
+def start_remote_listing(host: str) -> subprocess.Popen[str]:
+    """Ask `host` (over ssh) for its workspaces; `remote_workspaces` reads the answer."""
+    return subprocess.Popen(
+        [*ssh_prefix(host), "sh -c " + shlex.quote(_REMOTE_LS)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=tmux_environment(),
+        start_new_session=True,
+    )
+
+
+def remote_workspaces(
+    host: str, listing: subprocess.Popen[str], timeout: float = 30.0
+) -> dict[str, list[LiveSession]]:
+    """Workspace name -> its sessions on `host`; raises `HostError`."""
+    try:
+        out, err = listing.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        listing.kill()
+        listing.communicate()
+        raise HostError(f"{host}: no answer over ssh within {timeout:g}s") from None
+    if listing.returncode == NOT_FOUND:
+        raise HostError(missing_message(host))
+    if listing.returncode != 0:
+        reason = (err.strip().splitlines() or ["ssh failed"])[-1]
+        what = "cannot reach" if listing.returncode == SSH_FAILED else "cannot list"
+        raise HostError(f"{what} {host} over ssh: {reason}")
+    found: dict[str, list[LiveSession]] = {}
+    sessions: list[LiveSession] | None = None
+    for line in out.splitlines():
+        if line.startswith("@" + SOCKET_PREFIX):
+            sessions = found.setdefault(line[1:].removeprefix(SOCKET_PREFIX), [])
+        elif sessions is not None and (session := _parse(line)) is not None:
+            sessions.append(session)
+    return found
+
+
 def _parse(line: str) -> LiveSession | None:
     parts = line.split("|", 6)
     if len(parts) != 7 or not parts[5]:
@@ -77,17 +146,55 @@ def _parse(line: str) -> LiveSession | None:
     )
 
 
+def _hosts_to_list(args: argparse.Namespace) -> list[str]:
+    """`ls --host`, the app's `--host`, the user config's `hosts`, a `--workspace` file's."""
+    from .core.config import check_host
+    from .store import WorkspaceError, load_workspace
+    from .ui.user_config import UserConfigError, load_user_config
+
+    hosts = [*args.ls_hosts, *([args.host] if getattr(args, "host", None) else [])]
+    for host in hosts:
+        try:
+            check_host(host)
+        except ValueError as error:
+            raise HostError(f"--host: {error}") from None
+    try:
+        hosts += load_user_config().hosts
+        if getattr(args, "workspace", None):
+            workspace = load_workspace(args.workspace)
+            hosts += [workspace.host] if workspace.host else []
+            hosts += [c.host for c in workspace.sessions if c.host]
+    except (UserConfigError, WorkspaceError) as error:
+        raise HostError(str(error)) from None
+    return list(dict.fromkeys(hosts))
+
+
 def run_ls(args: argparse.Namespace) -> int:
-    workspaces = live_workspaces()
-    if not workspaces:
+    try:
+        hosts = _hosts_to_list(args)
+    except HostError as error:
+        print(f"aisession-tui: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    listings = [(host, start_remote_listing(host)) for host in hosts]  # all at once
+    found: list[tuple[str, dict[str, list[LiveSession]]]] = [("", live_workspaces())]
+    failed = False
+    for host, listing in listings:
+        try:
+            found.append((host, remote_workspaces(host, listing)))
+        except HostError as error:
+            print(f"aisession-tui: error: ls: {one_line(str(error))}", file=sys.stderr)
+            failed = True
+    if not any(workspaces for _, workspaces in found) and not failed:
         print("No workspace runs on tmux (start one with --backend tmux).")
-        return 0
-    for workspace, sessions in workspaces.items():
-        print(f"{workspace}  ({len(sessions)} session{'s' if len(sessions) != 1 else ''})")
-        for session in sessions:
-            state = f"{session.state:<12} pid {session.pid:<8}"
-            print(f"  {session.name:<16} {state} {session.command}")
-    return 0
+    for host, workspaces in found:
+        where = f" on {display_line(host)}" if host else ""
+        for workspace, sessions in workspaces.items():
+            count = f"{len(sessions)} session{'s' if len(sessions) != 1 else ''}"
+            print(f"{display_line(workspace)}{where}  ({count})")
+            for session in sessions:
+                state = f"{session.state:<12} pid {session.pid:<8}"
+                print(f"  {display_line(session.name):<16} {state} {display_line(session.command)}")
+    return EXIT_USAGE if failed else 0
 
 
 def run_attach(args: argparse.Namespace) -> int:
@@ -122,7 +229,17 @@ def run_attach(args: argparse.Namespace) -> int:
 
 
 def register(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    ls = subcommands.add_parser("ls", help="list workspaces whose sessions run on tmux")
+    ls = subcommands.add_parser(
+        "ls", help="list workspaces whose sessions run on tmux (here and on other machines)"
+    )
+    ls.add_argument(
+        "--host",
+        dest="ls_hosts",
+        action="append",
+        default=[],
+        metavar="[USER@]MACHINE",
+        help="also list that machine's (over ssh; repeatable; the config's `hosts` too)",
+    )
     ls.set_defaults(handler=run_ls)
     attach = subcommands.add_parser(
         "attach", help="open the app on a workspace whose sessions run on tmux"

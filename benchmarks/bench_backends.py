@@ -5,7 +5,8 @@
 
 Uses `bench_app.py`'s measurements (the real app, headless `run_test`): `cat` of the plain
 log until the pane has rendered its last line, and keystroke echo (a key posted to the app ->
-the pane rendering the echo), idle and with three panes running `yes`. Runs alternate between
+the pane rendering the echo), idle and with three panes running `yes`, and Ctrl+C into a pane
+flooding with `yes` until the prompt is drawn (backpressure). Runs alternate between
 the backends so a machine busy with other work slows both alike. The tmux servers live under a
 `TMUX_TMPDIR` of the benchmark's own.
 """
@@ -22,8 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aisession_tui.core.backends import BackendName, make_backend
+from aisession_tui.core.backends import BackendName
 from aisession_tui.core.config import SessionConfig
+from aisession_tui.core.hosts import make_backend
 from aisession_tui.core.manager import SessionManager
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 from benchmarks import bench_app
@@ -66,6 +68,11 @@ def main(argv: list[str] | None = None) -> int:
             for name in backends:
                 _use(name)
                 echo[name, flooders] = asyncio.run(bench_app.echo_latencies(keys, flooders))[0]
+        interrupt: dict[str, list[float]] = {name: [] for name in backends}
+        for _ in range(runs):
+            for name in backends:
+                _use(name)
+                interrupt[name].append(asyncio.run(bench_app.app_interrupt()))
     mb = len(data) / 1e6
     print(f"cat of {mb:.1f} MB in a {bench_app.COLUMNS}x{bench_app.LINES} pane, median of {runs}")
     for name in backends:
@@ -81,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
             p50 = bench_app.percentile(values, 0.5)
             p99 = bench_app.percentile(values, 0.99)
             print(f"  {label:20} {name:5} {p50:7.1f} {p99:7.1f}")
+    print(f"\nCtrl+C into `yes` until the prompt is drawn, median of {runs} (ms)")
+    for name in backends:
+        runs_text = ", ".join(f"{t * 1000:.0f}" for t in interrupt[name])
+        print(f"  {name:5} {statistics.median(interrupt[name]) * 1000:7.0f}   ({runs_text})")
+    ratio = statistics.median(interrupt["tmux"]) / statistics.median(interrupt["pty"])
+    print(f"  tmux/pty {ratio:.2f}x")
     return 0
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from aisession_tui.ui.user_config import CONFIG_ENV
 
+pytest_plugins = ["tests.loopback_ssh"]
+
 
 @pytest.fixture(autouse=True)
 def _no_user_config(

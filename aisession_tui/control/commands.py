@@ -192,7 +192,7 @@ def _capture(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    command = _split_command(args)  # parses --cwd and --role written before --
+    command = _split_command(args)  # parses --cwd, --role, --host written before --
     fields: dict[str, Any] = {
         "name": args.name,
         "working_directory": str(Path(args.cwd or Path.cwd()).resolve()),
@@ -201,6 +201,8 @@ def _new(args: argparse.Namespace) -> int:
         fields["shell_command"] = command
     if args.role:
         fields["agent_role"] = args.role
+    if args.session_host:
+        fields["host"] = args.session_host
     session = _request(args, ops.CREATE_SESSION, fields)["session"]
     print(f"{session['id'][:8]}  {display_line(session['name'])}  {session['status']}")
     return 0
@@ -317,6 +319,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     def new_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--cwd", metavar="DIR", help="working directory (default: here)")
         p.add_argument("--role", metavar="ROLE", help="agent role")
+        p.add_argument(
+            "--host",
+            dest="session_host",
+            metavar="[USER@]MACHINE",
+            help="run it on that machine's tmux server, over ssh",
+        )
 
     _with_options(parser, new_options)
 

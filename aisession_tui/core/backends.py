@@ -13,6 +13,7 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
@@ -51,6 +52,10 @@ class SessionBackend(ABC):
 
     async def settle(self) -> None:  # noqa: B027 - most backends have nothing to finish
         """Finish what stopping sessions left to do (nothing for most backends)."""
+
+    def backend_for(self, config: SessionConfig) -> SessionBackend:
+        """The backend that runs `config`'s session (another one where it names a host)."""
+        return self
 
 
 class PtyBackend(SessionBackend):
@@ -97,11 +102,14 @@ class TmuxBackend(SessionBackend):
         *,
         scrollback: int = 10_000,
         host: str | None = None,
+        hook_socket: Path | None = None,
         runtime: Runtime | None = None,
     ) -> None:
         from .tmux.server import TmuxServer
 
-        self.server = TmuxServer(workspace, scrollback=scrollback, host=host)
+        self.server = TmuxServer(
+            workspace, scrollback=scrollback, host=host, hook_socket=hook_socket
+        )
         self._pty = PtyBackend(runtime)
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -123,6 +131,7 @@ class TmuxBackend(SessionBackend):
         else:  # the other machine's own environment, plus the session's and a terminal's
             env = {**config.environment, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
             env["AISESSION_ID"] = str(session_id)
+            env = self.server.remote_environment(env)
         child = await self.server.open_window(
             session_id=str(session_id),
             config_json=_config_json(config),
@@ -175,20 +184,3 @@ def _config_json(config: SessionConfig) -> str:
     data = json.loads(config.model_dump_json())
     data["created_at"] = utc_now().isoformat()
     return json.dumps(data, separators=(",", ":"))
-
-
-def make_backend(
-    name: BackendName,
-    *,
-    workspace: str | None = None,
-    scrollback: int = 10_000,
-    host: str | None = None,
-    runtime: Runtime | None = None,
-) -> SessionBackend:
-    """The backend called `name` (`--backend`, or `backend =` in a workspace file); `host`
-    puts the tmux server on another machine."""
-    if name == "tmux" or host is not None:
-        return TmuxBackend(
-            workspace or "default", scrollback=scrollback, host=host, runtime=runtime
-        )
-    return PtyBackend(runtime)

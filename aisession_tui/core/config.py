@@ -7,7 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 DEFAULT_SHELL = "/bin/bash"
 #: Longest session name or role; they are labels in titles and table cells, not documents.
@@ -104,6 +104,21 @@ def command_argv(command: str) -> list[str]:
     return ["/bin/sh", "-c", command]
 
 
+#: What an ssh destination (`[user@]machine`, or a `Host` alias of the ssh config) may hold:
+#: no blank or control character, and no leading `-`, which ssh would read as an option.
+_HOST = re.compile(r"[^\s\x00-\x1f\x7f-]\S*")
+
+
+def check_host(value: str) -> str:
+    """An ssh destination as `--host`, `host =` in a workspace file and the control socket
+    take it; raises `ValueError` worded to follow the field."""
+    if not _HOST.fullmatch(value) or _UNPRINTABLE.search(value):
+        raise ValueError(
+            f"{value!r} is not an ssh destination ([user@]machine, no blanks, not starting with -)"
+        )
+    return value
+
+
 class ContextConfig(BaseModel):
     """Token budget of a session's AI context."""
 
@@ -123,6 +138,10 @@ class SessionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     name: str | None = None
+    #: The machine (`[user@]machine`, over ssh) whose tmux server runs the session; None: the
+    #: app's backend decides (here, or its `--host`). Before `working_directory`, which is
+    #: then a folder over there and not checked here.
+    host: str | None = None
     working_directory: Path = Field(default_factory=Path.cwd)
     environment: dict[str, str] = Field(default_factory=dict)
     shell: str | None = None
@@ -143,9 +162,16 @@ class SessionConfig(BaseModel):
     def _printable_name(cls, value: str | None) -> str | None:
         return None if value is None else trimmed_name(value)
 
+    @field_validator("host")
+    @classmethod
+    def _ssh_destination(cls, value: str | None) -> str | None:
+        return None if value is None else check_host(value)
+
     @field_validator("working_directory")
     @classmethod
-    def _directory_exists(cls, value: Path) -> Path:
+    def _directory_exists(cls, value: Path, info: ValidationInfo) -> Path:
+        if info.data.get("host") is not None:  # a folder on the other machine
+            return value
         value = value.expanduser()
         if not value.is_dir():
             raise ValueError(f"working directory does not exist: {value}")

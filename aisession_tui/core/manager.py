@@ -50,7 +50,7 @@ class SessionManager:
         return await self.create_session_with_config(config or SessionConfig())
 
     async def create_session_with_config(self, config: SessionConfig) -> AISession:
-        return self._adopt(AISession(config, backend=self.backend))
+        return self._adopt(AISession(config, backend=self.backend.backend_for(config)))
 
     async def restore_session(
         self, session_id: SessionId, config: SessionConfig, created_at: datetime
@@ -59,7 +59,12 @@ class SessionManager:
         if session_id in self._sessions:
             raise AlreadyExists(session_id)
         return self._adopt(
-            AISession(config, session_id=session_id, created_at=created_at, backend=self.backend)
+            AISession(
+                config,
+                session_id=session_id,
+                created_at=created_at,
+                backend=self.backend.backend_for(config),
+            )
         )
 
     def _adopt(self, session: AISession) -> AISession:

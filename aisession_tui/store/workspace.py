@@ -7,6 +7,11 @@ backend = "tmux"     # optional: sessions on the workspace's own tmux server (de
 host = "me@build1"   # optional: that server on another machine, over ssh (implies tmux)
 
 [[sessions]]
+name = "far"
+command = "codex"
+host = "me@gpu2"     # optional: this session on that machine's tmux server, beside the others
+
+[[sessions]]
 name = "planner"
 command = "claude"
 cwd = "."            # relative to this file
@@ -32,7 +37,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
-from aisession_tui.core.config import SessionConfig, check_name
+from aisession_tui.core.config import SessionConfig, check_host, check_name
 from aisession_tui.core.textfile import NotTextError, TextFileError, read_config_text
 
 #: Sessions one workspace may open; each is a process and a terminal, so far fewer in practice.
@@ -108,6 +113,11 @@ class _WorkspaceFile(BaseModel):
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
         return None if value is None else check_name(value)
+
+    @field_validator("host")
+    @classmethod
+    def _ssh_destination(cls, value: str | None) -> str | None:
+        return None if value is None else check_host(value)
 
     @field_validator("layout", mode="before")
     @classmethod

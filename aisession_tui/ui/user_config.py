@@ -1,8 +1,10 @@
 """The person's own settings: `~/.config/aisession-tui/config.toml` (or `$AISESSION_CONFIG`).
 
-Today it holds a `[keymap]` table, binding id -> key(s), that remaps any prefix command or
-direct key (`prefix.new_session = "N"`, `prefix = "ctrl+a"`, `"focus.1" = "f1"`); ids are listed
-by the help screen and `binding_ids()`. Problems are one line naming the file and the field.
+It holds where sessions run by default (`backend = "tmux"`; a workspace file's or
+`--backend` wins), the machines `aisession-tui ls` also asks (`hosts = ["me@build1"]`), and a
+`[keymap]` table, binding id -> key(s), that remaps any prefix command or direct key
+(`prefix.new_session = "N"`, `prefix = "ctrl+a"`, `"focus.1" = "f1"`); ids are listed by the
+help screen and `binding_ids()`. Problems are one line naming the file and the field.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from ..core.config import check_host
 from ..core.textfile import TextFileError, read_config_text
 from .keymap import binding_ids, parse_command_key, parse_key
 
@@ -31,9 +35,18 @@ class UserConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: Where sessions run when neither `--backend` nor the workspace file says.
+    backend: Literal["pty", "tmux"] | None = None
+    #: Other machines (ssh destinations) whose workspaces `aisession-tui ls` lists too.
+    hosts: tuple[str, ...] = ()
     #: Binding id -> key(s). Written flat with quoted ids (`"prefix.new_session" = "N"`) or as
     #: tables (`[keymap.prefix]` then `new_session = "N"`); both mean the same.
     keymap: dict[str, object] = {}
+
+    @field_validator("hosts")
+    @classmethod
+    def _destinations(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_host(host) for host in value)
 
 
 def _flat(table: Mapping[str, object], prefix: str = "") -> dict[str, object]:
@@ -96,7 +109,7 @@ def load_user_config(path: Path | None = None) -> UserConfig:
         field = ".".join(str(part) for part in problem["loc"])
         reason = problem["msg"].removeprefix("Value error, ")
         raise UserConfigError(f"{path}: field '{field}': {reason}") from None
-    return UserConfig(keymap=dict(_checked_keymap(path, config.keymap)))
+    return config.model_copy(update={"keymap": _checked_keymap(path, config.keymap)})
 
 
 def prefix_and_keymap(

@@ -1,106 +1,26 @@
-"""The tmux backend on another machine over ssh, for real: an sshd on a loopback port.
-
-The test starts its own `sshd` (a throwaway host key, a throwaway client key authorised for the
-user running the tests) and points the backend at it through an ssh config file of its own, so
-the person's ssh setup is neither needed nor touched.
-"""
+"""The tmux backend on another machine over ssh, for real: an sshd on a loopback port
+(`tests/loopback_ssh.py`), next to sessions that run here."""
 
 from __future__ import annotations
 
 import asyncio
-import getpass
 import os
-import shutil
-import socket
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from aisession_tui.core import AISession, ProcessError, SessionConfig, SessionStatus
-from aisession_tui.core.backends import TmuxBackend
-from aisession_tui.core.tmux.server import SSH_ENV
+from aisession_tui.core import AISession, ProcessError, SessionConfig, SessionManager, SessionStatus
+from aisession_tui.core.backends import PtyBackend, TmuxBackend
+from aisession_tui.core.hosts import HostsBackend, make_backend
+from aisession_tui.core.process import PtyChild
+from aisession_tui.core.tmux import TmuxMissing
+from aisession_tui.supervisor import Supervisor
 
-from .conftest import Recorder, kill_server, require_tmux
+from .conftest import Recorder, bash_config, kill_server
 
 pytestmark = pytest.mark.timeout(90)
-SSHD = "/usr/sbin/sshd"
-
-
-def _require_sshd() -> None:
-    if Path(SSHD).exists() and shutil.which("ssh") and shutil.which("ssh-keygen"):
-        return
-    if os.environ.get("AISESSION_CI"):
-        pytest.fail("openssh-server is not installed (and AISESSION_CI is set, so it must be)")
-    pytest.skip("openssh-server (sshd) is not installed; set AISESSION_CI=1 to make this fail")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def loopback_host(tmp_path: Path) -> Iterator[str]:
-    """An ssh host alias that reaches a private sshd on 127.0.0.1."""
-    require_tmux()
-    _require_sshd()
-    keys = tmp_path / "ssh"
-    keys.mkdir(mode=0o700)
-    for name in ("host", "user"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True
-        )
-    (keys / "authorized_keys").write_text((keys / "user.pub").read_text())
-    port = _free_port()
-    (keys / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\n"
-        f"AuthorizedKeysFile {keys / 'authorized_keys'}\nPidFile {keys / 'sshd.pid'}\n"
-        "StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        "PermitRootLogin prohibit-password\n"
-    )
-    if os.geteuid() == 0:  # sshd run as root wants its privilege separation folder
-        Path("/run/sshd").mkdir(exist_ok=True)
-    sshd = subprocess.Popen(
-        [SSHD, "-D", "-e", "-f", str(keys / "sshd_config")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    config = keys / "config"
-    config.write_text(
-        f"Host aisession-loop\n  HostName 127.0.0.1\n  Port {port}\n  User {getpass.getuser()}\n"
-        f"  IdentityFile {keys / 'user'}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n"
-        "  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  BatchMode yes\n"
-        f"Host aisession-closed\n  HostName 127.0.0.1\n  Port {_free_port()}\n  BatchMode yes\n"
-    )
-    previous = os.environ.get(SSH_ENV)
-    os.environ[SSH_ENV] = f"ssh -F {config}"
-    try:
-        for _ in range(100):  # until sshd listens
-            if (
-                subprocess.run(
-                    ["ssh", "-F", str(config), "aisession-loop", "true"], capture_output=True
-                ).returncode
-                == 0
-            ):
-                break
-            if sshd.poll() is not None:
-                pytest.fail(
-                    f"sshd did not start: {sshd.stderr.read().decode() if sshd.stderr else ''}"
-                )
-        else:
-            pytest.fail("sshd on the loopback port did not answer")
-        yield "aisession-loop"
-    finally:
-        if previous is None:
-            os.environ.pop(SSH_ENV, None)
-        else:
-            os.environ[SSH_ENV] = previous
-        sshd.terminate()
-        sshd.wait(10)
 
 
 async def test_a_session_runs_on_a_remote_tmux_server_over_ssh(
@@ -166,3 +86,79 @@ def _servers(workspace: str) -> str:
 
 def _comm(pid: int) -> str:
     return Path(f"/proc/{pid}/comm").read_text().strip()
+
+
+async def test_a_local_and_a_remote_session_side_by_side(
+    loopback_host: str, tmp_path: Path
+) -> None:
+    """One supervisor, two machines: a PTY session here, a tmux session over ssh; each prints
+    and takes what is typed, through its own route."""
+    workspace = f"tmuxhosts-{uuid.uuid4().hex[:8]}"
+    backend = make_backend("pty", workspace=workspace)
+    assert isinstance(backend, HostsBackend)
+    supervisor = Supervisor(SessionManager(backend=backend))
+    here = await supervisor.add(bash_config(tmp_path, name="near"), shell_integration=False)
+    there = await supervisor.add(
+        bash_config(tmp_path, name="far", host=loopback_host), shell_integration=False
+    )
+    remote = backend.backend_for_host(loopback_host)
+    assert isinstance(remote, TmuxBackend)
+    try:
+        assert isinstance(here.session.backend, PtyBackend)
+        assert isinstance(there.session.backend, TmuxBackend)
+        assert there.session.backend is remote
+        assert remote.server.host == loopback_host
+        transport = remote.server.client._transport  # the remote server's one control client
+        assert transport is not None and _comm(transport.get_pid()) == "ssh"
+        assert isinstance(here.session._child, PtyChild)
+        recorders = {live.name: Recorder(live.session) for live in (here, there)}
+        for live in (here, there):  # typed into each pane; `$TMUX` says where it runs
+            supervisor.send(live, f"echo {live.name}-$((6*7))-${{TMUX:+tmux}}\n".encode())
+        await recorders["near"].wait_output(b"near-42-\r\n")
+        await recorders["far"].wait_output(b"far-42-tmux")
+        assert b"far-42" not in recorders["near"].output
+        assert b"near-42" not in recorders["far"].output
+        # Detaching stops the PTY session and leaves the remote one running, which the next
+        # app (knowing the host from its workspace) finds again.
+        near_pid = here.session.pid
+        assert near_pid is not None
+        await supervisor.close_all(detach=True)
+        assert here.session.exit_code is not None and not _running(near_pid)
+        again = make_backend("pty", workspace=workspace, hosts=(loopback_host,))
+        assert isinstance(again, HostsBackend)
+        [(sid, config, _)] = await again.running_sessions()
+        assert (sid, config.host, config.name) == (there.session.id, loopback_host, "far")
+        await again.detach()
+    finally:
+        await supervisor.close_all()
+        await backend.settle()
+        await kill_server(remote)
+    assert await asyncio.to_thread(_servers, workspace) == ""
+
+
+async def test_tmux_missing_on_the_host_is_one_line_in_the_pane(
+    loopback_host: str, tmp_path: Path
+) -> None:
+    """`aisession-notmux`'s ssh sessions get a PATH without tmux (sshd's SetEnv)."""
+    backend = TmuxBackend("notmux", host="aisession-notmux")
+    session = AISession(
+        SessionConfig(shell_command="true", working_directory=tmp_path), backend=backend
+    )
+    with pytest.raises(TmuxMissing) as raised:
+        await session.start()
+    assert str(raised.value) == (
+        "tmux is not installed on aisession-notmux (or not on the PATH its ssh commands get): "
+        "install it there, or run the session here"
+    )
+    # In the app, the pane of such a session says it (and the other sessions run on).
+    supervisor = Supervisor(SessionManager(backend=make_backend("pty", workspace="notmux")))
+    live = await supervisor.add(
+        bash_config(tmp_path, name="far", host="aisession-notmux"), shell_integration=False
+    )
+    shown = " ".join(live.emulator.text_lines()).split()
+    assert " ".join(shown).startswith("could not start: tmux is not installed on aisession-notmux")
+    await supervisor.close_all()
+
+
+def _running(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()

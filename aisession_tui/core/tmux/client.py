@@ -70,6 +70,8 @@ class ControlClient:
         self._stderr = bytearray()
         self._closed: asyncio.Future[None] | None = None
         self.exit_reason: str | None = None
+        #: The process's exit status once it has ended (ssh's is the remote command's).
+        self.returncode: int | None = None
         #: Called with every notification other than pane output, pause and continue.
         self.on_notification: Callable[[Notification], None] | None = None
 
@@ -228,6 +230,8 @@ class ControlClient:
             self._stderr += data[: 4096 - len(self._stderr)]
 
     def _on_exit(self) -> None:
+        if self._transport is not None:
+            self.returncode = self._transport.get_returncode()
         if self.exit_reason is None:  # ended without a word (ssh failed, tmux missing there)
             self.exit_reason = self._stderr.decode(errors="replace").strip() or "exited"
             self._on_notification(Notification("exit", [self.exit_reason]))

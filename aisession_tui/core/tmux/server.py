@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import getpass
+import hashlib
 import logging
 import os
 import re
 import shlex
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +38,10 @@ PLACEHOLDER = "aisession-control"
 #: How long output may wait unread before tmux pauses that pane (seconds).
 PAUSE_AFTER = 5
 CONNECT_TIMEOUT = 10.0
+#: The exit status of a shell that could not find the command (ssh passes it on).
+NOT_FOUND = 127
+#: ssh's own exit status when it could not connect or log in.
+SSH_FAILED = 255
 _DEAD_SUBSCRIPTION = "aisession-dead"
 #: The ssh command (with options) that reaches a remote host; `ssh` when unset.
 SSH_ENV = "AISESSION_SSH"
@@ -126,6 +133,53 @@ def find_tmux() -> str:
     return found
 
 
+def ssh_prefix(host: str) -> list[str]:
+    """`ssh -T host --` with the person's ssh (`AISESSION_SSH` may replace it), to be followed
+    by one remote command line."""
+    return [*shlex.split(os.environ.get(SSH_ENV) or "ssh"), "-T", host, "--"]
+
+
+def missing_message(host: str) -> str:
+    return (
+        f"tmux is not installed on {host} (or not on the PATH its ssh commands get): "
+        "install it there, or run the session here"
+    )
+
+
+def hosts_problem(hosts: Sequence[str], timeout: float = 30.0) -> str | None:
+    """Before the app starts (blocking, all hosts at once): the first host that cannot be
+    reached or has no tmux, as one line; None when every one is ready."""
+    probes = [
+        (
+            host,
+            subprocess.Popen(
+                [*ssh_prefix(host), "command -v tmux"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=tmux_environment(),
+                start_new_session=True,
+            ),
+        )
+        for host in dict.fromkeys(hosts)
+    ]
+    problem = None
+    for host, probe in probes:
+        try:
+            _, err = probe.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            probe.kill()
+            probe.communicate()
+            problem = problem or f"{host}: no answer over ssh within {timeout:g}s"
+            continue
+        if probe.returncode == SSH_FAILED:
+            reason = err.decode(errors="replace").strip().splitlines()[-1:] or ["ssh failed"]
+            problem = problem or f"cannot reach {host} over ssh: {reason[0]}"
+        elif probe.returncode != 0:
+            problem = problem or missing_message(host)
+    return problem
+
+
 @dataclass(frozen=True, slots=True)
 class WindowInfo:
     """One supervised session's window, as `list-windows` tells it."""
@@ -160,11 +214,19 @@ class TmuxServer:
     """The control client of one workspace's server, and the panes the app follows on it."""
 
     def __init__(
-        self, workspace: str, *, scrollback: int = 10_000, host: str | None = None
+        self,
+        workspace: str,
+        *,
+        scrollback: int = 10_000,
+        host: str | None = None,
+        hook_socket: Path | None = None,
     ) -> None:
         self.workspace = workspace
         #: `[user@]machine` when the server runs there (reached with `ssh -T`), else None.
         self.host = host
+        #: The app's control socket, where agents' hooks report: over ssh, our control
+        #: client forwards `remote_hook_socket` on the other machine to it.
+        self.hook_socket = hook_socket
         self.socket = socket_name(workspace)
         self.scrollback = scrollback
         self.client = ControlClient()
@@ -185,8 +247,7 @@ class TmuxServer:
         person's own ssh, config, keys and agent; `AISESSION_SSH` may replace `ssh`)."""
         if self.host is None:
             return [find_tmux(), "-L", self.socket, "-f", str(config_file())]
-        ssh = shlex.split(os.environ.get(SSH_ENV) or "ssh")
-        return [*ssh, "-T", self.host, "--", "tmux", "-L", self.socket, "-f", "/dev/null"]
+        return [*ssh_prefix(self.host), "tmux", "-L", self.socket, "-f", "/dev/null"]
 
     def argv(self, *args: str) -> list[str]:
         """A whole tmux command line; over ssh the remote words are quoted for its shell."""
@@ -195,6 +256,29 @@ class TmuxServer:
             return [*base, *args]
         cut = base.index("--") + 1
         return [*base[:cut], shlex.join([*base[cut:], *args])]
+
+    @property
+    def remote_hook_socket(self) -> str:
+        """Where the hook socket is on the other machine: a name of its own per (local user,
+        host, workspace), stable so the agents of a later attach still reach the app."""
+        key = f"{getpass.getuser()}\0{self.host}\0{self.socket}".encode()
+        return f"/tmp/aisession-hooks-{hashlib.sha256(key).hexdigest()[:16]}.sock"
+
+    def remote_environment(self, env: Mapping[str, str]) -> dict[str, str]:
+        """`env` for a pane over there: what names the app's hook socket names its forward."""
+        local = str(self.hook_socket) if self.hook_socket is not None else None
+        return {k: self.remote_hook_socket if v == local else v for k, v in env.items()}
+
+    def _forwarding(self) -> list[str]:
+        """ssh options that forward the hook socket (when the app serves one)."""
+        if self.hook_socket is None:
+            return []
+        return [
+            "-o",
+            "StreamLocalBindUnlink=yes",
+            "-R",
+            f"{self.remote_hook_socket}:{self.hook_socket}",
+        ]
 
     def tmux_program(self) -> str:
         """tmux as the panes' wrapper runs it (on the server's machine)."""
@@ -214,6 +298,8 @@ class TmuxServer:
             )
             if self.host is None:
                 argv = [*user_scope(), *argv]
+            else:
+                argv[1:1] = self._forwarding()  # after `ssh`'s own options, before the host
             self._attached = asyncio.get_running_loop().create_future()
             await self.client.start(argv, tmux_environment())
             self._connected = True
@@ -235,6 +321,8 @@ class TmuxServer:
             except (TimeoutError, ProcessError):
                 reason = self.client.exit_reason or "no answer"
                 where = f" on {self.host}" if self.host else ""
+                if self.host is not None and self.client.returncode == NOT_FOUND:
+                    raise TmuxMissing(missing_message(self.host)) from None
                 raise ProcessError(
                     f"tmux server {self.socket}{where} did not start: {reason}"
                 ) from None
