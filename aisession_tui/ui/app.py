@@ -14,6 +14,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount, AwaitRemove, Widget
 
@@ -49,6 +50,7 @@ from .literal import LiteralNotifications
 from .palette import palette_for
 from .quit_signals import install_quit_signals
 from .screens.inbox import InboxScreen
+from .screens.steady import SteadyScreen
 from .store_health import watch_store_health
 from .textual_compat import forget_removed_children
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
@@ -209,6 +211,9 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         await super().on_event(key)
 
     # -- composition ---------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[object]:
+        return SteadyScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):

@@ -1,0 +1,36 @@
+"""What an idle app with many sessions does not do: repaint every pane when focus moves, build
+its prefix bar and help card again on each opening, or refresh its panels every second."""
+
+from __future__ import annotations
+
+from textual._compositor import Compositor
+
+from .helpers import make_app, settle, shell, wait_for
+
+SIZE = (160, 48)
+
+
+async def test_moving_focus_between_panes_repaints_only_what_changed() -> None:
+    app = make_app(shell("one", "cat"), shell("two", "cat"), shell("three", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.lives) == 3 and app.focused_live is not None)
+        keys = {live.name: key for key, live in app.lives.items()}
+        await settle(pilot)
+        full_updates = 0
+        original = Compositor.render_full_update
+
+        def counting(self: Compositor, simplify: bool = False):  # type: ignore[no-untyped-def]
+            nonlocal full_updates
+            full_updates += 1
+            return original(self, simplify=simplify)
+
+        Compositor.render_full_update = counting  # type: ignore[method-assign]
+        try:
+            for name in ("two", "one", "three"):
+                app.focus_session(keys[name])
+                await wait_for(pilot, lambda name=name: app.focused_live is app.lives[keys[name]])
+                await settle(pilot)
+        finally:
+            Compositor.render_full_update = original  # type: ignore[method-assign]
+        assert full_updates == 0
+        await app.shutdown()
