@@ -50,6 +50,7 @@ from .literal import LiteralNotifications
 from .palette import palette_for
 from .quit_signals import install_quit_signals
 from .screens.inbox import InboxScreen
+from .screens.kept import KeptScreens
 from .screens.steady import SteadyScreen
 from .store_health import watch_store_health
 from .textual_compat import forget_removed_children
@@ -170,6 +171,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         #: Each session's pane, by id (never looked up by CSS id: Textual caches those lookups,
         #: which kept every closed pane and its scrollback alive).
         self.frames: dict[SessionId, PaneFrame] = {}
+        self.kept_screens = KeptScreens(self)
         self._mounting: dict[SessionId, AwaitMount] = {}
         self.supervisor.prepare = self._pane_ready
         #: Sessions added while the app starts, started once the first layout sized their panes.

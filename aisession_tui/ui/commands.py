@@ -160,7 +160,12 @@ class CommandsMixin:
         self.notify("No session needs attention", timeout=2)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(help_sections(self.options.prefix_key, self.options.keymap)))
+        options = self.options
+        self.push_screen(
+            self.kept_screens.get(
+                "help", lambda: HelpScreen(help_sections(options.prefix_key, options.keymap))
+            )
+        )
 
     @work(exclusive=True, group="dialog")
     async def action_new_session(self) -> None:

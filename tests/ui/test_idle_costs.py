@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from textual._compositor import Compositor
 
+from aisession_tui.ui.screens.help import HelpScreen
+from aisession_tui.ui.screens.prefix import PrefixScreen
+
 from .helpers import make_app, settle, shell, wait_for
 
 SIZE = (160, 48)
@@ -33,4 +36,24 @@ async def test_moving_focus_between_panes_repaints_only_what_changed() -> None:
         finally:
             Compositor.render_full_update = original  # type: ignore[method-assign]
         assert full_updates == 0
+        await app.shutdown()
+
+
+async def test_the_help_card_is_built_once() -> None:
+    app = make_app(shell("one", "cat -v"), shell("two", "cat -v"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.focused_live is not None)
+        seen: list[object] = []
+        for _ in range(2):
+            await pilot.press("ctrl+b")
+            await wait_for(pilot, lambda: isinstance(app.screen, PrefixScreen))
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            seen.append(app.screen)
+            body = app.screen.query_one("#help-body")
+            await wait_for(pilot, lambda body=body: body.scroll_y == 0)
+            await pilot.press("end")  # scrolled down, the card opens at its top next time
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+        assert seen[0] is seen[1]
         await app.shutdown()
