@@ -65,6 +65,8 @@ from .widgets.session_list import SessionList
 from .widgets.tokens_panel import TokensPanel
 
 PANEL_FPS = 5
+#: How long after a relative time reads differently the panels show it (so it surely has).
+CLOCK_SLACK = 0.02
 
 
 def _calm_garbage_collector() -> None:
@@ -189,6 +191,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self._shut_down = False
         self.control_server: ControlServer | None = None
         self._panel_refresh: Timer | None = None
+        self._clock: Timer | None = None
         #: Keys typed while a prefix command runs; None when keys flow straight through.
         self.held_keys: list[events.Key] | None = None
         #: Agent hooks: installed into sessions, heard from the control socket.
@@ -263,7 +266,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         self._apply_start_layout()
         deferred, self._deferred_starts = self._deferred_starts, None
         self.run_worker(self._start_after_layout(deferred), name="start sessions", group="startup")
-        self.set_interval(1.0, self._tick_clock, name="relative-times")
+        self._arm_clock()
         _calm_garbage_collector()
         if self.options.control:
             await self._serve_control()
@@ -545,6 +548,7 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         if self.messages_panel.display and bridge is not None:
             self.messages_panel.show(bridge.message_rows())
         self.refresh_inbox()
+        self._arm_clock()
 
     def refresh_inbox(self) -> None:
         """An open inbox follows the sessions' questions as they come and go."""
@@ -568,10 +572,25 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
         if not self.is_headless and self._driver is not None:
             self._driver.write(text)
 
+    def _arm_clock(self) -> None:
+        """Relative times ("5s ago") age even when nothing happens: refresh the panels when the
+        next one shown reads differently (at most once a second, once a minute when every
+        session has been quiet for minutes), not on a timer that repaints them every second."""
+        if self._clock is not None:
+            self._clock.stop()
+        supervisor = self.supervisor
+        if self.session_list.display:
+            shown = list(supervisor)
+        elif self.details_panel.display and supervisor.focused_live is not None:
+            shown = [supervisor.focused_live]
+        else:
+            shown = []
+        waits = [supervisor.presenter(live).relative_times_change_in() for live in shown]
+        self._clock = self.set_timer(min(waits) + CLOCK_SLACK, self._tick_clock) if waits else None
+
     def _tick_clock(self) -> None:
-        """Relative times ("5s ago") age even when nothing happens."""
-        if self.session_list.display or self.details_panel.display:
-            self.refresh_panels()
+        self._clock = None
+        self.refresh_panels()
 
     def _panels(self) -> list[Widget]:
         return [

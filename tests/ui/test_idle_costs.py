@@ -3,8 +3,13 @@ its prefix bar and help card again on each opening, or refresh its panels every 
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime, timedelta
+
 from textual._compositor import Compositor
 
+from aisession_tui.supervisor.presenter import SessionPresenter
+from aisession_tui.ui.app import AppOptions, SupervisorApp
 from aisession_tui.ui.screens.help import HelpScreen
 from aisession_tui.ui.screens.prefix import PrefixScreen
 
@@ -56,4 +61,35 @@ async def test_the_help_card_is_built_once() -> None:
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
         assert seen[0] is seen[1]
+        await app.shutdown()
+
+
+class QuietForMinutes(SessionPresenter):
+    """Every session last did something (and was created) about ten minutes ago."""
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(minutes=10)
+
+
+class QuietApp(SupervisorApp):
+    presenter_class = QuietForMinutes
+
+
+async def test_panels_of_sessions_quiet_for_minutes_are_not_refreshed_every_second() -> None:
+    app = QuietApp([shell("one", "cat"), shell("two", "cat")], options=AppOptions(control=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.lives) == 2 and app.focused_live is not None)
+        await settle(pilot)
+        refreshes = 0
+        original = app.refresh_panels
+
+        def counting() -> None:
+            nonlocal refreshes
+            refreshes += 1
+            original()
+
+        app.refresh_panels = counting  # type: ignore[method-assign]
+        await asyncio.sleep(2.5)  # "10m ago" reads the same for another minute
+        await pilot.pause()
+        assert refreshes == 0
         await app.shutdown()
