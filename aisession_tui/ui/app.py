@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import math
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,6 +69,8 @@ from .widgets.tokens_panel import TokensPanel
 PANEL_FPS = 5
 #: How long after a relative time reads differently the panels show it (so it surely has).
 CLOCK_SLACK = 0.02
+#: Times in minutes or more are shown at most this many seconds late (changes batched).
+CLOCK_GRID = 10.0
 
 
 def _calm_garbage_collector() -> None:
@@ -574,19 +578,28 @@ class SupervisorApp(LiteralNotifications, CommandsMixin, App[None], inherit_bind
 
     def _arm_clock(self) -> None:
         """Relative times ("5s ago") age even when nothing happens: refresh the panels when the
-        next one shown reads differently (at most once a second, once a minute when every
-        session has been quiet for minutes), not on a timer that repaints them every second."""
+        next one shown reads differently, not on a timer that repaints them every second. Each
+        session's times change at moments of their own, so the refresh waits for the next whole
+        second (the next `CLOCK_GRID` seconds when none reads in seconds): one refresh shows the
+        changes of many sessions."""
         if self._clock is not None:
             self._clock.stop()
+            self._clock = None
         supervisor = self.supervisor
         if self.session_list.display:
             shown = list(supervisor)
         elif self.details_panel.display and supervisor.focused_live is not None:
             shown = [supervisor.focused_live]
         else:
-            shown = []
+            return
         waits = [supervisor.presenter(live).relative_times_change_in() for live in shown]
-        self._clock = self.set_timer(min(waits) + CLOCK_SLACK, self._tick_clock) if waits else None
+        if not waits:
+            return
+        soonest = min(waits)
+        grid = 1.0 if soonest <= 1.0 else CLOCK_GRID
+        now = time.time()
+        delay = math.ceil((now + soonest) / grid) * grid - now
+        self._clock = self.set_timer(delay + CLOCK_SLACK, self._tick_clock)
 
     def _tick_clock(self) -> None:
         self._clock = None
