@@ -40,6 +40,18 @@ def relative_time(moment: datetime, now: datetime | None = None) -> str:
     return f"{seconds}s ago"
 
 
+def relative_time_changes_in(moment: datetime, now: datetime | None = None) -> float:
+    """Seconds until `relative_time(moment, now)` reads differently ("5s ago" in under a
+    second, "3m ago" when the fourth minute is up), so a clock need not tick every second."""
+    elapsed = ((now or utc_now()) - moment).total_seconds()
+    if elapsed < 0:
+        return 1 - elapsed  # "0s ago" until a second after the moment
+    for size in (86400, 3600, 60):
+        if elapsed >= size:
+            return size - elapsed % size
+    return 1 - elapsed % 1
+
+
 def shorten_path(path: str | Path, home: Path | None = None) -> str:
     """A directory with the home folder written as ~."""
     text = str(path)
@@ -235,6 +247,15 @@ class SessionPresenter:
 
     def now(self) -> datetime:
         return utc_now()
+
+    def relative_times_change_in(self) -> float:
+        """Seconds until one of the relative times this presenter shows reads differently."""
+        now = self.now()
+        moments = [self.session.last_activity, self.session.created_at]
+        context = self.monitor.context if self.monitor is not None else None
+        if context is not None and context.stats.last_compressed_at:
+            moments.append(context.stats.last_compressed_at)
+        return min(relative_time_changes_in(moment, now) for moment in moments)
 
     @property
     def last_activity(self) -> str:

@@ -8,6 +8,11 @@ dash. A pane must pass on what the person typed (bash's Alt+. and Alt+b, nano's 
 those table entries go and the parser names every Alt+key `alt+<name>`, keeping the character;
 `encode_key` then sends ESC + the key. Real Ctrl+Left and Shift+Tab have their own sequences
 (`CSI 1;5 D`, `CSI Z`) and are untouched.
+
+Textual also waited for its escape delay (100 ms) after every `ESC <key>`, in case more of a
+longer sequence followed: Alt+N took that long before the pane moved. ESC and a key that does not
+open a longer sequence (CSI `[`, SS3 `O`, DCS `P`, OSC `]`, SOS `X`, PM `^`, APC `_`) is the Alt
+key at once.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ __all__ = ["install_alt_keys"]
 
 #: ESC + key sequences Textual turns into another key or character.
 _REMAPPED = ("\x1b\x7f", "\x1b\t", "\x1bf", "\x1bb", "\x1b-", "\x1b=", "\x1b§")
+#: What may follow ESC at the start of a longer sequence (and ESC itself).
+_INTRODUCERS = frozenset("[OP]X^_\x1b")
 
 
 def install_alt_keys() -> None:
@@ -36,6 +43,9 @@ def install_alt_keys() -> None:
     def sequence_to_key_events(
         self: XTermParser, sequence: str, alt: bool = False
     ) -> Iterable[events.Key]:
+        if len(sequence) == 2 and sequence[0] == "\x1b" and sequence[1] not in _INTRODUCERS:
+            yield from sequence_to_key_events(self, sequence[1], alt=True)
+            return
         for key in original(self, sequence, alt):
             if alt and len(sequence) == 1 and not key.key.startswith("alt+"):
                 yield events.Key(f"alt+{key.key}", key.character)

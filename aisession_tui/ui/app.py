@@ -57,6 +57,7 @@ from .run_store import RunStore
 from .screens import ConfirmScreen, HelpScreen
 from .screens.detach import DetachScreen, QuitChoice
 from .screens.inbox import InboxScreen
+from .screens.kept import KeptScreens
 from .screens.main import MainScreen
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 
@@ -133,6 +134,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
         self._shut_down = False
         self.control_server: ControlServer | None = None
         self.prefix_keys = PrefixKeys(self)
+        self.kept_screens = KeptScreens(self)
         #: Agent hooks: installed into sessions, heard from the control socket.
         self.agent_hooks = AgentHooks(self)
         keymap = {**self.options.keymap, "prefix": self.options.prefix_key}
@@ -352,7 +354,12 @@ class SupervisorApp(App[None], inherit_bindings=False):
             self.push_screen(InboxScreen(self.agent_hooks))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(help_sections(self.options.prefix_key, self.options.keymap)))
+        options = self.options
+        self.push_screen(
+            self.kept_screens.get(
+                "help", lambda: HelpScreen(help_sections(options.prefix_key, options.keymap))
+            )
+        )
 
     def action_change_theme(self) -> None:
         self.search_themes()

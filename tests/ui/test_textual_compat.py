@@ -65,3 +65,17 @@ def test_alt_digits_arrive_as_alt_keys_through_the_patched_parser() -> None:
     parser = XTermParser()
     events = [*parser.feed("\x1b2"), *parser.feed("")]  # "" ends the input: ESC is not held
     assert [getattr(event, "key", None) for event in events] == ["alt+2"]
+
+
+def test_an_alt_key_arrives_without_waiting_for_the_escape_delay() -> None:
+    from textual._xterm_parser import XTermParser
+
+    from aisession_tui.ui.alt_keys import install_alt_keys
+
+    install_alt_keys()
+    parser = XTermParser()
+    # No "" after it (which ends the input): the key is there before any escape delay passes.
+    keys = [getattr(event, "key", None) for event in parser.feed("\x1b2\x1b.\x1bB\x1b\r")]
+    assert keys == ["alt+2", "alt+full_stop", "alt+shift+b", "alt+enter"]
+    # ESC [ still starts a longer sequence rather than being Alt+[.
+    assert [getattr(event, "key", None) for event in parser.feed("\x1b[A")] == ["up"]

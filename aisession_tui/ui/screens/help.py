@@ -53,3 +53,7 @@ class HelpScreen(DialogScreen[None]):
                             yield Static(line_content(keys), classes="help-key")
                             yield Static(line_content(description), classes="help-desc")
             yield Static("↑↓ pgup pgdn scroll · esc / q / ? close", classes="dialog-hint")
+
+    def on_screen_resume(self) -> None:
+        """Opened again (the app keeps this screen): from the top, as when first opened."""
+        self.query_one("#help-body", VerticalScroll).scroll_home(animate=False)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +14,6 @@ from textual.await_remove import AwaitRemove
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
 
@@ -35,13 +36,18 @@ from .new_session import NewSessionScreen
 from .rename import RenameScreen
 from .requests import NewSessionRequest
 from .search import SearchScreen
+from .steady import SteadyScreen
 
 #: At most this many panel refreshes a second, however busy the sessions are.
 PANEL_FPS = 5
+#: How long after a relative time reads differently the panels show it (so it surely has).
+CLOCK_SLACK = 0.02
+#: Times in minutes or more are shown at most this many seconds late (changes batched).
+CLOCK_GRID = 10.0
 DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
 
 
-class MainScreen(Screen[None]):
+class MainScreen(SteadyScreen):
     """Shows the supervisor's sessions, one pane each in its order, with the panels about them.
 
     It follows the app's calls (`tile`, `untile`, `refresh_panels`); its own actions only move
@@ -104,6 +110,7 @@ class MainScreen(Screen[None]):
         #: The Sessions panel lists sessions needing the person first.
         self.waiting_first = False
         self._panel_refresh: Timer | None = None
+        self._clock: Timer | None = None
         self._last_search = ""
 
     def compose(self) -> ComposeResult:
@@ -113,7 +120,7 @@ class MainScreen(Screen[None]):
         yield KeyFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._tick_clock, name="relative-times")
+        self._arm_clock()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Under a dialog the footer shows the direct keys disabled: they do not reach the panes."""
@@ -311,6 +318,7 @@ class MainScreen(Screen[None]):
             messages=self.control.message_rows if self.control is not None else None,
         )
         self.refresh_inbox()
+        self._arm_clock()
 
     def refresh_inbox(self) -> None:
         """An open inbox follows the sessions' questions as they come and go."""
@@ -318,10 +326,34 @@ class MainScreen(Screen[None]):
             if isinstance(screen, InboxScreen):
                 screen.refresh_items()
 
+    def _arm_clock(self) -> None:
+        """Relative times ("5s ago") age even when nothing happens: refresh the panels when the
+        next one shown reads differently, not on a timer that repaints them every second. Each
+        session's times change at moments of their own, so the refresh waits for the next whole
+        second (the next `CLOCK_GRID` seconds when none reads in seconds): one refresh shows the
+        changes of many sessions."""
+        if self._clock is not None:
+            self._clock.stop()
+            self._clock = None
+        supervisor = self.supervisor
+        if self.sidebar.session_list.display:
+            shown = list(supervisor)
+        elif self.sidebar.details_panel.display and supervisor.focused_live is not None:
+            shown = [supervisor.focused_live]
+        else:
+            return
+        waits = [supervisor.presenter(live).relative_times_change_in() for live in shown]
+        if not waits:
+            return
+        soonest = min(waits)
+        grid = 1.0 if soonest <= 1.0 else CLOCK_GRID
+        now = time.time()
+        delay = math.ceil((now + soonest) / grid) * grid - now
+        self._clock = self.set_timer(delay + CLOCK_SLACK, self._tick_clock)
+
     def _tick_clock(self) -> None:
-        """Relative times ("5s ago") age even when nothing happens."""
-        if self.sidebar.shows_times:
-            self.refresh_panels()
+        self._clock = None
+        self.refresh_panels()
 
     # -- the focused pane ----------------------------------------------------------------------
 

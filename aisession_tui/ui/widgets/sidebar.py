@@ -56,11 +56,6 @@ class Sidebar(Vertical):
         self.styles.max_width = room  # the person's choice beats the stylesheet cap
         self.styles.width = max(24, min(width + delta, room - 20))
 
-    @property
-    def shows_times(self) -> bool:
-        """A shown panel says how long ago things happened (it ages with the clock)."""
-        return bool(self.session_list.display or self.details_panel.display)
-
     def show(
         self,
         supervisor: Supervisor,

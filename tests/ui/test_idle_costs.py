@@ -1,0 +1,116 @@
+"""What an idle app with many sessions does not do: repaint every pane when focus moves, build
+its prefix bar and help card again on each opening, or refresh its panels every second."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from textual._compositor import Compositor
+
+from aisession_tui.supervisor.presenter import SessionPresenter
+from aisession_tui.ui.app import AppOptions, SupervisorApp
+from aisession_tui.ui.screens.help import HelpScreen
+from aisession_tui.ui.screens.prefix import PrefixScreen
+
+from .helpers import make_app, settle, shell, wait_for
+
+SIZE = (160, 48)
+
+
+async def test_moving_focus_between_panes_repaints_only_what_changed() -> None:
+    app = make_app(shell("one", "cat"), shell("two", "cat"), shell("three", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.lives) == 3 and app.focused_live is not None)
+        keys = {live.name: key for key, live in app.lives.items()}
+        await settle(pilot)
+        full_updates = 0
+        original = Compositor.render_full_update
+
+        def counting(self: Compositor, simplify: bool = False):  # type: ignore[no-untyped-def]
+            nonlocal full_updates
+            full_updates += 1
+            return original(self, simplify=simplify)
+
+        Compositor.render_full_update = counting  # type: ignore[method-assign]
+        try:
+            for name in ("two", "one", "three"):
+                app.focus_session(keys[name])
+                await wait_for(pilot, lambda name=name: app.focused_live is app.lives[keys[name]])
+                await settle(pilot)
+        finally:
+            Compositor.render_full_update = original  # type: ignore[method-assign]
+        assert full_updates == 0
+        await app.shutdown()
+
+
+async def test_the_help_card_is_built_once() -> None:
+    app = make_app(shell("one", "cat -v"), shell("two", "cat -v"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.focused_live is not None)
+        seen: list[object] = []
+        for _ in range(2):
+            await pilot.press("ctrl+b")
+            await wait_for(pilot, lambda: isinstance(app.screen, PrefixScreen))
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+            seen.append(app.screen)
+            body = app.screen.query_one("#help-body")
+            await wait_for(pilot, lambda body=body: body.scroll_y == 0)
+            await pilot.press("end")  # scrolled down, the card opens at its top next time
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+        assert seen[0] is seen[1]
+        await app.shutdown()
+
+
+class QuietForMinutes(SessionPresenter):
+    """Every session last did something (and was created) about ten minutes ago."""
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(minutes=10)
+
+
+class QuietApp(SupervisorApp):
+    presenter_class = QuietForMinutes
+
+
+async def test_panels_of_sessions_quiet_for_minutes_are_not_refreshed_every_second() -> None:
+    app = QuietApp([shell("one", "cat"), shell("two", "cat")], options=AppOptions(control=False))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.lives) == 2 and app.focused_live is not None)
+        await settle(pilot)
+        refreshes = 0
+        original = app.main.refresh_panels
+
+        def counting() -> None:
+            nonlocal refreshes
+            refreshes += 1
+            original()
+
+        app.main.refresh_panels = counting  # type: ignore[method-assign]
+        await asyncio.sleep(3.0)  # "10m ago" reads the same for another minute
+        await pilot.pause()
+        assert refreshes <= 1  # the minutes' changes are shown every 10 s at most
+        await app.shutdown()
+
+
+async def test_many_sessions_active_seconds_ago_refresh_the_panels_once_a_second() -> None:
+    """Their "Ns ago" change at moments of their own: one refresh a second shows them all."""
+    app = make_app(*(shell(f"s{number}", "cat") for number in range(12)))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.lives) == 12 and app.focused_live is not None)
+        await settle(pilot)
+        refreshes = 0
+        original = app.main.refresh_panels
+
+        def counting() -> None:
+            nonlocal refreshes
+            refreshes += 1
+            original()
+
+        app.main.refresh_panels = counting  # type: ignore[method-assign]
+        await asyncio.sleep(3.0)
+        await pilot.pause()
+        assert 1 <= refreshes <= 4
+        await app.shutdown()
