@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import json
 import os
 import re
 import stat
@@ -20,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from ..core.display_text import display_line, one_line
+from ..core.display_text import display_line, json_text, one_line
 from ..core.textfile import file_kind
 from .errors import SessionLookupError, StoreError
 from .export import FORMATS, export_session
@@ -221,7 +220,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         with store:
             sessions = store.list_sessions()
     if args.json:
-        json.dump([s.to_json() for s in sessions], out, indent=2, ensure_ascii=False)
+        out.write(json_text([s.to_json() for s in sessions], indent=2))
         out.write("\n")
         return 0
     if not sessions:
@@ -254,7 +253,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         if args.json:
             data = {"session": str(session.id), "name": session.name}
             data["commands"] = [c.to_json() for c in commands]  # type: ignore[assignment]
-            json.dump(data, out, indent=2, ensure_ascii=False)
+            out.write(json_text(data, indent=2))
             out.write("\n")
             return 0
         label = display_line(session.label)
