@@ -1,6 +1,7 @@
 """A writer of coloured agent-shaped output for the many-sessions benchmark (`bench_many.py`).
 
     python benchmarks/agent_lines.py --tag 07 --counts DIR/07 --go DIR/go [--rate BYTES_PER_S]
+    python benchmarks/agent_lines.py ... --lines-per-second LINES   # a line rate instead
 
 Prints `s07 ready`, waits (quietly) until the file `--go` exists, then writes lines like those
 agents and builds print — pytest progress and results, gcc diagnostics, tool calls and their
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counts", type=Path, required=True, help="file for the byte count")
     parser.add_argument("--go", type=Path, required=True, help="start writing once this exists")
     parser.add_argument("--rate", type=float, default=0.0, help="bytes per second (0: no limit)")
+    parser.add_argument(
+        "--lines-per-second", type=float, default=0.0, help="a line rate instead of --rate"
+    )
     args = parser.parse_args(argv)
 
     out = sys.stdout.fileno()
@@ -87,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     pool = _templates(random.Random(args.tag))
     written = lines = 0
     started = last_report = time.monotonic()
-    batch = 64 if args.rate <= 0 else 4
+    batch = 64 if args.rate <= 0 and args.lines_per_second <= 0 else 4
     while True:
         chunk = "".join(
             f"s{args.tag}#{lines + i:08d} {pool[(lines + i) % len(pool)]}\n" for i in range(batch)
@@ -103,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
             tmp.write_text(f"{written} {lines}")
             tmp.replace(args.counts)
             last_report = now
-        if args.rate > 0:
-            ahead = written / args.rate - (now - started)
+        if args.rate > 0 or args.lines_per_second > 0:
+            due = written / args.rate if args.rate > 0 else lines / args.lines_per_second
+            ahead = due - (now - started)
             if ahead > 0:
                 time.sleep(ahead)
 

@@ -44,12 +44,16 @@ from .protocol import (
     NOT_FOUND,
     SESSION_ERROR,
     TIMEOUT,
+    TOO_MANY,
     UNKNOWN_OP,
     ControlError,
 )
 from .server import ControlServer, Emit
 
 log = logging.getLogger(__name__)
+#: Most sessions `new` lets the app hold (each has a PTY, a child and a scrollback of up to some
+#: MB); as many as a workspace may hold.
+MAX_LIVE_SESSIONS = 256
 
 
 def record_json(record: CommandRecord) -> dict[str, Any]:
@@ -93,9 +97,18 @@ HookHandler = Callable[[str, str, str, Mapping[str, Any]], bool]
 class ControlBackend:
     """Serves control requests from the supervised sessions (see `control.server.Backend`)."""
 
-    def __init__(self, supervisor: Supervisor, bus: MessageBus | None = None) -> None:
+    def __init__(
+        self,
+        supervisor: Supervisor,
+        bus: MessageBus | None = None,
+        *,
+        max_sessions: int = MAX_LIVE_SESSIONS,
+    ) -> None:
         self.supervisor = supervisor
         self.bus = bus or MessageBus()
+        self.max_sessions = max_sessions
+        #: `new` requests between their check against `max_sessions` and the session's adoption.
+        self._creating = 0
         self._subscribers: list[_Subscriber] = []
         self._watched_monitors: dict[str, SessionMonitor] = {}
         self._states_sent: dict[str, tuple[str, str]] = {}
@@ -228,7 +241,18 @@ class ControlBackend:
                 self.supervisor.check_name(config.name)
             except InvalidName as error:
                 raise ControlError(INVALID, str(error)) from None
-        live = await self.supervisor.add(config)
+        if len(self.supervisor) + self._creating >= self.max_sessions:
+            raise ControlError(
+                TOO_MANY,
+                f"the app already holds {self.max_sessions} sessions, the most it takes: "
+                "close some first",
+            )
+        self._creating += 1
+        try:  # counted here until adopted (then the supervisor counts it), not both
+            live = await self.supervisor.add(config, start=False)
+        finally:
+            self._creating -= 1
+        await self.supervisor.start(live)
         return {"session": self.session_json(live)}
 
     async def _running(self, ref: str) -> LiveSession:
@@ -520,4 +544,11 @@ async def stop_control(server: ControlServer) -> None:
 #: The name it had when it lived in the UI.
 ControlBridge = ControlBackend
 
-__all__ = ["ControlBackend", "ControlBridge", "MessageRow", "start_control", "stop_control"]
+__all__ = [
+    "MAX_LIVE_SESSIONS",
+    "ControlBackend",
+    "ControlBridge",
+    "MessageRow",
+    "start_control",
+    "stop_control",
+]

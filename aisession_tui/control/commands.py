@@ -8,7 +8,6 @@ an error the app reports is one line and status 1; `exec` exits with the command
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import shlex
 import sys
@@ -16,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.display_text import display_block, display_line, one_line
+from ..core.display_text import display_block, display_line, json_text, one_line
 from . import ops
 from .client import ControlClient
 from .paths import check_socket_path, socket_origin, socket_path
@@ -100,7 +99,7 @@ def _request(
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print(json_text(data, indent=2))
 
 
 def _guarded(handler: Handler) -> Handler:
@@ -220,7 +219,7 @@ def _events(args: argparse.Namespace) -> int:
     try:
         for payload in _client(args).events(params):
             if args.json:
-                print(json.dumps(payload, ensure_ascii=False), flush=True)
+                print(json_text(payload), flush=True)
             elif payload.get("type") == "output":
                 sys.stdout.write(payload["text"])
                 sys.stdout.flush()

@@ -36,6 +36,7 @@ IN_USE = "in_use"
 INTERNAL = "internal"
 NOT_RUNNING = "not_running"
 DISCONNECTED = "disconnected"
+TOO_MANY = "too_many"
 
 
 class ControlError(Exception):

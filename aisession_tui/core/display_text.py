@@ -21,6 +21,7 @@ as markup. The standard library only, so the core and the CLI can use it as well
 
 from __future__ import annotations
 
+import json
 import re
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "LINE_LIMIT",
     "display_block",
     "display_line",
+    "json_text",
     "one_line",
 ]
 
@@ -55,6 +57,10 @@ _FORMAT_RANGES = (
 _LINE_BREAKS = "\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]"
 _BREAK = re.compile(_LINE_BREAKS)
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_FORMAT_RANGES}]")
+#: What JSON printed for a terminal writes as `\uXXXX` beyond what `json` itself escapes (C0):
+#: DEL, C1 controls, lone surrogates, every format character (ZWJ/ZWNJ too: nothing is lost),
+#: the Unicode line and paragraph separators.
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f\ud800-\udfff\u200c\u200d\u2028\u2029{_FORMAT_RANGES}]")
 
 
 def _replacement(match: re.Match[str]) -> str:
@@ -134,6 +140,23 @@ def one_line(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def json_text(data: object, *, indent: int | None = None) -> str:
+    """`data` as JSON that is safe to print to a terminal and still readable: non-ASCII text
+    stays as it is, but a C1 control (CSI 0x9b), DEL, bidi override, zero-width or other
+    invisible character is written as its `\\uXXXX` escape, so a reader without `jq` sees it
+    and the terminal obeys none; the value decodes to the same data."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as JSON writes characters beyond the BMP
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _escape(char: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from .backends import PtyBackend, SessionBackend
 from .command_capture import CommandCapture
+from .command_history import CommandHistory
 from .config import SessionConfig
 from .errors import CommandTimeout, ProcessError, SessionError
 from .event_stream import FINAL_STATUSES, EventStream
@@ -71,7 +72,7 @@ class AISession:
         self.created_at: datetime = created_at or utc_now()
         self.metadata: dict[str, Any] = {}
         self._status = SessionStatus.INITIALIZING
-        self._history: list[CommandRecord] = []
+        self._history = CommandHistory()
         self._command_count = 0
         self._total_tokens = 0
         self._activity_wall = time.time()
@@ -212,8 +213,7 @@ class AISession:
         """Forget all but the `keep_recent` newest records."""
         if keep_recent < 0:
             raise ValueError(f"keep_recent must not be negative, got {keep_recent}")
-        if len(self._history) > keep_recent:
-            del self._history[: len(self._history) - keep_recent]
+        self._history.keep_newest(keep_recent)
 
     def add_command_record(self, record: CommandRecord) -> None:
         """Append to the history (shell integration uses this too) and tell subscribers."""

@@ -39,7 +39,7 @@ def read_config_text(path: Path, limit: int = MAX_CONFIG_BYTES) -> str:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise TextFileError(f"not a regular file ({_kind(info.st_mode)})")
+            raise TextFileError(f"not a regular file ({file_kind(info.st_mode)})")
         if info.st_size > limit:
             raise TextFileError(f"file is {info.st_size} bytes, larger than the {limit} allowed")
         chunks: list[bytes] = []
@@ -62,7 +62,8 @@ def read_config_text(path: Path, limit: int = MAX_CONFIG_BYTES) -> str:
         raise NotTextError(f"not UTF-8 text ({error.reason})") from None
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is ("a FIFO"), for messages."""
     kinds = (
         (stat.S_ISDIR, "a directory"),
         (stat.S_ISFIFO, "a FIFO"),

@@ -9,16 +9,18 @@ usage (argparse's own).
 from __future__ import annotations
 
 import argparse
-import json
+import errno
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from ..core.display_text import display_line, one_line
+from ..core.display_text import display_line, json_text, one_line
+from ..core.textfile import file_kind
 from .errors import SessionLookupError, StoreError
 from .export import FORMATS, export_session
 from .paths import DATA_DIR_ENV, DB_FILENAME, data_dir_from
@@ -125,13 +127,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 # -- helpers -------------------------------------------------------------------------------
 
 
+class NotRegularTarget(Exception):
+    """An `-o` target that is not a regular file (a FIFO would block until read, a device
+    swallows or refuses the text); `str()` says what it is."""
+
+
 def write_private(path: Path, text: str) -> None:
     """Write `text` to `path` readable by its owner only (0600, like the database), also when
-    the file already existed with a wider mode."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    the file already existed with a wider mode. Raises `NotRegularTarget` for anything but a
+    regular file: it is opened without blocking, so a FIFO nobody reads is refused, not waited
+    on, and it is truncated only once known to be a regular file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # a FIFO (or socket) with no reader
+            raise NotRegularTarget("not a regular file (a FIFO nobody reads)") from None
+        raise
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        if os.fstat(fd).st_mode & 0o777 != 0o600:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularTarget(f"not a regular file ({file_kind(info.st_mode)})")
+        os.set_blocking(fd, True)
+        if info.st_mode & 0o777 != 0o600:
             os.fchmod(fd, 0o600)
+        os.ftruncate(fd, 0)
         handle.write(text)
 
 
@@ -200,7 +220,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         with store:
             sessions = store.list_sessions()
     if args.json:
-        json.dump([s.to_json() for s in sessions], out, indent=2, ensure_ascii=False)
+        out.write(json_text([s.to_json() for s in sessions], indent=2))
         out.write("\n")
         return 0
     if not sessions:
@@ -233,7 +253,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         if args.json:
             data = {"session": str(session.id), "name": session.name}
             data["commands"] = [c.to_json() for c in commands]  # type: ignore[assignment]
-            json.dump(data, out, indent=2, ensure_ascii=False)
+            out.write(json_text(data, indent=2))
             out.write("\n")
             return 0
         label = display_line(session.label)
@@ -264,6 +284,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             return 0
         try:
             write_private(args.output, text)
+        except NotRegularTarget as exc:
+            print(one_line(f"aisession-tui: error: -o {args.output}: {exc}"), file=sys.stderr)
+            return 2
         except OSError as exc:
             return _error(f"cannot write {args.output}: {exc.strerror or exc}")
         print(f"Exported {session.label} to {args.output}", file=sys.stderr)

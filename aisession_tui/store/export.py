@@ -7,10 +7,10 @@ without it (or if it fails on some text) the export simply has no events.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..core.display_text import json_text
 from .records import StoredCommand, StoredSession, to_iso
 from .redact import redact_data, redact_text
 
@@ -96,7 +96,7 @@ def export_json(
     data = export_data(store, session, parser)
     if redact:
         data = redact_data(data)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data, indent=2) + "\n"
 
 
 def _longest_tick_run(text: str) -> int:

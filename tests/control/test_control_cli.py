@@ -155,3 +155,32 @@ async def test_output_cut_short_by_a_closed_pipe_ends_quietly(control_socket: Pa
         assert err == ""
         assert code in (0, 141)
         await app.shutdown()
+
+
+HOSTILE = "\x9b2J\x1b]2;x\x07 \u202eevil \u200b"
+RAW_UNSAFE = ("\x9b", "\x1b", "\x07", "\u202e", "\u200b")
+
+
+async def test_json_output_escapes_c1_controls_and_bidi_overrides(tmp_path: Path) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        folder = tmp_path / f"dir{HOSTILE}"
+        folder.mkdir()
+        new = await cli("new", "hostile", "--cwd", str(folder), "--", f"cat # {HOSTILE}")
+        assert new.code == 0, new.err
+        sent = await cli("message", "one", f"hello {HOSTILE}")
+        assert sent.code == 0, sent.err
+
+        listed = await cli("sessions", "--json")
+        inbox = await cli("inbox", "one", "--json")
+        for result in (listed, inbox):
+            assert result.code == 0, result.err
+            # A terminal printing this obeys nothing, and the data is all there.
+            assert not [c for c in RAW_UNSAFE if c in result.out], result.out
+            assert "\\u009b2J" in result.out and "\\u202eevil" in result.out
+        hostile = json.loads(listed.out)[1]
+        assert hostile["command"] == f"cat # {HOSTILE}"
+        assert hostile["working_directory"] == str(folder)
+        assert json.loads(inbox.out)["messages"][0]["text"] == f"hello {HOSTILE}"
+        await app.shutdown()

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from aisession_tui.control.backend import MAX_LIVE_SESSIONS
 from aisession_tui.control.client import AsyncControlClient, ControlClient, call
 from aisession_tui.control.protocol import MAX_REQUEST_BYTES, ControlError, encode
 from aisession_tui.control.server import ControlServer
@@ -408,4 +409,37 @@ async def test_a_subscriber_that_stops_reading_loses_old_output_not_the_apps_mem
         assert dropped > 0, "every chunk was kept for a reader that did not read"
         assert chars < 3 * 1024 * 1024, chars  # the bounded queue plus the socket's buffers
         assert (await call("ping"))["pid"] == os.getpid()
+        await app.shutdown()
+
+
+async def test_new_over_the_socket_is_refused_once_the_app_holds_its_most_sessions(
+    tmp_path: Path,
+) -> None:
+    app = make_app(shell("one"))
+    async with app.run_test(size=SIZE):
+        await wait_serving(app)
+        backend = app.control_server.backend  # type: ignore[union-attr]
+        assert backend.max_sessions == MAX_LIVE_SESSIONS
+        backend.max_sessions = 4  # type: ignore[attr-defined]
+
+        async def new(name: str) -> dict[str, Any] | ControlError:
+            params = {"name": name, "shell_command": "cat", "working_directory": str(tmp_path)}
+            try:
+                return await call("create_session", params, timeout=120)
+            except ControlError as error:
+                return error
+
+        # Six at once: the check counts the ones still being created, so no more than 4 land.
+        results = await asyncio.gather(*(new(f"n{i}") for i in range(6)))
+        refused = [r for r in results if isinstance(r, ControlError)]
+        assert len(refused) == 3, results
+        assert {r.code for r in refused} == {"too_many"}
+        assert "4 sessions" in refused[0].message
+        assert len(app.lives) == 4
+        # The app keeps serving; a closed session makes room again.
+        created = [r["session"]["name"] for r in results if isinstance(r, dict)]
+        await call("kill", {"session": created[0]})
+        await wait_until(lambda: len(app.lives) == 3)
+        assert isinstance(await new("again"), dict)
+        assert isinstance(await new("over"), ControlError)
         await app.shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import unicodedata
 
@@ -16,6 +17,7 @@ from aisession_tui.core.display_text import (
     LINE_LIMIT,
     display_block,
     display_line,
+    json_text,
 )
 
 KEPT_FORMAT = {"\u200c", "\u200d"}  # ZWNJ, ZWJ: emoji sequences and some scripts need them
@@ -148,3 +150,19 @@ def test_every_invisible_format_character_of_this_python_is_dropped() -> None:
         and not dropped.match(chr(code))
     ]
     assert missing == []
+
+
+@given(st.dictionaries(hostile, st.one_of(hostile, st.lists(hostile, max_size=3)), max_size=4))
+def test_json_for_a_terminal_holds_no_unsafe_character_and_decodes_to_the_same_data(
+    data: dict[str, object],
+) -> None:
+    for indent in (None, 2):
+        text = json_text(data, indent=indent)
+        assert json.loads(text) == data
+        assert not any(_unsafe(char, block=True) for char in text if char != "\n"), text
+        assert "\u200d" not in text and "\u200c" not in text  # escaped too: nothing is lost
+
+
+def test_json_for_a_terminal_keeps_readable_text_and_escapes_c1_and_bidi() -> None:
+    text = json_text({"name": "caf\u00e9 \u2603 \x9b2J \u202eevil \U000e0041 \x1b"})
+    assert text == ('{"name": "caf\u00e9 \u2603 \\u009b2J \\u202eevil \\udb40\\udc41 \\u001b"}')

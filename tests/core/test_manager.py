@@ -18,9 +18,12 @@ from aisession_tui.core import (
     SessionManager,
     SessionRemoved,
     SessionStatus,
+    command_history,
 )
+from aisession_tui.core.events import CommandRecorded
 from aisession_tui.core.process import is_running
 from aisession_tui.core.runtime import default_runtime
+from aisession_tui.core.types import CommandRecord
 
 from .conftest import bash_config, open_fds, our_children
 
@@ -170,3 +173,38 @@ async def test_twenty_concurrent_sessions_leave_no_fd_or_process_behind(tmp_path
     gc.collect()
     assert open_fds() == fds_before
     assert our_children() == children_before  # every child reaped: no zombies of ours
+
+
+async def test_history_keeps_the_newest_commands_and_bounds_their_outputs(
+    manager: SessionManager, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(command_history, "HISTORY_LIMIT", 3)
+    monkeypatch.setattr(command_history, "HISTORY_OUTPUT_CHARS", 2500)
+    session = await manager.create_session_with_config(bash_config(tmp_path))
+    await session.start()
+    recorded: list[CommandRecord] = []
+    session.subscribe(
+        lambda e: recorded.append(e.record) if isinstance(e, CommandRecorded) else None
+    )
+    for i in range(5):
+        await session.execute_command(f"printf '{i}%.0s' $(seq 1000)")
+    history = session.command_history
+    assert [len(r.output) for r in recorded] == [1000] * 5
+    assert [r.command[8] for r in history] == ["2", "3", "4"]  # the newest three
+    # 3000 characters of output is over the 2500 kept: the oldest lets its output go and keeps
+    # its preview; what subscribers (the store) were handed is untouched.
+    assert [len(r.output) for r in history] == [0, 1000, 1000]
+    assert history[0].output_preview.startswith("222")
+    assert len(recorded[2].output) == 1000
+    assert session.command_count == 5
+
+
+def test_history_holds_at_most_its_limit_of_records() -> None:
+    history = command_history.CommandHistory()
+    for i in range(command_history.HISTORY_LIMIT + 5):
+        history.append(CommandRecord(f"c{i}", datetime.now(UTC), output="x" * 10_000))
+    records = list(history)
+    assert len(records) == command_history.HISTORY_LIMIT
+    assert records[0].command == "c5"
+    assert sum(len(r.output) for r in records) <= command_history.HISTORY_OUTPUT_CHARS
+    assert records[-1].output == "x" * 10_000

@@ -287,3 +287,24 @@ def test_a_corrupt_database_is_reported_and_left_alone_by_commands(
         f"aisession-tui: error: {db}: file is not an SQLite database; the file was left untouched\n"
     )
     assert db.read_bytes() == b"not a database" * 10
+
+
+def test_list_and_history_json_escape_c1_controls_and_bidi_overrides(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    hostile = "evil\x9b2J\u202etxt.exe\u2066"
+    store = Store.open(data_dir)
+    store.begin_run()
+    sid = make_session(store, hostile)
+    store.record_command(
+        sid, CommandRecord(f"echo {hostile}", datetime.now(UTC), 0, output=hostile)
+    )
+    store.close()
+    for argv in (("list", "--json"), ("history", sid.short, "--json")):
+        code, out, _ = _run(capsys, *argv, "--data-dir", str(data_dir))
+        assert code == 0
+        assert not {"\x9b", "\u202e", "\u2066"} & set(out), out
+        assert "evil\\u009b2J\\u202etxt.exe\\u2066" in out
+    data = json.loads(out)
+    assert data["name"] == hostile
+    assert data["commands"][0]["command"] == f"echo {hostile}"

@@ -183,3 +183,26 @@ def test_export_to_a_file_writes_it_owner_only(legacy_db: Path, tmp_path: Path) 
             assert "echo [REDACTED]" in target.read_text()
     finally:
         os.umask(old_umask)
+
+
+def test_export_to_a_fifo_or_a_device_is_refused_not_waited_on(
+    legacy_db: Path, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    # Nobody reads the FIFO (opening it for writing used to wait forever), then someone does
+    # (the text would go to whoever holds it open), then a device.
+    reader = None
+    for target in (fifo, fifo, Path("/dev/zero")):
+        result = _cli("export", "old", "-o", str(target), "--data-dir", str(legacy_db))
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        [line] = result.stderr.splitlines()
+        assert f"-o {target}: not a regular file" in line
+        if target == fifo and reader is None:
+            reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    assert reader is not None
+    try:
+        assert os.read(reader, 100) == b""
+    finally:
+        os.close(reader)
