@@ -50,6 +50,10 @@ _OSC_RE = re.compile(
 )
 # Two or more lines of printable ASCII, each ending in CR LF (floods: logs, `cat`, `yes`).
 _LINES_RE = re.compile(r"(?:[\x20-\x7e]*\r\n){2,}")
+# Two or more lines of any printable text and SGR sequences, each ending in CR LF (coloured or
+# wide-character floods: build and test output, `ls --color`, CJK logs).
+_TEXT = r"[^\x00-\x1f\x7f-\x9f]*"
+_STYLED_LINES_RE = re.compile(r"(?:" + _TEXT + r"(?:\x1b\[[0-9;]{0,128}m" + _TEXT + r")*\r\n){2,}")
 # CSI finals that accept a ``private`` keyword in pyte's screen API.
 _PRIVATE_OK = frozenset("hlJKc")
 
@@ -273,6 +277,7 @@ class TerminalStream(pyte.Stream):
         ):
             draw_lines = None
         match_lines = _LINES_RE.match
+        match_styled_lines = _STYLED_LINES_RE.match
         draw_styled = getattr(listener, "draw_styled", None)
         if sgr_text is None or draw_lines is None:
             draw_styled = None  # some screen method was replaced: dispatch one by one
@@ -302,6 +307,16 @@ class TerminalStream(pyte.Stream):
                         carriage_return()
                     elif char == ESC:
                         if draw_styled is not None:
+                            # Floods start at a line's start: elsewhere the attempt is wasted.
+                            match = (
+                                match_styled_lines(data, offset)
+                                if offset == 0 or data[offset - 1] == "\n"
+                                else None
+                            )
+                            if match is not None:
+                                offset = match.end()
+                                draw_lines(match.group())  # type: ignore[misc]
+                                continue
                             match = match_styled_run(data, offset)
                             if match is not None:
                                 # Several `CSI ... m` + text tokens in a row: one call for all.
@@ -348,6 +363,12 @@ class TerminalStream(pyte.Stream):
                     else:
                         if draw_lines is not None:
                             match = match_lines(data, offset)
+                            if (
+                                match is None
+                                and draw_styled is not None
+                                and (offset == 0 or data[offset - 1] == "\n")
+                            ):
+                                match = match_styled_lines(data, offset)
                             if match is not None:
                                 offset = match.end()
                                 draw_lines(match.group())
