@@ -650,53 +650,68 @@ class TerminalScreen(
             cached = self._remember_sgr(key, self._apply_sgr(plan))
         self.cursor.attrs = cached
 
-    def draw_styled(self, tokens: list[tuple[str, str]]) -> None:
-        """(SGR parameter text, text) pairs, as coloured output interleaves them: the same as
-        `select_graphic_rendition_text` then `draw` for each, without a call per token in the
-        common case (cached attributes, text that fits on the line)."""
+    def draw_sequences(self, tokens: list[tuple[str, str, str]]) -> None:
+        """(CSI parameter text, final, text) triples for SGR, CUP, EL and ECH, each followed by
+        text, as coloured output and full-screen programs interleave them: the same as the
+        stream dispatching each sequence then `draw`, without a call per token in the common
+        case. A token whose handler raises is skipped alone (the first error is raised once
+        all are done)."""
         cursor = self.cursor
-        sgr_cache = self._sgr_cache
-        attr_cache = self._attr_cache
-        reverse = mo.DECSCNM in self.mode
+        mode = self.mode
         columns = self.columns
+        lines = self.lines
         plain = not (
             self.charset
             or self.g0_charset is not _LAT1
-            or mo.IRM in self.mode
+            or mo.IRM in mode
             or self.lr_margins is not None
         )
         buffer = self.buffer
         dirty = self.dirty
-        for params, text in tokens:
-            attrs = sgr_cache.get((cursor.attrs, params, reverse))
-            if attrs is None:
-                self.select_graphic_rendition_text(params)
-                attrs = cursor.attrs
-            else:
-                cursor.attrs = attrs
-            if not text:
-                continue
-            x = cursor.x
-            end = x + len(text)
-            cache = attr_cache.get(attrs)
-            if (
-                plain
-                and end <= columns
-                and cache is not None
-                and text.isascii()
-                and text.isprintable()
-            ):
-                line = buffer[cursor.y]
-                try:
-                    line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
-                except KeyError:
-                    fill_char_cache(cache, attrs, text)
-                    line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
-                cursor.x = end
-                dirty.add(cursor.y)
-                self._last_char = text[-1]
-                continue
-            self.draw(text)
+        move = self._move
+        state = self._attr_state(cursor.attrs)
+        failure: Exception | None = None
+        for params, final, text in tokens:
+            try:
+                if final == "m":
+                    state = state.moves.get(params) or move(state, params)
+                    cursor.attrs = state.attrs
+                elif final == "H" or final == "f":
+                    values = params.split(";") if params else ()
+                    if len(values) <= 2 and mo.DECOM not in mode and all(map(str.isdigit, values)):
+                        line = int(values[0]) if values and values[0] else 1
+                        column = int(values[1]) if len(values) > 1 and values[1] else 1
+                        cursor.y = min(max(line - 1, 0), lines - 1)
+                        cursor.x = min(max(column - 1, 0), columns - 1)
+                    else:
+                        self.cursor_position(*_csi_params(params)[:2])
+                elif final == "K":
+                    self.erase_in_line(_csi_param(params))
+                else:  # "X"
+                    self.erase_characters(_csi_param(params))
+                if not text:
+                    continue
+                x = cursor.x
+                end = x + len(text)
+                if plain and end <= columns and text.isascii() and text.isprintable():
+                    cache = state.chars
+                    line = buffer[cursor.y]
+                    try:
+                        line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
+                    except KeyError:
+                        fill_char_cache(cache, state.attrs, text)
+                        line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
+                    cursor.x = end
+                    dirty.add(cursor.y)
+                    self._last_char = text[-1]
+                else:
+                    self.draw(text)
+            except Exception as error:
+                failure = failure or error
+                self.repair()
+                state = self._attr_state(cursor.attrs)
+        if failure is not None:
+            raise failure
 
     def _apply_sgr(self, plan: SgrPlan) -> Char:
         reset, assignments = plan
@@ -759,6 +774,19 @@ class TerminalScreen(
         super().after_event(event)
         if self.history.position == self.history.size and type(self) is not self._fast_class:
             self.__class__ = self._fast_class
+
+
+def _csi_param(text: str) -> int:
+    """A lone CSI parameter as the stream reads it (empty is 0, at most 9999)."""
+    if not text:
+        return 0
+    if ";" in text:
+        return _csi_params(text)[0]
+    return min(int(text), 9999)
+
+
+def _csi_params(text: str) -> list[int]:
+    return [min(int(part), 9999) if part else 0 for part in text.split(";")]
 
 
 def _unbuilt_row(blank: Char, spans: list[Any]) -> Row:

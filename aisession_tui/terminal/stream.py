@@ -158,9 +158,14 @@ class TerminalStream(pyte.Stream):
     _sgr_text_re = re.compile(
         r"\x1b\[([0-9;]{0,128})m(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
     )
+    # SGR, CUP, EL or ECH with plain parameters, then plain text: what coloured output and
+    # full-screen programs paint with.
+    _sequence_text_re = re.compile(
+        r"\x1b\[([0-9;]{0,128})([HfKXm])(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
+    )
     # Two or more of those in a row.
-    _styled_run_re = re.compile(
-        r"(?:\x1b\[[0-9;]{0,128}m" + pyte.Stream._text_pattern.pattern[:-1] + "*){2,}"
+    _sequence_run_re = re.compile(
+        r"(?:\x1b\[[0-9;]{0,128}[HfKXm]" + pyte.Stream._text_pattern.pattern[:-1] + "*){2,}"
     )
 
     def attach(self, screen: Any) -> None:
@@ -278,11 +283,21 @@ class TerminalStream(pyte.Stream):
             draw_lines = None
         match_lines = _LINES_RE.match
         match_styled_lines = _STYLED_LINES_RE.match
-        draw_styled = getattr(listener, "draw_styled", None)
-        if sgr_text is None or draw_lines is None:
+        draw_styled = getattr(listener, "draw_lines", None) and getattr(
+            listener, "draw_sequences", None
+        )
+        if (
+            sgr_text is None
+            or draw_lines is None
+            or not all(
+                getattr(getattr(listener, name), "__func__", None)
+                is getattr(type(listener), name, None)
+                for name in ("cursor_position", "erase_in_line", "erase_characters")
+            )
+        ):
             draw_styled = None  # some screen method was replaced: dispatch one by one
-        match_styled_run = self._styled_run_re.match
-        findall_styled = self._sgr_text_re.findall
+        match_sequence_run = self._sequence_run_re.match
+        findall_sequences = self._sequence_text_re.findall
         taking_plain_text = self._taking_plain_text
 
         length = len(data)
@@ -317,11 +332,11 @@ class TerminalStream(pyte.Stream):
                                 offset = match.end()
                                 draw_lines(match.group())  # type: ignore[misc]
                                 continue
-                            match = match_styled_run(data, offset)
+                            match = match_sequence_run(data, offset)
                             if match is not None:
-                                # Several `CSI ... m` + text tokens in a row: one call for all.
+                                # Several SGR/CUP/EL/ECH + text tokens in a row: one call.
                                 start, offset = match.span()
-                                draw_styled(findall_styled(data, start, offset))
+                                draw_styled(findall_sequences(data, start, offset))
                                 continue
                         match = match_sgr_text(data, offset)
                         if match is not None:

@@ -138,3 +138,54 @@ def test_the_benchmark_floods_equal_the_slow_way_at_the_benchmark_size() -> None
             fast.feed(data[offset : offset + 4096])
             slow.feed(data[offset : offset + 4096])
         assert _state(fast) == _state(slow)
+
+
+_SEQUENCES = st.sampled_from(
+    [
+        "\x1b[{a};{b}H",
+        "\x1b[{a}H",
+        "\x1b[H",
+        "\x1b[;{b}H",
+        "\x1b[{a};{b};7f",
+        "\x1b[99999;{b}H",
+        "\x1b[0;0H",
+        "\x1b[K",
+        "\x1b[1K",
+        "\x1b[2K",
+        "\x1b[3K",
+        "\x1b[0;1K",
+        "\x1b[{a}X",
+        "\x1b[X",
+        "\x1b[0m",
+        "\x1b[m",
+        "\x1b[44;37m",
+        "\x1b[1;32m",
+        "\x1b[38;5;208m",
+    ]
+)
+_TEXTS = st.sampled_from(
+    ["", "status", "a b", "a very long piece of text", "漢字", "e\u0301", "\x01x"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tokens=st.lists(
+        st.tuples(_SEQUENCES, _TEXTS, st.integers(0, 9), st.integers(0, 14)), max_size=25
+    ),
+    prefix=st.sampled_from(
+        ["", "\x1b[2;4r\x1b[?6h", "\x1b[?7l", "\x1b[?5h", "\x1b[4h", "\x1b[?69h\x1b[2;5s"]
+    ),
+    columns=st.integers(1, 12),
+    lines=st.integers(1, 6),
+)
+def test_runs_of_sgr_cup_el_ech_and_text_equal_one_sequence_at_a_time(
+    tokens: list[tuple[str, str, int, int]], prefix: str, columns: int, lines: int
+) -> None:
+    data = (prefix + "".join(seq.format(a=a, b=b) + text for seq, text, a, b in tokens)).encode()
+    fast = Emulator(columns, lines, scrollback=4)
+    slow = _slow(columns, lines, 4)
+    fast.feed(data)
+    slow.feed(data)
+    assert _state(fast) == _state(slow)
+    assert fast.text_lines() == slow.text_lines()
