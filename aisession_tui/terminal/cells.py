@@ -401,11 +401,13 @@ class AttrState:
     parameter text seen in it leads, so a run of coloured text costs one lookup per SGR (no
     hashing of the attributes tuple)."""
 
-    __slots__ = ("attrs", "chars", "moves")
+    __slots__ = ("attrs", "chars", "erase", "moves")
 
-    def __init__(self, attrs: Char, chars: dict[str, Char]) -> None:
+    def __init__(self, attrs: Char, chars: dict[str, Char], erase: Char) -> None:
         self.attrs = attrs
         self.chars = chars
+        #: The blank cell erasing writes in these attributes (background colour erase).
+        self.erase = erase
         self.moves: dict[str, AttrState] = {}
 
 

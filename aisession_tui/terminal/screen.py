@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 from pyte import charsets as cs
@@ -42,6 +43,7 @@ from .cells import (
     CHARS_BY_ATTRS,
     MAX_ATTR_CACHE,
     STUB,
+    UNBUILT,
     AttrState,
     Bits,
     LazyRow,
@@ -97,6 +99,7 @@ XTERM_ANSI = (
 )
 _MAX_SGR_CACHE = 16384
 _MAX_MOVES = 256
+_MAX_POSITIONS = 8192
 _SGR_SPLIT = re.compile(r"\x1b\[([0-9;]{0,128})m")
 
 
@@ -135,6 +138,9 @@ class TerminalScreen(
         self.default_colors = ("ffffff", "000000")
         self._attr_cache = CHARS_BY_ATTRS  # shared by all screens
         self._attr_states: dict[tuple[Char, bool], AttrState] = {}
+        #: CUP parameter text -> (y, x), for `_positions_for` (lines, columns, origin, margins).
+        self._positions: dict[str, tuple[int, int]] = {}
+        self._positions_for: tuple[Any, ...] = ()
         self._sgr_cache: dict[tuple[Char, Any, bool], Char] = {}
         self._sgr_plans: dict[Any, SgrPlan] = {}
         self._main_buffer: ScreenBuffer | None = None
@@ -383,7 +389,8 @@ class TerminalScreen(
         if state is None:
             if len(self._attr_states) >= MAX_ATTR_CACHE:
                 self._attr_states.clear()
-            state = self._attr_states[key] = AttrState(attrs, chars_for(attrs))
+            state = AttrState(attrs, chars_for(attrs), self._erase_for(attrs))
+            self._attr_states[key] = state
         return state
 
     def _move(self, state: AttrState, params: str) -> AttrState:
@@ -670,6 +677,11 @@ class TerminalScreen(
         dirty = self.dirty
         move = self._move
         state = self._attr_state(cursor.attrs)
+        positions = self._positions
+        if self._positions_for != (lines, columns, mo.DECOM in mode, self.margins):
+            positions.clear()
+            self._positions_for = (lines, columns, mo.DECOM in mode, self.margins)
+        buffer_get = buffer.get
         failure: Exception | None = None
         for params, final, text in tokens:
             try:
@@ -677,25 +689,42 @@ class TerminalScreen(
                     state = state.moves.get(params) or move(state, params)
                     cursor.attrs = state.attrs
                 elif final == "H" or final == "f":
-                    values = params.split(";") if params else ()
-                    if len(values) <= 2 and mo.DECOM not in mode and all(map(str.isdigit, values)):
-                        line = int(values[0]) if values and values[0] else 1
-                        column = int(values[1]) if len(values) > 1 and values[1] else 1
-                        cursor.y = min(max(line - 1, 0), lines - 1)
-                        cursor.x = min(max(column - 1, 0), columns - 1)
-                    else:
-                        self.cursor_position(*_csi_params(params)[:2])
+                    position = positions.get(params)
+                    if position is None:
+                        position = self._cursor_position_text(params)
+                    if position is not None:
+                        cursor.y, cursor.x = position
                 elif final == "K":
-                    self.erase_in_line(_csi_param(params))
+                    x = cursor.x
+                    if (params == "" or params == "0") and 0 < x < columns:
+                        # EL 0 inside the row, the usual shape (`erase_in_line` in one update)
+                        line = buffer_get(cursor.y)
+                        if line is None or type(line) in UNBUILT:
+                            line = buffer[cursor.y]
+                        line.update(zip(range(x, columns), repeat(state.erase), strict=False))
+                        if "wrapped" in line.__dict__:
+                            set_wrapped(line, False)
+                        dirty.add(cursor.y)
+                    else:
+                        self.erase_in_line(_csi_param(params))
                 else:  # "X"
-                    self.erase_characters(_csi_param(params))
+                    x = cursor.x
+                    count = _csi_param(params) or 1
+                    line = buffer_get(cursor.y)
+                    if line is None or type(line) in UNBUILT:
+                        line = buffer[cursor.y]
+                    stop = min(x + count, columns)
+                    line.update(zip(range(x, stop), repeat(state.erase), strict=False))
+                    dirty.add(cursor.y)
                 if not text:
                     continue
                 x = cursor.x
                 end = x + len(text)
                 if plain and end <= columns and text.isascii() and text.isprintable():
                     cache = state.chars
-                    line = buffer[cursor.y]
+                    line = buffer_get(cursor.y)
+                    if line is None or type(line) in UNBUILT:
+                        line = buffer[cursor.y]
                     try:
                         line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
                     except KeyError:
@@ -712,6 +741,21 @@ class TerminalScreen(
                 state = self._attr_state(cursor.attrs)
         if failure is not None:
             raise failure
+
+    def _cursor_position_text(self, params: str) -> tuple[int, int] | None:
+        """CUP from its parameter text: where the cursor goes (remembered in `_positions` for
+        the current size, origin mode and margins), or None if pyte's method moved it."""
+        values = params.split(";")
+        if len(values) > 2 or mo.DECOM in self.mode or not all(map(str.isdigit, values)):
+            self.cursor_position(*_csi_params(params)[:2])
+            return None
+        line = min(int(values[0]), 9999) or 1
+        column = min(int(values[1]), 9999) or 1 if len(values) > 1 else 1
+        position = min(line - 1, self.lines - 1), min(column - 1, self.columns - 1)
+        if len(self._positions) >= _MAX_POSITIONS:
+            self._positions.clear()
+        self._positions[params] = position
+        return position
 
     def _apply_sgr(self, plan: SgrPlan) -> Char:
         reset, assignments = plan
