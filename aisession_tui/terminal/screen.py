@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from itertools import repeat
 from typing import Any
 
 from pyte import charsets as cs
@@ -60,7 +59,7 @@ from .cells import (
     sgr_plan,
 )
 from .cursor import CursorMixin
-from .editing import EditingMixin
+from .editing import EditingMixin, blank_run
 from .events import TerminalEvent
 from .keyboard import KeyboardMixin
 from .lr_margins import DECLRMM, LeftRightMarginsMixin
@@ -701,7 +700,7 @@ class TerminalScreen(
                         line = buffer_get(cursor.y)
                         if line is None or type(line) in UNBUILT:
                             line = buffer[cursor.y]
-                        line.update(zip(range(x, columns), repeat(state.erase), strict=False))
+                        line.update(blank_run(x, columns, state.erase))
                         if "wrapped" in line.__dict__:
                             set_wrapped(line, False)
                         dirty.add(cursor.y)
@@ -714,7 +713,7 @@ class TerminalScreen(
                     if line is None or type(line) in UNBUILT:
                         line = buffer[cursor.y]
                     stop = min(x + count, columns)
-                    line.update(zip(range(x, stop), repeat(state.erase), strict=False))
+                    line.update(blank_run(x, stop, state.erase))
                     dirty.add(cursor.y)
                 if not text:
                     continue
