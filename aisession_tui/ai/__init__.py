@@ -28,7 +28,8 @@ from .monitor import (
     SessionMonitor,
     TokensCounted,
 )
-from .parsing import EventKind, OutputParser, ParsedEvent, parse_output, prompt_on_screen
+from .parsing import EventKind, OutputParser, ParsedEvent, parse_output
+from .screen_prompts import prompt_on_screen
 from .state import AgentState, AgentStatus, StateChange, StateDetector
 from .tokens import (
     CrateEstimator,

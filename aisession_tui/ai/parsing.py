@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "QUESTION",
     "EventKind",
     "OutputParser",
     "ParsedEvent",
-    "clean_question",
+    "is_question",
     "parse_output",
-    "prompt_on_screen",
+    "prompt_event",
     "strip_ansi",
 ]
 
@@ -161,7 +162,7 @@ _YES_NO = re.compile(
     r"|\(Y\)es/\(N\)o(?:/\([A-Z]\)[\w' ]+)*(?: \[[\w' ]+\])?)\s*[:?]?\s*$",
     re.IGNORECASE,
 )
-_QUESTION = re.compile(
+QUESTION = re.compile(
     r"(?:Do you want to (?:proceed|continue)|Are you sure|Continue\?|Proceed\?|Overwrite\?"
     r"|Press (?:Enter|RETURN|any key)|\bpassword(?: for \S+)?:\s*$"
     r"|Enter (?:your )?(?:choice|selection))",
@@ -233,7 +234,7 @@ class OutputParser:
             previous = raw
             events.extend(self._line(strip_ansi(_visible_line(raw))))
         tail = strip_ansi(_visible_line(self._pending)).strip()
-        if tail and tail != self._pending_prompted and (prompt := _prompt_event(tail)):
+        if tail and tail != self._pending_prompted and (prompt := prompt_event(tail)):
             self._pending_prompted = tail
             events.extend(self._end_menu(question=tail))
             events.append(prompt)
@@ -287,7 +288,7 @@ class OutputParser:
             self._menu_question = self._last_line
             return
         self._last_line = stripped
-        if prompt := _prompt_event(stripped):
+        if prompt := prompt_event(stripped):
             yield prompt
 
     def _tests(self, line: str, raw: str) -> ParsedEvent | None:
@@ -520,10 +521,10 @@ class OutputParser:
         menu, self._menu = self._menu, []
         asked = (
             self._menu_question
-            if self._menu_question and _is_question(self._menu_question)
+            if self._menu_question and is_question(self._menu_question)
             else None
         )
-        asked = asked or (question if question and _is_question(question) else None)
+        asked = asked or (question if question and is_question(question) else None)
         if len(menu) >= 2 and asked:
             yield ParsedEvent(
                 EventKind.PROMPT,
@@ -549,17 +550,17 @@ def _counts(text: str) -> dict[str, int]:
     return {label: int(n) for n, label in _COUNT.findall(text)}
 
 
-def _is_question(line: str) -> bool:
-    return line.rstrip().endswith("?") or _prompt_event(line) is not None
+def is_question(line: str) -> bool:
+    return line.rstrip().endswith("?") or prompt_event(line) is not None
 
 
-def _prompt_event(line: str) -> ParsedEvent | None:
+def prompt_event(line: str) -> ParsedEvent | None:
     """A question waiting for an answer on one line, if it is one."""
     if not line or (line.rstrip()[-1:] not in _PROMPT_ENDINGS and "Press" not in line):
         return None
     if _YES_NO.search(line):
         return ParsedEvent(EventKind.PROMPT, "prompt", line.strip(), choices=("y", "n"))
-    if _QUESTION.search(line) and (line.rstrip().endswith(("?", ":", ">")) or "Press" in line):
+    if QUESTION.search(line) and (line.rstrip().endswith(("?", ":", ">")) or "Press" in line):
         return ParsedEvent(EventKind.PROMPT, "prompt", line.strip())
     return None
 
@@ -570,151 +571,3 @@ def parse_output(text: str | bytes) -> list[ParsedEvent]:
         text = text.decode("utf-8", errors="replace")
     parser = OutputParser()
     return parser.feed(text) + parser.flush()
-
-
-def prompt_on_screen(lines: list[str], footer_lines: int = 3) -> ParsedEvent | None:
-    """A question waiting on a screen (all of it: agents park a hidden cursor on the selected
-    menu item, so the rows below the cursor matter too).
-
-    Either a numbered menu ends near the bottom (at most `footer_lines` rows of hints follow
-    it, or `MENU_FOOTER_LINES` when an item is marked as selected, as in "Press enter to
-    continue"), or the last non-blank row asks (``[y/N]``, ``(Y)es/(N)o [Yes]:``, "Do you
-    want to proceed?", ``Password:``).
-    Box borders (``│ ● 1. Trust folder │``) and indented description rows between items are
-    read through. The event's message is a short clean question, never a screen's worth."""
-    visible = [_unboxed(strip_ansi(line)) for line in lines]
-    while visible and not visible[-1]:
-        visible.pop()
-    if not visible:
-        return None
-    for menu in reversed(_menus(visible)):
-        after = sum(1 for line in visible[menu.end + 1 :] if line)
-        asked = _question_above(visible, menu.start)
-        if menu.selected is None and not (asked and _is_question(asked)):
-            continue
-        if after > (MENU_FOOTER_LINES if menu.selected is not None else footer_lines):
-            break  # output went on below it: an old list, not a question being asked
-        return ParsedEvent(
-            EventKind.PROMPT,
-            "menu",
-            clean_question(asked) if asked else f"choose 1-{len(menu.choices)}",
-            choices=menu.choices,
-        )
-    if prompt := _prompt_event(visible[-1].strip()):
-        return ParsedEvent(
-            EventKind.PROMPT, prompt.tool, clean_question(prompt.message), choices=prompt.choices
-        )
-    return None
-
-
-MENU_FOOTER_LINES = 6  # hint rows a selected menu may have below it (Gemini's auth dialog: 4)
-MAX_QUESTION_CHARS = 120
-_SCREEN_MENU_ITEM = re.compile(
-    r"^(\s*)(?:([\u276f>\u203a\u25b6\u25cf*])\s*)?(\d{1,2})[.)]\s+(\S.*)$"
-)
-_BOX_EDGE = "\u2502\u2503\u2551|"  # │ ┃ ║ and ASCII bars that frame a boxed dialog
-_BOX_ONLY = re.compile(r"^[\s\u2500-\u257f\u2580-\u259f]*$")  # borders and rules
-_SHORT_YES_NO = re.compile(
-    r"\s*(?:\((?:y/n|yes/no)\)|\[(?:y/n|yes/no)\]|\(Y\)es/\(N\)o.*)\s*[:?]?\s*$",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Menu:
-    start: int  # row of item 1
-    end: int  # row of the last item (or its last description row)
-    choices: tuple[str, ...]
-    selected: int | None  # the marked item's number
-
-
-def _unboxed(line: str) -> str:
-    """A row without the borders of a box around it (its indentation inside the box kept,
-    for description rows); rows of only borders and rules become empty."""
-    line = line.rstrip()
-    if _BOX_ONLY.match(line):
-        return ""
-    body = line.lstrip()
-    if body[:1] in _BOX_EDGE:
-        line = body[1:]
-    if line[-1:] in _BOX_EDGE:
-        line = line[:-1]
-    return line.rstrip() if line.strip() else ""
-
-
-def _menus(rows: list[str]) -> list[_Menu]:
-    """Every run of items numbered 1..n on the screen; rows between items that are indented
-    deeper than the items' numbers (descriptions) belong to the run, single blank rows too."""
-    menus: list[_Menu] = []
-    index = 0
-    while index < len(rows):
-        item = _SCREEN_MENU_ITEM.match(rows[index])
-        if not item or item[3] != "1":
-            index += 1
-            continue
-        start = index
-        choices = [item[4].strip()]
-        selected = 1 if item[2] else None
-        indent = len(item[1])
-        end = index
-        index += 1
-        while index < len(rows):
-            row = rows[index]
-            if not row and index + 1 < len(rows) and rows[index + 1]:
-                index += 1  # one blank row between items (or an item and its description)
-                row = rows[index]
-            nxt = _SCREEN_MENU_ITEM.match(row)
-            if nxt and int(nxt[3]) == len(choices) + 1:
-                choices.append(nxt[4].strip())
-                selected = len(choices) if nxt[2] else selected
-                end = index
-            elif row and len(row) - len(row.lstrip()) > indent + 1 and not nxt:
-                end = index  # a description under the item above
-            else:
-                break
-            index += 1
-        if len(choices) >= 2:
-            menus.append(_Menu(start, end, tuple(choices), selected))
-    return menus
-
-
-def _question_above(rows: list[str], start: int, reach: int = 8) -> str | None:
-    """The question a menu answers: the nearest row above it with a question mark in it
-    (within `reach` non-blank rows), else the nearest non-blank row."""
-    nearest = None
-    seen = 0
-    for row in reversed(rows[max(0, start - 3 * reach) : start]):
-        if not row:
-            continue
-        seen += 1
-        nearest = nearest or row
-        if "?" in row or _QUESTION.search(row):
-            return row
-        if seen >= reach:
-            break
-    return nearest
-
-
-def clean_question(text: str) -> str:
-    """A question fit for a reason or a title: the sentence that asks (up to its "?"), without
-    answer hints like ``(Y)es/(N)o [Yes]:``, control or drawing characters, at most
-    `MAX_QUESTION_CHARS` long."""
-    text = strip_ansi(text)
-    text = "".join(ch for ch in text if ch.isprintable() and not _is_drawing(ch))
-    text = " ".join(text.split())
-    text = _SHORT_YES_NO.sub("", text).strip() or text
-    if (mark := text.find("?")) > 0:
-        head = text[: mark + 1]
-        boundary = max(head.rfind(". "), head.rfind(": "), head.rfind("! "))
-        sentence = head[boundary + 2 :] if boundary >= 0 else head
-        if len(sentence) > 3:
-            text = sentence
-    if len(text) > MAX_QUESTION_CHARS:
-        text = text[: MAX_QUESTION_CHARS - 1].rstrip() + "\u2026"
-    return text
-
-
-def _is_drawing(ch: str) -> bool:
-    """Braille art, box drawing and block elements: what logos and frames are made of."""
-    code = ord(ch)
-    return 0x2500 <= code <= 0x259F or 0x2800 <= code <= 0x28FF

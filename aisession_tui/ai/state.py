@@ -29,7 +29,8 @@ from typing import Protocol, TypeAlias
 from aisession_tui.core.types import utc_now
 
 from .integration import CwdMark, ShellMark, display_command
-from .parsing import EventKind, ParsedEvent, clean_question, prompt_on_screen, strip_ansi
+from .parsing import EventKind, ParsedEvent, strip_ansi
+from .screen_prompts import clean_question, prompt_on_screen
 
 __all__ = [
     "ATTENTION_STATES",

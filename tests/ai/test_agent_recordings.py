@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from aisession_tui.ai.parsing import MAX_QUESTION_CHARS
+from aisession_tui.ai.screen_prompts import MAX_QUESTION_CHARS
 from aisession_tui.ai.state import AgentState
 
 from .agent_replay import load, replay

@@ -13,9 +13,9 @@ from aisession_tui.ai.parsing import (
     OutputParser,
     ParsedEvent,
     parse_output,
-    prompt_on_screen,
     strip_ansi,
 )
+from aisession_tui.ai.screen_prompts import clean_question, prompt_on_screen
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -223,3 +223,19 @@ def test_arbitrary_text_never_raises(text: str) -> None:
 def test_generic_build_result_lines(line: str, success: bool) -> None:
     events = [e for e in parse_output(line + "\n") if e.kind is EventKind.BUILD_RESULT]
     assert len(events) == 1 and events[0].success is success
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [
+        ("\x1b[1;33m? \x1b[0mApply these changes? [y/N] ", "Apply these changes?"),
+        ("\u25cf Apply these changes? [y/N]", "Apply these changes?"),
+        ("\u276f Do you want to proceed? (y/n)", "Do you want to proceed?"),
+        ("(y/n) Overwrite?", "(y/n) Overwrite?"),
+        ('"notes.md" exists. Overwrite?', "Overwrite?"),
+    ],
+)
+def test_clean_question_drops_the_glyph_before_the_question(asked: str, shown: str) -> None:
+    """The demo reviewer's (and inquirer-style CLIs') leading "? " is decoration: a reason or a
+    title reads "Apply these changes?", not "? Apply these changes?"."""
+    assert clean_question(asked) == shown
