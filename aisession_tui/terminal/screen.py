@@ -506,10 +506,17 @@ class TerminalScreen(
                 continue
             if columns < 2 and not text.isascii():
                 return self._finish_fresh_lines(new_rows, last, index)
-            laid_out = self._line_spans(text)
-            if laid_out is None:
-                return self._finish_fresh_lines(new_rows, last, index)
-            spans, width, text_last = laid_out
+            if "\x1b" not in text:
+                # Text of mixed widths in the current attributes (CJK logs, emoji).
+                lead, cells = cell_text(text)
+                if lead:
+                    return self._finish_fresh_lines(new_rows, last, index)
+                spans, width, text_last = [cells, attrs] if cells else [], len(cells), text
+            else:
+                laid_out = self._line_spans(text)
+                if laid_out is None:
+                    return self._finish_fresh_lines(new_rows, last, index)
+                spans, width, text_last = laid_out
             if text_last:
                 last = text_last
             if width <= columns:
