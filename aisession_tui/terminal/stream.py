@@ -283,9 +283,7 @@ class TerminalStream(pyte.Stream):
             draw_lines = None
         match_lines = _LINES_RE.match
         match_styled_lines = _STYLED_LINES_RE.match
-        draw_styled = getattr(listener, "draw_lines", None) and getattr(
-            listener, "draw_sequences", None
-        )
+        draw_sequences = getattr(listener, "draw_sequences", None)
         if (
             sgr_text is None
             or draw_lines is None
@@ -295,7 +293,7 @@ class TerminalStream(pyte.Stream):
                 for name in ("cursor_position", "erase_in_line", "erase_characters")
             )
         ):
-            draw_styled = None  # some screen method was replaced: dispatch one by one
+            draw_sequences = None  # some screen method was replaced: dispatch one by one
         match_sequence_run = self._sequence_run_re.match
         findall_sequences = self._sequence_text_re.findall
         taking_plain_text = self._taking_plain_text
@@ -321,7 +319,7 @@ class TerminalStream(pyte.Stream):
                         offset += 1
                         carriage_return()
                     elif char == ESC:
-                        if draw_styled is not None:
+                        if draw_sequences is not None:
                             # Floods start at a line's start: elsewhere the attempt is wasted.
                             match = (
                                 match_styled_lines(data, offset)
@@ -336,7 +334,7 @@ class TerminalStream(pyte.Stream):
                             if match is not None:
                                 # Several SGR/CUP/EL/ECH + text tokens in a row: one call.
                                 start, offset = match.span()
-                                draw_styled(findall_sequences(data, start, offset))
+                                draw_sequences(findall_sequences(data, start, offset))
                                 continue
                         match = match_sgr_text(data, offset)
                         if match is not None:
@@ -380,7 +378,7 @@ class TerminalStream(pyte.Stream):
                             match = match_lines(data, offset)
                             if (
                                 match is None
-                                and draw_styled is not None
+                                and draw_sequences is not None
                                 and (offset == 0 or data[offset - 1] == "\n")
                             ):
                                 match = match_styled_lines(data, offset)
