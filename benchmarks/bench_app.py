@@ -94,7 +94,7 @@ async def app_cat(path: Path) -> float:
 
         start = time.perf_counter()
         live = await app.add_session(config)
-        pane = app.pane_grid.frames[0].terminal
+        pane = app.main.pane_grid.frames[0].terminal
         watch_rendering(pane, seen)
         await asyncio.wait_for(done.wait(), timeout=300)
         assert (pane.size.width, pane.size.height) == (COLUMNS, LINES), pane.size
@@ -164,7 +164,7 @@ async def echo_latencies(keys: int, flooders: int) -> tuple[list[float], list[fl
         typing = next(live for live in app.lives.values() if live.name == "typing")
         app.focus_session(typing.session.id.uuid.hex)
         await pilot.pause(0.5)
-        pane = app.pane_grid.frames[0].terminal
+        pane = app.main.pane_grid.frames[0].terminal
         expected = {"text": None}
         seen_at = asyncio.Event()
         shown: list[float] = []
@@ -209,7 +209,7 @@ async def app_interrupt() -> float:
     """Seconds from Ctrl+C into a pane flooding with `yes` until the pane draws the prompt."""
     app = app_for(SessionConfig(name="shell", shell_command=SHELL))
     async with app.run_test(size=APP_SIZE) as pilot:
-        pane = app.pane_grid.frames[0].terminal
+        pane = app.main.pane_grid.frames[0].terminal
         prompted = asyncio.Event()
         interrupted = {"at": 0.0}
         drawn: list[float] = []

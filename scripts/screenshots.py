@@ -107,7 +107,7 @@ async def settled(app: SupervisorApp, pilot: Pilot[None]) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"the screen kept changing for {WAIT}s")
         await pilot.pause(0.2)
-        app.refresh_panels()
+        app.main.refresh_panels()
         await pilot.pause()
         current = app.export_screenshot()
         steady = steady + 1 if current == previous else 0
@@ -119,8 +119,8 @@ async def nothing(app: SupervisorApp, pilot: Pilot[None]) -> None:
 
 
 async def zoom_reviewer(app: SupervisorApp, pilot: Pilot[None]) -> None:
-    app.action_focus_number(3)
-    app.action_toggle_zoom()
+    app.main.action_focus_number(3)
+    app.main.action_toggle_zoom()
 
 
 async def open_help(app: SupervisorApp, pilot: Pilot[None]) -> None:
@@ -129,7 +129,7 @@ async def open_help(app: SupervisorApp, pilot: Pilot[None]) -> None:
 
 
 async def open_new_session_form(app: SupervisorApp, pilot: Pilot[None]) -> None:
-    await app.run_action("new_session")
+    await app.run_command("new_session")
     await wait_for(pilot, lambda: isinstance(app.screen, NewSessionScreen), "the new form")
     for field_input in app.screen.query(Input):
         field_input.cursor_blink = False  # a blinking cursor never holds still for a picture
@@ -176,7 +176,7 @@ def shot_app(shot: Shot, configs: list[SessionConfig]) -> DeterministicApp:
 
 def laid_out(app: SupervisorApp) -> bool:
     """Whether every pane has its size and its emulator has followed it."""
-    frames = list(app.pane_grid.frames)
+    frames = list(app.main.pane_grid.frames)
     return len(frames) == 4 and all(
         frame.terminal.size.area > 0
         and (frame.terminal.size.height, frame.terminal.size.width)

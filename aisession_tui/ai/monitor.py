@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
@@ -22,7 +21,7 @@ from aisession_tui.core.events import (
     ProcessExited,
     SessionEvent,
 )
-from aisession_tui.core.slicer import slicer
+from aisession_tui.core.runtime import Runtime, default_runtime
 from aisession_tui.core.types import CommandRecord, SessionId
 
 from .attention import AttentionScanner
@@ -52,7 +51,6 @@ log = logging.getLogger(__name__)
 
 # Context work (token counts of whole outputs, summaries, zstd) runs here, in order, so a
 # megabyte of command output never stalls the event loop. One worker keeps the order.
-_CONTEXT_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aisession-context")
 
 SLICE_BYTES = 2 * 1024  # about a millisecond of analysis: the slicer runs many per turn
 MAX_BACKLOG = 1024 * 1024  # beyond this, a flood is only scanned for marks, not parsed
@@ -115,8 +113,10 @@ class SessionMonitor:
         counter: TokenCounter | None = None,
         clock: Callable[[], float] | None = None,
         call_later: CallLater | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self.session = session
+        self.runtime = runtime or default_runtime()
         self.emulator = emulator
         config = session.config
         cwd = str(config.working_directory)
@@ -255,7 +255,7 @@ class SessionMonitor:
         except RuntimeError:
             self._drain(limit=None)  # no loop: process synchronously
             return
-        slicer().submit(self._run_step, background=True)
+        self.runtime.slicer().submit(self._run_step, background=True)
 
     def _run_step(self) -> bool:
         """Analyse one slice of pending output in the loop's shared time budget."""
@@ -420,7 +420,7 @@ class SessionMonitor:
             except RuntimeError:
                 function(*args)
                 return
-        job = loop.run_in_executor(_CONTEXT_WORKER, function, *args)
+        job = loop.run_in_executor(self.runtime.context_worker(), function, *args)
         self._context_jobs.add(job)
         job.add_done_callback(self._context_done)
 

@@ -27,6 +27,7 @@ from .process import (
     spawn_pipes,
     spawn_pty,
 )
+from .runtime import Runtime, default_runtime
 from .types import SessionId, utc_now
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class PtyBackend(SessionBackend):
 
     name: BackendName = "pty"
 
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self.runtime = runtime or default_runtime()
+
     async def spawn(
         self, session_id: SessionId, config: SessionConfig, size: tuple[int, int]
     ) -> ChildProcess:
@@ -69,7 +73,9 @@ class PtyBackend(SessionBackend):
             # The program the session's own PATH finds: ptyprocess would search the app's.
             program = resolve_program(argv[0], env)
             try:
-                return spawn_pty([program, *argv[1:]], cwd=cwd, env=env, size=size)
+                return spawn_pty(
+                    [program, *argv[1:]], cwd=cwd, env=env, size=size, relay=self.runtime.relay()
+                )
             except PtyError as exc:
                 if not config.allow_headless_fallback:
                     raise
@@ -86,12 +92,17 @@ class TmuxBackend(SessionBackend):
     survives_detach = True
 
     def __init__(
-        self, workspace: str = "default", *, scrollback: int = 10_000, host: str | None = None
+        self,
+        workspace: str = "default",
+        *,
+        scrollback: int = 10_000,
+        host: str | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         from .tmux.server import TmuxServer
 
         self.server = TmuxServer(workspace, scrollback=scrollback, host=host)
-        self._pty = PtyBackend()
+        self._pty = PtyBackend(runtime)
         self._closing: set[asyncio.Task[None]] = set()
 
     async def spawn(
@@ -172,9 +183,12 @@ def make_backend(
     workspace: str | None = None,
     scrollback: int = 10_000,
     host: str | None = None,
+    runtime: Runtime | None = None,
 ) -> SessionBackend:
     """The backend called `name` (`--backend`, or `backend =` in a workspace file); `host`
     puts the tmux server on another machine."""
     if name == "tmux" or host is not None:
-        return TmuxBackend(workspace or "default", scrollback=scrollback, host=host)
-    return PtyBackend()
+        return TmuxBackend(
+            workspace or "default", scrollback=scrollback, host=host, runtime=runtime
+        )
+    return PtyBackend(runtime)

@@ -28,7 +28,7 @@ from typing import Protocol
 from ptyprocess import PtyProcess
 
 from .errors import ProcessError, PtyError
-from .relay import OutputRelay, set_pipe_size, shared_relay
+from .relay import OutputRelay, set_pipe_size
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +273,12 @@ def _chdir_into(path: str) -> Callable[[], None]:
 
 
 def spawn_pty(
-    argv: list[str], *, cwd: Path, env: dict[str, str], size: tuple[int, int]
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    size: tuple[int, int],
+    relay: OutputRelay | None = None,
 ) -> PtyChild:
     """Start `argv` on a new PTY as leader of a new session; raises `PtyError` on any failure.
 
@@ -286,8 +291,7 @@ def spawn_pty(
         raise PtyError(f"could not start {argv[0]!r} on a pseudo-terminal: {exc}") from exc
     os.set_blocking(proc.fd, False)
     child = PtyChild(proc)
-    relay = shared_relay()
-    if relay is not None:
+    if relay is not None:  # the relay reads the master for it (else the loop reads it)
         child.use_relay(relay)
     return child
 

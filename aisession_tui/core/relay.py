@@ -15,7 +15,6 @@ read their masters directly, as without it: `PtyChild` falls back on the pipe's 
 from __future__ import annotations
 
 import array
-import atexit
 import contextlib
 import fcntl
 import logging
@@ -23,7 +22,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -100,28 +98,3 @@ def set_pipe_size(fd: int, size: int) -> bool:
 
 def _fd_array(*fds: int) -> bytes:
     return array.array("i", fds).tobytes()
-
-
-_lock = threading.Lock()
-_shared: OutputRelay | None = None
-_failed = False
-
-
-def shared_relay() -> OutputRelay | None:
-    """The process's relay, started on first use; None when disabled or it cannot run."""
-    global _shared, _failed
-    if _failed or os.environ.get("AISESSION_RELAY", "").lower() in {"0", "off", "no", "false"}:
-        return None
-    with _lock:
-        if _shared is not None and not _shared.alive:
-            log.warning("output relay exited; starting a new one")
-            _shared = None
-        if _shared is None:
-            try:
-                _shared = OutputRelay()
-                atexit.register(_shared.close)
-            except OSError as exc:
-                log.warning("output relay cannot start (%s); reading terminals directly", exc)
-                _failed = True
-                return None
-        return _shared

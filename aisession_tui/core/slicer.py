@@ -28,8 +28,6 @@ DEFAULT_BACKGROUND_SHARE = 0.2
 #: Output counts as flowing this long after foreground work last ran (a flood has short gaps).
 FLOW_GRACE = 0.05
 
-_slicers: dict[asyncio.AbstractEventLoop, Slicer] = {}
-
 
 class Slicer:
     """Runs submitted steps round robin, at most `budget` seconds per loop turn."""
@@ -132,14 +130,3 @@ class Slicer:
                 queue.append(step)
             else:
                 self._queued.discard(step)
-
-
-def slicer() -> Slicer:
-    """The slicer of the running event loop (one per loop, made on first use)."""
-    loop = asyncio.get_running_loop()
-    found = _slicers.get(loop)
-    if found is None:
-        for stale in [other for other in _slicers if other.is_closed()]:
-            del _slicers[stale]
-        found = _slicers[loop] = Slicer(loop)
-    return found

@@ -11,8 +11,8 @@ from enum import StrEnum
 from time import perf_counter
 
 from ..core.events import OutputReceived, ProcessExited, SessionEvent, StatusChanged
+from ..core.runtime import Runtime, default_runtime
 from ..core.session import AISession
-from ..core.slicer import slicer
 from ..core.types import SessionStatus
 from ..terminal.emulator import DEFAULT_SCROLLBACK, Emulator
 from ..terminal.events import (
@@ -63,8 +63,10 @@ class LiveSession:
         *,
         scrollback: int = DEFAULT_SCROLLBACK,
         on_event: Callable[[LiveSession, object], None] | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self.session = session
+        self.runtime = runtime or default_runtime()
         rows, columns = session.config.pty_size
         self.emulator = Emulator(
             columns,
@@ -166,7 +168,7 @@ class LiveSession:
             self.session.pause_reading(owner="pane")
         if self.interactive and self._pending_bytes <= INLINE_BYTES and not self._feed_step():
             return
-        slicer().submit(self._feed_step, urgent=self.interactive)
+        self.runtime.slicer().submit(self._feed_step, urgent=self.interactive)
 
     def _feed_step(self) -> bool:
         """Parse about `STEP_SECONDS` worth of pending output; True while more is pending.

@@ -28,6 +28,7 @@ from ..core.config import SessionConfig, check_name
 from ..core.errors import SessionError
 from ..core.events import ProcessExited, SessionEvent, StatusChanged
 from ..core.manager import SessionManager
+from ..core.runtime import Runtime, default_runtime
 from ..core.session import AISession
 from ..core.types import SessionId, SessionStatus, utc_now
 from ..store.resolve import resolve_ref
@@ -75,8 +76,11 @@ class Supervisor:
         idle_after: float = 5.0,
         names: NameStore | None = None,
         presenter_class: type[SessionPresenter] = SessionPresenter,
+        runtime: Runtime | None = None,
     ) -> None:
         self.manager = manager if manager is not None else SessionManager()
+        #: Shared by the sessions' parsing and monitors (the slicer, the context worker).
+        self.runtime = runtime or default_runtime()
         self.scrollback = scrollback
         self.idle_after = idle_after
         #: Where renames are saved; the app sets it once its store is open.
@@ -240,7 +244,12 @@ class Supervisor:
     ) -> LiveSession:
         """Supervise a (not yet started) session, with old scrollback above when restoring
         (then `note` under it)."""
-        live = LiveSession(session, scrollback=self.scrollback, on_event=self._on_live_event)
+        live = LiveSession(
+            session,
+            scrollback=self.scrollback,
+            on_event=self._on_live_event,
+            runtime=self.runtime,
+        )
         if scrollback:
             live.emulator.feed(
                 "\r\n".join(scrollback).encode() + f"\r\n\x1b[2m[{note}]\x1b[0m\r\n".encode()
@@ -405,7 +414,9 @@ class Supervisor:
     # -- events from sessions and monitors -----------------------------------------------------
 
     def _monitor_for(self, live: LiveSession) -> SessionMonitor:
-        monitor = SessionMonitor(live.session, live.emulator, idle_after=self.idle_after)
+        monitor = SessionMonitor(
+            live.session, live.emulator, idle_after=self.idle_after, runtime=self.runtime
+        )
         monitor.subscribe(partial(self._on_monitor_event, live))
         return monitor
 

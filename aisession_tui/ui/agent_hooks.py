@@ -115,9 +115,9 @@ class AgentHooks:
             self._needs_person(live, presenter, signal.question or signal.reason)
         elif changed is not None:
             live.attention.discard(Attention.WAITING)
-        self.app._frame(live).refresh_title()
-        self.app.request_panel_refresh()
-        self.app.refresh_inbox()
+        self.app.main.frame(live).refresh_title()
+        self.app.main.request_panel_refresh()
+        self.app.main.refresh_inbox()
         return True
 
     def _needs_person(self, live: LiveSession, presenter: SessionPresenter, question: str) -> None:
@@ -134,7 +134,7 @@ class AgentHooks:
     def inbox_items(self) -> list[InboxItem]:
         """Every session needing the person, longest waiting first."""
         items = []
-        for key in self.app._ordered_keys():
+        for key in self.app.lives:
             live = self.app.lives[key]
             presenter = self.app.presenters[key]
             if live.session.status is not SessionStatus.RUNNING:
@@ -162,8 +162,8 @@ class AgentHooks:
             return False
         presenter.agent.mark_answered(presenter.heuristic_status())
         live.attention.discard(Attention.WAITING)
-        self.app._frame(live).refresh_title()
-        self.app.request_panel_refresh()
+        self.app.main.frame(live).refresh_title()
+        self.app.main.request_panel_refresh()
         return True
 
 

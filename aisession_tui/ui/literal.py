@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.content import Content
-from textual.notifications import SeverityLevel
 
 from ..core.display_text import display_block, display_line
 
@@ -35,29 +34,10 @@ def block_content(value: object) -> Content:
     return Content(display_block(value))
 
 
-class LiteralNotifications:
-    """Mixed into the app before `App`: every `notify()` (the app's, a widget's, a screen's)
-    shows its message and title literally, bounded, without controls. Toasts quote children,
-    session names and socket messages, so markup is always off: `markup` is accepted but not
-    honoured, since a widget's or screen's `notify()` passes on its default `markup=True`."""
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        notify = super().notify  # type: ignore[misc]
-        notify(
-            display_block(message, NOTICE_LIMIT, NOTICE_LINES),
-            title=display_line(title),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
+def literal_notice(message: object, title: object = "") -> tuple[str, str]:
+    """A toast's message and title as they are shown: literally (the app's `notify` turns markup
+    off), bounded, without controls. Toasts quote children, session names and socket messages."""
+    return display_block(message, NOTICE_LIMIT, NOTICE_LINES), display_line(title)
 
 
-__all__ = ["LiteralNotifications", "block_content", "line_content", "line_text"]
+__all__ = ["block_content", "line_content", "line_text", "literal_notice"]

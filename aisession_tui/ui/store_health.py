@@ -34,7 +34,7 @@ def watch_store_health(app: SupervisorApp, store: Store) -> None:
 
 
 def _show(app: SupervisorApp, health: StoreHealth) -> None:
-    app.details_panel.store_notice = store_notice(health)
+    app.main.sidebar.details_panel.store_notice = store_notice(health)
     if health.ok:
         lost = f" ({health.lost} writes could not be kept)" if health.lost else ""
         app.notify(
@@ -52,4 +52,4 @@ def _show(app: SupervisorApp, health: StoreHealth) -> None:
             timeout=20,
             markup=False,
         )
-    app.refresh_panels()
+    app.main.refresh_panels()

@@ -51,9 +51,11 @@ async def test_inbox_lists_waiting_sessions_and_answers_them(tmp_path: Path) -> 
         assert "?" in app.presenters[key].attention_marker  # marked while not focused
 
         # The Sessions panel can list sessions needing the person first.
-        assert next(row.value for row in app.session_list.rows) != key
+        assert next(row.value for row in app.main.sidebar.session_list.rows) != key
         await pilot.press("ctrl+b", "w")
-        await wait_for(pilot, lambda: next(row.value for row in app.session_list.rows) == key)
+        await wait_for(
+            pilot, lambda: next(row.value for row in app.main.sidebar.session_list.rows) == key
+        )
 
         await pilot.press("ctrl+b", "i")
         await wait_for(pilot, lambda: isinstance(app.screen, InboxScreen))

@@ -19,7 +19,7 @@ async def test_messages_panel_forwards_and_discards_through_the_bridge() -> None
         await call("send_message", {"to": "tester", "text": "run the tests", "sender": "lead"})
         await call("send_message", {"to": "*", "text": "lunch", "sender": "lead"})
 
-        panel = app.messages_panel
+        panel = app.main.sidebar.messages_panel
         await pilot.press("ctrl+b", "m")  # the app's own panel
         await wait_until(lambda: panel.display and len(panel.rows) == 2)
         assert [(r.message.sender, r.to_name, r.message.text) for r in panel.rows] == [

@@ -72,9 +72,9 @@ async def test_socket_messages_senders_and_renames_are_shown_literally() -> None
         await call("send_message", {"to": "sh", "text": "line one\nline [/two]\x1b]2;X\x07"})
         await wait_until(lambda: squash("line [/two]␛]2;X␇") in _toasts(app))
 
-        panel = app.messages_panel
+        panel = app.main.sidebar.messages_panel
         await wait_until(lambda: len(panel.rows) == len(ACCEPTED) + 2)
-        app.refresh_panels()
+        app.main.refresh_panels()
         await pilot.pause()
         _drawn_safely(app)
         # The table's cells, as the table renders them (its columns cut what is drawn).
@@ -99,12 +99,12 @@ async def test_socket_messages_senders_and_renames_are_shown_literally() -> None
             await call("rename", {"session": other.session.id.uuid.hex, "name": raw})
             await wait_until(lambda raw=raw: other.name == raw)
             app.focus_session(other.session.id.uuid.hex)
-            app.refresh_panels()
+            app.main.refresh_panels()
             await pilot.pause()
             _drawn_safely(app)
-            frame = next(f for f in app.pane_grid.frames if f.live is other)
+            frame = next(f for f in app.main.pane_grid.frames if f.live is other)
             assert shows(app, frame.title_bar, shown), raw
-            assert shows(app, app.details_panel, f"name{shown}"), raw
+            assert shows(app, app.main.sidebar.details_panel, f"name{shown}"), raw
         await app.shutdown()
 
 

@@ -20,7 +20,7 @@ from aisession_tui.core import (
     SessionStatus,
 )
 from aisession_tui.core.process import is_running
-from aisession_tui.core.relay import shared_relay
+from aisession_tui.core.runtime import default_runtime
 
 from .conftest import bash_config, open_fds, our_children
 
@@ -142,7 +142,7 @@ async def test_cleanup_terminated_forgets_only_ended_sessions(
 
 
 async def test_twenty_concurrent_sessions_leave_no_fd_or_process_behind(tmp_path: Path) -> None:
-    shared_relay()  # the output relay is one process for the whole app, meant to stay
+    default_runtime().relay()  # the output relay is one process for the whole app, meant to stay
     gc.collect()
     fds_before = open_fds()
     children_before = our_children()

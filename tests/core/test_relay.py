@@ -19,7 +19,7 @@ import pytest
 
 from aisession_tui.core import SessionConfig, SessionStatus
 from aisession_tui.core.process import is_running
-from aisession_tui.core.relay import shared_relay
+from aisession_tui.core.runtime import default_runtime
 
 from .conftest import WAIT, bash_config, started
 
@@ -46,7 +46,7 @@ def wait_gone(pid: int, within: float = WAIT) -> bool:
 
 
 async def test_a_flood_arrives_whole_and_in_order_through_the_relay(tmp_path: Path) -> None:
-    relay = shared_relay()
+    relay = default_runtime().relay()
     assert relay is not None and relay.alive
     session, rec = await started(SessionConfig(shell_command=PRODUCE, working_directory=tmp_path))
     child = session._child
@@ -72,7 +72,7 @@ async def test_a_paused_reader_blocks_the_child_and_loses_nothing(tmp_path: Path
 async def test_a_dead_relay_leaves_the_session_reading_its_terminal(tmp_path: Path) -> None:
     session, rec = await started(bash_config(tmp_path))
     try:
-        relay = shared_relay()
+        relay = default_runtime().relay()
         assert relay is not None
         await session.send_input("echo through-$((40 + 2))\n")
         await rec.wait_output(b"through-42")
@@ -81,7 +81,7 @@ async def test_a_dead_relay_leaves_the_session_reading_its_terminal(tmp_path: Pa
         await session.send_input("echo after-$((40 + 3))\n")
         await rec.wait_output(b"after-43")
         assert session.status is SessionStatus.RUNNING
-        replacement = shared_relay()  # the next session gets a new one
+        replacement = default_runtime().relay()  # the next session gets a new one
         assert replacement is not None and replacement.alive and replacement.pid != relay.pid
     finally:
         await session.stop()
@@ -105,7 +105,7 @@ async def test_the_read_ahead_is_the_relay_pipe_sized_in_whole_powers_of_two(
 
 def test_the_relay_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AISESSION_RELAY", "off")
-    assert shared_relay() is None
+    assert default_runtime().relay() is None
 
 
 async def test_sessions_read_their_terminal_directly_without_the_relay(
@@ -124,12 +124,12 @@ APP = textwrap.dedent(
     """
     import asyncio, sys
     from aisession_tui.core import AISession, SessionConfig
-    from aisession_tui.core.relay import shared_relay
+    from aisession_tui.core.runtime import default_runtime
 
     async def main():
         session = AISession(SessionConfig(shell_command="exec sleep 600"))
         await session.start()
-        print(shared_relay().pid, session.pid, flush=True)
+        print(default_runtime().relay().pid, session.pid, flush=True)
         await asyncio.sleep(600)
 
     asyncio.run(main())

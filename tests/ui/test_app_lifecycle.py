@@ -26,10 +26,10 @@ async def test_closed_sessions_and_their_panes_are_garbage_collected() -> None:
             live = await app.add_session(shell(f"tmp{number}", "seq 1 3000; exec cat"))
             app.focus_session(live.session.id.uuid.hex)
             await wait_for_text(pilot, app, f"tmp{number}", "3000")
-            frame = app._frame(live)
+            frame = app.main.frame(live)
             refs += [weakref.ref(live), weakref.ref(live.emulator), weakref.ref(frame)]
             refs.append(weakref.ref(frame.terminal))
-            app.refresh_panels()
+            app.main.refresh_panels()
             await settle(pilot)
             await app.close_session(live)
             del live, frame
@@ -45,13 +45,13 @@ async def test_closed_sessions_and_their_panes_are_garbage_collected() -> None:
 async def test_parallel_closes_while_panels_refresh_never_crash() -> None:
     app = make_app(*(shell(f"s{n}", "exec cat") for n in range(15)), panels=("sessions",))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.pane_grid.frames) == 15)
+        await wait_for(pilot, lambda: len(app.main.pane_grid.frames) == 15)
         lives = list(app.lives.values())
 
         async def refresh_all_along() -> None:
             while app.lives:
-                app.refresh_panels()
-                app._tick_clock()
+                app.main.refresh_panels()
+                app.main._tick_clock()
                 await asyncio.sleep(0)
 
         refresher = asyncio.create_task(refresh_all_along())
@@ -59,7 +59,7 @@ async def test_parallel_closes_while_panels_refresh_never_crash() -> None:
         await asyncio.wait_for(refresher, 10)
         await settle(pilot)
         assert app.is_running and not app.lives
-        assert not app.pane_grid.frames
+        assert not app.main.pane_grid.frames
         live = await app.add_session(shell("after"))  # the app goes on
         await wait_for(pilot, lambda: app.focused_live is live)
         await app.shutdown()
@@ -84,13 +84,13 @@ async def test_a_thousand_bells_from_an_unfocused_pane_are_one_notification_and_
     app = CountingApp([shell("me"), ringer], options=AppOptions(control=False))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(app.lives) == 2)
-        app.focus_session(app._ordered_keys()[0])
+        app.focus_session(next(iter(app.lives)))
         live = next(live for live in app.lives.values() if live.name == "ringer")
         await wait_for(pilot, lambda: live.bells == 1000, within=30)
         await settle(pilot)
         bells = [text for text in app.shown if "bell" in text]
         assert bells == ["ringer rang the bell"]
-        assert "🔔1000" in str(app._frame(live).title_bar.render())
+        assert "🔔1000" in str(app.main.frame(live).title_bar.render())
         await app.shutdown()
 
 

@@ -28,7 +28,7 @@ async def test_history_panel_shows_shell_commands_with_exit_codes() -> None:
             ("false", 1),
             ("echo done-$((2+3))", 0),
         ]
-        app.refresh_panels()
+        app.main.refresh_panels()
         await pilot.pause()
         table = app.query_one(HistoryPanel)._table
         assert table.row_count >= 2
@@ -43,7 +43,7 @@ async def test_details_list_env_names_but_never_values() -> None:
     app = make_app(config, panels=("details",))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.focused_live is not None)
-        app.refresh_panels()
+        app.main.refresh_panels()
         await pilot.pause()
         rendered = dict(app.presenters[app.focused_key].details())
         assert "API_TOKEN" in rendered["env"]
@@ -67,9 +67,9 @@ async def test_tokens_panel_counts_output_and_sessions_list_follows_focus() -> N
         assert any(talker.token_samples())
         await pilot.press("alt+2")
         await wait_for(pilot, lambda: app.focused_live.name == "quiet")
-        app.refresh_panels()
+        app.main.refresh_panels()
         await pilot.pause()
-        sessions = app.session_list
+        sessions = app.main.sidebar.session_list
         assert sessions.cursor_row == 1
         await app.shutdown()
 
@@ -109,9 +109,9 @@ async def test_prefix_m_shows_messages_and_enter_forwards_one_into_its_session(
         worker = next(key for key, live in app.lives.items() if live.name == "worker")
         app.control_bridge.bus.post([worker], "lead", "please run the suite")
         await pilot.press("ctrl+b", "m")
-        await wait_for(pilot, lambda: app.messages_panel.display)
-        app.refresh_panels()
-        app.messages_panel.query_one("DataTable").focus()
+        await wait_for(pilot, lambda: app.main.sidebar.messages_panel.display)
+        app.main.refresh_panels()
+        app.main.sidebar.messages_panel.query_one("DataTable").focus()
         await pilot.pause()
         await pilot.press("enter")
         await wait_for_text(pilot, app, "worker", "please run the suite")

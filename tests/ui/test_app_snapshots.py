@@ -31,7 +31,7 @@ async def sessions_settled(pilot: Pilot) -> None:
     await wait_for(pilot, lambda: "1 failed" in presenters["tester"].event_summary)
     reviewer = presenters["reviewer"].monitor
     await wait_for(pilot, lambda: reviewer.state.state is AgentState.WAITING_FOR_INPUT)
-    app.refresh_panels()
+    app.main.refresh_panels()
     await pilot.pause(0.3)
 
 

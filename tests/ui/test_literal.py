@@ -15,10 +15,10 @@ from textual.widgets._data_table import default_cell_formatter
 from aisession_tui.core.display_text import display_block, display_line
 from aisession_tui.ui.literal import (
     NOTICE_LINES,
-    LiteralNotifications,
     block_content,
     line_content,
     line_text,
+    literal_notice,
 )
 from aisession_tui.ui.widgets.details_panel import details_table
 
@@ -83,28 +83,11 @@ def test_contents_are_literal_and_carry_no_click_action(text: str) -> None:
         assert all("@click" not in str(span.style) for span in content.spans)
 
 
-class _Toasts:
-    """Stands where `App.notify` is in the real app's bases: keeps what reaches it."""
-
-    def __init__(self) -> None:
-        self.shown: list[tuple[str, dict[str, Any]]] = []
-
-    def notify(self, message: str, **options: Any) -> None:
-        self.shown.append((message, options))
-
-
-class _App(LiteralNotifications, _Toasts):
-    pass
-
-
 @settings(max_examples=200)
 @given(hostile, hostile)
-def test_every_notification_reaches_textual_literal_and_clean(message: str, title: str) -> None:
-    app = _App()
-    app.notify(message, title=title, severity="error")
-    shown, options = app.shown[-1]
-    assert options["markup"] is False
-    assert options["title"] == display_line(title)
+def test_every_notification_is_made_literal_and_clean(message: str, title: str) -> None:
+    shown, shown_title = literal_notice(message, title)
+    assert shown_title == display_line(title)
     assert shown.count("\n") < NOTICE_LINES
     # What Textual's Toast does with a message when markup is off.
     assert Content(shown).plain == shown
@@ -124,3 +107,26 @@ async def test_a_widgets_notification_is_literal_too(tmp_path: Any) -> None:
         await pilot.pause()
         [toast] = app.screen.query(Toast)
         assert "[/x] could not be answered" in toast.render().plain
+
+
+async def test_the_apps_notify_shows_markup_and_actions_as_text_even_when_asked_for_markup() -> (
+    None
+):
+    """`SupervisorApp.notify` overrides Textual's: `markup=True` is not honoured."""
+    from textual.widgets._toast import Toast
+
+    from aisession_tui.ui.app import AppOptions, SupervisorApp
+
+    app = SupervisorApp([], options=AppOptions(panels=(), control=False))
+    async with app.run_test(notifications=True) as pilot:
+        app.notify("[@click=app.quit]quit[/] [/x]", title="[b]t[/b]", markup=True)
+        await pilot.pause()
+        await pilot.pause()
+        [toast] = app.screen.query(Toast)
+        shown = toast.render().plain
+        assert "[@click=app.quit]quit[/] [/x]" in shown
+        assert "[b]t[/b]" in shown
+        await pilot.click(toast)  # a click dismisses the toast; no action runs
+        await pilot.pause()
+        assert app.is_running
+        await app.shutdown()

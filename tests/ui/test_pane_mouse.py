@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import events
 
 from aisession_tui.core.types import SessionStatus
+from aisession_tui.ui.widgets.pane_lines import line_cells
 from aisession_tui.ui.widgets.selection import Selection
 from aisession_tui.ui.widgets.terminal_pane import TerminalPane
 
@@ -16,7 +17,7 @@ SIZE = (120, 30)
 async def pane_with(pilot, app, text: bytes) -> TerminalPane:  # type: ignore[no-untyped-def]
     """The focused pane of a silent program (`cat`), showing `text` from its top left corner."""
     await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
-    pane = app.pane_grid.frames[0].terminal
+    pane = app.main.pane_grid.frames[0].terminal
     pane.emulator.feed(text)
     pane.repaint()
     await pilot.pause()
@@ -79,7 +80,7 @@ async def test_a_selection_in_the_scrollback_stays_on_its_text() -> None:
         pane = await pane_with(pilot, app, lines)
         pane.scroll_history(-50)
         await pilot.pause()
-        top = pane.emulator.history_size - pane.scroll_offset
+        top = pane.emulator.history_size - pane.history_offset
         await pilot.click(pane, offset=(1, 0), times=3)
         assert app.clipboard == f"line {top}"
         await pilot.press("shift+pageup")  # the view moves; the selection stays on "line {top}"
@@ -125,16 +126,16 @@ async def test_copy_mode_scrolls_back_and_leaves_for_the_live_screen() -> None:
         pane = await pane_with(pilot, app, b"".join(b"line %d\r\n" % n for n in range(200)))
         await pilot.press("ctrl+b", "left_square_bracket", "g")
         assert pane.copy_mode is not None and pane.copy_mode.line == 0
-        assert pane.scroll_offset == pane.emulator.history_size  # the oldest line is in view
+        assert pane.history_offset == pane.emulator.history_size  # the oldest line is in view
         await pilot.press("enter")  # nothing selected: the cursor's line is copied
         assert app.clipboard == "line 0"
-        assert pane.scroll_offset == 0
+        assert pane.history_offset == 0
         await pilot.press("ctrl+b", "left_square_bracket", "pageup", "escape")
-        assert pane.copy_mode is None and pane.scroll_offset == 0
+        assert pane.copy_mode is None and pane.history_offset == 0
         assert app.clipboard == "line 0"
         await pilot.press("ctrl+b", "left_square_bracket", "pageup")
         pane.post_message(events.Paste("pasted"))  # what goes to the program ends copy mode
-        await wait_for(pilot, lambda: pane.copy_mode is None and pane.scroll_offset == 0)
+        await wait_for(pilot, lambda: pane.copy_mode is None and pane.history_offset == 0)
         await wait_for(pilot, lambda: "pasted" in screen_text(app, "text"))
         await app.shutdown()
 
@@ -147,9 +148,9 @@ async def test_dragging_past_the_top_scrolls_back_and_selects_on() -> None:
         await pilot.mouse_down(pane, offset=(0, 2))
         for _ in range(3):
             await pilot.hover(pane, offset=(0, -1))  # above the pane, on its frame's title
-        assert pane.scroll_offset == 3
+        assert pane.history_offset == 3
         await pilot.mouse_up(pane, offset=(0, -1))  # (Pilot moves there first: one more line)
-        assert app.clipboard.splitlines()[0] == f"line {first - pane.scroll_offset}"
+        assert app.clipboard.splitlines()[0] == f"line {first - pane.history_offset}"
         assert app.clipboard.splitlines()[-1] == "l"  # through the cell it started on
         await app.shutdown()
 
@@ -160,18 +161,18 @@ async def test_a_scrolled_back_view_and_selection_stay_on_their_lines_as_output_
         pane = await pane_with(pilot, app, b"".join(b"line %d\r\n" % n for n in range(300)))
         pane.scroll_history(-20)
         await pilot.pause()
-        top = "".join(pane._line_cells(pane._line_at(0))).strip()
+        top = "".join(line_cells(pane.emulator, pane.line_at(0))).strip()
         await pilot.click(pane, offset=(1, 3), times=3)
         selected = app.clipboard
         # More output than the scrollback holds moves everything up and drops the oldest lines.
         pane.emulator.feed(b"".join(b"more %d\r\n" % n for n in range(50)))
         pane.repaint()
         await pilot.pause()
-        assert "".join(pane._line_cells(pane._line_at(0))).strip() == top
+        assert "".join(line_cells(pane.emulator, pane.line_at(0))).strip() == top
         assert pane.render_line(0).text.strip().startswith(top)
         assert pane.selection is not None
         line = pane.selection.start[0]
-        assert "".join(pane._line_cells(line)).strip() == selected
+        assert "".join(line_cells(pane.emulator, line)).strip() == selected
         assert reversed_cells(pane, 3)[:1] == [0]  # still highlighted on the same text
         await app.shutdown()
 
@@ -194,16 +195,16 @@ async def test_output_going_on_does_not_move_the_view_while_selecting() -> None:
         pane.emulator.feed(b"".join(b"later %d\r\n" % n for n in range(5)))
         pane.repaint()
         assert pane.render_line(0).text.strip().startswith(top)
-        assert pane.scroll_offset == 5
+        assert pane.history_offset == 5
         await pilot.press("escape")  # leaving copy mode returns to the live screen
-        assert pane.scroll_offset == 0
+        assert pane.history_offset == 0
         await pilot.mouse_down(pane, offset=(0, 0))  # the same while dragging a selection
         pane.emulator.feed(b"".join(b"more %d\r\n" % n for n in range(3)))
         pane.repaint()
         await pilot.hover(pane, offset=(3, 0))
         await pilot.mouse_up(pane, offset=(3, 0))
         assert app.clipboard == pane.render_line(0).text.strip()[:4]
-        assert pane.scroll_offset == 3
+        assert pane.history_offset == 3
         await pilot.press("x")  # typing returns to the live screen
-        assert pane.scroll_offset == 0
+        assert pane.history_offset == 0
         await app.shutdown()

@@ -39,7 +39,7 @@ async def test_a_change_in_the_focused_pane_is_rendered_within_the_same_callback
     app = make_app(shell("typing", "cat"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
-        pane = app.pane_grid.frames[0].terminal
+        pane = app.main.pane_grid.frames[0].terminal
         await wait_for(pilot, lambda: pane.has_focus)
         pane.repaint()  # whatever changed since start-up (the whole screen) is painted
         await pilot.pause()
@@ -55,8 +55,10 @@ async def test_a_change_in_the_focused_pane_is_rendered_within_the_same_callback
 async def test_an_unfocused_pane_leaves_its_rows_to_the_screen_update() -> None:
     app = make_app(shell("one", "cat"), shell("two", "cat"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all(f.terminal.size.height for f in app.pane_grid.frames))
-        pane = next(f.terminal for f in app.pane_grid.frames if not f.terminal.has_focus)
+        await wait_for(
+            pilot, lambda: all(f.terminal.size.height for f in app.main.pane_grid.frames)
+        )
+        pane = next(f.terminal for f in app.main.pane_grid.frames if not f.terminal.has_focus)
         seen = rendered_rows(pane)
         pane._last_repaint = 0.0
         pane.emulator.feed(b"later-zq")
@@ -76,8 +78,12 @@ async def test_a_flood_that_stops_shows_its_last_screen_once_quiet(
     monkeypatch.setattr(terminal_pane, "QUIET_BACKGROUND", 0.05)
     app = make_app(shell("one", "cat"), shell("two", "cat"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all(f.terminal.size.height for f in app.pane_grid.frames))
-        pane = next(f.terminal for f in app.pane_grid.frames if f.terminal.has_focus == focused)
+        await wait_for(
+            pilot, lambda: all(f.terminal.size.height for f in app.main.pane_grid.frames)
+        )
+        pane = next(
+            f.terminal for f in app.main.pane_grid.frames if f.terminal.has_focus == focused
+        )
         pane._full_repaints = FLOOD_AFTER  # it has been redrawing whole screens: a flood
         pane._last_repaint = monotonic()
         seen = rendered_rows(pane)
@@ -93,7 +99,7 @@ async def test_a_synchronized_frame_is_shown_whole_when_the_program_ends_it() ->
     app = make_app(shell("tui", "cat"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
-        pane = app.pane_grid.frames[0].terminal
+        pane = app.main.pane_grid.frames[0].terminal
         await wait_for(pilot, lambda: pane.has_focus)
         pane.repaint()
         await pilot.pause()
@@ -117,7 +123,7 @@ async def test_a_synchronized_frame_never_ended_is_shown_after_a_time_out(
     app = make_app(shell("tui", "cat"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
-        pane = app.pane_grid.frames[0].terminal
+        pane = app.main.pane_grid.frames[0].terminal
         seen = rendered_rows(pane)
         pane.emulator.feed(b"\x1b[?2026hstuck-frame")
         pane.schedule_repaint()
@@ -128,7 +134,7 @@ async def test_a_synchronized_frame_never_ended_is_shown_after_a_time_out(
 async def test_the_exit_notice_is_drawn_even_after_the_last_output_was_painted() -> None:
     app = make_app(shell("dies", "printf 'last-words\\n'; read -r _; exit 3"))
     async with app.run_test(size=SIZE) as pilot:
-        pane = app.pane_grid.frames[0].terminal
+        pane = app.main.pane_grid.frames[0].terminal
         await wait_for(pilot, lambda: "last-words" in "".join(pane.emulator.text_lines()))
         pane.repaint()  # the program's output is all on screen: nothing else would repaint
         await pilot.pause()

@@ -8,7 +8,7 @@ SIZE = (150, 44)
 
 
 def title_text(app, name: str) -> str:
-    frame = next(f for f in app.pane_grid.frames if f.live.name == name)
+    frame = next(f for f in app.main.pane_grid.frames if f.live.name == name)
     return str(frame.title_bar.render())
 
 

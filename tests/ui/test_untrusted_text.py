@@ -44,7 +44,7 @@ def _presenter(app: SupervisorApp, name: str):
 
 
 def _frame(app: SupervisorApp, name: str):
-    return next(f for f in app.pane_grid.frames if f.live.name == name)
+    return next(f for f in app.main.pane_grid.frames if f.live.name == name)
 
 
 def _toasts(app: SupervisorApp) -> str:
@@ -57,8 +57,8 @@ def _toasted(app: SupervisorApp, text: str) -> bool:
 
 
 async def _redraw(pilot, app: SupervisorApp) -> None:
-    app.refresh_panels()
-    for frame in app.pane_grid.frames:
+    app.main.refresh_panels()
+    for frame in app.main.pane_grid.frames:
         frame.refresh_title()
     await pilot.pause()
     await pilot.pause()
@@ -94,7 +94,7 @@ async def test_osc_7_cwds_show_literally_in_the_title_bar_details_and_new_sessio
             await _redraw(pilot, app)
             _assert_drawn_safely(app)
             assert shows(app, _frame(app, "cwd").title_bar, "/" + shown), raw
-            assert shows(app, app.details_panel, "/" + shown), raw
+            assert shows(app, app.main.sidebar.details_panel, "/" + shown), raw
 
         # The new-session form starts in the focused pane's cwd: shown, never obeyed.
         await pilot.press("ctrl+b", "c")
@@ -110,7 +110,7 @@ async def test_osc_7_cwds_show_literally_in_the_title_bar_details_and_new_sessio
         await wait_for(pilot, lambda: presenter.cwd == path)
         await _redraw(pilot, app)
         _assert_drawn_safely(app)
-        assert shows(app, app.details_panel, "LLLL…")
+        assert shows(app, app.main.sidebar.details_panel, "LLLL…")
         await app.shutdown()
 
 
@@ -169,14 +169,14 @@ async def test_osc_titles_and_command_marks_from_a_child_stay_literal(tmp_path: 
         await _redraw(pilot, app)
         _assert_drawn_safely(app)
         shown = dict(HOSTILE)
-        history = widget_text(app, app.history_panel)
+        history = widget_text(app, app.main.sidebar.history_panel)
         recorded = [record.command for record in live.session.command_history]
         assert recorded[-len(commands) :] == commands
         # The table shows the newest commands that fit; each of them literally.
         visible = [c for c in commands if shown[c][:8] in history]
         assert len(visible) >= 3
         for command in visible:
-            assert shows(app, app.history_panel, shown[command][:24]), history
+            assert shows(app, app.main.sidebar.history_panel, shown[command][:24]), history
         await app.shutdown()
 
 
@@ -201,7 +201,7 @@ async def test_a_traceback_and_a_prompt_with_brackets_are_literal_reasons_result
         assert shows(app, _frame(app, "back").title_bar, "[/data]/x")
         # The Sessions panel's cell is cut to the column; what the table renders of it is whole.
         key = back.session.id.uuid.hex
-        event_cell = default_cell_formatter(app.session_list.get_cell(key, "event"))
+        event_cell = default_cell_formatter(app.main.sidebar.session_list.get_cell(key, "event"))
         assert "'[/data]/x' at" in event_cell.plain
 
         back.write(b"printf 'Overwrite [/etc/hosts]? [y/N] '; read answer\r")
@@ -212,7 +212,9 @@ async def test_a_traceback_and_a_prompt_with_brackets_are_literal_reasons_result
 
         app.focus_session(back.session.id.uuid.hex)
         await _redraw(pilot, app)
-        assert shows(app, app.details_panel, "screen asks yes/no: Overwrite [/etc/hosts]?")
+        assert shows(
+            app, app.main.sidebar.details_panel, "screen asks yes/no: Overwrite [/etc/hosts]?"
+        )
         _assert_drawn_safely(app)
         back.write(b"n\r")
         app.focus_session(front_key)
@@ -235,7 +237,7 @@ async def test_hostile_session_names_and_roles_are_literal_in_every_panel_dialog
         await _redraw(pilot, app)
         _assert_drawn_safely(app)
         for raw, shown in picked:
-            assert shows(app, app.session_list, shown), raw
+            assert shows(app, app.main.sidebar.session_list, shown), raw
             assert shows(app, _frame(app, raw).title_bar, shown), raw
 
         # Bells and exits of unfocused sessions: toasts naming them, literally.
@@ -250,8 +252,8 @@ async def test_hostile_session_names_and_roles_are_literal_in_every_panel_dialog
             app.focus_session(next(k for k, v in app.lives.items() if v.name == raw))
             await _redraw(pilot, app)
             _assert_drawn_safely(app)
-            assert shows(app, app.details_panel, f"name{shown}"), raw
-            assert shows(app, app.details_panel, f"role{shown}"), raw
+            assert shows(app, app.main.sidebar.details_panel, f"name{shown}"), raw
+            assert shows(app, app.main.sidebar.details_panel, f"role{shown}"), raw
 
         # The dialogs that name the focused session: rename, kill, broadcast.
         raw, shown = picked[-1]  # shown otherwise than it is

@@ -1,4 +1,5 @@
-"""Modal dialogs of the supervisor app; each dismisses with a small request (or None)."""
+"""The app's screens: `main.MainScreen` (panes and panels) and the modal dialogs, each of which
+dismisses with a small request (or None)."""
 
 from .broadcast import BroadcastScreen
 from .confirm import ConfirmScreen

@@ -13,7 +13,8 @@ class KeyFooter(Footer):
     """A `Footer` that skips rebuilding itself when focus moves but the keys it shows stay.
 
     Textual's footer rebuilds its keys (new widgets, styles, a layout: about 10 ms) whenever
-    the focused widget changes; moving between panes, whose keys are all the app's, changes none.
+    the focused widget changes; moving between panes, whose keys are all the screen's and the
+    app's, changes none.
     """
 
     _shown_keys: _Shown | None = None

@@ -3,156 +3,113 @@ programs that asked for the mouse (Shift keeps it for selecting, as in xterm).""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import events
 
-from ...supervisor.live_session import LiveSession
-from ...terminal.emulator import Emulator
 from ...terminal.keys import encode_mouse
-from ...terminal.screen import Row
+from .pane_lines import line_cells
 from .selection import Selection
 
 if TYPE_CHECKING:
-    from textual.widget import Widget as _Widget
-else:
-    _Widget = object
+    from .terminal_pane import TerminalPane
 
 #: Lines the wheel scrolls back or forward.
 WHEEL_LINES = 3
 
 
-class PaneMouseMixin(_Widget):
-    """Mouse handling of `TerminalPane`; the selection is in scrollback coordinates."""
+class PaneMouse:
+    """What the mouse does in one `TerminalPane`, which hands it its mouse events; the selection
+    it makes is the pane's, in scrollback coordinates."""
 
-    emulator: Emulator
-    live: LiveSession
-    scroll_offset: int
-    selection: Selection | None
-    _selecting: bool
-    scroll_history: Callable[[int], None]
-    pin_view: Callable[[], None]
-    scroll_to_live: Callable[[], None]
+    def __init__(self, pane: TerminalPane) -> None:
+        self.pane = pane
+        #: A drag is selecting text (the pane has captured the mouse).
+        self.selecting = False
 
-    def _line_at(self, y: int) -> int:
-        """The number of the line on view row `y` (see `Emulator.first_line`): it stays the
-        line's number while output scrolls it up and out of the scrollback."""
-        emulator = self.emulator
-        return emulator.first_line + emulator.history_size - self.scroll_offset + y
-
-    def _row(self, line: int) -> Row:
-        """The row of line number `line`, which must still be in the scrollback or on screen."""
-        emulator = self.emulator
-        index = line - emulator.first_line
-        if index < emulator.history_size:
-            return emulator.history_row(index)
-        return emulator.row(index - emulator.history_size)
-
-    def _line_cells(self, line: int) -> list[str]:
-        """A line's cells' text ("" for the second cell of a wide character); [] once gone."""
-        emulator = self.emulator
-        if not 0 <= line - emulator.first_line < emulator.history_size + emulator.lines:
-            return []
-        row = self._row(line)
-        return [row[x].data for x in range(emulator.columns)]
-
-    def _program_gets_mouse(self, event: events.MouseEvent) -> bool:
+    def program_gets_mouse(self, event: events.MouseEvent) -> bool:
         """The program asked for the mouse (and the view is live); Shift keeps it for selecting."""
-        return bool(self.emulator.mouse_mode) and not self.scroll_offset and not event.shift
+        pane = self.pane
+        return bool(pane.emulator.mouse_mode) and not pane.history_offset and not event.shift
 
-    def _forward_mouse(self, action: str, event: events.MouseEvent, button: int) -> bool:
-        if not self._program_gets_mouse(event):
+    def forward(self, action: str, event: events.MouseEvent, button: int) -> bool:
+        """Send the event to the program if it gets the mouse; True if it did."""
+        if not self.program_gets_mouse(event):
             return False
+        emulator = self.pane.emulator
         data = encode_mouse(
             action,
             button,
             event.x,
             event.y,
-            mode=self.emulator.mouse_mode,
-            sgr=self.emulator.mouse_sgr,
+            mode=emulator.mouse_mode,
+            sgr=emulator.mouse_sgr,
             shift=event.shift,
             meta=event.meta,
             ctrl=event.ctrl,
         )
         if data:
-            self.live.session.write(data)
+            self.pane.live.session.write(data)
         event.stop()
         return True
 
-    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        if not self._forward_mouse("scroll_up", event, 4):
+    def scroll(self, event: events.MouseScrollUp | events.MouseScrollDown) -> None:
+        up = isinstance(event, events.MouseScrollUp)
+        if not self.forward("scroll_up" if up else "scroll_down", event, 4 if up else 5):
             event.stop()
-            self.scroll_history(-WHEEL_LINES)
+            self.pane.scroll_history(-WHEEL_LINES if up else WHEEL_LINES)
 
-    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        if not self._forward_mouse("scroll_down", event, 5):
-            event.stop()
-            self.scroll_history(WHEEL_LINES)
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        self.focus()
-        if self._forward_mouse("press", event, event.button) or event.button != 1:
+    def down(self, event: events.MouseDown) -> None:
+        pane = self.pane
+        pane.focus()
+        if self.forward("press", event, event.button) or event.button != 1:
             return
         event.stop()
-        self.pin_view()  # output going on must not move the text under the mouse
-        self.selection = Selection.at(self._line_at(event.y), event.x)
-        self._selecting = True
-        self.capture_mouse()
-        self.refresh()
+        pane.pin_view()  # output going on must not move the text under the mouse
+        pane.selection = Selection.at(pane.line_at(event.y), event.x)
+        self.selecting = True
+        pane.capture_mouse()
+        pane.refresh()
 
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        if self._selecting and self.selection is not None:
+    def move(self, event: events.MouseMove) -> None:
+        pane = self.pane
+        mode = pane.emulator.mouse_mode
+        if self.selecting and pane.selection is not None:
             event.stop()
-            if event.y < 0 or event.y >= self.size.height:  # dragged past an edge: scroll on
-                self.scroll_history(-1 if event.y < 0 else 1)
-            y = min(max(event.y, 0), self.size.height - 1)
-            x = min(max(event.x, 0), self.size.width - 1)
-            self.selection = self.selection.extend_to(self._line_at(y), x)
-            self.refresh()
-        elif self.emulator.mouse_mode in (1002, 1003) and (
-            event.button or self.emulator.mouse_mode == 1003
-        ):
-            self._forward_mouse("move", event, event.button)
+            height = pane.size.height
+            if event.y < 0 or event.y >= height:  # dragged past an edge: scroll on
+                pane.scroll_history(-1 if event.y < 0 else 1)
+            y = min(max(event.y, 0), height - 1)
+            x = min(max(event.x, 0), pane.size.width - 1)
+            pane.selection = pane.selection.extend_to(pane.line_at(y), x)
+            pane.refresh()
+        elif mode in (1002, 1003) and (event.button or mode == 1003):
+            self.forward("move", event, event.button)
 
-    def on_mouse_up(self, event: events.MouseUp) -> None:
-        if not self._selecting:
-            self._forward_mouse("release", event, event.button)
+    def up(self, event: events.MouseUp) -> None:
+        pane = self.pane
+        if not self.selecting:
+            self.forward("release", event, event.button)
             return
         event.stop()
-        self._selecting = False
-        self.release_mouse()
-        if self.selection is not None and not self.selection.is_empty:
-            self._copy_selection()  # the view stays put on it until the person types
+        self.selecting = False
+        pane.release_mouse()
+        if pane.selection is not None and not pane.selection.is_empty:
+            pane.copy_selection()  # the view stays put on it until the person types
         else:
-            self.clear_selection()  # a click, not a drag
-            if not self.scroll_offset:
-                self.scroll_to_live()  # nothing held: let the view follow output again
+            pane.clear_selection()  # a click, not a drag
+            if not pane.history_offset:
+                pane.scroll_to_live()  # nothing held: let the view follow output again
 
-    def on_click(self, event: events.Click) -> None:
-        if event.chain < 2 or self._program_gets_mouse(event):
+    def click(self, event: events.Click) -> None:
+        if event.chain < 2 or self.program_gets_mouse(event):
             return
         event.stop()
-        line = self._line_at(event.y)
+        pane = self.pane
+        line = pane.line_at(event.y)
         if event.chain == 2:
-            self.selection = Selection.word(line, event.x, self._line_cells(line))
+            pane.selection = Selection.word(line, event.x, line_cells(pane.emulator, line))
         else:
-            self.selection = Selection.line(line, self.emulator.columns)
-        self.refresh()
-        self._copy_selection()
-
-    def _copy_selection(self) -> None:
-        assert self.selection is not None
-        text = self.selection.text(self._line_cells, self.emulator.columns)
-        if text:
-            self.app.copy_to_clipboard(text)
-            note = getattr(self.parent, "note", None)  # the pane's frame: a title bar notice
-            if note is not None:
-                note(f"copied {len(text)} characters")
-            else:
-                self.notify(f"Copied {len(text)} characters", timeout=2)
-
-    def clear_selection(self) -> None:
-        if self.selection is not None:
-            self.selection = None
-            self.refresh()
+            pane.selection = Selection.line(line, pane.emulator.columns)
+        pane.refresh()
+        pane.copy_selection()

@@ -17,13 +17,14 @@ from textual.widget import Widget
 
 from ...core.types import SessionStatus
 from ...supervisor.live_session import LiveSession
-from ...terminal.emulator import row_text
 from ...terminal.keys import encode_focus, encode_key, encode_paste
 from ..render import Palette, render_row
 from ..textual_compat import show_now
-from .copy_mode import CopyAction, CopyMode
+from .copy_mode import CopyMode
 from .flood_painter import flood_painter
-from .pane_mouse import PaneMouseMixin
+from .pane_copy import PaneCopyMode
+from .pane_lines import find_line, line_at, line_cells
+from .pane_mouse import PaneMouse
 from .selection import Selection
 
 if TYPE_CHECKING:  # a widget knows no screen: the request is only its argument type
@@ -52,7 +53,7 @@ SELECTION_STYLE = Style(reverse=True)
 COPY_CURSOR_STYLE = Style(color="black", bgcolor="yellow", bold=True)
 
 
-class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
+class TerminalPane(Widget, can_focus=True):
     """One session's screen. Only rows the emulator marked dirty are rendered again.
 
     Dragging the mouse selects text (double click: a word, triple: a line) and copies it to the
@@ -62,7 +63,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     ALLOW_SELECT = False  # the pane selects in its own (scrollback) coordinates
 
-    scroll_offset: reactive[int] = reactive(0, layout=False, repaint=False)
+    history_offset: reactive[int] = reactive(0, layout=False, repaint=False)
     """How many lines the view is scrolled back from the live screen (0: live)."""
 
     def __init__(self, live: LiveSession, palette: Palette, *, id: str | None = None) -> None:
@@ -82,8 +83,9 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         self.stale = False
         self._full_repaints = 0
         self.selection: Selection | None = None
-        self._selecting = False
+        self.mouse = PaneMouse(self)
         self.copy_mode: CopyMode | None = None
+        self.copying = PaneCopyMode(self)
         #: While scrolled back (or while selecting), the number of the line at the top of the
         #: view: it stays there as output goes on (as in tmux), until it leaves the scrollback.
         self._view_top: int | None = None
@@ -113,7 +115,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
             if self.live.session.status is SessionStatus.RUNNING:
                 self.live.session.resize(lines, columns)
             # Growing pulls rows back out of the scrollback: stay within what is left of it.
-            self.scroll_offset = min(self.scroll_offset, self.emulator.history_size)
+            self.history_offset = min(self.history_offset, self.emulator.history_size)
         self.selection = None
         self.copy_mode = None
         self._strips.clear()
@@ -246,7 +248,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         width = self.size.width
         full = len(dirty) > self.size.height // 2
         self._full_repaints = self._full_repaints + 1 if full else 0
-        if self.scroll_offset or full:
+        if self.history_offset or full:
             self.refresh()
             return
         self.refresh(*(Region(0, row, width, 1) for row in dirty))
@@ -261,7 +263,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         strip = self._view_strip(y)
-        line = self._line_at(y)
+        line = self.line_at(y)
         if self.selection is not None:
             span = self.selection.span(line, self.size.width)
             if span is not None and span[0] < span[1]:
@@ -269,7 +271,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         copy_mode = self.copy_mode
         if copy_mode is not None and copy_mode.line == line:
             strip = self._styled(strip, copy_mode.column, copy_mode.column + 1, COPY_CURSOR_STYLE)
-        if y == 0 and (self.scroll_offset or copy_mode is not None):
+        if y == 0 and (self.history_offset or copy_mode is not None):
             strip = self._with_indicator(strip, self.size.width)
         return strip
 
@@ -281,8 +283,8 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
     def _view_strip(self, y: int) -> Strip:
         width = self.size.width
         emulator = self.emulator
-        if self.scroll_offset:
-            index = emulator.history_size - self.scroll_offset + y
+        if self.history_offset:
+            index = emulator.history_size - self.history_offset + y
             if index < 0:
                 return Strip.blank(width)
             if index < emulator.history_size:
@@ -310,12 +312,15 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
             line = self.copy_mode.line - emulator.first_line + 1
             label = f" COPY {line}/{emulator.history_size + emulator.lines} "
         else:
-            label = f" ↑ {self.scroll_offset}/{self.emulator.history_size} "
+            label = f" ↑ {self.history_offset}/{self.emulator.history_size} "
         if len(label) >= width:
             return strip
         return Strip.join(
             [strip.crop(0, width - len(label)), Strip([Segment(label, INDICATOR_STYLE)])]
         )
+
+    def line_at(self, y: int) -> int:
+        return line_at(self.emulator, self.history_offset, y)
 
     def on_focus(self) -> None:
         self._focus_changed(focused=True)
@@ -332,58 +337,47 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
 
     # -- scrollback ----------------------------------------------------------------------------
 
-    def watch_scroll_offset(self, offset: int) -> None:
-        self._view_top = self._line_at(0) if offset else None
+    def watch_history_offset(self, offset: int) -> None:
+        self._view_top = self.line_at(0) if offset else None
 
     def pin_view(self) -> None:
         """Hold the view where it is, even live, while the person selects text in it."""
-        self._view_top = self._line_at(0)
+        self._view_top = self.line_at(0)
 
     def _hold_view(self) -> None:
         """Keep the scrolled-back view on its lines while new output pushes them up."""
         assert self._view_top is not None
         emulator = self.emulator
         offset = emulator.first_line + emulator.history_size - self._view_top
-        self.scroll_offset = min(max(offset, 0), emulator.history_size)
+        self.history_offset = min(max(offset, 0), emulator.history_size)
 
     def scroll_history(self, lines: int) -> None:
         """Scroll back (negative) or forward (positive) through the scrollback."""
-        offset = min(max(self.scroll_offset - lines, 0), self.emulator.history_size)
-        if offset != self.scroll_offset:
-            self.scroll_offset = offset
+        offset = min(max(self.history_offset - lines, 0), self.emulator.history_size)
+        if offset != self.history_offset:
+            self.history_offset = offset
             self.refresh()
 
     def scroll_to_live(self) -> None:
         self._view_top = None
-        if self.scroll_offset:
-            self.scroll_offset = 0
+        if self.history_offset:
+            self.history_offset = 0
             self.refresh()
 
     def scroll_to_history_line(self, index: int) -> None:
         """Show the given scrollback line (0 = oldest) near the top of the pane."""
-        self.scroll_offset = max(
+        self.history_offset = max(
             0, min(self.emulator.history_size, self.emulator.history_size - index)
         )
         self.refresh()
 
-    def _line_text(self, index: int) -> str:
-        """Text of a line counted from the oldest scrollback line."""
-        return row_text(self._row(self.emulator.first_line + index), self.emulator.columns)
-
     def search(self, request: SearchRequest) -> bool:
         """Scroll to the next line matching the request, from the top line in view."""
-        pattern = request.compile()
-        emulator = self.emulator
-        total = emulator.history_size + emulator.lines
-        top = emulator.history_size - self.scroll_offset
-        step = -1 if request.direction == "up" else 1
-        index = top + step
-        while 0 <= index < total:
-            if pattern.search(self._line_text(index)):
-                self.scroll_to_history_line(index)
-                return True
-            index += step
-        return False
+        top = self.emulator.history_size - self.history_offset
+        found = find_line(self.emulator, top, request)
+        if found is not None:
+            self.scroll_to_history_line(found)
+        return found is not None
 
     # -- input ---------------------------------------------------------------------------------
 
@@ -400,7 +394,7 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
     def on_key(self, event: events.Key) -> None:
         scroll = SCROLL_KEYS.get(event.key)
         if self.copy_mode is not None:
-            self._copy_mode_key(event)
+            self.copying.press(event)
         elif scroll is not None and not self.emulator.alternate_screen:
             page = max(1, self.size.height - 1) if "page" in event.key else 1
             self.scroll_history(scroll * page)
@@ -417,58 +411,44 @@ class TerminalPane(PaneMouseMixin, Widget, can_focus=True):
         event.stop()
         event.prevent_default()
 
-    # -- copy mode -----------------------------------------------------------------------------
+    # -- selecting and copying -------------------------------------------------------------
 
-    def enter_copy_mode(self) -> None:
-        """Select with the keyboard, from the cursor (or the top line when scrolled back)."""
-        self.pin_view()
-        if self.scroll_offset:
-            self.copy_mode = CopyMode(self._line_at(0), 0)
-        else:
-            x, y = self.emulator.cursor
-            self.copy_mode = CopyMode(self._line_at(y), x)
-        self.selection = None
-        self.refresh()
-
-    def leave_copy_mode(self) -> None:
-        self.copy_mode = None
-        self.selection = None
-        self.scroll_to_live()
-        self.refresh()
-
-    def _copy_mode_key(self, event: events.Key) -> None:
-        copy_mode = self.copy_mode
-        assert copy_mode is not None
+    def copy_selection(self) -> None:
+        assert self.selection is not None
         emulator = self.emulator
-        first = emulator.first_line
-        action = copy_mode.press(
-            event.key,
-            event.character,
-            lines=(first, first + emulator.history_size + emulator.lines - 1),
-            columns=emulator.columns,
-            page=max(1, self.size.height - 1),
-        )
-        if action is CopyAction.COPY:
-            self.selection = copy_mode.selection or Selection.line(copy_mode.line, emulator.columns)
-            self._copy_selection()
-            self.leave_copy_mode()
-            return
-        if action is CopyAction.LEAVE:
-            self.leave_copy_mode()
-            return
-        self.selection = copy_mode.selection
-        self._keep_in_view(copy_mode.line)
-        self.refresh()
+        text = self.selection.text(lambda line: line_cells(emulator, line), emulator.columns)
+        if text:
+            self.app.copy_to_clipboard(text)
+            note = getattr(self.parent, "note", None)  # the pane's frame: a title bar notice
+            if note is not None:
+                note(f"copied {len(text)} characters")
+            else:
+                self.notify(f"Copied {len(text)} characters", timeout=2)
 
-    def _keep_in_view(self, line: int) -> None:
-        """Scroll so that line number `line` is on screen."""
-        history = self.emulator.history_size
-        index = line - self.emulator.first_line
-        top = history - self.scroll_offset
-        if index < top:
-            self.scroll_offset = min(history, history - index)
-        elif index >= top + self.size.height:
-            self.scroll_offset = max(0, history - (index - self.size.height + 1))
+    def clear_selection(self) -> None:
+        if self.selection is not None:
+            self.selection = None
+            self.refresh()
+
+    # -- mouse (see `PaneMouse`) ---------------------------------------------------------------
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.mouse.scroll(event)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.mouse.scroll(event)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self.mouse.down(event)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self.mouse.move(event)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self.mouse.up(event)
+
+    def on_click(self, event: events.Click) -> None:
+        self.mouse.click(event)
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
