@@ -7,6 +7,7 @@ and pure helpers the screen's fast paths share.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from typing import Any
 
@@ -23,15 +24,98 @@ BLANK_REVERSE = Char(data=" ", fg="default", bg="default", reverse=True)
 _FIELD = {name: index for index, name in enumerate(Char._fields)}
 
 
-def fill_char_cache(cache: dict[str, Char], attrs: Char, text: str) -> None:
-    """Add the characters of `text` missing from `cache` (one `Char` each, no `_replace`)."""
+#: The second cell of a wide character in a row's cell text (`cell_text`). NUL never stands for
+#: a cell of its own: it has width 0, and the stream never draws it.
+STUB = "\x00"
+
+
+def fill_char_cache(cache: dict[str, Char], attrs: Char, text: str | list[str]) -> None:
+    """Add the cells of `text` (characters, or a `cell_text` list) missing from `cache` (one
+    `Char` each, no `_replace`); `""` and `STUB` are the stub of wide characters."""
     if len(cache) >= MAX_CHAR_CACHE:
         cache.clear()
     rest = tuple(attrs)[1:]
     wanted = set(text)
     wanted.add("")  # the stub cell of wide characters is always there
+    wanted.discard(STUB)
     for char in wanted.difference(cache):
         cache[char] = new_char(Char, (char, *rest))
+    cache[STUB] = cache[""]
+
+
+# -- character widths ----------------------------------------------------------------------------
+#
+# Text is turned into "cell text": one item per cell, a wide character followed by `STUB`, so a
+# run of mixed widths is written as one slice (`str.translate` does the work in C). Widths are
+# pyte's `wcwidth`, learned per character as text brings them (bounded).
+_WIDTHS: dict[str, int] = {}
+_EXPAND: dict[int, str | None] = {}  # for str.translate: wide -> char + STUB, unprintable -> gone
+_ZERO_WIDTH: set[str] = set()
+_MAX_WIDTHS = 65536
+_MAX_CELL_TEXT = 32
+
+
+_zero_width_re: re.Pattern[str] | None = None
+
+
+def _learn_widths(chars: set[str]) -> None:
+    global _zero_width_re
+    if len(_WIDTHS) + len(chars) > _MAX_WIDTHS:
+        _WIDTHS.clear()
+        _EXPAND.clear()
+        _ZERO_WIDTH.clear()
+        _zero_width_re = None
+    for char in chars:
+        width = _WIDTHS[char] = wcwidth(char) if char != STUB else -1  # NUL: nothing, as in pyte
+        if width == 2:
+            _EXPAND[ord(char)] = char + STUB
+        elif width < 0:
+            _EXPAND[ord(char)] = None
+        elif width == 0:
+            _ZERO_WIDTH.add(char)
+            _zero_width_re = None
+
+
+def _zero_width_runs() -> re.Pattern[str]:
+    """A regex splitting text around runs of the zero-width characters learned so far."""
+    global _zero_width_re
+    if _zero_width_re is None:
+        marks = "".join(re.escape(char) for char in sorted(_ZERO_WIDTH))
+        _zero_width_re = re.compile(f"([{marks}]+)")
+    return _zero_width_re
+
+
+def combine(cell: str, mark: str) -> str:
+    """A cell's text with a zero-width character joined to it, as xterm joins them (NFC; at most
+    `_MAX_CELL_TEXT` code points, so a flood of marks stays bounded)."""
+    if not cell or len(cell) >= _MAX_CELL_TEXT:
+        return cell
+    return unicodedata.normalize("NFC", cell + mark)
+
+
+def cell_text(text: str) -> tuple[str, str | list[str]]:
+    """`text` as (zero-width characters before its first cell, its cells): a string of one
+    character per cell when no character joins another, else a list of each cell's text. Wide
+    characters take two cells (the second is `STUB`); unprintable characters are dropped; a
+    zero-width character joins the cell before it (the wide character, not its stub)."""
+    chars = set(text)
+    missing = chars.difference(_WIDTHS)
+    if missing:
+        _learn_widths(missing)
+    if chars.isdisjoint(_ZERO_WIDTH):
+        return "", text.translate(_EXPAND)
+    pieces = _zero_width_runs().split(text.translate(_EXPAND))
+    lead = pieces[1] if not pieces[0] else ""
+    cells: list[str] = list(pieces[0])
+    for index in range(1, len(pieces), 2):
+        if cells:
+            for mark in pieces[index]:
+                last = len(cells) - 1
+                if last > 0 and cells[last] == STUB:
+                    last -= 1
+                cells[last] = combine(cells[last], mark)
+        cells.extend(pieces[index + 1])
+    return lead, cells
 
 
 # -- attributes pyte's `Char` has no field for -------------------------------------------------
@@ -196,37 +280,20 @@ def sgr_plan(attrs: tuple[int, ...]) -> SgrPlan:
     return reset, tuple(assign.items())
 
 
-class LazyRow(StaticDefaultDict[int, Char]):
-    """A row of plain text built only when first used: a flood pushes thousands of rows through
-    the screen into the scrollback that nobody may ever look at. Any read or write fills it and
-    turns it into a plain row."""
+class UnbuiltRow(StaticDefaultDict[int, Char]):
+    """A row kept as text until first used: a flood pushes thousands of rows through the screen
+    into the scrollback that nobody may ever look at. Any read or write builds the cells and
+    turns the row into a plain `StaticDefaultDict`."""
 
-    def __init__(self, default: Char, text: str, chars: dict[str, Char], attrs: Char) -> None:
-        self.default = default
-        self._lazy = (text, chars, attrs)
+    def _build(self) -> None:
+        raise NotImplementedError
 
     def materialize(self) -> StaticDefaultDict[int, Char]:
         """Fill the cells and become a plain `StaticDefaultDict` row; returns self."""
-        if type(self) is LazyRow:
-            text, chars, attrs = self._lazy
-            if not chars.keys() >= set(text):  # the attribute cache was trimmed meanwhile
-                fill_char_cache(chars, attrs, text)
-            dict.update(self, zip(range(len(text)), map(chars.__getitem__, text), strict=False))
-            del self._lazy
+        if type(self) in UNBUILT:
+            self._build()
             self.__class__ = StaticDefaultDict  # type: ignore[assignment]
         return self
-
-    @property
-    def unbuilt(self) -> tuple[str, Char]:
-        """The row's text and the attributes of all of it, without building the cells (only
-        while `type(row) is LazyRow`)."""
-        text, _, attrs = self._lazy
-        return text, attrs
-
-    def with_text(self, text: str) -> LazyRow:
-        """An unbuilt row of `text` in this row's attributes (only while this one is unbuilt)."""
-        _, chars, attrs = self._lazy
-        return LazyRow(self.default, text, chars, attrs)
 
     def __getitem__(self, key: int) -> Char:
         return self.materialize()[key]
@@ -286,45 +353,104 @@ class LazyRow(StaticDefaultDict[int, Char]):
         return self.materialize().copy()
 
 
+class LazyRow(UnbuiltRow):
+    """An unbuilt row of printable ASCII in one set of attributes (the plain-log flood)."""
+
+    def __init__(self, default: Char, text: str, chars: dict[str, Char], attrs: Char) -> None:
+        self.default = default
+        self._lazy = (text, chars, attrs)
+
+    def _build(self) -> None:
+        text, chars, attrs = self._lazy
+        if not chars.keys() >= set(text):  # the attribute cache was trimmed meanwhile
+            fill_char_cache(chars, attrs, text)
+        dict.update(self, zip(range(len(text)), map(chars.__getitem__, text), strict=False))
+        del self._lazy
+
+    @property
+    def unbuilt(self) -> tuple[str, Char]:
+        """The row's text and the attributes of all of it, without building the cells (only
+        while `type(row) is LazyRow`)."""
+        text, _, attrs = self._lazy
+        return text, attrs
+
+    def with_text(self, text: str) -> LazyRow:
+        """An unbuilt row of `text` in this row's attributes (only while this one is unbuilt)."""
+        _, chars, attrs = self._lazy
+        return LazyRow(self.default, text, chars, attrs)
+
+
+#: The `Char`s of each set of attributes met, by character: shared by every screen (they are
+#: immutable), so twenty sessions in the same colours keep one copy.
+CHARS_BY_ATTRS: dict[Char, dict[str, Char]] = {}
+MAX_ATTR_CACHE = 2048
+
+
+def chars_for(attrs: Char) -> dict[str, Char]:
+    """The `Char` cache of `attrs` (created empty; see `fill_char_cache`)."""
+    chars = CHARS_BY_ATTRS.get(attrs)
+    if chars is None:
+        if len(CHARS_BY_ATTRS) >= MAX_ATTR_CACHE:
+            CHARS_BY_ATTRS.clear()
+        chars = CHARS_BY_ATTRS[attrs] = {}
+    return chars
+
+
+class AttrState:
+    """One set of attributes as the fast paths carry it: its `Char` cache and where each SGR
+    parameter text seen in it leads, so a run of coloured text costs one lookup per SGR (no
+    hashing of the attributes tuple)."""
+
+    __slots__ = ("attrs", "chars", "erase", "moves")
+
+    def __init__(self, attrs: Char, chars: dict[str, Char], erase: Char) -> None:
+        self.attrs = attrs
+        self.chars = chars
+        #: The blank cell erasing writes in these attributes (background colour erase).
+        self.erase = erase
+        self.moves: dict[str, AttrState] = {}
+
+
+class SpanRow(UnbuiltRow):
+    """An unbuilt row of runs of cell text in several attributes, from column 0 on (coloured
+    or wide-character floods). `spans` is flat, cell text then attributes for each run: a flood
+    makes one list per row, not a tuple per run, which keeps the garbage collector's work down."""
+
+    def __init__(self, default: Char, spans: list[Any]) -> None:
+        self.default = default
+        self._spans = spans
+
+    def _build(self) -> None:
+        x = 0
+        spans = self._spans
+        for index in range(0, len(spans), 2):
+            cells, attrs = spans[index], spans[index + 1]
+            chars = chars_for(attrs)
+            if not chars.keys() >= set(cells):
+                fill_char_cache(chars, attrs, cells)
+            end = x + len(cells)
+            dict.update(self, zip(range(x, end), map(chars.__getitem__, cells), strict=False))
+            x = end
+        del self._spans
+
+    def text(self, columns: int) -> str:
+        """The row's text as `row_text` reads it, without building the cells (only while
+        `type(row) is SpanRow`)."""
+        cells = self._spans[::2]
+        count = sum(map(len, cells))
+        text = "".join("".join(part) for part in cells).replace(STUB, "")
+        return text + self.default.data * max(0, columns - count)
+
+
+UNBUILT = (LazyRow, SpanRow)
+
+
 class ScreenBuffer(defaultdict[int, Row]):
     """A screen's rows by y. Indexing builds a row that is still a `LazyRow`, so pyte's own
     methods only ever see plain rows; the fast paths move lazy rows with `dict` methods."""
 
     def __getitem__(self, y: int) -> Row:
         row = dict.__getitem__(self, y)  # a missing row comes from `__missing__`, as usual
-        if type(row) is LazyRow:
+        if type(row) in UNBUILT:
             row.materialize()
         return row
-
-
-_TEXT_RUNS: re.Pattern[str] | None = None
-
-
-def text_runs() -> re.Pattern[str]:
-    """A regex splitting text into runs of width-1 characters, runs of width-2 characters (both
-    in the BMP, classified with pyte's own `wcwidth`), and single other characters."""
-    global _TEXT_RUNS
-    if _TEXT_RUNS is None:
-        classes: dict[int, list[tuple[int, int]]] = {1: [], 2: []}
-        for code in range(0x20, 0x10000):
-            if 0xD800 <= code < 0xE000:
-                continue
-            width = wcwidth(chr(code))
-            if width not in classes:
-                continue
-            ranges = classes[width]
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1] = (ranges[-1][0], code)
-            else:
-                ranges.append((code, code))
-
-        def char_class(ranges: list[tuple[int, int]]) -> str:
-            return "".join(
-                re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-                for a, b in ranges
-            )
-
-        _TEXT_RUNS = re.compile(
-            f"([{char_class(classes[1])}]+)|([{char_class(classes[2])}]+)|(.)", re.S
-        )
-    return _TEXT_RUNS

@@ -20,6 +20,7 @@ from .screen import (
     SYNCHRONIZED_OUTPUT,
     LazyRow,
     Row,
+    SpanRow,
     TerminalScreen,
 )
 from .stream import TerminalByteStream
@@ -268,4 +269,6 @@ def row_text(row: Row, columns: int) -> str:
     if type(row) is LazyRow:
         text, _ = row.unbuilt
         return text[:columns] + row.default.data * max(0, columns - len(text))
+    if type(row) is SpanRow:
+        return row.text(columns)
     return "".join(row[x].data for x in range(columns))

@@ -6,12 +6,16 @@ and by screen-for-screen comparisons with stock pyte and with tmux):
 - `HistoryScreen.__getattribute__` wraps *every* method call in `before_event`/`after_event`, only
   to page back to the bottom after `prev_page`. We skip that wrapper, and switch the instance to a
   wrapped subclass only while it is paged back (`prev_page`), so pyte's paging semantics still hold.
-- `draw` writes runs of width-1 and width-2 characters as dict slices, from a per-attribute cache of
-  `Char`s, instead of one `namedtuple._replace` per character.
+- `draw` turns text into "cell text" (one item per cell, wide characters followed by a stub,
+  zero-width characters joined to their cell; `cells.cell_text`, mostly `str.translate`) and
+  writes it as one dict slice from a per-attribute cache of `Char`s, instead of one
+  `namedtuple._replace` per character.
 - `select_graphic_rendition` is memoised per (attributes, parameters), and parameter text is turned
-  into an attribute "plan" once.
-- `draw_lines` takes whole CR LF-terminated ASCII lines (floods): the screen is shifted once per
-  batch, and rows pushed into the scrollback are `LazyRow`s, built only if someone reads them.
+  into an attribute "plan" once; the fast paths walk `AttrState`s (attributes -> SGR text -> next
+  attributes), one string lookup per SGR.
+- `draw_lines` takes whole CR LF-terminated lines of text and SGR sequences (floods, coloured or
+  not): the screen is shifted once per batch, and rows pushed into the scrollback are unbuilt
+  `LazyRow`s (plain text) or `SpanRow`s (runs of cell text), built only if someone reads them.
 
 Features pyte lacks, each in a mixin of its own: the alternate screen and the modes the pane needs
 (`modes.py`: bracketed paste 2004, DECCKM, mouse 9/1000/1002/1003 and SGR 1006, synchronized output
@@ -22,33 +26,40 @@ xterm and tmux (`resize.py`).
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Callable
-from itertools import repeat
 from typing import Any
 
 from pyte import charsets as cs
 from pyte import modes as mo
-from pyte.screens import Char, StaticDefaultDict, wcwidth
+from pyte.screens import Char, StaticDefaultDict
 from pyte.screens import HistoryScreen as _HistoryScreen
 from pyte.screens import Screen as _Screen
 
 from .cells import (
     BLANK,
     BLANK_REVERSE,
+    CHARS_BY_ATTRS,
+    MAX_ATTR_CACHE,
+    STUB,
+    UNBUILT,
+    AttrState,
     Bits,
     LazyRow,
     Row,
     ScreenBuffer,
     SgrPlan,
+    SpanRow,
     Underline,
+    cell_text,
+    chars_for,
+    combine,
     fill_char_cache,
     new_char,
     sgr_plan,
-    text_runs,
 )
 from .cursor import CursorMixin
-from .editing import EditingMixin
+from .editing import EditingMixin, blank_run
 from .events import TerminalEvent
 from .keyboard import KeyboardMixin
 from .lr_margins import DECLRMM, LeftRightMarginsMixin
@@ -74,6 +85,7 @@ __all__ = [
     "Char",
     "LazyRow",
     "Row",
+    "SpanRow",
     "TerminalScreen",
 ]
 
@@ -84,9 +96,10 @@ XTERM_ANSI = (
     *("000000", "cd0000", "00cd00", "cdcd00", "0000ee", "cd00cd", "00cdcd", "e5e5e5"),
     *("7f7f7f", "ff0000", "00ff00", "ffff00", "5c5cff", "ff00ff", "00ffff", "ffffff"),
 )
-_MAX_ATTR_CACHE = 2048
-_MAX_CELL_TEXT = 32
 _MAX_SGR_CACHE = 16384
+_MAX_MOVES = 256
+_MAX_POSITIONS = 8192
+_SGR_SPLIT = re.compile(r"\x1b\[([0-9;]{0,128})m")
 
 
 class TerminalScreen(
@@ -122,7 +135,11 @@ class TerminalScreen(
         self.reply = reply
         self.allow_column_mode = True
         self.default_colors = ("ffffff", "000000")
-        self._attr_cache: dict[Char, dict[str, Char]] = {}
+        self._attr_cache = CHARS_BY_ATTRS  # shared by all screens
+        self._attr_states: dict[tuple[Char, bool], AttrState] = {}
+        #: CUP parameter text -> (y, x), for `_positions_for` (lines, columns, origin, margins).
+        self._positions: dict[str, tuple[int, int]] = {}
+        self._positions_for: tuple[Any, ...] = ()
         self._sgr_cache: dict[tuple[Char, Any, bool], Char] = {}
         self._sgr_plans: dict[Any, SgrPlan] = {}
         self._main_buffer: ScreenBuffer | None = None
@@ -151,8 +168,8 @@ class TerminalScreen(
     # -- fast paths ----------------------------------------------------------------------
 
     def draw(self, data: str) -> None:
-        """Display text at the cursor; runs of width-1 and width-2 characters are written as
-        slices, everything else (combining marks, astral characters) goes through pyte."""
+        """Display text at the cursor, written as slices of cells (`cell_text`) from a
+        per-attribute cache of `Char`s, instead of one `namedtuple._replace` per character."""
         if data:
             self._last_char = data[-1]
         if self.lr_margins is not None:
@@ -161,65 +178,35 @@ class TerminalScreen(
         if self.charset or self.g0_charset is not _LAT1 or mo.IRM in self.mode:
             super().draw(data)
             return
+        cells: str | list[str]
         if data.isascii() and data.isprintable():
-            cursor = self.cursor
-            x = cursor.x
-            end = x + len(data)
-            cache = self._attr_cache.get(cursor.attrs)
-            if end <= self.columns and cache is not None:
-                # No wrap and known attributes: the whole run is one dict update.
-                line = self.buffer[cursor.y]
-                try:
-                    line.update(zip(range(x, end), map(cache.__getitem__, data), strict=False))
-                except KeyError:
-                    fill_char_cache(cache, cursor.attrs, data)
-                    line.update(zip(range(x, end), map(cache.__getitem__, data), strict=False))
-                cursor.x = end
-            else:
-                self._draw_run(data, 1)
+            cells = data
         else:
-            cursor = self.cursor
-            columns = self.columns
-            for narrow, wide, other in text_runs().findall(data):
-                if narrow or wide:
-                    run, width = (narrow, 1) if narrow else (wide, 2)
-                    x = cursor.x
-                    end = x + len(run) * width
-                    cache = self._attr_cache.get(cursor.attrs)
-                    if end <= columns and cache is not None and "" in cache:
-                        # Fits on the line with known attributes: one or two dict updates.
-                        line = self.buffer[cursor.y]
-                        lookup = cache.__getitem__
-                        try:
-                            line.update(zip(range(x, end, width), map(lookup, run), strict=False))
-                        except KeyError:
-                            fill_char_cache(cache, cursor.attrs, run)
-                            line.update(zip(range(x, end, width), map(lookup, run), strict=False))
-                        if width == 2:
-                            stub = cache[""]
-                            line.update(zip(range(x + 1, end, 2), repeat(stub), strict=False))
-                        cursor.x = end
-                    else:
-                        self._draw_run(run, width)
-                else:
-                    width = wcwidth(other)
-                    if width == 2:
-                        self._draw_run(other, 2)
-                    elif width == 0:
-                        self._combine(other)
-                    elif width > 0:
-                        if cursor.x >= columns and mo.DECAWM in self.mode:
-                            self._wrap()  # as pyte's draw would, but marking the row
-                        _Screen.draw(self, other)
-                    # Unprintable characters are skipped (pyte dropped the rest of the run).
-        self.dirty.add(self.cursor.y)
+            lead, cells = cell_text(data)
+            for mark in lead:
+                self._combine(mark)
+        cursor = self.cursor
+        x = cursor.x
+        end = x + len(cells)
+        cache = self._attr_cache.get(cursor.attrs)
+        if end <= self.columns and cache is not None:
+            # Fits on the line with known attributes: one dict update.
+            line = self.buffer[cursor.y]
+            try:
+                line.update(zip(range(x, end), map(cache.__getitem__, cells), strict=False))
+            except KeyError:
+                fill_char_cache(cache, cursor.attrs, cells)
+                line.update(zip(range(x, end), map(cache.__getitem__, cells), strict=False))
+            cursor.x = end
+        elif cells:
+            self._draw_cells(cells)
+        self.dirty.add(cursor.y)
 
     def _combine(self, mark: str) -> None:
         """A zero-width character (combining mark, Thai vowel, Devanagari sign, VS16, ZWJ,
         Hangul medial jamo, dakuten) joins the character before the cursor, as in xterm: the
         wide character itself when that cell is a wide character's second half (pyte put the
-        mark on the empty second half, which blanked the character). At most
-        `_MAX_CELL_TEXT` code points per cell, so a flood of marks stays bounded."""
+        mark on the empty second half, which blanked the character)."""
         cursor = self.cursor
         y, x = cursor.y, min(cursor.x, self.columns) - 1
         if x < 0:
@@ -230,80 +217,71 @@ class TerminalScreen(
         if x > 0 and line[x].data == "":
             x -= 1
         last = line[x]
-        if not last.data or len(last.data) >= _MAX_CELL_TEXT:
-            return
-        line[x] = last._replace(data=unicodedata.normalize("NFC", last.data + mark))
-        self.dirty.add(y)
+        data = combine(last.data, mark)
+        if data is not last.data:
+            line[x] = last._replace(data=data)
+            self.dirty.add(y)
 
-    def _draw_run(self, text: str, width: int) -> None:
-        """Write characters that all have `width` (1 or 2), wrapping at the right margin as pyte's
-        per-character `draw` does, except that a wide character that does not fit wraps whole."""
+    def _draw_cells(self, cells: str | list[str]) -> None:
+        """Write cells (`cell_text`), wrapping at the right margin as pyte's per-character `draw`
+        does, except that a wide character that does not fit wraps whole."""
         cursor = self.cursor
         attrs = cursor.attrs
-        cache = self._attr_cache.get(attrs)
-        if cache is None:
-            if len(self._attr_cache) >= _MAX_ATTR_CACHE:
-                self._attr_cache.clear()
-            cache = self._attr_cache[attrs] = {}
-        if "" not in cache:
-            fill_char_cache(cache, attrs, "")  # the stub of wide characters
+        cache = chars_for(attrs)
+        if not cache.keys() >= set(cells):
+            fill_char_cache(cache, attrs, cells)
         lookup = cache.__getitem__
         columns = self.columns
         buffer = self.buffer
         offset = 0
-        length = len(text)
+        length = len(cells)
         while offset < length:
             if cursor.x >= columns:
                 if mo.DECAWM in self.mode:
                     self.dirty.add(cursor.y)
                     self._wrap()
                 else:
-                    # Without autowrap each further character overwrites the last cell(s).
-                    last = text[-1]
-                    if last not in cache:
-                        fill_char_cache(cache, attrs, last)
-                    line = buffer[cursor.y]
-                    line[max(columns - width, 0)] = cache[last]
-                    if width == 2 and columns >= 2:
-                        line[columns - 1] = cache[""]
-                    cursor.x = columns
+                    self._overwrite_last_cells(cells[offset:], cache)
                     return
             x = cursor.x
             line = buffer[cursor.y]
-            take = min(length - offset, (columns - x) // width)
-            if take == 0:
-                # A wide character does not fit in the last cell. Like xterm and tmux (not pyte,
-                # which drew half of it there), wrap first; without autowrap, draw it in the last
-                # two cells.
-                if x == 0:  # a one-column screen: the character cannot fit anywhere, cut it
-                    char = text[offset]
-                    if char not in cache:
-                        fill_char_cache(cache, attrs, char)
-                    line[0] = cache[char]
-                    cursor.x = columns
-                    offset += 1
-                elif mo.DECAWM in self.mode:
-                    self.dirty.add(cursor.y)
-                    self._wrap(short=x < columns)
-                else:
-                    cursor.x = columns
+            end = min(length, offset + columns - x)
+            if end < length and cells[end] == STUB:
+                end -= 1  # the wide character that would straddle the edge waits
+                if end == offset:
+                    # It does not fit in the last cell. Like xterm and tmux (not pyte, which drew
+                    # half of it there), wrap first; without autowrap, draw it in the last two
+                    # cells.
+                    if x == 0:  # a one-column screen: it cannot fit anywhere, cut it
+                        line[0] = lookup(cells[offset])
+                        cursor.x = columns
+                        offset += 2
+                    elif mo.DECAWM in self.mode:
+                        self.dirty.add(cursor.y)
+                        self._wrap(short=True)
+                    else:
+                        cursor.x = columns
+                    continue
+            line.update(
+                zip(range(x, x + end - offset), map(lookup, cells[offset:end]), strict=False)
+            )
+            cursor.x = x + end - offset
+            offset = end
+
+    def _overwrite_last_cells(self, cells: str | list[str], cache: dict[str, Char]) -> None:
+        """Without autowrap, each character past the edge overwrites the last cell(s)."""
+        columns = self.columns
+        line = self.buffer[self.cursor.y]
+        for index, cell in enumerate(cells):
+            if cell == STUB:
                 continue
-            segment = text[offset : offset + take]
-            try:
-                line.update(
-                    zip(range(x, x + take * width, width), map(lookup, segment), strict=False)
-                )
-            except KeyError:
-                fill_char_cache(cache, attrs, segment)
-                line.update(
-                    zip(range(x, x + take * width, width), map(lookup, segment), strict=False)
-                )
-            if width == 2:
-                line.update(
-                    zip(range(x + 1, x + take * 2, 2), repeat(cache[""], take), strict=False)
-                )
-            cursor.x = x + take * width
-            offset += take
+            if index + 1 < len(cells) and cells[index + 1] == STUB:
+                line[max(columns - 2, 0)] = cache[cell]
+                if columns >= 2:
+                    line[columns - 1] = cache[STUB]
+            else:
+                line[columns - 1] = cache[cell]
+        self.cursor.x = columns
 
     def _wrap(self, *, short: bool = False) -> None:
         """Autowrap to the start of the next row, marking the row left as continued there
@@ -354,11 +332,13 @@ class TerminalScreen(
             self.tab()
 
     def draw_lines(self, block: str) -> None:
-        """Lines of printable ASCII, each ending in CR LF: the flood fast path (`cat`, `yes`, logs).
+        """Lines each ending in CR LF, of text and SGR sequences (`CSI ... m`) only: the flood
+        fast path (`cat`, `yes`, logs, coloured build and test output).
 
         Once a line feed has scrolled at the bottom of a full-screen scroll region, every further
         line lands on a fresh bottom row, so the rows can be built directly and the screen and
-        history shifted once; rows that would fall out of the scrollback are never built.
+        history shifted once; they stay unbuilt (`LazyRow`, `SpanRow`) until someone reads them,
+        and rows that would fall out of the scrollback are never built.
         """
         texts = block.split("\r\n")
         texts.pop()  # the block ends with CR LF
@@ -374,69 +354,208 @@ class TerminalScreen(
         )
         index = 0
         count = len(texts)
-        fresh = False
-        # The normal way until a line feed scrolls at the bottom (then the bottom row is fresh).
-        while index < count and not (simple and fresh):
-            text = texts[index]
+        while index < count:
+            fresh = False
+            # The normal way until a line feed scrolls at the bottom (then the bottom row is
+            # fresh), and for a line the fresh path cannot lay out.
+            while index < count and not (simple and fresh):
+                self._draw_line(texts[index])
+                self.carriage_return()
+                fresh = cursor.y == bottom
+                self.linefeed()
+                index += 1
+            if index < count:
+                index = self._append_fresh_lines(texts, index)
+
+    def _draw_line(self, text: str) -> None:
+        """One line of text and SGR sequences, as the stream would dispatch it."""
+        if "\x1b" not in text:
             if text:
                 self.draw(text)
-            self.carriage_return()
-            fresh = cursor.y == bottom
-            self.linefeed()
-            index += 1
-        if index >= count:
             return
-        self._append_fresh_lines(texts[index:])
-        last = next((text for text in reversed(texts) if text), "")
-        if last:
-            self._last_char = last[-1]
+        parts = _SGR_SPLIT.split(text)
+        if parts[0]:
+            self.draw(parts[0])
+        for index in range(1, len(parts), 2):
+            self.select_graphic_rendition_text(parts[index])
+            if parts[index + 1]:
+                self.draw(parts[index + 1])
 
-    def _append_fresh_lines(self, texts: list[str]) -> None:
-        """Write `texts` (each followed by CR LF) from a fresh bottom row with the cursor at its
-        start, in one shift of the screen and one extension of the history."""
+    def _attr_state(self, attrs: Char) -> AttrState:
+        """The `AttrState` of `attrs` under the current reverse-video mode."""
+        key = (attrs, mo.DECSCNM in self.mode)
+        state = self._attr_states.get(key)
+        if state is None:
+            if len(self._attr_states) >= MAX_ATTR_CACHE:
+                self._attr_states.clear()
+            state = AttrState(attrs, chars_for(attrs), self._erase_for(attrs))
+            self._attr_states[key] = state
+        return state
+
+    def _move(self, state: AttrState, params: str) -> AttrState:
+        """Where SGR `params` leads from `state` (remembered in `state.moves`)."""
+        cursor = self.cursor
+        saved = cursor.attrs
+        cursor.attrs = state.attrs
+        self.select_graphic_rendition_text(params)
+        following = self._attr_state(cursor.attrs)
+        cursor.attrs = saved
+        if len(state.moves) >= _MAX_MOVES:
+            state.moves.clear()
+        state.moves[params] = following
+        return following
+
+    def _line_spans(self, text: str) -> tuple[list[Any], int, str] | None:
+        """A line's runs (flat: cell text, attributes, ...; see `SpanRow`) from the cursor's
+        attributes on, which it leaves as the line does; with its width in cells and last text.
+        None (attributes untouched) when a zero-width character would join a cell of another
+        run or row."""
+        state = self._attr_state(self.cursor.attrs)
+        spans: list[Any] = []
+        append = spans.append
+        move = self._move
+        width = 0
+        last = ""
+        parts: list[str | None] = [None]  # no SGR before the line's first text
+        parts.extend(_SGR_SPLIT.split(text))
+        pairs = iter(parts)
+        for params, part in zip(pairs, pairs, strict=True):
+            if params is not None:
+                state = state.moves.get(params) or move(state, params)
+            if not part:
+                continue
+            last = part
+            cells: str | list[str]
+            if part.isascii():
+                cells = part
+            else:
+                lead, cells = cell_text(part)
+                if lead:
+                    return None
+                if not cells:
+                    continue
+            append(cells)
+            append(state.attrs)
+            width += len(cells)
+        self.cursor.attrs = state.attrs
+        return spans, width, last
+
+    def _cut_spans(self, spans: list[Any], erase: Char) -> list[tuple[list[Any], Char, bool | str]]:
+        """A line's spans cut into rows of at most `columns` cells, as autowrap cuts them: each
+        (spans, blank cell, wrap mark); a wide character that does not fit wraps whole, leaving
+        its row `SHORT`. A row a wrap brings in is blank in the colour drawn when it wraps."""
         columns = self.columns
+        rows: list[tuple[list[Any], Char, bool | str]] = []
+        current: list[Any] = []
+        room = columns
+        for index in range(0, len(spans), 2):
+            cells, attrs = spans[index], spans[index + 1]
+            while cells:
+                if room == 0:
+                    rows.append((current, erase, True))
+                    current, room, erase = [], columns, self._erase_for(attrs)
+                if len(cells) <= room:
+                    current += (cells, attrs)
+                    room -= len(cells)
+                    break
+                cut = room
+                if cells[cut] == STUB:
+                    cut -= 1
+                if cut:
+                    current += (cells[:cut], attrs)
+                    cells = cells[cut:]
+                rows.append((current, erase, True if cut == room else SHORT))
+                current, room, erase = [], columns, self._erase_for(attrs)
+        rows.append((current, erase, False))
+        return rows
+
+    def _erase_for(self, attrs: Char) -> Char:
+        """The blank cell erasing would write with the cursor in `attrs`."""
+        saved = self.cursor.attrs
+        self.cursor.attrs = attrs
+        try:
+            return self.erase_char()
+        finally:
+            self.cursor.attrs = saved
+
+    def _append_fresh_lines(self, texts: list[str], start: int) -> int:
+        """Write `texts[start:]` (each followed by CR LF) from a fresh bottom row with the cursor
+        at its start, in one shift of the screen and one extension of the history. Stops before
+        a line it cannot lay out (a zero-width character joining another run's cell, a wide
+        character on a one-column screen) and returns its index."""
+        columns = self.columns
+        cursor = self.cursor
+        new_rows: list[Row] = []
+        last = ""
+        erase = self.erase_char()
+        attrs = cursor.attrs
+        cache = chars_for(attrs)
+        stop = len(texts)
+        for index in range(start, stop):
+            text = texts[index]
+            if text.isascii() and "\x1b" not in text:
+                if len(text) <= columns:
+                    new_rows.append(LazyRow(erase, text, cache, attrs))
+                else:
+                    for offset in range(0, len(text), columns):
+                        row = LazyRow(erase, text[offset : offset + columns], cache, attrs)
+                        set_wrapped(row, offset + columns < len(text))
+                        new_rows.append(row)
+                if text:
+                    last = text
+                continue
+            if columns < 2 and not text.isascii():
+                return self._finish_fresh_lines(new_rows, last, index)
+            if "\x1b" not in text:
+                # Text of mixed widths in the current attributes (CJK logs, emoji).
+                lead, cells = cell_text(text)
+                if lead:
+                    return self._finish_fresh_lines(new_rows, last, index)
+                spans, width, text_last = [cells, attrs] if cells else [], len(cells), text
+            else:
+                laid_out = self._line_spans(text)
+                if laid_out is None:
+                    return self._finish_fresh_lines(new_rows, last, index)
+                spans, width, text_last = laid_out
+            if text_last:
+                last = text_last
+            if width <= columns:
+                new_rows.append(_unbuilt_row(erase, spans))
+            else:
+                for row_spans, blank, wrapped in self._cut_spans(spans, erase):
+                    row = _unbuilt_row(blank, row_spans)
+                    set_wrapped(row, wrapped)
+                    new_rows.append(row)
+            if cursor.attrs is not attrs:
+                attrs = cursor.attrs
+                cache = chars_for(attrs)
+                erase = self.erase_char()
+        return self._finish_fresh_lines(new_rows, last, stop)
+
+    def _finish_fresh_lines(self, new_rows: list[Row], last: str, stop: int) -> int:
+        """Shift the screen and history by `new_rows` (below a fresh bottom row)."""
+        if not new_rows:
+            return stop
         lines = self.lines
         bottom = lines - 1
-        segments: list[str] = []
-        continued: list[int] = []  # segments a long line wrapped onto the next
-        for text in texts:
-            if len(text) <= columns:
-                segments.append(text)
-            else:
-                start = len(segments)
-                segments.extend(text[i : i + columns] for i in range(0, len(text), columns))
-                continued.extend(range(start, len(segments) - 1))
         history = self.history.top
+        buffer = self.buffer
         if self._main_buffer is not None:
             keep_history = 0
         else:
-            keep_history = history.maxlen if history.maxlen is not None else len(segments) + lines
-        buffer = self.buffer
-        total = bottom + len(segments) + 1
+            keep_history = history.maxlen if history.maxlen is not None else len(new_rows) + lines
+        total = bottom + len(new_rows) + 1
         first = max(0, total - lines - keep_history)
         default = self.default_char
-        # `dict.get`: rows moving up stay as they are (lazy rows are not built by moving them).
+        # `dict.get`: rows moving up stay as they are (unbuilt rows are not built by moving).
         rows: list[Row] = [
             StaticDefaultDict(default) if row is None else row
             for row in map(buffer.get, range(first, bottom))
         ]
-        attrs = self.cursor.attrs
-        cache = self._attr_cache.get(attrs)
-        if cache is None:
-            if len(self._attr_cache) >= _MAX_ATTR_CACHE:
-                self._attr_cache.clear()
-            cache = self._attr_cache[attrs] = {}
-        # Every new row starts lazy: it is built when painted, read or written, if ever.
-        base = len(rows)
-        skipped = max(0, first - bottom)
-        erase = self.erase_char()  # what the scroll leaves after each line's text (BCE)
-        rows.extend(LazyRow(erase, segment, cache, attrs) for segment in segments[skipped:])
-        for index in continued:
-            if index >= skipped:
-                set_wrapped(rows[base + index - skipped], True)
+        rows.extend(new_rows[max(0, first - bottom) :])
         pushed = len(rows) + 1 - lines
         if self._main_buffer is None:
-            self.history_added += len(segments)  # one row left the top for each (some unbuilt)
+            self.history_added += len(new_rows)  # one row left the top for each (some unbuilt)
             if pushed > 0:
                 history.extend(rows[:pushed])
         screen_rows = rows[pushed:] if pushed > 0 else rows
@@ -446,6 +565,9 @@ class TerminalScreen(
         self.cursor.x = 0
         self.cursor.y = bottom
         self.dirty.update(range(lines))
+        if last:
+            self._last_char = last[-1]
+        return stop
 
     def index(self) -> None:
         """IND / line feed: scroll at the bottom margin; the line leaving the top goes to history
@@ -541,53 +663,105 @@ class TerminalScreen(
             cached = self._remember_sgr(key, self._apply_sgr(plan))
         self.cursor.attrs = cached
 
-    def draw_styled(self, tokens: list[tuple[str, str]]) -> None:
-        """(SGR parameter text, text) pairs, as coloured output interleaves them: the same as
-        `select_graphic_rendition_text` then `draw` for each, without a call per token in the
-        common case (cached attributes, text that fits on the line)."""
+    def draw_sequences(self, tokens: list[tuple[str, str, str]]) -> None:
+        """(CSI parameter text, final, text) triples for SGR, CUP, EL and ECH, each followed by
+        text, as coloured output and full-screen programs interleave them: the same as the
+        stream dispatching each sequence then `draw`, without a call per token in the common
+        case. A token whose handler raises is skipped alone (the first error is raised once
+        all are done)."""
         cursor = self.cursor
-        sgr_cache = self._sgr_cache
-        attr_cache = self._attr_cache
-        reverse = mo.DECSCNM in self.mode
+        mode = self.mode
         columns = self.columns
+        lines = self.lines
         plain = not (
             self.charset
             or self.g0_charset is not _LAT1
-            or mo.IRM in self.mode
+            or mo.IRM in mode
             or self.lr_margins is not None
         )
         buffer = self.buffer
         dirty = self.dirty
-        for params, text in tokens:
-            attrs = sgr_cache.get((cursor.attrs, params, reverse))
-            if attrs is None:
-                self.select_graphic_rendition_text(params)
-                attrs = cursor.attrs
-            else:
-                cursor.attrs = attrs
-            if not text:
-                continue
-            x = cursor.x
-            end = x + len(text)
-            cache = attr_cache.get(attrs)
-            if (
-                plain
-                and end <= columns
-                and cache is not None
-                and text.isascii()
-                and text.isprintable()
-            ):
-                line = buffer[cursor.y]
-                try:
-                    line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
-                except KeyError:
-                    fill_char_cache(cache, attrs, text)
-                    line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
-                cursor.x = end
-                dirty.add(cursor.y)
-                self._last_char = text[-1]
-                continue
-            self.draw(text)
+        move = self._move
+        state = self._attr_state(cursor.attrs)
+        positions = self._positions
+        if self._positions_for != (lines, columns, mo.DECOM in mode, self.margins):
+            positions.clear()
+            self._positions_for = (lines, columns, mo.DECOM in mode, self.margins)
+        buffer_get = buffer.get
+        failure: Exception | None = None
+        for params, final, text in tokens:
+            try:
+                if final == "m":
+                    state = state.moves.get(params) or move(state, params)
+                    cursor.attrs = state.attrs
+                elif final == "H" or final == "f":
+                    position = positions.get(params)
+                    if position is None:
+                        position = self._cursor_position_text(params)
+                    if position is not None:
+                        cursor.y, cursor.x = position
+                elif final == "K":
+                    x = cursor.x
+                    if (params == "" or params == "0") and 0 < x < columns:
+                        # EL 0 inside the row, the usual shape (`erase_in_line` in one update)
+                        line = buffer_get(cursor.y)
+                        if line is None or type(line) in UNBUILT:
+                            line = buffer[cursor.y]
+                        line.update(blank_run(x, columns, state.erase))
+                        if "wrapped" in line.__dict__:
+                            set_wrapped(line, False)
+                        dirty.add(cursor.y)
+                    else:
+                        self.erase_in_line(_csi_param(params))
+                else:  # "X"
+                    x = cursor.x
+                    count = _csi_param(params) or 1
+                    line = buffer_get(cursor.y)
+                    if line is None or type(line) in UNBUILT:
+                        line = buffer[cursor.y]
+                    stop = min(x + count, columns)
+                    line.update(blank_run(x, stop, state.erase))
+                    dirty.add(cursor.y)
+                if not text:
+                    continue
+                x = cursor.x
+                end = x + len(text)
+                if plain and end <= columns and text.isascii() and text.isprintable():
+                    cache = state.chars
+                    line = buffer_get(cursor.y)
+                    if line is None or type(line) in UNBUILT:
+                        line = buffer[cursor.y]
+                    try:
+                        line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
+                    except KeyError:
+                        fill_char_cache(cache, state.attrs, text)
+                        line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
+                    cursor.x = end
+                    dirty.add(cursor.y)
+                    self._last_char = text[-1]
+                else:
+                    self.draw(text)
+            except Exception as error:
+                failure = failure or error
+                self.repair()
+                state = self._attr_state(cursor.attrs)
+        if failure is not None:
+            raise failure
+
+    def _cursor_position_text(self, params: str) -> tuple[int, int] | None:
+        """CUP from its parameter text: where the cursor goes (remembered in `_positions` for
+        the current size, origin mode and margins), or None if pyte's method moved it."""
+        values = params.split(";")
+        if len(values) > 2 or mo.DECOM in self.mode or not all(map(str.isdigit, values)):
+            self.cursor_position(*_csi_params(params)[:2])
+            return None
+        line = min(int(values[0]), 9999) or 1
+        column = min(int(values[1]), 9999) or 1 if len(values) > 1 else 1
+        position = min(line - 1, self.lines - 1), min(column - 1, self.columns - 1)
+        if len(self._positions) >= _MAX_POSITIONS:
+            self._positions.clear()
+        self._positions[params] = position
+        return position
 
     def _apply_sgr(self, plan: SgrPlan) -> Char:
         reset, assignments = plan
@@ -650,6 +824,28 @@ class TerminalScreen(
         super().after_event(event)
         if self.history.position == self.history.size and type(self) is not self._fast_class:
             self.__class__ = self._fast_class
+
+
+def _csi_param(text: str) -> int:
+    """A lone CSI parameter as the stream reads it (empty is 0, at most 9999)."""
+    if not text:
+        return 0
+    if ";" in text:
+        return _csi_params(text)[0]
+    return min(int(text), 9999)
+
+
+def _csi_params(text: str) -> list[int]:
+    return [min(int(part), 9999) if part else 0 for part in text.split(";")]
+
+
+def _unbuilt_row(blank: Char, spans: list[Any]) -> Row:
+    """A `LazyRow` for one run of ASCII (the pane draws those fastest), else a `SpanRow`."""
+    if len(spans) == 2:
+        cells, attrs = spans
+        if type(cells) is str and cells.isascii():
+            return LazyRow(blank, cells, chars_for(attrs), attrs)
+    return SpanRow(blank, spans)
 
 
 _PAGED: dict[type, type] = {}

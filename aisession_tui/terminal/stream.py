@@ -50,6 +50,10 @@ _OSC_RE = re.compile(
 )
 # Two or more lines of printable ASCII, each ending in CR LF (floods: logs, `cat`, `yes`).
 _LINES_RE = re.compile(r"(?:[\x20-\x7e]*\r\n){2,}")
+# Two or more lines of any printable text and SGR sequences, each ending in CR LF (coloured or
+# wide-character floods: build and test output, `ls --color`, CJK logs).
+_TEXT = r"[^\x00-\x1f\x7f-\x9f]*"
+_STYLED_LINES_RE = re.compile(r"(?:" + _TEXT + r"(?:\x1b\[[0-9;]{0,128}m" + _TEXT + r")*\r\n){2,}")
 # CSI finals that accept a ``private`` keyword in pyte's screen API.
 _PRIVATE_OK = frozenset("hlJKc")
 
@@ -154,9 +158,14 @@ class TerminalStream(pyte.Stream):
     _sgr_text_re = re.compile(
         r"\x1b\[([0-9;]{0,128})m(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
     )
+    # SGR, CUP, EL or ECH with plain parameters, then plain text: what coloured output and
+    # full-screen programs paint with.
+    _sequence_text_re = re.compile(
+        r"\x1b\[([0-9;]{0,128})([HfKXm])(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
+    )
     # Two or more of those in a row.
-    _styled_run_re = re.compile(
-        r"(?:\x1b\[[0-9;]{0,128}m" + pyte.Stream._text_pattern.pattern[:-1] + "*){2,}"
+    _sequence_run_re = re.compile(
+        r"(?:\x1b\[[0-9;]{0,128}[HfKXm]" + pyte.Stream._text_pattern.pattern[:-1] + "*){2,}"
     )
 
     def attach(self, screen: Any) -> None:
@@ -273,11 +282,20 @@ class TerminalStream(pyte.Stream):
         ):
             draw_lines = None
         match_lines = _LINES_RE.match
-        draw_styled = getattr(listener, "draw_styled", None)
-        if sgr_text is None or draw_lines is None:
-            draw_styled = None  # some screen method was replaced: dispatch one by one
-        match_styled_run = self._styled_run_re.match
-        findall_styled = self._sgr_text_re.findall
+        match_styled_lines = _STYLED_LINES_RE.match
+        draw_sequences = getattr(listener, "draw_sequences", None)
+        if (
+            sgr_text is None
+            or draw_lines is None
+            or not all(
+                getattr(getattr(listener, name), "__func__", None)
+                is getattr(type(listener), name, None)
+                for name in ("cursor_position", "erase_in_line", "erase_characters")
+            )
+        ):
+            draw_sequences = None  # some screen method was replaced: dispatch one by one
+        match_sequence_run = self._sequence_run_re.match
+        findall_sequences = self._sequence_text_re.findall
         taking_plain_text = self._taking_plain_text
 
         length = len(data)
@@ -301,12 +319,22 @@ class TerminalStream(pyte.Stream):
                         offset += 1
                         carriage_return()
                     elif char == ESC:
-                        if draw_styled is not None:
-                            match = match_styled_run(data, offset)
+                        if draw_sequences is not None:
+                            # Floods start at a line's start: elsewhere the attempt is wasted.
+                            match = (
+                                match_styled_lines(data, offset)
+                                if offset == 0 or data[offset - 1] == "\n"
+                                else None
+                            )
                             if match is not None:
-                                # Several `CSI ... m` + text tokens in a row: one call for all.
+                                offset = match.end()
+                                draw_lines(match.group())  # type: ignore[misc]
+                                continue
+                            match = match_sequence_run(data, offset)
+                            if match is not None:
+                                # Several SGR/CUP/EL/ECH + text tokens in a row: one call.
                                 start, offset = match.span()
-                                draw_styled(findall_styled(data, start, offset))
+                                draw_sequences(findall_sequences(data, start, offset))
                                 continue
                         match = match_sgr_text(data, offset)
                         if match is not None:
@@ -348,6 +376,12 @@ class TerminalStream(pyte.Stream):
                     else:
                         if draw_lines is not None:
                             match = match_lines(data, offset)
+                            if (
+                                match is None
+                                and draw_sequences is not None
+                                and (offset == 0 or data[offset - 1] == "\n")
+                            ):
+                                match = match_styled_lines(data, offset)
                             if match is not None:
                                 offset = match.end()
                                 draw_lines(match.group())

@@ -1,0 +1,191 @@
+"""The coloured and wide-character fast paths give the same screen as the slow way.
+
+Floods of coloured or wide-character lines are laid out as unbuilt rows (`SpanRow`) and text of
+mixed widths is written as slices of "cell text"; each is compared, cell for cell (text and
+attributes, screen and scrollback, cursor and wrap marks), with the same bytes taken the slow
+way: line by line and sequence by sequence, or one character at a time.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from aisession_tui.terminal import Emulator
+from aisession_tui.terminal.cells import UNBUILT, SpanRow
+from aisession_tui.terminal.emulator import row_text
+from aisession_tui.terminal.reflow import is_wrapped
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks.streams import sgr_heavy, wide_utf8
+
+_PIECES = [
+    "word",
+    " ",
+    "ab cd",
+    "漢字",
+    "한국어",
+    "🚀",
+    "✅",
+    "àé",
+    "e\u0301",
+    "\u0301",  # a combining mark, sometimes at a line's or run's start
+    "\u200d",
+    "\ufe0f",
+    "\x1b[0m",
+    "\x1b[m",
+    "\x1b[1;31m",
+    "\x1b[44m",  # a background: BCE for the rows a scroll or wrap brings in
+    "\x1b[7m",
+    "\x1b[38;5;208m",
+    "\x1b[38;2;1;2;3m",
+    "\x1b[22;4m",
+]
+
+
+def _state(emulator: Emulator) -> tuple:
+    screen = emulator.screen
+    columns = screen.columns
+    rows = tuple(tuple(screen.buffer[y][x] for x in range(columns)) for y in range(screen.lines))
+    history = [row for row in screen.history.top]
+    return (
+        rows,
+        tuple(tuple(row[x] for x in range(columns)) for row in history),
+        tuple(is_wrapped(row) for row in history),
+        tuple(is_wrapped(screen.buffer[y]) for y in range(screen.lines)),
+        (screen.cursor.x, screen.cursor.y),
+        screen.cursor.attrs,
+        screen._last_char,
+        screen.history_added,
+    )
+
+
+def _slow(columns: int, lines: int, scrollback: int) -> Emulator:
+    emulator = Emulator(columns, lines, scrollback=scrollback)
+    emulator.screen.draw_lines = None  # type: ignore[assignment]  # the stream goes one by one
+    return emulator
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines_=st.lists(st.lists(st.sampled_from(_PIECES), max_size=12), max_size=30),
+    prefix=st.sampled_from(["", "\x1b[5;3H", "\x1b[41m", "abc", "\x1b[2;4r", "\x1b[?1049h"]),
+    columns=st.integers(1, 12),
+    lines=st.integers(1, 6),
+    scrollback=st.integers(0, 8),
+)
+@example(lines_=[["漢字漢字漢"]] * 3, prefix="", columns=3, lines=2, scrollback=4)
+@example(lines_=[["\u0301a"], ["a"], ["\u0301"]], prefix="", columns=4, lines=1, scrollback=2)
+def test_coloured_and_wide_floods_equal_line_by_line_processing(
+    lines_: list[list[str]], prefix: str, columns: int, lines: int, scrollback: int
+) -> None:
+    data = (prefix + "".join("".join(line) + "\r\n" for line in lines_) + "tail").encode()
+    fast = Emulator(columns, lines, scrollback=scrollback)
+    slow = _slow(columns, lines, scrollback)
+    fast.feed(data)
+    slow.feed(data)
+    # Text first (unbuilt rows read as text without building), then every cell.
+    assert fast.text_lines() == slow.text_lines()
+    assert fast.history_text() == slow.history_text()
+    assert _state(fast) == _state(slow)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(
+        st.sampled_from([p for p in _PIECES if "\x1b" not in p] + ["\x01"]), max_size=20
+    ),
+    columns=st.integers(1, 9),
+    start=st.integers(0, 9),
+    autowrap=st.booleans(),
+)
+def test_text_of_mixed_widths_drawn_at_once_equals_one_character_at_a_time(
+    pieces: list[str], columns: int, start: int, autowrap: bool
+) -> None:
+    text = "".join(pieces)
+    setup = f"xy\r\n{'z' * min(start, columns)}".encode() + (b"" if autowrap else b"\x1b[?7l")
+    whole = Emulator(columns, 3, scrollback=4)
+    single = Emulator(columns, 3, scrollback=4)
+    whole.feed(setup)
+    single.feed(setup)
+    whole.screen.draw(text)
+    for char in text:
+        single.screen.draw(char)
+    assert _state(whole)[:6] == _state(single)[:6]
+
+
+def test_a_coloured_flood_leaves_rows_unbuilt_until_read() -> None:
+    emulator = Emulator(160, 48, scrollback=1000)
+    emulator.feed(sgr_heavy(200_000) + b"\r\n")
+    unbuilt = [row for row in emulator.screen.history.top if type(row) in UNBUILT]
+    assert len(unbuilt) > 500
+    span_row = next(row for row in unbuilt if type(row) is SpanRow)
+    text = row_text(span_row, 160)
+    assert type(span_row) is SpanRow  # reading its text did not build it
+    assert "".join(span_row[x].data for x in range(160)) == text
+    assert type(span_row) not in UNBUILT  # reading a cell did
+
+
+def test_the_benchmark_floods_equal_the_slow_way_at_the_benchmark_size() -> None:
+    for make in (sgr_heavy, wide_utf8):
+        data = make(60_000)
+        fast = Emulator(160, 48, scrollback=300)
+        slow = _slow(160, 48, 300)
+        for offset in range(0, len(data), 4096):
+            fast.feed(data[offset : offset + 4096])
+            slow.feed(data[offset : offset + 4096])
+        assert _state(fast) == _state(slow)
+
+
+_SEQUENCES = st.sampled_from(
+    [
+        "\x1b[{a};{b}H",
+        "\x1b[{a}H",
+        "\x1b[H",
+        "\x1b[;{b}H",
+        "\x1b[{a};{b};7f",
+        "\x1b[99999;{b}H",
+        "\x1b[0;0H",
+        "\x1b[K",
+        "\x1b[1K",
+        "\x1b[2K",
+        "\x1b[3K",
+        "\x1b[0;1K",
+        "\x1b[{a}X",
+        "\x1b[X",
+        "\x1b[0m",
+        "\x1b[m",
+        "\x1b[44;37m",
+        "\x1b[1;32m",
+        "\x1b[38;5;208m",
+    ]
+)
+_TEXTS = st.sampled_from(
+    ["", "status", "a b", "a very long piece of text", "漢字", "e\u0301", "\x01x"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tokens=st.lists(
+        st.tuples(_SEQUENCES, _TEXTS, st.integers(0, 9), st.integers(0, 14)), max_size=25
+    ),
+    prefix=st.sampled_from(
+        ["", "\x1b[2;4r\x1b[?6h", "\x1b[?7l", "\x1b[?5h", "\x1b[4h", "\x1b[?69h\x1b[2;5s"]
+    ),
+    columns=st.integers(1, 12),
+    lines=st.integers(1, 6),
+)
+def test_runs_of_sgr_cup_el_ech_and_text_equal_one_sequence_at_a_time(
+    tokens: list[tuple[str, str, int, int]], prefix: str, columns: int, lines: int
+) -> None:
+    data = (prefix + "".join(seq.format(a=a, b=b) + text for seq, text, a, b in tokens)).encode()
+    fast = Emulator(columns, lines, scrollback=4)
+    slow = _slow(columns, lines, 4)
+    fast.feed(data)
+    slow.feed(data)
+    assert _state(fast) == _state(slow)
+    assert fast.text_lines() == slow.text_lines()
