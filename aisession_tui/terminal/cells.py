@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from pyte import graphics as g
 from pyte.screens import Char, StaticDefaultDict, wcwidth
@@ -237,7 +237,7 @@ def sgr_plan(attrs: tuple[int, ...]) -> SgrPlan:
 
     def step(index: int, value: PlanStep) -> None:
         before = assign.get(index)
-        assign[index] = before.then(value) if type(before) is type(value) else value  # type: ignore[union-attr]
+        assign[index] = before.then(value) if type(before) is type(value) else value
 
     pending = list(reversed(attrs))
     while pending:
@@ -452,5 +452,5 @@ class ScreenBuffer(defaultdict[int, Row]):
     def __getitem__(self, y: int) -> Row:
         row = dict.__getitem__(self, y)  # a missing row comes from `__missing__`, as usual
         if type(row) in UNBUILT:
-            row.materialize()
+            cast(UnbuiltRow, row).materialize()
         return row

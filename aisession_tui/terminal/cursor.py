@@ -21,6 +21,7 @@ from pyte import modes as mo
 from pyte.screens import Char, Margins
 
 from .cells import ScreenBuffer
+from .screen_base import ScreenBase
 
 #: Reverse wraparound, `CSI ? 45 h` (pyte stores private mode N as N << 5).
 REVERSE_WRAP = 45 << 5
@@ -38,7 +39,7 @@ class SavedCursor(NamedTuple):
     origin: bool
 
 
-class CursorMixin:
+class CursorMixin(ScreenBase):
     """DECSC/DECRC/SCOSC/SCORC, DECSTR, NEL, VPA, CUU/CUD/RI at the region's edges, DSR 6."""
 
     buffer: ScreenBuffer
@@ -51,7 +52,6 @@ class CursorMixin:
     g0_charset: Any
     g1_charset: Any
     charset: int
-    default_char: Char
     _main_buffer: ScreenBuffer | None
     #: The saved cursor of the main (False) and alternate (True) screen.
     _saved_cursors: dict[bool, SavedCursor | None]
@@ -120,7 +120,7 @@ class CursorMixin:
         cursor = self.cursor
         for flag in (mo.IRM, mo.DECOM, 1 << 5, REVERSE_WRAP):
             self.mode.discard(flag)
-        self.set_mode(mo.DECTCEM >> 5, private=True)  # type: ignore[attr-defined]
+        self.set_mode(mo.DECTCEM >> 5, private=True)
         self.margins = None
         cursor.attrs = self.default_char
         self.charset = 0
@@ -154,8 +154,8 @@ class CursorMixin:
 
     def next_line(self) -> None:
         """NEL `ESC E`: to column 1 of the next line, scrolling at the bottom margin."""
-        self.carriage_return()  # type: ignore[attr-defined]
-        self.index()  # type: ignore[attr-defined]
+        self.carriage_return()
+        self.index()
 
     def cursor_to_line(self, line: int | None = None) -> None:
         """VPA `CSI n d`: to row n (of the scroll region under origin mode), same column."""
@@ -174,7 +174,7 @@ class CursorMixin:
             cursor.x = self.columns - 1
             cursor.y = cursor.y - 1 if cursor.y > 0 else self.lines - 1
             return
-        self.cursor_back()  # type: ignore[attr-defined]
+        self.cursor_back()
 
     def report_device_status(self, mode: int, *args: Any, **kwargs: Any) -> None:
         """DSR `CSI 5 n` (status) and `CSI 6 n` (cursor position; under origin mode, relative to
@@ -182,10 +182,10 @@ class CursorMixin:
         if kwargs.get("private") or args:
             return
         if mode == 5:
-            self.write_process_input("\x1b[0n")  # type: ignore[attr-defined]
+            self.write_process_input("\x1b[0n")
         elif mode == 6:
             x = min(self.cursor.x, self.columns - 1) + 1
             y = self.cursor.y + 1
             if mo.DECOM in self.mode:
                 y -= self._region()[0]
-            self.write_process_input(f"\x1b[{y};{x}R")  # type: ignore[attr-defined]
+            self.write_process_input(f"\x1b[{y};{x}R")

@@ -15,6 +15,7 @@ from pyte.screens import Char, Margins, StaticDefaultDict
 
 from .cells import ScreenBuffer
 from .reflow import set_wrapped
+from .screen_base import ScreenBase
 
 _MAX_ERASE_CACHE = 256
 _MAX_BLANK_RUNS = 4096
@@ -33,7 +34,7 @@ def blank_run(start: int, stop: int, blank: Char) -> dict[int, Char]:
     return run
 
 
-class EditingMixin:
+class EditingMixin(ScreenBase):
     """ED, EL, ECH, IL, DL, ICH, DCH and DECALN with background colour erase."""
 
     buffer: ScreenBuffer
@@ -43,7 +44,6 @@ class EditingMixin:
     cursor: Any
     mode: set[int]
     margins: Margins | None
-    default_char: Char
     _main_buffer: ScreenBuffer | None
     _erase_chars: dict[tuple[Char, str], Char]
 
@@ -80,7 +80,7 @@ class EditingMixin:
             interval = range(self.lines)
         elif how == 3:
             if self._main_buffer is None:
-                self._reset_history()  # type: ignore[attr-defined]
+                self._reset_history()
             return
         else:
             return  # pyte raised UnboundLocalError on `CSI 4 J`

@@ -225,7 +225,8 @@ class Emulator:
 
     def history_row(self, index: int) -> Row:
         """Scrollback row `index` (0 = oldest); like `row`, it may still be a `LazyRow`."""
-        return self.screen.history.top[index]
+        row: Row = self.screen.history.top[index]
+        return row
 
     def row(self, y: int) -> Row:
         """Visible row `y` as stored, without creating it when it is blank. A flood's rows may

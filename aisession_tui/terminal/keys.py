@@ -140,8 +140,8 @@ def encode_key(
     ctrl = bits & 4
     alt = bits & 2
     if ctrl and len(base) == 1 and base.isascii() and base.isalpha():
-        code = chr(ord(base.lower()) - ord("a") + 1)
-        return ((ESC if alt else "") + code).encode()
+        control = chr(ord(base.lower()) - ord("a") + 1)
+        return ((ESC if alt else "") + control).encode()
     if alt and not ctrl:
         rest = key.split("+", 1)[1] if key.startswith(("alt+", "meta+")) else base
         inner = encode_key(

@@ -10,6 +10,7 @@ from pyte.screens import StaticDefaultDict
 
 from .cells import ScreenBuffer
 from .events import ModesChanged
+from .screen_base import ScreenBase
 
 # Private modes (pyte stores private mode N as N << 5).
 DECCKM = 1 << 5
@@ -47,7 +48,7 @@ _WATCHED = frozenset(
 )
 
 
-class ModesMixin:
+class ModesMixin(ScreenBase):
     """Mode changes with their side effects; `ModesChanged` when a mode the pane reads changes."""
 
     mode: set[int]

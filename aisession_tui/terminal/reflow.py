@@ -63,7 +63,7 @@ def _cut(cells: list[Char], columns: int) -> list[list[Char]]:
 
 
 def _row(cells: list[Char], default: Char) -> Row:
-    row = StaticDefaultDict(default)
+    row: Row = StaticDefaultDict(default)
     row.update((x, char) for x, char in enumerate(cells) if char != default)
     return row
 

@@ -10,13 +10,14 @@ from typing import Any
 
 from ..core.osc import cwd_from_osc7, exit_code_from_osc133
 from .events import Bell, ClipboardSet, CwdChanged, PromptMark, TerminalEvent, TitleChanged
+from .screen_base import ScreenBase
 from .stream import MAX_OSC_52
 
 #: OSC codes for colours (set, query, reset), handled in `queries.py`.
 _COLOR_CODES = frozenset(("4", "10", "11", "12", "104", "110", "111", "112"))
 
 
-class ReportsMixin:
+class ReportsMixin(ScreenBase):
     """Events through `on_event`, replies to the child through `reply`."""
 
     on_event: Callable[[TerminalEvent], None] | None
@@ -65,7 +66,7 @@ class ReportsMixin:
         elif code == "52":
             self._set_clipboard(value)
         elif code in _COLOR_CODES:
-            self.color_command(code, value)  # type: ignore[attr-defined]
+            self.color_command(code, value)
 
     def _set_clipboard(self, value: str) -> None:
         """OSC 52 `Pc;Pd`: Pd is base64 text for the clipboard; `?` (asking to read it) is not

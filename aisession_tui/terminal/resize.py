@@ -10,9 +10,10 @@ from pyte.screens import StaticDefaultDict
 
 from .cells import ScreenBuffer
 from .reflow import REFLOW_HISTORY, is_wrapped, reflow
+from .screen_base import ScreenBase
 
 
-class ResizeMixin:
+class ResizeMixin(ScreenBase):
     """`resize_keeping_cursor` for panes; pyte's `resize` with the cursor kept inside."""
 
     buffer: ScreenBuffer
@@ -24,7 +25,6 @@ class ResizeMixin:
     columns: int
     tabstops: set[int]
     history_added: int
-    default_char: Any
 
     def resize(self, lines: int | None = None, columns: int | None = None) -> None:
         """pyte's resize, keeping the cursor inside the screen."""

@@ -119,7 +119,7 @@ class TerminalScreen(
     """
 
     # Skip HistoryScreen's per-call wrapper; `_paged_class` restores it while paged back.
-    __getattribute__ = object.__getattribute__  # type: ignore[assignment]
+    __getattribute__ = object.__getattribute__
 
     def __init__(
         self,
@@ -523,9 +523,9 @@ class TerminalScreen(
                 new_rows.append(_unbuilt_row(erase, spans))
             else:
                 for row_spans, blank, wrapped in self._cut_spans(spans, erase):
-                    row = _unbuilt_row(blank, row_spans)
-                    set_wrapped(row, wrapped)
-                    new_rows.append(row)
+                    piece = _unbuilt_row(blank, row_spans)
+                    set_wrapped(piece, wrapped)
+                    new_rows.append(piece)
             if cursor.attrs is not attrs:
                 attrs = cursor.attrs
                 cache = chars_for(attrs)

@@ -533,14 +533,14 @@ class TerminalStream(pyte.Stream):
                                 self._dispatch_csi(char, params, private, prefix)
                             break
             elif char == OSC_C1:
-                code = yield None
-                if code == "R" or code == "P":
+                first: str | None = yield None
+                if first == "R" or first == "P":
                     continue  # Linux palette sequences; not implemented (as in pyte).
                 param = ""
                 limit = _MAX_OSC
                 while True:
-                    if code is not None:
-                        char, code = code, None
+                    if first is not None:
+                        char, first = first, None
                     else:
                         char = yield None
                     if char == ESC:
