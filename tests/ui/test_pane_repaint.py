@@ -12,8 +12,9 @@ import pytest
 from textual.strip import Strip
 
 from aisession_tui.core.types import SessionStatus
-from aisession_tui.ui.widgets import flood_painter, terminal_pane
-from aisession_tui.ui.widgets.terminal_pane import FLOOD_AFTER, TerminalPane
+from aisession_tui.ui.widgets import flood_painter, repaint_pacing
+from aisession_tui.ui.widgets.repaint_pacing import FLOOD_AFTER
+from aisession_tui.ui.widgets.terminal_pane import TerminalPane
 
 from .helpers import make_app, shell, wait_for
 
@@ -44,7 +45,7 @@ async def test_a_change_in_the_focused_pane_is_rendered_within_the_same_callback
         pane.repaint()  # whatever changed since start-up (the whole screen) is painted
         await pilot.pause()
         seen = rendered_rows(pane)
-        pane._last_repaint = 0.0  # nothing painted lately: an echo is shown at once
+        pane.pacing.last_repaint = 0.0  # nothing painted lately: an echo is shown at once
         pane.emulator.feed(b"echoed-zq")
         pane.schedule_repaint()
         # No await since: Textual's screen update (a timer, after message hops) has not run.
@@ -60,7 +61,7 @@ async def test_an_unfocused_pane_leaves_its_rows_to_the_screen_update() -> None:
         )
         pane = next(f.terminal for f in app.main.pane_grid.frames if not f.terminal.has_focus)
         seen = rendered_rows(pane)
-        pane._last_repaint = 0.0
+        pane.pacing.last_repaint = 0.0
         pane.emulator.feed(b"later-zq")
         pane.schedule_repaint()
         assert not any("later-zq" in row for row in seen)
@@ -72,10 +73,10 @@ async def test_an_unfocused_pane_leaves_its_rows_to_the_screen_update() -> None:
 async def test_a_flood_that_stops_shows_its_last_screen_once_quiet(
     monkeypatch: pytest.MonkeyPatch, focused: bool
 ) -> None:
-    monkeypatch.setattr(terminal_pane, "FLOOD_FPS", NEVER_FPS)
+    monkeypatch.setattr(repaint_pacing, "FLOOD_FPS", NEVER_FPS)
     monkeypatch.setattr(flood_painter, "FLOOD_TURNS", NEVER_FPS)
-    monkeypatch.setattr(terminal_pane, "QUIET_FOCUSED", 0.05)
-    monkeypatch.setattr(terminal_pane, "QUIET_BACKGROUND", 0.05)
+    monkeypatch.setattr(repaint_pacing, "QUIET_FOCUSED", 0.05)
+    monkeypatch.setattr(repaint_pacing, "QUIET_BACKGROUND", 0.05)
     app = make_app(shell("one", "cat"), shell("two", "cat"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(
@@ -84,8 +85,8 @@ async def test_a_flood_that_stops_shows_its_last_screen_once_quiet(
         pane = next(
             f.terminal for f in app.main.pane_grid.frames if f.terminal.has_focus == focused
         )
-        pane._full_repaints = FLOOD_AFTER  # it has been redrawing whole screens: a flood
-        pane._last_repaint = monotonic()
+        pane.pacing.full_repaints = FLOOD_AFTER  # it has been redrawing whole screens: a flood
+        pane.pacing.last_repaint = monotonic()
         seen = rendered_rows(pane)
         pane.emulator.feed(b"".join(b"line %d\r\n" % n for n in range(200)) + b"last-zq")
         pane.schedule_repaint()
@@ -104,7 +105,7 @@ async def test_a_synchronized_frame_is_shown_whole_when_the_program_ends_it() ->
         pane.repaint()
         await pilot.pause()
         seen = rendered_rows(pane)
-        pane._last_repaint = 0.0
+        pane.pacing.last_repaint = 0.0
         pane.emulator.feed(b"\x1b[?2026h\x1b[2J\x1b[Hhalf-a-frame")  # begin synchronized update
         pane.schedule_repaint()
         await pilot.pause(0.05)
@@ -119,7 +120,7 @@ async def test_a_synchronized_frame_is_shown_whole_when_the_program_ends_it() ->
 async def test_a_synchronized_frame_never_ended_is_shown_after_a_time_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(terminal_pane, "SYNC_TIMEOUT", 0.1)
+    monkeypatch.setattr(repaint_pacing, "SYNC_TIMEOUT", 0.1)
     app = make_app(shell("tui", "cat"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)

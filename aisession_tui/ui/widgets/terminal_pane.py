@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from time import monotonic
 from typing import TYPE_CHECKING
 
 from rich.color import Color
@@ -21,28 +20,15 @@ from ...terminal.keys import encode_focus, encode_key, encode_paste
 from ..render import Palette, render_row
 from ..textual_compat import show_now
 from .copy_mode import CopyMode
-from .flood_painter import flood_painter
 from .pane_copy import PaneCopyMode
 from .pane_lines import find_line, line_at, line_cells
 from .pane_mouse import PaneMouse
+from .repaint_pacing import RepaintPacing
 from .selection import Selection
 
 if TYPE_CHECKING:  # a widget knows no screen: the request is only its argument type
     from ..screens.requests import SearchRequest
 
-#: At most this many repaints a second per pane, however fast output arrives.
-MAX_FPS = 60
-#: Repaints a second of a pane whose whole screen keeps changing (a flood nobody can read).
-FLOOD_FPS = 5
-#: Consecutive whole-pane repaints after which a pane counts as flooding.
-FLOOD_AFTER = 3
-#: Silence after which a flooding pane shows its final screen at once rather than at its slow
-#: rate: the focused pane (short: after Ctrl+C into a flood, the person waits for the prompt) /
-#: the others (longer than their turns, so they keep taking turns).
-QUIET_FOCUSED = 0.005
-QUIET_BACKGROUND = 0.25
-#: Longest a frame drawn under synchronized output (mode 2026) is held back from the screen.
-SYNC_TIMEOUT = 0.2
 #: Keys the pane keeps for itself (scrolling back) instead of sending them to the program, as
 #: xterm does; Shift+Up/Down go to the program (`CSI 1;2 A/B`), as in xterm and tmux.
 SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
@@ -74,14 +60,7 @@ class TerminalPane(Widget, can_focus=True):
         self._palette = palette.with_overrides(live.emulator.color_overrides)
         self._strips: dict[int, Strip] = {}
         self._cursor_row: int | None = None
-        self._repaint_handle: asyncio.TimerHandle | None = None
-        self._quiet_handle: asyncio.TimerHandle | None = None
-        self._sync_handle: asyncio.TimerHandle | None = None
-        self._last_repaint = 0.0
-        self._last_change = 0.0
-        #: The screen changed since the last repaint.
-        self.stale = False
-        self._full_repaints = 0
+        self.pacing = RepaintPacing(self)
         self.selection: Selection | None = None
         self.mouse = PaneMouse(self)
         self.copy_mode: CopyMode | None = None
@@ -101,9 +80,7 @@ class TerminalPane(Widget, can_focus=True):
     def on_unmount(self) -> None:
         if self.live.on_screen_change == self.schedule_repaint:
             self.live.on_screen_change = None
-        for handle in (self._repaint_handle, self._quiet_handle, self._sync_handle):
-            if handle is not None:
-                handle.cancel()
+        self.pacing.cancel()
 
     def on_resize(self, event: events.Resize) -> None:
         columns, lines = event.size.width, event.size.height
@@ -171,70 +148,17 @@ class TerminalPane(Widget, can_focus=True):
     # -- repainting ----------------------------------------------------------------------------
 
     def schedule_repaint(self) -> None:
-        """Coalesce screen changes into at most `MAX_FPS` repaints a second (`FLOOD_FPS` while
-        every repaint redraws the whole pane, as when output scrolls nonstop). Flooding panes the
-        person is not in take turns, one per frame, so their redraws never pile up together.
-        When a flood stops, its last screen is shown as soon as the pane has been quiet a moment.
-        A frame the program draws under synchronized output is shown whole, when it is done.
-        """
-        self.stale = True
-        self._last_change = monotonic()
-        if self.emulator.synchronized_output:
-            if self._sync_handle is None:
-                self._sync_handle = asyncio.get_running_loop().call_later(
-                    SYNC_TIMEOUT, self._sync_timeout
-                )
-            return
-        if self._sync_handle is not None:
-            self._sync_handle.cancel()
-            self._sync_handle = None
-        flooding = self._full_repaints >= FLOOD_AFTER
-        if flooding and self._quiet_handle is None:
-            self._quiet_handle = asyncio.get_running_loop().call_later(
-                self._quiet_seconds(), self._quiet_check
-            )
-        if self._repaint_handle is not None:
-            return
-        if flooding and not self.has_focus:
-            flood_painter(self.app).request(self)
-            return
-        fps = FLOOD_FPS if flooding else MAX_FPS
-        delay = self._last_repaint + 1 / fps - monotonic()
-        if delay <= 0:
-            self.repaint()  # nothing painted lately (an echo, a prompt): show it now
-            return
-        self._repaint_handle = asyncio.get_running_loop().call_later(delay, self.repaint)
+        """The emulator's screen changed: repaint at the pace `RepaintPacing` sets."""
+        self.pacing.schedule()
 
-    def _sync_timeout(self) -> None:
-        """The program began a frame and did not finish it in time: show what there is."""
-        self._sync_handle = None
-        if self.stale and self.is_attached:
-            self.repaint()
-
-    def _quiet_seconds(self) -> float:
-        return QUIET_FOCUSED if self.has_focus else QUIET_BACKGROUND
-
-    def _quiet_check(self) -> None:
-        self._quiet_handle = None
-        if not self.stale or not self.is_attached:
-            return
-        quiet = monotonic() - self._last_change
-        wanted = self._quiet_seconds()
-        if quiet >= wanted:
-            self.repaint()
-        else:
-            self._quiet_handle = asyncio.get_running_loop().call_later(
-                wanted - quiet, self._quiet_check
-            )
+    @property
+    def stale(self) -> bool:
+        """The screen changed since the last repaint."""
+        return self.pacing.stale
 
     def repaint(self) -> None:
-        if self._repaint_handle is not None:
-            self._repaint_handle.cancel()
-            self._repaint_handle = None
-        if self._sync_handle is not None:
+        if not self.pacing.begin_repaint():
             return  # mid-frame (mode 2026): its end, or its time-out, repaints
-        self.stale = False
-        self._last_repaint = monotonic()
         if self._view_top is not None:
             self._hold_view()
         dirty = self.emulator.take_dirty()
@@ -247,7 +171,7 @@ class TerminalPane(Widget, can_focus=True):
             self._strips.pop(row, None)
         width = self.size.width
         full = len(dirty) > self.size.height // 2
-        self._full_repaints = self._full_repaints + 1 if full else 0
+        self.pacing.painted(full=full)
         if self.history_offset or full:
             self.refresh()
             return
