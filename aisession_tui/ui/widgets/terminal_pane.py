@@ -86,7 +86,9 @@ class TerminalPane(Widget, can_focus=True):
         columns, lines = event.size.width, event.size.height
         if columns <= 0 or lines <= 0:
             return
-        self._sized.set()
+        # Sized once this layout has settled: the grid picks its shape when it learns its own
+        # size, in the same round of resizes, and may size the pane again right after.
+        self.call_after_refresh(self._sized.set)
         if (lines, columns) != (self.emulator.lines, self.emulator.columns):
             self.emulator.resize(lines, columns)
             if self.live.session.status is SessionStatus.RUNNING:
