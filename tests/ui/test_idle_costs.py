@@ -7,6 +7,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from textual._compositor import Compositor
+from textual.pilot import Pilot
 
 from aisession_tui.supervisor.presenter import SessionPresenter
 from aisession_tui.ui.app import AppOptions, SupervisorApp
@@ -64,6 +65,22 @@ async def test_the_help_card_is_built_once() -> None:
         await app.shutdown()
 
 
+async def panel_refreshes_over(app: SupervisorApp, pilot: Pilot[None], seconds: float) -> int:
+    """How many times the panels are refreshed while nothing happens for `seconds`."""
+    refreshes = 0
+    original = app.main.refresh_panels
+
+    def counting() -> None:
+        nonlocal refreshes
+        refreshes += 1
+        original()
+
+    app.main.refresh_panels = counting  # type: ignore[method-assign]
+    await asyncio.sleep(seconds)  # the window watched, not a wait for something to happen
+    await pilot.pause()
+    return refreshes
+
+
 class QuietForMinutes(SessionPresenter):
     """Every session last did something (and was created) about ten minutes ago."""
 
@@ -80,17 +97,7 @@ async def test_panels_of_sessions_quiet_for_minutes_are_not_refreshed_every_seco
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(app.lives) == 2 and app.focused_live is not None)
         await settle(pilot)
-        refreshes = 0
-        original = app.main.refresh_panels
-
-        def counting() -> None:
-            nonlocal refreshes
-            refreshes += 1
-            original()
-
-        app.main.refresh_panels = counting  # type: ignore[method-assign]
-        await asyncio.sleep(3.0)  # "10m ago" reads the same for another minute
-        await pilot.pause()
+        refreshes = await panel_refreshes_over(app, pilot, 3.0)  # "10m ago" reads the same
         assert refreshes <= 1  # the minutes' changes are shown every 10 s at most
         await app.shutdown()
 
@@ -101,16 +108,6 @@ async def test_many_sessions_active_seconds_ago_refresh_the_panels_once_a_second
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(app.lives) == 12 and app.focused_live is not None)
         await settle(pilot)
-        refreshes = 0
-        original = app.main.refresh_panels
-
-        def counting() -> None:
-            nonlocal refreshes
-            refreshes += 1
-            original()
-
-        app.main.refresh_panels = counting  # type: ignore[method-assign]
-        await asyncio.sleep(3.0)
-        await pilot.pause()
+        refreshes = await panel_refreshes_over(app, pilot, 3.0)
         assert 1 <= refreshes <= 4
         await app.shutdown()
