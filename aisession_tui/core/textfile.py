@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import stat
+import tomllib
 from pathlib import Path
+from typing import Any
 
 #: Larger than any hand-written configuration file; a workspace of 256 sessions is ~50 KB.
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -22,6 +24,22 @@ class TextFileError(Exception):
 
 class NotTextError(TextFileError):
     """The file was read but is not UTF-8 text."""
+
+
+class NotTomlError(TextFileError):
+    """The file is text but not TOML; `str()` starts "invalid TOML: "."""
+
+
+def read_config_toml(path: Path, limit: int = MAX_CONFIG_BYTES) -> dict[str, Any]:
+    """The TOML table in `path`, read as `read_config_text` does; `NotTomlError` when it does
+    not parse (or nests too deeply for the parser)."""
+    text = read_config_text(path, limit)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise NotTomlError(f"invalid TOML: {error}") from None
+    except RecursionError:
+        raise NotTomlError("invalid TOML: nested too deeply") from None
 
 
 def read_config_text(path: Path, limit: int = MAX_CONFIG_BYTES) -> str:

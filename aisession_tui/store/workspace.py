@@ -29,7 +29,6 @@ with error locations translated back to what the user wrote.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -38,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from aisession_tui.core.config import SessionConfig, check_host, check_name
-from aisession_tui.core.textfile import NotTextError, TextFileError, read_config_text
+from aisession_tui.core.textfile import NotTextError, NotTomlError, TextFileError, read_config_toml
 
 #: Sessions one workspace may open; each is a process and a terminal, so far fewer in practice.
 MAX_SESSIONS = 256
@@ -148,17 +147,13 @@ def load_workspace(path: Path | str) -> Workspace:
     path = Path(path)
     shown = str(path)
     try:
-        text = read_config_text(path)
+        data = read_config_toml(path)
+    except NotTomlError as exc:
+        raise WorkspaceError(path, str(exc)) from None
     except NotTextError as exc:
         raise WorkspaceError(path, f"invalid TOML: {exc}") from None
     except TextFileError as exc:
         raise WorkspaceError(path, f"cannot read workspace file: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise WorkspaceError(path, f"invalid TOML: {exc}") from None
-    except RecursionError:
-        raise WorkspaceError(path, "invalid TOML: nested too deeply") from None
     sessions = data.get("sessions")
     if isinstance(sessions, list) and len(sessions) > MAX_SESSIONS:
         raise WorkspaceError(

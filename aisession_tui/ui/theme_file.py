@@ -7,7 +7,6 @@ with the default foreground, background, cursor and 16-colour ANSI palette of th
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from pydantic import (
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from ..core.textfile import NotTextError, TextFileError, read_config_text
+from ..core.textfile import NotTextError, NotTomlError, TextFileError, read_config_toml
 
 ANSI_NAMES: tuple[str, ...] = (
     "black",
@@ -287,15 +286,11 @@ def _describe(error: Mapping[str, Any]) -> str:
 def load_theme_file(path: Path) -> ThemeFile:
     """Read and validate one theme file; raises `ThemeFileError` naming file and fields."""
     try:
-        data = tomllib.loads(read_config_text(path, MAX_THEME_BYTES))
-    except NotTextError as exc:
+        data = read_config_toml(path, MAX_THEME_BYTES)
+    except (NotTextError, NotTomlError) as exc:
         raise ThemeFileError(f"Theme file {path}: {exc}") from None
     except TextFileError as exc:
         raise ThemeFileError(f"Theme file {path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ThemeFileError(f"Theme file {path}: invalid TOML: {exc}") from None
-    except RecursionError:
-        raise ThemeFileError(f"Theme file {path}: invalid TOML: nested too deeply") from None
     try:
         return ThemeFile.model_validate(data)
     except ValidationError as exc:

@@ -10,7 +10,6 @@ help screen and `binding_ids()`. Problems are one line naming the file and the f
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -19,7 +18,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..core.config import check_host
-from ..core.textfile import TextFileError, read_config_text
+from ..core.textfile import TextFileError, read_config_toml
 from .keymap import binding_ids, parse_command_key, parse_key
 
 CONFIG_ENV = "AISESSION_CONFIG"
@@ -95,13 +94,9 @@ def load_user_config(path: Path | None = None) -> UserConfig:
     if not path.exists() and not path.is_symlink():
         return UserConfig()
     try:
-        data = tomllib.loads(read_config_text(path, MAX_CONFIG_BYTES))
-    except TextFileError as error:
+        data = read_config_toml(path, MAX_CONFIG_BYTES)
+    except TextFileError as error:  # unreadable, not text or not TOML
         raise UserConfigError(f"{path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UserConfigError(f"{path}: invalid TOML: {error}") from None
-    except RecursionError:
-        raise UserConfigError(f"{path}: invalid TOML: nested too deeply") from None
     try:
         config = UserConfig.model_validate(data)
     except ValidationError as error:
