@@ -140,6 +140,8 @@ async def test_broadcast_and_forward_reach_running_sessions_only(tmp_path: Path)
     assert supervisor.forward(cat, "note\r")
     await heard.until(lambda: "note" in "\n".join(cat.emulator.text_lines()))
     assert "hello" in "\n".join(cat.emulator.text_lines())
+    # The exit's notice follows the status change (in a later callback): wait for it too.
+    await heard.until(lambda: any(e.live is done for e in heard.of(Notice)))
     exited = [e.text for e in heard.of(Notice) if e.live is done]
     assert exited == ["done exited with code 3"]
     await supervisor.close_all()
