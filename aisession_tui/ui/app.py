@@ -59,6 +59,7 @@ from .screens.detach import DetachScreen, QuitChoice
 from .screens.inbox import InboxScreen
 from .screens.kept import KeptScreens
 from .screens.main import MainScreen
+from .textual_compat import keep_strips_acyclic
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 
 
@@ -112,6 +113,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
         runtime: Runtime | None = None,
     ) -> None:
         install_alt_keys()
+        keep_strips_acyclic()
         super().__init__()
         self.options = options or AppOptions()
         self.manager = manager if manager is not None else SessionManager()  # empty is falsy

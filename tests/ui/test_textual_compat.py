@@ -79,3 +79,18 @@ def test_an_alt_key_arrives_without_waiting_for_the_escape_delay() -> None:
     assert keys == ["alt+2", "alt+full_stop", "alt+shift+b", "alt+enter"]
     # ESC [ still starts a longer sequence rather than being Alt+[.
     assert [getattr(event, "key", None) for event in parser.feed("\x1b[A")] == ["up"]
+
+
+def test_a_strip_divided_at_its_own_length_does_not_keep_itself() -> None:
+    import sys
+
+    from rich.segment import Segment
+    from textual.strip import Strip
+
+    textual_compat.keep_strips_acyclic()
+    strip = Strip([Segment("abc"), Segment("def")], 6)
+    held = sys.getrefcount(strip)
+    assert strip.divide([6]) == [strip]  # the list is dropped at once: nothing else keeps it
+    assert sys.getrefcount(strip) == held  # (Textual's cache held it: strip -> cache -> strip)
+    assert [part.text for part in strip.divide([2, 6])] == ["ab", "cdef"]
+    assert strip.divide([2, 6]) is strip.divide([2, 6])  # other divisions are still cached
