@@ -52,7 +52,11 @@ TRACED = HERE / "soak_traced.py"
 #: After the scrollbacks fill, samples wait this long more: the store's first saves of the now
 #: full scrollbacks, and the allocator settling, are not growth.
 SETTLE_SECONDS = 60.0
-Sample = tuple[float, float, float, int, int]
+#: Each session keeps the newest MiB of its raw output (`SessionConfig.output_buffer_size`) and
+#: its monitor up to a MiB of output not yet analysed (`ai.monitor.MAX_BACKLOG`): bounded, but at
+#: 100 lines/s they fill minutes after a 10,000-line scrollback.
+BUFFER_BYTES = 1024 * 1024
+Sample = tuple[float, float, float, int, int, int]
 
 
 @dataclass
@@ -67,7 +71,7 @@ class LineWriters(Writers):
 
 class Sampler(threading.Thread):
     """(seconds, app MB, tmux server MB, fewest lines an app writer has written, the same for
-    the tmux writers) every `every` seconds."""
+    the tmux writers, fewest bytes an app writer has written) every `every` seconds."""
 
     def __init__(self, pids: tuple[int, int], writers: Sequence[Writers], every: float) -> None:
         super().__init__(daemon=True)
@@ -78,13 +82,15 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            fewest = [min(lines for _, lines in group.counts().values()) for group in self.writers]
+            counts = [group.counts().values() for group in self.writers]
+            fewest = [min(lines for _, lines in group) for group in counts]
+            fewest_bytes = min(written for written, _ in counts[0])
             try:
                 app, server = (rss_mb(pid) for pid in self.pids)
             except OSError:
                 return
             now = time.perf_counter() - self.started_at
-            self.samples.append((now, app, server, fewest[0], fewest[1]))
+            self.samples.append((now, app, server, fewest[0], fewest[1], fewest_bytes))
             self.stopped.wait(self.every)
 
 
@@ -151,33 +157,63 @@ def print_growth(probe: str, first: Path, second: Path) -> None:
     print("\nobject types whose counts grew most (fill -> end):")
     for name, diff in sorted(grown.items(), key=lambda item: -item[1])[:20]:
         print(f"  {diff:+9d}  {name} ({after['counts'][name]} now)")
+    for key, what in (("sizes", "bytes of objects"), ("held_text", "bytes of str/bytes held")):
+        diff = {n: v - before[key].get(n, 0) for n, v in after[key].items()}
+        print(f"{what}, by (holder) type, that grew most (fill -> end, MB):")
+        for name, grew in sorted(diff.items(), key=lambda item: -item[1])[:12]:
+            print(f"  {grew / 1e6:+8.2f}  {name} ({after[key][name] / 1e6:.1f} now)")
     print("largest containers at the end:")
     for row in after["largest"][:15]:
         print(f"  {row['type']} of {row['len']} ({row['sample']}), held by {row['held_by']}")
+    for name, census in (("fill", before), ("end", after)):
+        print(
+            f"gc at {name}: counts {census['gc_counts']}, a full collection found "
+            f"{census['garbage']['collected']} unreachable objects, RSS "
+            f"{census['rss_before_collect'] / 1024:.1f} -> {census['rss_after_collect'] / 1024:.1f}"
+            f" MB, after malloc_trim {census['rss_after_trim'] / 1024:.1f} MB;"
+            f" stats {census['gc_stats']}"
+        )
+        print(f"  garbage by type: {census['garbage']['types']}")
+        for name, referrers in census["garbage"]["shapes"].items():
+            print(f"  a {name} in it is referred to by {referrers}")
 
 
-def report(samples: Sequence[Sample], full_at: int) -> None:
+def report(samples: Sequence[Sample], full_at: int, sessions: int, scrollback: int) -> None:
     print("\n  time    app MB  tmux MB  fewest lines written: app's writers, tmux's")
     step = max(1, len(samples) // 20)
-    for t, app, server, lines, base_lines in samples[::step]:
+    for t, app, server, lines, base_lines, _ in samples[::step]:
         print(f"  {t:5.0f}s  {app:7.1f}  {server:7.1f}  {lines:8d} {base_lines:8d}")
     full = [s for s in samples if min(s[3], s[4]) >= full_at]
     if not full:
         print("the scrollbacks never filled: growth after fill unknown")
         return
     settled = [s for s in full if s[0] >= full[0][0] + SETTLE_SECONDS]
-    app = growth_per_minute([(t, mb, n) for t, mb, _, n, _ in settled])
-    server = growth_per_minute([(t, mb, n) for t, _, mb, _, n in settled])
-    if app is None or server is None:
+    if len(settled) < 3:
         print("too few samples after the scrollbacks filled: run longer")
         return
-    minutes = (settled[-1][0] - settled[0][0]) / 60
+    start_mb, full_mb = samples[0][1], settled[0][1]
     print(
-        f"\nscrollbacks full at {full[0][0]:.0f} s; over the {minutes:.1f} min from "
-        f"{settled[0][0]:.0f} s: app {app:+.2f} MB/min "
-        f"({settled[0][1]:.1f} -> {settled[-1][1]:.1f} MB), "
-        f"tmux server (baseline) {server:+.2f} MB/min "
-        f"({settled[0][2]:.1f} -> {settled[-1][2]:.1f} MB)"
+        f"\nRSS with {sessions} sessions: {start_mb:.1f} MB before writing, {full_mb:.1f} MB with "
+        f"every {scrollback}-line scrollback full: {full_mb / sessions:.1f} MB per session, of "
+        f"which the full scrollback is {(full_mb - start_mb) / sessions:.1f} MB"
+    )
+    print(f"scrollbacks full at {full[0][0]:.0f} s")
+    print_growth_since("scrollbacks full", settled)
+    buffered = [s for s in settled if s[5] >= BUFFER_BYTES]
+    print_growth_since("every session's 1 MiB output buffers full too", buffered)
+
+
+def print_growth_since(label: str, samples: Sequence[Sample]) -> None:
+    app = growth_per_minute([(t, mb, n) for t, mb, _, n, _, _ in samples])
+    server = growth_per_minute([(t, mb, n) for t, _, mb, _, n, _ in samples])
+    if app is None or server is None:
+        print(f"  {label}: too few samples since")
+        return
+    minutes = (samples[-1][0] - samples[0][0]) / 60
+    print(
+        f"  {label}: over the {minutes:.1f} min from {samples[0][0]:.0f} s: app {app:+.2f} MB/min"
+        f" ({samples[0][1]:.1f} -> {samples[-1][1]:.1f} MB), tmux server (baseline) "
+        f"{server:+.2f} MB/min ({samples[0][2]:.1f} -> {samples[-1][2]:.1f} MB)"
     )
 
 
@@ -197,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     if not shutil.which("tmux"):
         raise SystemExit("tmux is not installed")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop both tmux servers
-    with tempfile.TemporaryDirectory(prefix="soak-") as name:
+    with tempfile.TemporaryDirectory(prefix="soak-", ignore_cleanup_errors=True) as name:
         folder = Path(name)
         rate = args.lines_per_second
         app_writers = LineWriters(folder / "app-writers", args.sessions, lines_per_second=rate)
@@ -241,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
             app_writers.go.touch()
             app.close()
             base.close()
-        report(sampler.samples, full_at)
+        report(sampler.samples, full_at, args.sessions, args.scrollback)
     return 0
 
 

@@ -12,6 +12,7 @@ soak needs it.
 from __future__ import annotations
 
 import collections
+import ctypes
 import gc
 import json
 import signal
@@ -43,7 +44,76 @@ def object_census() -> dict[str, object]:
                 "held_by": referrers,
             }
         )
-    return {"counts": dict(counts.most_common(60)), "largest": largest}
+    sizes: collections.Counter[str] = collections.Counter()
+    held: collections.Counter[str] = collections.Counter()
+    seen: set[int] = set()
+    for o in objects:
+        holder = type(o).__qualname__
+        sizes[holder] += sys.getsizeof(o)
+        for part in gc.get_referents(o):
+            if type(part) in (str, bytes, bytearray) and id(part) not in seen:
+                seen.add(id(part))
+                held[holder] += sys.getsizeof(part)
+    del objects, sized, seen
+    return {
+        "counts": dict(counts.most_common(60)),
+        "largest": largest,
+        "sizes": dict(sizes.most_common(40)),
+        "held_text": dict(held.most_common(40)),
+        "gc_counts": gc.get_count(),
+        "gc_stats": gc.get_stats(),
+        "rss_before_collect": rss_kb(),
+        "garbage": garbage_census(),
+        "rss_after_collect": rss_kb(),
+        "rss_after_trim": trimmed_rss_kb(),
+    }
+
+
+def trimmed_rss_kb() -> int:
+    """RSS once the C allocator has handed its free pages back (glibc `malloc_trim`): what it
+    drops is fragmentation, not live memory."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return 0
+    return rss_kb()
+
+
+def garbage_census() -> dict[str, object]:
+    """Collect every generation, and count what was cyclic garbage by type, with for a few of
+    the most common types what else in the garbage refers to one of them (the cycle's shape)."""
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        collected = gc.collect()
+        garbage = list(gc.garbage)
+        gc.garbage.clear()
+    finally:
+        gc.set_debug(0)
+    counts = collections.Counter(type(o).__qualname__ for o in garbage)
+    ids = {id(o) for o in garbage}
+    shapes = {}
+    for name, _ in counts.most_common(8):
+        sample = next(o for o in garbage if type(o).__qualname__ == name)
+        shapes[name] = [
+            f"{type(r).__qualname__}:{_short(r)}" for r in gc.get_referrers(sample) if id(r) in ids
+        ][:6]
+    del garbage
+    return {"collected": collected, "types": dict(counts.most_common(25)), "shapes": shapes}
+
+
+def _short(value: object) -> str:
+    if isinstance(value, dict):
+        return ",".join(map(str, list(value)[:6]))
+    if isinstance(value, (list, tuple)):
+        return ",".join(type(v).__qualname__ for v in value[:6])
+    return type(value).__qualname__
+
+
+def rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
 
 
 def install(mode: str, folder: Path) -> None:
