@@ -24,6 +24,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from aisession_tui.core.heap import HeapTrimmer
+
 log = logging.getLogger(__name__)
 
 Operation = Callable[[sqlite3.Connection], object]
@@ -125,6 +127,8 @@ class StoreWriter:
         self._held: deque[Operation] = deque()
         self._retry_delay = RETRY_FIRST
         self._retry_at = 0.0
+        #: Freed heap pages go back to the system after writes (which follow output).
+        self.heap = HeapTrimmer()
         self._thread = threading.Thread(
             target=self._run, name="aisession-store-writer", daemon=True
         )
@@ -263,6 +267,7 @@ class StoreWriter:
                     self._fail(f"unexpected {type(exc).__name__}: {exc}", len(ops))
                 else:
                     self._recovered()
+                self.heap.maybe_trim()
             for item in batch:
                 if isinstance(item, _Marker):
                     item.done()
