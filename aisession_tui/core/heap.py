@@ -2,8 +2,8 @@
 
 Under a steady flood the app frees as much as it allocates (scrollback rows dropped as new ones
 come, strips, chunks of output), but glibc's allocator keeps the freed pages in the middle of
-its heaps resident: a 10-session soak grew ~6 MB/min for 14 minutes with no live object
-growing, and one `malloc_trim(0)` took 23 MB back at once, after which RSS stayed flat.
+its heaps resident: a 10-session soak grew +6.3 MB/min for 14 minutes with no live object
+growing; trimming every 10 s, the same soak grew +0.6 MB/min (`benchmarks/soak.py`).
 `malloc_trim` takes well under a millisecond; elsewhere than glibc there is nothing to call.
 """
 
