@@ -180,6 +180,13 @@ def hosts_problem(hosts: Sequence[str], timeout: float = 30.0) -> str | None:
     return problem
 
 
+def holds_programs(version: str) -> bool:
+    """Whether tmux `version` (`#{version}`: 3.3a, next-3.6, master) stops reading a pane its
+    only client turned off, so the program blocks: 3.4 and later (3.3 ignored "off" there)."""
+    found = re.search(r"(\d+)\.(\d+)", version)
+    return found is None or (int(found[1]), int(found[2])) >= (3, 4)
+
+
 @dataclass(frozen=True, slots=True)
 class WindowInfo:
     """One supervised session's window, as `list-windows` tells it."""
@@ -237,6 +244,8 @@ class TmuxServer:
         self._attached: asyncio.Future[None] | None = None
         #: The tmux server's process id, once connected.
         self.server_pid = 0
+        #: Whether the server stops reading a pane turned off (`holds_programs`).
+        self.holds_programs = False
 
     @property
     def local(self) -> bool:
@@ -312,8 +321,10 @@ class TmuxServer:
                         if line and not line.startswith("#"):
                             await self.client.send(line)
                 await self.client.run("set", "-g", "history-limit", str(max(self.scrollback, 1)))
-                reply = await self.client.run("display", "-p", "#{pid}")
-                self.server_pid = int(reply.text.strip() or 0) if self.host is None else 0
+                reply = await self.client.run("display", "-p", "#{pid}|#{version}")
+                pid, _, version = reply.text.strip().partition("|")
+                self.server_pid = int(pid or 0) if self.host is None else 0
+                self.holds_programs = holds_programs(version)
                 if PAUSE_AFTER:
                     await self.client.run("refresh-client", "-f", f"pause-after={PAUSE_AFTER}")
                 subscription = f"{_DEAD_SUBSCRIPTION}:%*:{DEAD_FORMAT}"
@@ -388,7 +399,14 @@ class TmuxServer:
         return child
 
     def _follow(self, window: str, pane: str, pid: int) -> TmuxChild:
-        child = TmuxChild(self.client, pane=pane, window=window, pid=pid, local=self.local)
+        child = TmuxChild(
+            self.client,
+            pane=pane,
+            window=window,
+            pid=pid,
+            local=self.local,
+            holds_program=self.holds_programs,
+        )
         self._children[window] = child
         return child
 
