@@ -105,11 +105,14 @@ class TmuxBackend(SessionBackend):
         hook_socket: Path | None = None,
         runtime: Runtime | None = None,
     ) -> None:
+        from .tmux.remote_files import RemoteFiles
         from .tmux.server import TmuxServer
 
         self.server = TmuxServer(
             workspace, scrollback=scrollback, host=host, hook_socket=hook_socket
         )
+        #: Copies over there of the app's files a remote session names (hooks, rc files).
+        self.remote_files = RemoteFiles(host, self.server.socket) if host is not None else None
         self._pty = PtyBackend(runtime)
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -132,6 +135,8 @@ class TmuxBackend(SessionBackend):
             env = {**config.environment, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
             env["AISESSION_ID"] = str(session_id)
             env = self.server.remote_environment(env)
+            assert self.remote_files is not None
+            argv, env = await self.remote_files.localize(argv, env)
         child = await self.server.open_window(
             session_id=str(session_id),
             config_json=_config_json(config),
