@@ -78,6 +78,8 @@ class LiveSession:
         self.attention: set[Attention] = set()
         #: Bells rung since the person last looked (the title shows the count, not a toast each).
         self.bells = 0
+        #: Why the session did not start (one line), until it is started again.
+        self.start_error: str | None = None
         #: The person is working in this session: its output is parsed before anyone else's.
         self.interactive = False
         #: Called after emulator state changed (screen, title, cwd, modes); the pane repaints.
@@ -112,6 +114,7 @@ class LiveSession:
         """Follow a new session (a restart) in the same emulator, keeping the old screen above."""
         self._unsubscribe()
         self.session = session
+        self.start_error = None
         self._unsubscribe = session.subscribe(self._on_session_event)
 
     def acknowledge(self, *kinds: Attention) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Protocol
 
 from ..errors import ProcessError
-from .protocol import LineParser, Notification, PaneOutput, Reply, command_line
+from .protocol import LineParser, Notification, PaneOutput, Reply, command_line, last_line
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ class ControlClient:
         if self._transport is not None:
             self.returncode = self._transport.get_returncode()
         if self.exit_reason is None:  # ended without a word (ssh failed, tmux missing there)
-            self.exit_reason = self._stderr.decode(errors="replace").strip() or "exited"
+            self.exit_reason = last_line(bytes(self._stderr), "exited")
             self._on_notification(Notification("exit", [self.exit_reason]))
         self._then.clear()
         while self._waiting:

@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import ProcessError
 from .client import ControlClient, ControlError
 from .pane import DEAD_FORMAT, TmuxChild, exit_code_from
-from .protocol import Notification, quote
+from .protocol import Notification, last_line, quote
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +146,9 @@ def missing_message(host: str) -> str:
     )
 
 
-def hosts_problem(hosts: Sequence[str], timeout: float = 30.0) -> str | None:
-    """Before the app starts (blocking, all hosts at once): the first host that cannot be
-    reached or has no tmux, as one line; None when every one is ready."""
+def hosts_problems(hosts: Sequence[str], timeout: float = 30.0) -> dict[str, str]:
+    """Before the app starts (blocking, all hosts at once): each host that cannot be reached
+    or has no tmux, with what is wrong as one line; empty when every one is ready."""
     probes = [
         (
             host,
@@ -163,21 +163,20 @@ def hosts_problem(hosts: Sequence[str], timeout: float = 30.0) -> str | None:
         )
         for host in dict.fromkeys(hosts)
     ]
-    problem = None
+    problems: dict[str, str] = {}
     for host, probe in probes:
         try:
             _, err = probe.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             probe.kill()
             probe.communicate()
-            problem = problem or f"{host}: no answer over ssh within {timeout:g}s"
+            problems[host] = f"{host}: no answer over ssh within {timeout:g}s"
             continue
         if probe.returncode == SSH_FAILED:
-            reason = err.decode(errors="replace").strip().splitlines()[-1:] or ["ssh failed"]
-            problem = problem or f"cannot reach {host} over ssh: {reason[0]}"
+            problems[host] = f"cannot reach {host} over ssh: {last_line(err, 'ssh failed')}"
         elif probe.returncode != 0:
-            problem = problem or missing_message(host)
-    return problem
+            problems[host] = missing_message(host)
+    return problems
 
 
 def holds_programs(version: str) -> bool:
