@@ -247,14 +247,16 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
             except ValueError as error:
                 raise UsageError(f"{option}: name {value!r}: {error}") from None
         try:
+            # Without --cwd: here, or the login folder of a session's other machine.
+            where = {"working_directory": Path(cwds[name])} if name in cwds else {}
             configs.append(
                 SessionConfig(
                     name=name,
                     shell_command=command,
                     agent_role=roles.get(name),
                     enable_ai_features=True,
-                    working_directory=Path(cwds[name]) if name in cwds else Path.cwd(),
                     host=hosts.get(name),
+                    **where,  # type: ignore[arg-type]
                 )
             )
         except ValidationError as error:

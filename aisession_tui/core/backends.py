@@ -127,6 +127,7 @@ class TmuxBackend(SessionBackend):
                 child.on_closed = self._closed
                 return child
         argv = config.argv()
+        cwd: Path | None = config.working_directory
         if self.server.local:
             check_working_directory(config.working_directory)
             env = build_environment(config.environment, session_id=str(session_id), headless=False)
@@ -137,12 +138,14 @@ class TmuxBackend(SessionBackend):
             env = self.server.remote_environment(env)
             assert self.remote_files is not None
             argv, env = await self.remote_files.localize(argv, env)
+            if "working_directory" not in config.model_fields_set:
+                cwd = None  # the login folder over there, not the app's folder here
         child = await self.server.open_window(
             session_id=str(session_id),
             config_json=_config_json(config),
             name=config.name or session_id.short,
             argv=argv,
-            cwd=config.working_directory,
+            cwd=cwd,
             env=env,
             size=size,
         )

@@ -353,16 +353,19 @@ class TmuxServer:
         config_json: str,
         name: str,
         argv: list[str],
-        cwd: Path,
+        cwd: Path | None,
         env: Mapping[str, str],
         size: tuple[int, int],
     ) -> TmuxChild:
-        """A new window running `argv` at `size` (rows, cols), followed from its first byte."""
+        """A new window running `argv` at `size` (rows, cols), in `cwd` (None: the server's
+        own, the login folder over ssh), followed from its first byte."""
         await self.connect()
         rows, cols = size
         argv = ["/bin/sh", "-c", WRAPPER, "aisession-wrap", self.tmux_program(), *argv]
         words = ["new-window", "-d", "-P", "-F", "#{window_id}|#{pane_id}|#{pane_pid}"]
-        words += ["-t", f"{TMUX_SESSION}:", "-n", name, "-c", str(cwd).replace("#", "##")]
+        words += ["-t", f"{TMUX_SESSION}:", "-n", name]
+        if cwd is not None:
+            words += ["-c", str(cwd).replace("#", "##")]
         for key, value in tmux_environment(env).items():  # TMUX is the pane's own server
             words += ["-e", f"{key}={value}"]
         new_window = " ".join([words[0], *(quote(w) for w in words[1:])])
