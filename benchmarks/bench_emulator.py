@@ -122,7 +122,7 @@ class Worker:
         self._process.wait()
 
 
-def against(ref: str, size: int, runs: int) -> int:
+def against(ref: str, names: list[str], size: int, runs: int) -> int:
     """This tree's emulator vs the one at git `ref`, interleaved, median MB/s and the ratio."""
     with tempfile.TemporaryDirectory(prefix="bench-emulator-") as scratch:
         checkout = Path(scratch) / "ref"
@@ -135,7 +135,7 @@ def against(ref: str, size: int, runs: int) -> int:
             print(f"bench_emulator: --against {ref}: {added.stderr.strip()}", file=sys.stderr)
             return 2
         try:
-            return _compare(ref, checkout, size, runs)
+            return _compare(ref, checkout, names, size, runs)
         finally:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(checkout)],
@@ -143,7 +143,7 @@ def against(ref: str, size: int, runs: int) -> int:
             )
 
 
-def _compare(ref: str, checkout: Path, size: int, runs: int) -> int:
+def _compare(ref: str, checkout: Path, names: list[str], size: int, runs: int) -> int:
     theirs, ours = Worker(checkout), Worker(ROOT)
     try:
         print(
@@ -154,7 +154,7 @@ def _compare(ref: str, checkout: Path, size: int, runs: int) -> int:
         header = f"{'stream':<10}{ref[:12] + ' MB/s':>20}{'this tree MB/s':>16}{'ratio':>8}"
         print(header)
         print("-" * len(header))
-        for name in STREAMS:
+        for name in names:
             their_rates, our_rates = [], []
             for run in range(runs):
                 pair = (theirs, ours) if run % 2 == 0 else (ours, theirs)
@@ -180,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--against", metavar="REF", help="compare with the emulator at this git ref, not pyte"
     )
+    parser.add_argument(
+        "--streams", default=",".join(STREAMS), help="comma-separated streams (default: all)"
+    )
     parser.add_argument("--worker", metavar="ROOT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -188,8 +191,12 @@ def main(argv: list[str] | None = None) -> int:
     runs = args.runs or (3 if args.quick else 5)
     if runs < 1:
         parser.error("--runs must be at least 1")
+    names = args.streams.split(",")
+    unknown = sorted(set(names) - set(STREAMS))
+    if unknown:
+        parser.error(f"--streams: no stream {', '.join(unknown)} (have: {', '.join(STREAMS)})")
     if args.against:
-        return against(args.against, size, runs)
+        return against(args.against, names, size, runs)
     baseline_size = min(size, int(args.baseline_mb * 1_000_000))
 
     print(
@@ -203,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'stream':<10}{'size MB':>9}{'stock MB/s':>12}{'ours MB/s':>11}{'ratio':>8}"
     print(header)
     print("-" * len(header))
-    for name, make in STREAMS.items():
-        data = make(size)
+    for name in names:
+        data = STREAMS[name](size)
         stock, ours = measure(data, baseline_size, runs)
         print(f"{name:<10}{len(data) / 1e6:>9.1f}{stock:>12.2f}{ours:>11.2f}{ours / stock:>7.1f}x")
         sys.stdout.flush()
