@@ -416,7 +416,7 @@ class AttrState:
 #: same labels, menus and status lines where they were. By (column, text, `AttrState`); the key
 #: keeps its state alive, so an identity never stands for other attributes. Bounded by cells held.
 TEXT_RUNS: dict[tuple[int, str, AttrState], dict[int, Char]] = {}
-MAX_TEXT_RUN_CELLS = 1 << 22
+MAX_TEXT_RUN_CELLS = 1 << 16
 _text_run_cells = 0
 
 
