@@ -27,19 +27,16 @@ from aisession_tui.core import process
 from aisession_tui.core.process import PtyChild, spawn_pty
 
 
-def start_many(count: int, cwd: Path, *, posix: bool) -> tuple[list[float], list[PtyChild]]:
-    """Seconds of each of `count` spawns on one path, and the children."""
-    process._chdir_helper = process._UNPROBED if posix else None
+def start_many(count: int, cwd: Path, helper: str | None) -> tuple[list[float], list[PtyChild]]:
+    """Seconds of each of `count` spawns on one path (`helper`: `env -C` for `posix_spawn`,
+    None for the fork path), and the children."""
+    process._chdir_helper = helper
     env = {**os.environ, "TERM": "xterm-256color"}
     times, children = [], []
     for _ in range(count):
         start = time.perf_counter()
         children.append(spawn_pty(["/bin/sleep", "60"], cwd=cwd, env=env, size=(48, 160)))
         times.append(time.perf_counter() - start)
-    if posix:
-        assert process.chdir_helper() is not None, (
-            "posix_spawn unavailable here: nothing to compare"
-        )
     return times, children
 
 
@@ -63,11 +60,18 @@ def main(argv: list[str] | None = None) -> int:
         ballast[offset] = 1
     results: dict[str, tuple[list[float], list[float]]] = {"fork": ([], []), "posix": ([], [])}
     with tempfile.TemporaryDirectory() as scratch:
-        process.chdir_helper()  # the one-off probe of `env -C` is not a spawn's cost
+        helper = process.chdir_helper()  # probed once, outside the timed spawns
+        if helper is None:
+            print(
+                "bench_spawn: no posix_spawn with env -C here: nothing to compare", file=sys.stderr
+            )
+            return 2
         for round_ in range(args.rounds):
             paths = ("fork", "posix") if round_ % 2 == 0 else ("posix", "fork")
             for name in paths:
-                times, children = start_many(args.count, Path(scratch), posix=name == "posix")
+                times, children = start_many(
+                    args.count, Path(scratch), helper if name == "posix" else None
+                )
                 stop(children)
                 results[name][0].extend(times)
                 results[name][1].append(sum(times))
