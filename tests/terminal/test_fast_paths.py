@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -223,3 +224,18 @@ def test_remembered_text_runs_stay_bounded() -> None:
     assert 0 < cells._text_run_cells <= cells.MAX_TEXT_RUN_CELLS
     assert sum(map(len, cells.TEXT_RUNS.values())) == cells._text_run_cells
     assert emulator.text_lines()[:2] == ["3999".rjust(60).ljust(160), "3999".ljust(160)]
+
+
+def test_learned_character_widths_stay_bounded_and_are_learned_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aisession_tui.terminal import cells
+
+    monkeypatch.setattr(cells, "_MAX_WIDTHS", 64)
+    emulator = Emulator(20, 2, scrollback=400)
+    lines = ["".join(chr(0x4E00 + n * 8 + i) for i in range(8)) + "e\u0301" for n in range(40)]
+    for line in lines:
+        emulator.feed(f"{line}\r\n".encode())
+        assert len(cells._EXPAND) <= 64 + 10  # at most one text's characters past the bound
+    last = lines[-1].replace("e\u0301", "\u00e9")
+    assert emulator.text_lines()[0] == last + " " * (20 - 17)
