@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import json
 import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 from aisession_tui.core.config import SessionConfig
 from aisession_tui.core.types import CommandRecord, SessionId, SessionStatus, utc_now
 
-from .db import OpenedDatabase, connect, open_database
+from .db import OpenedDatabase, Reopening, connect, open_database
 from .paths import DB_FILENAME, data_dir_from
 from .records import (
     LIVE_STATUSES,
@@ -41,7 +42,7 @@ from .records import (
     to_iso,
 )
 from .redact import redact_data, redact_lines, redact_text, split_environment
-from .writer import StoreHealth, StoreWriter
+from .writer import StoreHealth, StoreWriter, needs_reopen
 
 SessionKey = SessionId | str
 
@@ -133,8 +134,10 @@ class Store:
         self.path = opened.path
         self.notices: list[str] = list(opened.notices)
         self.migrated_from = opened.migrated_from
-        self._writer = StoreWriter(opened.conn, **writer_options)
-        self._read = connect(opened.path)
+        self._writer = StoreWriter(Reopening(opened.path, opened.conn), **writer_options)
+        self._writer.on_health_change = self._health_changed
+        self._health_listener: Callable[[StoreHealth], None] | None = None
+        self._reader = Reopening(opened.path, connect(opened.path))
         self._read_lock = threading.Lock()
         self._screens_lock = threading.Lock()
         self._pending_screens: dict[str, tuple[list[str], list[str] | None]] = {}
@@ -175,8 +178,35 @@ class Store:
         return self._writer.health
 
     def on_health_change(self, listener: Callable[[StoreHealth], None] | None) -> None:
-        """Call `listener` (from the writer thread) when writes start failing or work again."""
-        self._writer.on_health_change = listener
+        """Call `listener` (from the writer thread) when writes start failing, when what waits
+        changes, and when they work again; it must not block."""
+        self._health_listener = listener
+
+    def _health_changed(self, health: StoreHealth) -> None:
+        if not health.ok:  # let go of the file too, as the writer did (see `_reading`)
+            with self._read_lock:
+                self._reader.release()
+        listener = self._health_listener
+        if listener is not None:
+            listener(health)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The read connection, to itself. While writes fail, and after a read-only or I/O
+        error, it is closed after use and opened again by path next time: a filesystem that
+        went read-only can then be unmounted, repaired and mounted again under the app."""
+        with self._read_lock:
+            try:
+                conn = self._reader.get()
+                conn.row_factory = sqlite3.Row
+                yield conn
+            except sqlite3.Error as exc:
+                if needs_reopen(exc):
+                    self._reader.release()
+                raise
+            finally:
+                if not self.health.ok:
+                    self._reader.release()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -188,26 +218,26 @@ class Store:
         notice) when the disk refuses the write.
         """
         pid = os.getpid()
-        with self._read_lock:
-            try:
-                self._end_dead_runs()
-                cur = self._read.execute(
+        try:
+            with self._reading() as conn:
+                self._end_dead_runs(conn)
+                cur = conn.execute(
                     "INSERT INTO runs (started_at, pid, pid_started) VALUES (?, ?, ?)",
                     (to_iso(utc_now()), pid, process_started(pid)),
                 )
-            except sqlite3.Error as exc:  # a full or read-only disk must not stop the app
-                self.notices.append(
-                    f"The session database {self.path} cannot be written ({exc}): this run's "
-                    "sessions are not recorded for restore; other writes are retried."
-                )
-                return None
-            self.run_id = int(cur.lastrowid or 0)
+                self.run_id = int(cur.lastrowid or 0)
+        except sqlite3.Error as exc:  # a full or read-only disk must not stop the app
+            self.notices.append(
+                f"The session database {self.path} cannot be written ({exc}): this run's "
+                "sessions are not recorded for restore; other writes are retried."
+            )
+            return None
         return self.run_id
 
-    def _end_dead_runs(self) -> list[int]:
+    @staticmethod
+    def _end_dead_runs(conn: sqlite3.Connection) -> list[int]:
         """Mark runs whose app is gone but which never ended as ended uncleanly, at their last
         sign of life; their live sessions become terminated (and `ended_uncleanly`)."""
-        conn = self._read
         rows = conn.execute(
             "SELECT id, pid, pid_started FROM runs WHERE ended_at IS NULL"
         ).fetchall()
@@ -267,7 +297,7 @@ class Store:
         self._writer.close()
         atexit.unregister(self._atexit)
         with self._read_lock:
-            self._read.close()
+            self._reader.release()
 
     async def aclose(self) -> None:
         """`close()` in a thread, so the loop keeps running while the last writes commit."""
@@ -570,9 +600,8 @@ class Store:
     # -- reads ---------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        with self._read_lock:
-            self._read.row_factory = sqlite3.Row
-            return list(self._read.execute(sql, tuple(params)).fetchall())
+        with self._reading() as conn:
+            return list(conn.execute(sql, tuple(params)).fetchall())
 
     def active_run_ids(self) -> set[int]:
         """Runs whose app process is still alive (their sessions may be live right now)."""
@@ -659,9 +688,8 @@ class Store:
         """The last saved scrollback and screen, oldest line first: a snapshot taken at exit,
         or the base, chunks and visible rows saved while the session ran."""
         sid = _key(session_id)
-        with self._read_lock:
-            self._read.row_factory = sqlite3.Row
-            r = self._read.execute(
+        with self._reading() as conn:
+            r = conn.execute(
                 """SELECT updated_at, lines_z, ansi_z, base_start, first_line, screen_z
                    FROM screens WHERE session_id = ?""",
                 (sid,),
@@ -669,7 +697,7 @@ class Store:
             chunks = (
                 []
                 if r is None or r["base_start"] is None
-                else self._read.execute(
+                else conn.execute(
                     """SELECT first_line, lines_z FROM scrollback_chunks
                        WHERE session_id = ? ORDER BY first_line""",
                     (sid,),
@@ -709,8 +737,7 @@ class Store:
         ]
         if dry_run or not victims:
             return victims
-        with self._read_lock:
-            conn = self._read
+        with self._reading() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.executemany(
