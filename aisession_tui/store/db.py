@@ -62,12 +62,20 @@ class Reopening:
     def __init__(self, path: Path, conn: sqlite3.Connection | None = None) -> None:
         self.path = path
         self._conn = conn
+        self._closed = False
 
     def get(self) -> sqlite3.Connection:
         """The open connection, opened first if it was let go (raises `sqlite3.Error`)."""
+        if self._closed:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         if self._conn is None:
             self._conn = connect(self.path, create=False)
         return self._conn
+
+    def close(self) -> None:
+        """Let go for good: `get()` raises from now on."""
+        self._closed = True
+        self.release()
 
     def release(self) -> None:
         """Close the connection (errors ignored: the disk may be refusing); reopened on use."""
@@ -75,10 +83,6 @@ class Reopening:
         if conn is not None:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
-
-    @property
-    def is_open(self) -> bool:
-        return self._conn is not None
 
 
 def create_private_file(path: Path) -> None:

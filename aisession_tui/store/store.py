@@ -200,7 +200,7 @@ class Store:
         self._writer.close()
         atexit.unregister(self._atexit)
         with self._read_lock:
-            self._reader.release()
+            self._reader.close()
 
     async def aclose(self) -> None:
         """`close()` in a thread, so the loop keeps running while the last writes commit."""

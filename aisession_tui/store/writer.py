@@ -217,7 +217,7 @@ class StoreWriter:
             self._put(_Marker(done=_noop, stop=True))
             self._thread.join(timeout)
         if not self._thread.is_alive():
-            self._conn.release()
+            self._conn.close()
 
     @property
     def closed(self) -> bool:
