@@ -359,6 +359,7 @@ def spawn_pty_posix(
                 (os.POSIX_SPAWN_OPEN, 0, os.ttyname(slave), os.O_RDWR, 0),
                 (os.POSIX_SPAWN_DUP2, 0, 1),
                 (os.POSIX_SPAWN_DUP2, 0, 2),
+                *((os.POSIX_SPAWN_CLOSE, fd) for fd in _inheritable_fds()),
             ],
             setsid=True,
             setsigdef=_DEFAULT_SIGNALS,
@@ -373,6 +374,26 @@ def spawn_pty_posix(
     finally:
         os.close(slave)
     return _PtyProcess(pid, master)
+
+
+def _inheritable_fds() -> list[int]:
+    """This process's descriptors above 2 that a child would inherit: none of Python's own (they
+    are close-on-exec), but ones the app was started with (a CI runner's or a shell's leaked
+    pipes), which ptyprocess closes in the child and so must these spawns."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        fd = int(name)
+        if fd > 2:
+            try:
+                if os.get_inheritable(fd):
+                    found.append(fd)
+            except OSError:
+                continue  # the listing's own descriptor, closed by now
+    return found
 
 
 def spawn_pipes(argv: list[str], *, cwd: Path, env: dict[str, str]) -> PipeChild:

@@ -141,3 +141,20 @@ def test_a_missing_working_directory_is_a_clear_error_on_both_paths(
         assert _wait_exit(child) == 125
     finally:
         child.close()
+
+
+def test_descriptors_the_app_inherited_are_not_passed_on(path: str, tmp_path: Path) -> None:
+    """A descriptor the app was started with (inheritable, unlike Python's own) is closed in the
+    child, as ptyprocess closes every descriptor above 2."""
+    read_end, write_end = os.pipe()
+    os.set_inheritable(write_end, True)
+    try:
+        child = _start(["sh", "-c", "ls /proc/self/fd; echo LISTED-END"], tmp_path)
+        seen = _read_until(child, b"LISTED-END")
+        _wait_exit(child)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    listed = seen.split(b"LISTED-END")[0].split()
+    assert b"0" in listed and b"2" in listed, seen
+    assert str(write_end).encode() not in listed, seen
