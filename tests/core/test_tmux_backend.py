@@ -356,6 +356,7 @@ async def test_a_reader_that_stops_holds_bounded_output_and_the_screen_catches_u
         await kill_server(backend)
 
 
+@pytest.mark.timeout(360)
 async def test_a_yes_flood_keeps_the_apps_backlog_within_the_pty_budget_and_ctrl_c_prompts(
     tmp_path: Path,
 ) -> None:
@@ -381,7 +382,7 @@ async def test_a_yes_flood_keeps_the_apps_backlog_within_the_pty_budget_and_ctrl
     unsubscribe = session.subscribe(watch)
     try:
         await session.start()
-        await _until(live, lambda: len(over) > 2000)  # a few seconds of flood
+        await _until(live, lambda: len(over) > 500)  # some seconds of flood
         assert max(over) <= 0, f"backlog {max(over)} bytes over the budget"
         assert max(held) > 0  # the pane was behind, so the bound was put to the test
         live.write(b"\x03")
@@ -393,7 +394,7 @@ async def test_a_yes_flood_keeps_the_apps_backlog_within_the_pty_budget_and_ctrl
         await kill_server(backend)
 
 
-async def _until(live: LiveSession, condition: Callable[[], bool], within: float = 60) -> None:
+async def _until(live: LiveSession, condition: Callable[[], bool], within: float = 150) -> None:
     """Wait, woken by each parsing step of `live`, until `condition()` holds."""
     changed = asyncio.Event()
     live.on_screen_change = changed.set
