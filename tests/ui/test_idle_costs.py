@@ -14,7 +14,7 @@ from aisession_tui.ui.app import AppOptions, SupervisorApp
 from aisession_tui.ui.screens.help import HelpScreen
 from aisession_tui.ui.screens.prefix import PrefixScreen
 
-from .helpers import make_app, settle, shell, wait_for
+from .helpers import make_app, screen_text, settle, shell, wait_for
 
 SIZE = (160, 48)
 
@@ -110,4 +110,35 @@ async def test_many_sessions_active_seconds_ago_refresh_the_panels_once_a_second
         await settle(pilot)
         refreshes = await panel_refreshes_over(app, pilot, 3.0)
         assert 1 <= refreshes <= 4
+        await app.shutdown()
+
+
+async def test_a_busy_pane_title_is_redrawn_only_when_what_it_says_changes() -> None:
+    """Token counts of a session printing steadily change many times a second; its title bar
+    (which does not show them) is told each time, and drawn again only if its text changed."""
+    printer = "for i in $(seq 1 400); do echo line $i; sleep 0.01; done; exec cat"
+    app = make_app(shell("busy", printer), shell("other", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.lives) == 2 and app.focused_live is not None)
+        busy = next(live for live in app.lives.values() if live.name == "busy")
+        frame = app.main.frame(busy)
+        await wait_for(pilot, lambda: "line 2" in screen_text(app, "busy"))
+        await settle(pilot)
+        told = drawn = 0
+        show, update = frame.title_bar.show, frame.title_bar.update
+
+        def counting_show(*args: object, **kwargs: object) -> None:
+            nonlocal told
+            told += 1
+            show(*args, **kwargs)  # type: ignore[arg-type]
+
+        def counting_update(*args: object, **kwargs: object) -> None:
+            nonlocal drawn
+            drawn += 1
+            update(*args, **kwargs)  # type: ignore[arg-type]
+
+        frame.title_bar.show = counting_show  # type: ignore[method-assign]
+        frame.title_bar.update = counting_update  # type: ignore[method-assign]
+        await wait_for(pilot, lambda: told >= 5, within=30)
+        assert drawn <= 2  # a change of status or parsed result may come along; not each count
         await app.shutdown()
