@@ -9,6 +9,11 @@ Written against Textual 8.2.8 (pinned in pyproject.toml). The one other place is
 from __future__ import annotations
 
 from textual.widget import Widget
+from textual.widgets._footer import FooterKey as FooterKey
+
+# `FooterKey` (textual.widgets._footer): one key of Textual's `Footer`, which only lists the
+# screen's own bindings; the prefix bar (prefix_bar.py) lists the prefix commands with
+# it, looking exactly as the footer does.
 
 
 def forget_removed_children(widget: Widget) -> None:
@@ -33,4 +38,4 @@ def show_now(widget: Widget) -> None:
         screen._on_timer_update()
 
 
-__all__ = ["forget_removed_children", "show_now"]
+__all__ = ["FooterKey", "forget_removed_children", "show_now"]

@@ -12,7 +12,6 @@ from textual.pilot import Pilot
 from aisession_tui.supervisor.presenter import SessionPresenter
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 from aisession_tui.ui.screens.help import HelpScreen
-from aisession_tui.ui.screens.prefix import PrefixScreen
 
 from .helpers import make_app, settle, shell, wait_for
 
@@ -52,7 +51,7 @@ async def test_the_help_card_is_built_once() -> None:
         seen: list[object] = []
         for _ in range(2):
             await pilot.press("ctrl+b")
-            await wait_for(pilot, lambda: isinstance(app.screen, PrefixScreen))
+            await wait_for(pilot, lambda: app.prefix_keys.waiting)
             await pilot.press("question_mark")
             await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
             seen.append(app.screen)

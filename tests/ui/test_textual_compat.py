@@ -79,3 +79,17 @@ def test_an_alt_key_arrives_without_waiting_for_the_escape_delay() -> None:
     assert keys == ["alt+2", "alt+full_stop", "alt+shift+b", "alt+enter"]
     # ESC [ still starts a longer sequence rather than being Alt+[.
     assert [getattr(event, "key", None) for event in parser.feed("\x1b[A")] == ["up"]
+
+
+class OneKey(App[None]):
+    def compose(self) -> ComposeResult:
+        yield textual_compat.FooterKey("x", "x", "Kill", "kill_session")
+
+
+async def test_footer_key_shows_a_key_and_its_description() -> None:
+    app = OneKey()
+    async with app.run_test(size=(40, 3)) as pilot:
+        await pilot.pause()
+        key = app.query_one(textual_compat.FooterKey)
+        assert (key.key, key.description, key.action) == ("x", "Kill", "kill_session")
+        assert "x Kill" in str(key.render())
