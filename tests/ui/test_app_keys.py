@@ -17,7 +17,7 @@ from aisession_tui.ui.screens import (
 from aisession_tui.ui.widgets.pane_grid import Layout
 from aisession_tui.ui.widgets.pane_lines import line_text
 
-from .helpers import make_app, screen_text, shell, wait_for, wait_for_text
+from .helpers import all_running, make_app, screen_text, shell, wait_for, wait_for_text
 
 SIZE = (160, 48)
 
@@ -346,12 +346,6 @@ async def test_a_burst_with_several_prefix_commands_follows_each_in_turn() -> No
         assert focused_name(app) == "one"
         assert not app.prefix_keys.waiting and not app.main.prefix_bar.display
         await app.shutdown()
-
-
-def all_running(app) -> bool:
-    """Every session's program has started (keys typed before that reach no program)."""
-    lives = app.lives.values()
-    return bool(lives) and all(live.session.status is SessionStatus.RUNNING for live in lives)
 
 
 async def test_the_prefix_key_is_configurable() -> None:

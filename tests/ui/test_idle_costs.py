@@ -13,7 +13,7 @@ from aisession_tui.supervisor.presenter import SessionPresenter
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 from aisession_tui.ui.screens.help import HelpScreen
 
-from .helpers import make_app, settle, shell, wait_for
+from .helpers import all_running, make_app, settle, shell, wait_for
 
 SIZE = (160, 48)
 
@@ -42,6 +42,35 @@ async def test_moving_focus_between_panes_repaints_only_what_changed() -> None:
             Compositor.render_full_update = original  # type: ignore[method-assign]
         assert full_updates == 0
         await app.shutdown()
+
+
+async def test_moving_focus_between_sessions_lays_out_nothing() -> None:
+    """The Details panel shows another session's values in as many lines: no layout of the
+    screen (it laid out every pane when a value's length changed)."""
+    app = make_app(shell("one", "cat"), shell("three", "cat"), panels=("details",))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_running(app))
+        keys = {live.name: key for key, live in app.lives.items()}
+        await settle(pilot)
+        layouts = 0
+
+        def counted(_screen: object) -> None:
+            nonlocal layouts
+            layouts += 1
+
+        app.main.screen_layout_refresh_signal.subscribe(app.main, counted)
+        for name in ("three", "one", "three"):
+            app.focus_session(keys[name])
+            await wait_for(pilot, lambda name=name: f" {name} " in details_text(app))
+            await settle(pilot)
+        app.main.screen_layout_refresh_signal.unsubscribe(app.main)
+        assert layouts == 0
+        await app.shutdown()
+
+
+def details_text(app: SupervisorApp) -> str:
+    body = app.main.sidebar.details_panel.query_one(".details-body")
+    return "\n".join(body.render_line(y).text for y in range(body.size.height))
 
 
 async def test_the_help_card_is_built_once() -> None:
