@@ -44,12 +44,15 @@ async def test_moving_focus_between_panes_repaints_only_what_changed() -> None:
         await app.shutdown()
 
 
-async def test_moving_focus_between_sessions_lays_out_nothing() -> None:
-    """The Details panel shows another session's values in as many lines: no layout of the
-    screen (it laid out every pane when a value's length changed)."""
-    app = make_app(shell("one", "cat"), shell("three", "cat"), panels=("details",))
+async def test_moving_focus_between_sessions_seen_before_lays_out_nothing() -> None:
+    """The Details panel shows another session's values in its lines: no layout of the screen
+    (it laid out every pane when a value's length or the number of lines changed)."""
+    long_command = "cat " + " ".join(["/dev/stdin"] * 12)  # its details take more lines
+    app = make_app(
+        shell("one", "cat"), shell("three", long_command), shell("five", "cat"), panels=("details",)
+    )
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_running(app))
+        await wait_for(pilot, lambda: all_running(app) and len(app.lives) == 3)
         keys = {live.name: key for key, live in app.lives.items()}
         await settle(pilot)
         layouts = 0
@@ -58,8 +61,11 @@ async def test_moving_focus_between_sessions_lays_out_nothing() -> None:
             nonlocal layouts
             layouts += 1
 
+        app.focus_session(keys["three"])  # the tallest details: the panel grows once
+        await wait_for(pilot, lambda: " three " in details_text(app))
+        await settle(pilot)
         app.main.screen_layout_refresh_signal.subscribe(app.main, counted)
-        for name in ("three", "one", "three"):
+        for name in ("one", "three", "five", "one"):
             app.focus_session(keys[name])
             await wait_for(pilot, lambda name=name: f" {name} " in details_text(app))
             await settle(pilot)

@@ -27,40 +27,50 @@ def details_table(details: list[tuple[str, str]]) -> Table:
 
 
 class DetailsBody(Widget):
-    """The panel's lines, rendered once per change and width (Line API).
+    """The panel's lines, rendered once per change and width (Line API); as tall as the most
+    lines it has shown at this width.
 
-    A `Static` renders its table twice per change (once to measure its height, once to draw)
-    and every change of another session's details asked the whole screen for a layout; this one
-    asks for a layout only when its number of lines changes (Alt+N moves between sessions whose
-    details differ only in their values)."""
+    A `Static` renders its table twice per change (once to measure its height, once to draw),
+    and each focus move to a session whose details took another number of lines laid out the
+    whole screen, two or three times (the panel's height, then its scrollbar coming or going):
+    30-45 ms each with twenty panes. This one grows when a session's details need more lines
+    and never shrinks for one that needs fewer, so moving among sessions seen before lays out
+    nothing (and the panels below it stay where they are)."""
 
     def __init__(self, *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self._renderable: RenderableType = Text()
         self._width = 0
         self._lines: list[list[Segment]] = []
+        #: The most lines shown at `_width`: the body's height.
+        self._tallest = 0
 
     def update(self, renderable: RenderableType) -> None:
-        before = len(self._lines)
+        tallest = self._tallest
         self._renderable = renderable
-        self._width = 0  # rendered again at the next measure or draw
-        self.refresh(layout=self._lines_at(self.size.width) != before)
+        self._lines = []
+        if self.size.width <= 0:
+            self._width = 0  # not shown: rendered when next measured
+        self._render_at(self.size.width, again=True)
+        self.refresh(layout=self._tallest != tallest)
 
-    def _lines_at(self, width: int) -> int:
-        if width <= 0:
-            return len(self._lines)
+    def _render_at(self, width: int, *, again: bool = False) -> None:
+        if width <= 0 or (width == self._width and not again):
+            return
         if width != self._width:
-            options = self.app.console.options.update_width(width)
-            self._lines = self.app.console.render_lines(self._renderable, options, pad=False)
-            self._width = width
-        return len(self._lines)
+            self._tallest = 0
+        options = self.app.console.options.update_width(width)
+        self._lines = self.app.console.render_lines(self._renderable, options, pad=False)
+        self._width = width
+        self._tallest = max(self._tallest, len(self._lines))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return self._lines_at(width)
+        self._render_at(width)
+        return self._tallest
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        self._lines_at(width)
+        self._render_at(width)
         style = self.rich_style
         if y >= len(self._lines):
             return Strip.blank(width, style)
