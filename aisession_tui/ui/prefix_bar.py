@@ -34,11 +34,11 @@ class PrefixBar(Footer):
 
     def __init__(self, keymap: Mapping[str, str], *, id: str | None = None) -> None:
         super().__init__(show_command_palette=False, id=id)
-        self.bindings = prefix_bindings(keymap)
+        self.commands = prefix_bindings(keymap)
         self.display = False
 
     def compose(self) -> ComposeResult:
-        for binding in self.bindings:
+        for binding in self.commands:
             yield FooterKey(
                 binding.key, self.app.get_key_display(binding), binding.description, binding.action
             ).data_bind(compact=Footer.compact)

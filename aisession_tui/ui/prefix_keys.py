@@ -40,7 +40,7 @@ class PrefixKeys:
 
     def open(self) -> None:
         """The prefix typed (the main screen's binding): the next key is a command."""
-        if self.waiting or self.held is not None:
+        if self.waiting or self.held is not None or self.app.screen is not self.app.main:
             return
         self.waiting = True
         self.app.main.prefix_bar.display = True
