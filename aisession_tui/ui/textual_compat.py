@@ -45,36 +45,48 @@ def show_now(widget: Widget) -> None:
         screen._on_timer_update()
 
 
-def update_row_in_place(table: DataTable[Any], row: str, cells: Mapping[str, object]) -> bool:
-    """Set cells of one row (by column key) and re-render only that row; False (nothing done)
-    when a new value is not as wide as the old one, so that a column's width may change.
+def update_rows_in_place(
+    table: DataTable[Any], changes: Mapping[str, Mapping[str, object]]
+) -> list[str]:
+    """Set cells (row key -> column key -> value) and re-render only their rows; the rows left
+    alone (returned) are those where a new value is not as wide as the old one, so that a
+    column's width may change: `DataTable.update_cell` is for them.
 
     `DataTable.update_cell` bumps the table's `_update_count`, a part of the key of every render
     cache (`_row_render_cache`, `_cell_render_cache`, `_row_renderable_cache`, `_line_cache`),
     so any change re-rendered every row: about 24 ms for 21 sessions. Here only the entries of
-    the changed row are dropped (the joined lines are cheap to build again from the rows).
+    the changed rows are dropped (one pass over each cache; the joined lines are cheap to build
+    again from the rows).
     """
-    row_key = RowKey(row)
-    data = table._data[row_key]
-    new = {ColumnKey(column): value for column, value in cells.items()}
-    if any(
-        _cell_width(table, data[key]) != _cell_width(table, value) for key, value in new.items()
-    ):
-        return False
-    data.update(new)
-    index = table.get_row_index(row_key)
+    done: set[RowKey] = set()
+    left: list[str] = []
+    for row, cells in changes.items():
+        row_key = RowKey(row)
+        data = table._data[row_key]
+        new = {ColumnKey(column): value for column, value in cells.items()}
+        if any(
+            _cell_width(table, data[key]) != _cell_width(table, value) for key, value in new.items()
+        ):
+            left.append(row)
+            continue
+        data.update(new)
+        done.add(row_key)
+    if not done:
+        return left
     for cache in (table._row_render_cache, table._cell_render_cache):
-        stale = [key for key in cache.keys() if key[0] == row_key]  # noqa: SIM118 (no __iter__)
+        stale = [key for key in cache.keys() if key[0] in done]  # noqa: SIM118 (no __iter__)
         for key in stale:
             cache.discard(key)
-    table._row_renderable_cache.discard((table._update_count, index))
     table._line_cache.clear()
-    table.refresh_row(index)
-    return True
+    for row_key in done:
+        index = table.get_row_index(row_key)
+        table._row_renderable_cache.discard((table._update_count, index))
+        table.refresh_row(index)
+    return left
 
 
 def _cell_width(table: DataTable[Any], value: object) -> int:
     return measure(table.app.console, default_cell_formatter(value), 1)
 
 
-__all__ = ["FooterKey", "forget_removed_children", "show_now", "update_row_in_place"]
+__all__ = ["FooterKey", "forget_removed_children", "show_now", "update_rows_in_place"]

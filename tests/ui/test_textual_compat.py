@@ -106,7 +106,7 @@ class Table(App[None]):
             table.add_row(f"{name}: 5s ago", key=name)
 
 
-async def test_update_row_in_place_renders_that_row_again_and_no_other() -> None:
+async def test_update_rows_in_place_renders_that_row_again_and_no_other() -> None:
     app = Table()
     async with app.run_test(size=(40, 8)) as pilot:
         table = app.query_one(DataTable)
@@ -116,11 +116,12 @@ async def test_update_row_in_place_renders_that_row_again_and_no_other() -> None
         count = table._update_count
         cached_rows = lambda key: [k for k in table._row_render_cache.keys() if k[0] == key]  # noqa: E731, SIM118
         assert cached_rows("a") and cached_rows("b")
-        assert textual_compat.update_row_in_place(table, "b", {"active": "b: 6s ago"})
+        assert textual_compat.update_rows_in_place(table, {"b": {"active": "b: 6s ago"}}) == []
         assert table._update_count == count  # every other row keeps its rendering
         assert cached_rows("a") and not cached_rows("b")
         assert "b: 6s ago" in lines()[2] and "a: 5s ago" in lines()[1]
-        assert not textual_compat.update_row_in_place(table, "c", {"active": "c: 10s ago"})
+        wider = {"c": {"active": "c: 10s ago"}}
+        assert textual_compat.update_rows_in_place(table, wider) == ["c"]
         assert table.get_cell("c", "active") == "c: 5s ago"  # wider: left to update_cell
         await pilot.pause()
         assert "6s" in app.export_screenshot()  # and the screen shows it

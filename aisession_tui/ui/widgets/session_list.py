@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 from ...ai.state import AgentState
 from ...supervisor.presenter import SessionPresenter
 from ..literal import line_text
-from ..textual_compat import update_row_in_place
+from ..textual_compat import update_rows_in_place
 
 
 class SessionList(DataTable[str]):
@@ -62,15 +62,20 @@ class SessionList(DataTable[str]):
             for number, (key, presenter) in numbered
         ]
         if [key for key, _ in rows] == [key.value for key in self.rows]:
-            for key, cells in rows:
-                changed = {
-                    column: value
-                    for (_, column), value in zip(self._COLUMNS, cells, strict=True)
-                    if self.get_cell(key, column) != value
-                }
-                if changed and not update_row_in_place(self, key, changed):
-                    for column, value in changed.items():
-                        self.update_cell(key, column, value, update_width=True)
+            changes = {
+                key: changed
+                for key, cells in rows
+                if (
+                    changed := {
+                        column: value
+                        for (_, column), value in zip(self._COLUMNS, cells, strict=True)
+                        if self.get_cell(key, column) != value
+                    }
+                )
+            }
+            for key in update_rows_in_place(self, changes):
+                for column, value in changes[key].items():
+                    self.update_cell(key, column, value, update_width=True)
         else:
             self.clear()
             for key, cells in rows:
