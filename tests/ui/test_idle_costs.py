@@ -12,9 +12,8 @@ from textual.pilot import Pilot
 from aisession_tui.supervisor.presenter import SessionPresenter
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 from aisession_tui.ui.screens.help import HelpScreen
-from aisession_tui.ui.screens.prefix import PrefixScreen
 
-from .helpers import make_app, screen_text, settle, shell, wait_for
+from .helpers import all_running, make_app, screen_text, settle, shell, wait_for
 
 SIZE = (160, 48)
 
@@ -45,6 +44,41 @@ async def test_moving_focus_between_panes_repaints_only_what_changed() -> None:
         await app.shutdown()
 
 
+async def test_moving_focus_between_sessions_seen_before_lays_out_nothing() -> None:
+    """The Details panel shows another session's values in its lines: no layout of the screen
+    (it laid out every pane when a value's length or the number of lines changed)."""
+    long_command = "cat " + " ".join(["/dev/stdin"] * 12)  # its details take more lines
+    app = make_app(
+        shell("one", "cat"), shell("three", long_command), shell("five", "cat"), panels=("details",)
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_running(app) and len(app.lives) == 3)
+        keys = {live.name: key for key, live in app.lives.items()}
+        await settle(pilot)
+        layouts = 0
+
+        def counted(_screen: object) -> None:
+            nonlocal layouts
+            layouts += 1
+
+        app.focus_session(keys["three"])  # the tallest details: the panel grows once
+        await wait_for(pilot, lambda: " three " in details_text(app))
+        await settle(pilot)
+        app.main.screen_layout_refresh_signal.subscribe(app.main, counted)
+        for name in ("one", "three", "five", "one"):
+            app.focus_session(keys[name])
+            await wait_for(pilot, lambda name=name: f" {name} " in details_text(app))
+            await settle(pilot)
+        app.main.screen_layout_refresh_signal.unsubscribe(app.main)
+        assert layouts == 0
+        await app.shutdown()
+
+
+def details_text(app: SupervisorApp) -> str:
+    body = app.main.sidebar.details_panel.query_one(".details-body")
+    return "\n".join(body.render_line(y).text for y in range(body.size.height))
+
+
 async def test_the_help_card_is_built_once() -> None:
     app = make_app(shell("one", "cat -v"), shell("two", "cat -v"), panels=())
     async with app.run_test(size=SIZE) as pilot:
@@ -52,7 +86,7 @@ async def test_the_help_card_is_built_once() -> None:
         seen: list[object] = []
         for _ in range(2):
             await pilot.press("ctrl+b")
-            await wait_for(pilot, lambda: isinstance(app.screen, PrefixScreen))
+            await wait_for(pilot, lambda: app.prefix_keys.waiting)
             await pilot.press("question_mark")
             await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
             seen.append(app.screen)
