@@ -463,12 +463,25 @@ class SpanRow(UnbuiltRow):
             x = end
         del self._spans
 
+    @property
+    def spans(self) -> list[Any]:
+        """The row's runs, flat (cell text, attributes, ...), without building the cells (only
+        while `type(row) is SpanRow`; not to be changed)."""
+        return self._spans
+
     def text(self, columns: int) -> str:
         """The row's text as `row_text` reads it, without building the cells (only while
         `type(row) is SpanRow`)."""
         cells = self._spans[::2]
-        count = sum(map(len, cells))
-        text = "".join("".join(part) for part in cells).replace(STUB, "")
+        try:
+            text = "".join(cells)  # runs of one character per cell (all but combining marks)
+        except TypeError:
+            text = "".join(part if type(part) is str else "".join(part) for part in cells)
+            count = sum(map(len, cells))
+        else:
+            count = len(text)
+        if STUB in text:
+            text = text.replace(STUB, "")
         return text + self.default.data * max(0, columns - count)
 
 
