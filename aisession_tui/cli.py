@@ -30,7 +30,7 @@ from .core.display_text import one_line
 from .core.hosts import make_backend
 from .core.manager import SessionManager
 from .core.runtime import Runtime
-from .core.tmux.server import hosts_problem
+from .core.tmux.server import hosts_problems
 from .store import (
     DATA_DIR_ENV,
     Store,
@@ -247,14 +247,16 @@ def session_configs(args: argparse.Namespace, workspace: Workspace | None) -> li
             except ValueError as error:
                 raise UsageError(f"{option}: name {value!r}: {error}") from None
         try:
+            # Without --cwd: here, or the login folder of a session's other machine.
+            where = {"working_directory": Path(cwds[name])} if name in cwds else {}
             configs.append(
                 SessionConfig(
                     name=name,
                     shell_command=command,
                     agent_role=roles.get(name),
                     enable_ai_features=True,
-                    working_directory=Path(cwds[name]) if name in cwds else Path.cwd(),
                     host=hosts.get(name),
+                    **where,  # type: ignore[arg-type]
                 )
             )
         except ValidationError as error:
@@ -313,9 +315,12 @@ def app_settings(args: argparse.Namespace) -> tuple[list[SessionConfig], AppOpti
         raise UsageError("--backend tmux: tmux is not installed (or not on PATH)")
     args.backend = chosen or "pty"
     args.session_hosts = tuple(dict.fromkeys(c.host for c in configs if c.host is not None))
-    problem = hosts_problem([host for host in (args.host, *args.session_hosts) if host])
-    if problem:
-        raise UsageError(problem)
+    problems = hosts_problems([host for host in (args.host, *args.session_hosts) if host])
+    # A machine that is not ready fails its own sessions (each pane says why); only when no
+    # session could start is there no app to open.
+    wanted = [config.host or args.host for config in configs] or [args.host]
+    if all(host in problems for host in wanted):
+        raise UsageError(next(problems[host] for host in wanted if host))
     options = AppOptions(
         prefix_key=prefix,
         keymap=keymap,

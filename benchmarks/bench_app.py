@@ -1,9 +1,11 @@
 """Benchmarks 2 and 3: the running app end to end, against baselines measured in the same run.
 
-    python benchmarks/bench_app.py            # 20 MB stream, 5 runs; 200 keys
-    python benchmarks/bench_app.py --quick    # 2 MB stream, 3 runs; 60 keys
+    python benchmarks/bench_app.py            # 4 streams of 10 MB, 5 runs; 200 keys
+    python benchmarks/bench_app.py --quick    # 2 MB streams, 3 runs; 60 keys
+    python benchmarks/bench_app.py --streams plain --size-mb 20 --skip-keys
 
-2. End to end: `cat` of the plain log stream in a 160x48 pane of the real app (headless
+2. End to end: `cat` of each stream of `benchmarks/streams.py` (plain log, SGR-heavy colour,
+   full-screen repaint traffic, wide characters) in a 160x48 pane of the real app (headless
    `run_test`) until its last line has been rendered by the pane, vs the emulator alone parsing
    the same bytes, vs the same `cat` in a detached 160x48 tmux pane (until `capture-pane` shows
    the last line). One run of each first is not counted (imports, caches, starting the output
@@ -38,7 +40,7 @@ from aisession_tui.core.config import SessionConfig
 from aisession_tui.terminal import Emulator
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 from aisession_tui.ui.widgets.terminal_pane import TerminalPane
-from benchmarks.streams import plain_log
+from benchmarks.streams import STREAMS
 
 COLUMNS, LINES = 160, 48
 # One title line above the pane and the footer below it.
@@ -265,22 +267,15 @@ def tmux_interrupt() -> float:
         end_tmux()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 MB stream, 3 runs, 60 keys")
-    args = parser.parse_args(argv)
-    size = 2_000_000 if args.quick else 20_000_000
-    runs = 3 if args.quick else 5
-    keys = 60 if args.quick else 200
-
-    data = plain_log(size) + f"{MARKER}\r\n".encode()
+def end_to_end(name: str, size: int, runs: int, have_tmux: bool) -> None:
+    """Time `cat` of one stream: the emulator alone, the app, tmux; interleaved, medians."""
+    data = STREAMS[name](size) + f"\x1b[0m\r\n{MARKER}\r\n".encode()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "plain.log"
+        path = Path(folder) / f"{name}.log"
         # A file as programs write it, LF-terminated: the terminal's ONLCR turns it into the
         # CR LF stream the emulator-alone run parses, byte for byte.
         path.write_bytes(data.replace(b"\r\n", b"\n"))
         emu, app, tmux = [], [], []
-        have_tmux = shutil.which("tmux") is not None
         emulator_only(data)  # warm-up, not counted: imports, caches, the output relay's start
         asyncio.run(app_cat(path))
         for _ in range(runs):
@@ -290,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
                 tmux.append(tmux_cat(path))
     mb = len(data) / 1e6
     emu_s, app_s = statistics.median(emu), statistics.median(app)
-    print(f"End to end: cat of {mb:.1f} MB plain log in a {COLUMNS}x{LINES} pane, median of {runs}")
+    print(f"End to end: cat of {mb:.1f} MB {name} in a {COLUMNS}x{LINES} pane, median of {runs}")
     for label, times in (("emulator", emu), ("app", app), ("tmux", tmux)):
         if times:
             print(f"  ({label} runs: {', '.join(f'{t:.2f}' for t in times)} s)")
@@ -307,6 +302,35 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         print("  tmux               not installed: skipped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2 MB streams, 3 runs, 60 keys")
+    parser.add_argument(
+        "--streams",
+        default=",".join(STREAMS),
+        help=f"comma-separated streams to cat (default: {','.join(STREAMS)})",
+    )
+    parser.add_argument("--size-mb", type=float, default=None, help="stream size (default 10)")
+    parser.add_argument(
+        "--skip-keys", action="store_true", help="only the cat runs: no Ctrl+C or key echo"
+    )
+    args = parser.parse_args(argv)
+    streams = [name.strip() for name in args.streams.split(",") if name.strip()]
+    unknown = [name for name in streams if name not in STREAMS]
+    if unknown or not streams:
+        parser.error(f"--streams: unknown {', '.join(unknown) or '(none)'}; have {list(STREAMS)}")
+    if args.size_mb is not None and not 0 < args.size_mb <= 1000:
+        parser.error("--size-mb must be in (0, 1000]")
+    size = int((args.size_mb or (2 if args.quick else 10)) * 1e6)
+    runs = 3 if args.quick else 5
+    keys = 60 if args.quick else 200
+    have_tmux = shutil.which("tmux") is not None
+    for name in streams:
+        end_to_end(name, size, runs, have_tmux)
+    if args.skip_keys:
+        return 0
 
     app_ms = statistics.median(asyncio.run(app_interrupt()) for _ in range(runs)) * 1000
     line = f"\nCtrl+C into `yes`, until the prompt is drawn, median of {runs}: app {app_ms:.0f} ms"

@@ -3,14 +3,22 @@ status 2, no traceback, and never a hang (each run is a real `aisession-tui` sub
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from aisession_tui.core.types import CommandRecord
+from aisession_tui.store.store import Store
+
+from .store.conftest import make_session
+from .store.disk import fill, small_disk
 
 ROOT = Path(__file__).resolve().parents[1]
 SHELL_SESSION = '[[sessions]]\nname = "{name}"\ncommand = "sh"\n'
@@ -172,3 +180,81 @@ def test_bad_subcommand_input_is_one_line(
     env: dict[str, str], args: list[str], words: list[str]
 ) -> None:
     assert_usage_error(run_cli(env, *args), *words)
+
+
+# -- store subcommands: output and data paths --------------------------------------------
+
+
+@pytest.fixture
+def recorded(env: dict[str, str]) -> str:
+    """A session named `alpha` in the environment's database; its name."""
+    store = Store.open(Path(env["AISESSION_DATA_DIR"]))
+    store.begin_run()
+    sid = make_session(store, "alpha")
+    # Some bulk: the export is written in more than one piece.
+    store.record_command(sid, CommandRecord("make", datetime.now(UTC), 0, output="ok\n" * 50_000))
+    store.close()
+    return "alpha"
+
+
+@contextlib.contextmanager
+def unwritable(folder: Path) -> Iterator[None]:
+    """A folder nobody may create files in: immutable for root (who ignores modes), else 0500."""
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        yield
+        folder.chmod(0o700)
+        return
+    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"root ignores permissions and chattr +i failed: {made.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+
+
+def test_export_to_an_unusable_path_is_one_line_naming_it(
+    env: dict[str, str], recorded: str, tmp_path: Path
+) -> None:
+    cases = [
+        (tmp_path / "no" / "such" / "folder" / "x.md", "No such file or directory"),
+        (tmp_path, "not a regular file (a directory)"),
+        (tmp_path / ("x" * 300), "File name too long"),
+    ]
+    for target, words in cases:
+        assert_usage_error(run_cli(env, "export", recorded, "-o", str(target)), str(target), words)
+    with unwritable(tmp_path / "locked"):
+        target = tmp_path / "locked" / "x.md"
+        assert_usage_error(run_cli(env, "export", recorded, "-o", str(target)), str(target))
+        assert not any((tmp_path / "locked").iterdir())
+
+
+def test_export_to_a_full_disk_leaves_the_old_file_whole_and_nothing_half_written(
+    env: dict[str, str], recorded: str, tmp_path: Path
+) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        target = disk / "alpha.md"
+        target.write_text("the export before\n")
+        filler = fill(disk)
+        result = run_cli(env, "export", recorded, "-o", str(target))
+        assert_usage_error(result, str(target), "No space left on device")
+        assert target.read_text() == "the export before\n"
+        assert sorted(p.name for p in disk.iterdir()) == ["alpha.md", "filler"]
+
+        filler.unlink()
+        assert run_cli(env, "export", recorded, "-o", str(target)).returncode == 0
+        assert target.read_text().startswith("# Session alpha")
+        assert target.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("command", [["list"], ["prune", "--older-than", "1d"], ["history", "a"]])
+def test_a_data_dir_that_is_a_file_is_one_line(
+    env: dict[str, str], tmp_path: Path, command: list[str]
+) -> None:
+    not_a_folder = tmp_path / "data.txt"
+    not_a_folder.write_text("hello")
+    result = run_cli(env, *command, "--data-dir", str(not_a_folder))
+    assert_usage_error(result, f"--data-dir {not_a_folder}: not a folder")
+    assert not_a_folder.read_text() == "hello"

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from aisession_tui.cli import main
-from aisession_tui.core import AISession, SessionConfig
+from aisession_tui.cli import app_settings, build_parser, main
+from aisession_tui.core import AISession, SessionConfig, SessionManager, SessionStatus
 from aisession_tui.core.backends import TmuxBackend
+from aisession_tui.core.hosts import make_backend
+from aisession_tui.ui.app import AppOptions, SupervisorApp
 from aisession_tui.ui.user_config import CONFIG_ENV
+from tests.control.helpers import SIZE, wait_until
 from tests.core.conftest import Recorder, kill_server
 
 pytestmark = pytest.mark.timeout(90)
@@ -101,3 +104,45 @@ def test_a_bad_host_is_refused_before_ssh_runs(capsys: pytest.CaptureFixture[str
     assert capsys.readouterr().err.startswith("aisession-tui: error: session 'a': host: 'b c'")
     assert main(["--no-store", "-s", "a=cat", "--session-host", "b=x"]) == 2
     assert "--session-host names a session that -s does not open: b" in capsys.readouterr().err
+
+
+async def test_an_unreachable_host_fails_its_own_sessions_and_the_others_run(
+    loopback_host: str, tmp_path: Path
+) -> None:
+    """`aisession-closed` is a port nothing listens on: the command line lets the app open
+    (a session here can run), its session says why in its pane and the Sessions panel, the
+    other one runs, and prefix r tries again."""
+    args = ["--no-store", "-s", "here=exec cat", "-s", "far=exec cat"]
+    configs, _ = app_settings(
+        build_parser().parse_args([*args, "--session-host", "far=aisession-closed"])
+    )
+    assert [(c.name, c.host) for c in configs] == [("here", None), ("far", "aisession-closed")]
+    workspace = f"tmuxhosts-closed-{uuid.uuid4().hex[:8]}"
+    backend = make_backend("pty", workspace=workspace, hosts=("aisession-closed",))
+    app = SupervisorApp(
+        configs,
+        options=AppOptions(panels=("sessions",), control=False, workspace_name=workspace),
+        manager=SessionManager(backend=backend),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        lives = {live.name: live for live in app.lives.values()}
+        here, far = lives["here"], lives["far"]
+        await wait_until(lambda: far.session.status is SessionStatus.ERROR)
+        await wait_until(lambda: here.session.status is SessionStatus.RUNNING)
+        here.session.write(b"still here\n")
+        await wait_until(lambda: "still here" in "\n".join(here.emulator.text_lines()))
+        shown = " ".join("".join(far.emulator.text_lines()).split())  # rows joined, unwrapped
+        failed = shown[shown.index("could not start:") :]
+        reason = failed[: failed.index("[prefix r tries again, x closes]")]
+        assert "on aisession-closed did not start" in reason
+        assert "Connection refused" in reason  # ssh's own word, in one line
+        app.main.refresh_panels()
+        await pilot.pause()
+        panel = app.main.sidebar.session_list
+        key = far.session.id.uuid.hex
+        assert str(panel.get_cell(key, "status")).startswith("failed")
+        assert "Connection refused" in str(panel.get_cell(key, "event"))
+        await app.supervisor.restart(far)  # what prefix r does: a fresh try, failing the same
+        assert far.session.status is SessionStatus.ERROR
+        assert "".join(far.emulator.text_lines()).count("could not start:") == 2
+        await app.shutdown()

@@ -40,6 +40,9 @@ class HookSignal:
 
     `yields_to`: the screen-heuristic states that replace this signal once they are newer than it
     (a hook that only says "needs you" cannot say when the person answered; the screen can).
+    `yields_after_input`: the states that replace it only once newer than input the person typed
+    after it (an agent that does nothing on its own after a turn: what its screen shows before
+    the person types again, such as the bell that ends the turn, belongs to that turn).
     """
 
     agent: str
@@ -49,6 +52,7 @@ class HookSignal:
     question: str | None = None
     conversation_id: str | None = None
     yields_to: frozenset[str] = frozenset()
+    yields_after_input: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

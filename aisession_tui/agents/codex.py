@@ -14,6 +14,7 @@ from typing import Any
 from .base import (
     ALL_STATES,
     DONE,
+    EXITED,
     IDLE,
     Agent,
     HookContext,
@@ -65,9 +66,12 @@ class Codex(Agent):
             reason=f"{self.title} notify: agent-turn-complete",
             at=now(),
             conversation_id=thread if isinstance(thread, str) else None,
-            # Codex says nothing more until the next turn ends: the screen takes over once it
-            # shows something new, except silence (idle), which is what "done" looks like.
-            yields_to=ALL_STATES - {IDLE},
+            # Codex says nothing more until the next turn ends, and starts none by itself: the
+            # screen takes over once it shows something new after the person typed, except
+            # silence (idle), which is what "done" looks like. Before that, what it shows is
+            # this turn's end: its bell comes just before or just after this notify.
+            yields_to=frozenset({EXITED}),
+            yields_after_input=ALL_STATES - {IDLE},
         )
 
 

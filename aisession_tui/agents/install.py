@@ -6,8 +6,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..core.app_files import share
 from ..core.config import SessionConfig
 from ..store.paths import ensure_private_dir
+from . import hook
 from .base import HookContext
 from .hook import SOCKET_ENV
 from .registry import AGENTS, hooked_command, resumed_command
@@ -28,12 +30,28 @@ def hook_program() -> list[str]:
     return [sys.executable, "-m", "aisession_tui"]
 
 
+def standalone_hook() -> bytes:
+    """`aisession-tui hook` as one Python script (the hook needs only the standard library):
+    what a session on another machine runs in place of the console script."""
+    source = Path(hook.__file__).read_text()
+    footer = (
+        '\n\nif __name__ == "__main__":  # run as `<this file> hook ARGS...`\n'
+        '    raise SystemExit(main(sys.argv[2:] if sys.argv[1:2] == ["hook"] else sys.argv[1:]))\n'
+    )
+    return ("#!/usr/bin/env python3\n" + source + footer).encode()
+
+
 def hook_context(socket: Path, data_dir: Path) -> HookContext:
     """Hooks that report to the app serving `socket` (named in the sessions' environment);
-    settings files go in a 0700 folder under `data_dir`."""
+    settings files go in a 0700 folder under `data_dir`. Both are shared with sessions on
+    other machines (`core.app_files`): the console script as `standalone_hook`."""
     folder = data_dir / "agent-hooks"
     ensure_private_dir(folder)
-    return HookContext((*hook_program(), "hook"), folder, {SOCKET_ENV: str(socket)})
+    program = hook_program()
+    if len(program) == 1:
+        share(program[0], content=standalone_hook())
+    share(folder)
+    return HookContext((*program, "hook"), folder, {SOCKET_ENV: str(socket)})
 
 
 def with_agent_hooks(config: SessionConfig, context: HookContext) -> SessionConfig:

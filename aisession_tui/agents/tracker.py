@@ -29,6 +29,12 @@ def shown_status(
         return heuristic
     if heuristic.since > signal.at and heuristic.state.value in signal.yields_to:
         return heuristic
+    if (
+        input_at is not None
+        and heuristic.since > input_at > signal.at
+        and heuristic.state.value in signal.yields_after_input
+    ):
+        return heuristic
     if signal.state == WAITING and input_at is not None and input_at > signal.at:
         return heuristic
     return AgentStatus(AgentState(signal.state), signal.reason, signal.at)
@@ -128,6 +134,7 @@ class AgentTracker:
                 previous.question,
                 signal.conversation_id,
                 signal.yields_to,
+                signal.yields_after_input,
             )
         self.signal = signal
         if signal.conversation_id:

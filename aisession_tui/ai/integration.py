@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from aisession_tui.core.app_files import share
 from aisession_tui.core.config import SessionConfig
 from aisession_tui.core.osc import cwd_from_osc7, exit_code_from_osc133
 from aisession_tui.core.types import CommandRecord, utc_now
@@ -437,6 +438,7 @@ def shell_integration_for(config: SessionConfig) -> IntegrationPlan | None:
     """
     if config.shell_command:
         return None
+    share(SHELL_DIR)  # a session on another machine gets copies
     program = config.resolved_shell()
     name = os.path.basename(program)
     env = {"AISESSION_SHELL_INTEGRATION": "1"}
@@ -480,6 +482,7 @@ def _zsh_dotdir() -> Path:
         root = Path(tempfile.mkdtemp(prefix="aisession-tui-"))
     base = root / "zsh"
     base.mkdir(exist_ok=True, mode=0o700)
+    share(base)
     for stage in _ZSH_STAGES:
         target = base / f".{stage}"
         content = f"source {_quote(str(ZSH_DOTDIR_SCRIPT))} {stage}\n"

@@ -183,25 +183,6 @@ class SessionMonitor:
                 return event
         return None
 
-    def set_external_state(
-        self,
-        state: AgentState,
-        reason: str,
-        *,
-        exit_code: int | None = None,
-        hold: float | None = None,
-    ) -> None:
-        """An authoritative state from outside the screen (an agent's hook). Output already
-        received is analysed first, so it cannot overturn the signal; from then on the screen
-        heuristics wait until `release_external_state()`, the next external state, the exit,
-        or `hold` seconds. See `StateDetector.external`."""
-        self._catch_up()
-        self.detector.external(state, reason, exit_code=exit_code, hold=hold)
-
-    def release_external_state(self) -> None:
-        """The external source is gone: the screen heuristics decide again."""
-        self.detector.release()
-
     def subscribe(self, listener: Callable[[MonitorEvent], None]) -> Callable[[], None]:
         """Call `listener` with every `MonitorEvent`; returns a function that unsubscribes."""
         self._listeners.append(listener)

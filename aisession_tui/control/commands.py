@@ -192,10 +192,9 @@ def _capture(args: argparse.Namespace) -> int:
 
 def _new(args: argparse.Namespace) -> int:
     command = _split_command(args)  # parses --cwd, --role, --host written before --
-    fields: dict[str, Any] = {
-        "name": args.name,
-        "working_directory": str(Path(args.cwd or Path.cwd()).resolve()),
-    }
+    fields: dict[str, Any] = {"name": args.name}
+    if args.cwd or not args.session_host:  # over there: its login folder, unless --cwd says
+        fields["working_directory"] = str(Path(args.cwd or Path.cwd()).resolve())
     if command.strip():
         fields["shell_command"] = command
     if args.role:

@@ -105,11 +105,14 @@ class TmuxBackend(SessionBackend):
         hook_socket: Path | None = None,
         runtime: Runtime | None = None,
     ) -> None:
+        from .tmux.remote_files import RemoteFiles
         from .tmux.server import TmuxServer
 
         self.server = TmuxServer(
             workspace, scrollback=scrollback, host=host, hook_socket=hook_socket
         )
+        #: Copies over there of the app's files a remote session names (hooks, rc files).
+        self.remote_files = RemoteFiles(host, self.server.socket) if host is not None else None
         self._pty = PtyBackend(runtime)
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -124,6 +127,7 @@ class TmuxBackend(SessionBackend):
                 child.on_closed = self._closed
                 return child
         argv = config.argv()
+        cwd: Path | None = config.working_directory
         if self.server.local:
             check_working_directory(config.working_directory)
             env = build_environment(config.environment, session_id=str(session_id), headless=False)
@@ -132,12 +136,16 @@ class TmuxBackend(SessionBackend):
             env = {**config.environment, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
             env["AISESSION_ID"] = str(session_id)
             env = self.server.remote_environment(env)
+            assert self.remote_files is not None
+            argv, env = await self.remote_files.localize(argv, env)
+            if "working_directory" not in config.model_fields_set:
+                cwd = None  # the login folder over there, not the app's folder here
         child = await self.server.open_window(
             session_id=str(session_id),
             config_json=_config_json(config),
             name=config.name or session_id.short,
             argv=argv,
-            cwd=config.working_directory,
+            cwd=cwd,
             env=env,
             size=size,
         )

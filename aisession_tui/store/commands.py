@@ -3,17 +3,18 @@
 `register(subparsers)` adds them to the app's parser; each sets `handler` (a function taking
 the parsed `Namespace` and returning an exit status), so `cli.py` calls `args.handler(args)`.
 Exit status: 0 success, 1 a problem with the data (no such session, unusable database), 2 bad
-usage (argparse's own).
+usage (argparse's own) or a path that cannot be used (`-o` not writable, `--data-dir` a file).
 """
 
 from __future__ import annotations
 
 import argparse
-import errno
+import contextlib
 import os
 import re
 import stat
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -133,42 +134,61 @@ class NotRegularTarget(Exception):
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by its owner only (0600, like the database), also when
-    the file already existed with a wider mode. Raises `NotRegularTarget` for anything but a
-    regular file: it is opened without blocking, so a FIFO nobody reads is refused, not waited
-    on, and it is truncated only once known to be a regular file."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    """Write `text` to `path` readable by its owner only (0600, like the database), whole or
+    not at all: it goes to a new file beside the target that replaces it once written, so a
+    full disk or any failed write leaves the target as it was and no partial file behind.
+
+    Raises `NotRegularTarget` when the target (a symlink's, if it is one) exists and is not a
+    regular file: a FIFO would wait for a reader, a device swallow the text. `OSError` for
+    the rest (no such folder, no permission, a name too long, ...).
+    """
+    target = Path(os.path.realpath(path))
     try:
-        fd = os.open(path, flags, 0o600)
-    except OSError as error:
-        if error.errno == errno.ENXIO:  # a FIFO (or socket) with no reader
-            raise NotRegularTarget("not a regular file (a FIFO nobody reads)") from None
-        raise
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        info = os.fstat(fd)
+        info = target.stat()
+    except FileNotFoundError:
+        pass
+    else:
         if not stat.S_ISREG(info.st_mode):
             raise NotRegularTarget(f"not a regular file ({file_kind(info.st_mode)})")
-        os.set_blocking(fd, True)
-        if info.st_mode & 0o777 != 0o600:
-            os.fchmod(fd, 0o600)
-        os.ftruncate(fd, 0)
-        handle.write(text)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".aisession-export-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
-def _error(message: str, stream: TextIO | None = None) -> int:
-    print(one_line(f"aisession-tui: error: {message}"), file=stream or sys.stderr)
-    return 1
+def _error(message: str, *, status: int = 1) -> int:
+    """One line on stderr; `status` 2 for bad input (a path that cannot be used)."""
+    print(one_line(f"aisession-tui: error: {message}"), file=sys.stderr)
+    return status
+
+
+class BadDataDir(StoreError):
+    """`--data-dir` (or its variable) names something that is not a folder: bad input."""
 
 
 def _open(args: argparse.Namespace) -> Store | None:
     """The store for a command, or None when no database exists yet (nothing recorded)."""
-    path = data_dir_from(args) / DB_FILENAME
+    folder = data_dir_from(args)
+    path = folder / DB_FILENAME
     try:
+        if folder.exists() and not folder.is_dir():
+            raise BadDataDir(f"--data-dir {folder}: not a folder")
         if not path.exists():
             return None
     except OSError as exc:  # a name too long, a folder we may not enter, ...
         raise StoreError(f"{path}: {exc.strerror or exc}") from None
     return Store.open(path=path, recover=False)
+
+
+def _open_error(exc: StoreError) -> int:
+    return _error(str(exc), status=2 if isinstance(exc, BadDataDir) else 1)
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
@@ -195,7 +215,7 @@ def _with_session(args: argparse.Namespace, body: Callable[[Store, StoredSession
     try:
         store = _open(args)
     except StoreError as exc:
-        return _error(str(exc))
+        return _open_error(exc)
     if store is None:
         return _error(f"no session matches '{args.session}' (no sessions recorded yet)")
     with store:
@@ -214,7 +234,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     try:
         store = _open(args)
     except StoreError as exc:
-        return _error(str(exc))
+        return _open_error(exc)
     sessions: list[StoredSession] = []
     if store is not None:
         with store:
@@ -285,10 +305,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             write_private(args.output, text)
         except NotRegularTarget as exc:
-            print(one_line(f"aisession-tui: error: -o {args.output}: {exc}"), file=sys.stderr)
-            return 2
+            return _error(f"-o {args.output}: {exc}", status=2)
         except OSError as exc:
-            return _error(f"cannot write {args.output}: {exc.strerror or exc}")
+            return _error(f"-o {args.output}: cannot write it: {exc.strerror or exc}", status=2)
         print(f"Exported {session.label} to {args.output}", file=sys.stderr)
         return 0
 
@@ -300,7 +319,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     try:
         store = _open(args)
     except StoreError as exc:
-        return _error(str(exc))
+        return _open_error(exc)
     if store is None:
         print("Nothing to prune: no sessions recorded yet.", file=out)
         return 0

@@ -30,12 +30,59 @@ class OpenedDatabase:
     migrated_from: int = SCHEMA_VERSION
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (we issue BEGIN ourselves), usable from one other thread."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
+def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
+    """A connection in autocommit mode (we issue BEGIN ourselves), usable from one other thread.
+
+    Without `create`, a missing file is an error (`sqlite3.OperationalError`), not a new empty
+    database: a reopened handle must find the database it had, not start another.
+    """
+    target = f"{path.absolute().as_uri()}?mode=rw" if not create else str(path)
+    conn = sqlite3.connect(
+        target, uri=not create, isolation_level=None, check_same_thread=False, timeout=10.0
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
+
+
+class Reopening:
+    """A connection to the database at `path` that can be let go of, and is opened again by
+    path when next needed.
+
+    After the disk under it failed (a filesystem gone read-only, I/O errors), a handle opened
+    before may never work again, and while it is open the filesystem cannot be unmounted to be
+    repaired; a handle opened afresh sees the filesystem as it is now.
+    """
+
+    def __init__(self, path: Path, conn: sqlite3.Connection | None = None) -> None:
+        self.path = path
+        self._conn = conn
+        self._closed = False
+
+    def get(self) -> sqlite3.Connection:
+        """The open connection, opened first if it was let go (raises `sqlite3.Error`)."""
+        if self._closed:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        if self._conn is None:
+            self._conn = connect(self.path, create=False)
+        return self._conn
+
+    def close(self) -> None:
+        """Let go for good: `get()` raises from now on."""
+        self._closed = True
+        self.release()
+
+    def release(self) -> None:
+        """Close the connection (errors ignored: the disk may be refusing); reopened on use."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
 
 def create_private_file(path: Path) -> None:
@@ -133,7 +180,6 @@ def _open(path: Path, recover: bool, own_folder: bool) -> OpenedDatabase:
     conn = connect(path)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
         before = migrate(conn)
     except NewerSchemaError as exc:  # another process upgraded it between inspect and now
         conn.close()

@@ -174,7 +174,7 @@ def load_workspace(path: Path | str) -> Workspace:
     for index, table in enumerate(top.sessions):
         label = _label(table, index)
         try:
-            config = _session_config(table, base)
+            config = _session_config(table, base, remote=top.host is not None)
             if config.name in seen:
                 raise _SessionProblem(
                     "name", f"another session (#{seen[config.name] + 1}) has the same name"
@@ -229,7 +229,7 @@ def _label(table: Any, index: int) -> str:
     return f"session #{index + 1}"
 
 
-def _session_config(table: Any, base: Path) -> SessionConfig:
+def _session_config(table: Any, base: Path, *, remote: bool = False) -> SessionConfig:
     """Translate one `[[sessions]]` table into a validated `SessionConfig`."""
     if not isinstance(table, dict):
         raise _SessionProblem("sessions", f"must be a table, got {type(table).__name__}")
@@ -251,12 +251,13 @@ def _session_config(table: Any, base: Path) -> SessionConfig:
             raise _SessionProblem(key, f"unknown field (write '{NATIVE_SPELLINGS[key]}')")
         if key in CONTEXT_KEYS:
             data.setdefault("context_config", {})[key] = value
-        elif key == "cwd" and isinstance(value, str):
+        elif key == "cwd" and isinstance(value, str) and not (remote or "host" in table):
             directory = Path(value).expanduser()
             data["working_directory"] = Path(os.path.normpath(base / directory))
         else:
             data[ALIASES.get(key) or key] = value
-    data.setdefault("working_directory", base)
+    if not (remote or "host" in table):  # over there: the login folder, unless `cwd` says
+        data.setdefault("working_directory", base)
     return SessionConfig.model_validate(data)
 
 

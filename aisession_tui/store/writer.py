@@ -7,8 +7,11 @@ into an overflow list that the thread drains next -- a full queue means a slow d
 person typing must not feel it.
 
 When the disk itself refuses (full, read-only, gone), the batch is held and tried again later,
-with a growing pause; `health` and `on_health_change` tell the app, once when writes start
-failing and once when they work again. Samples are not held, and what is held is bounded.
+with a growing pause; `health` and `on_health_change` tell the app when writes start failing,
+how many wait meanwhile, and when they work again. After a read-only or I/O error the
+connection is closed and opened again by path for the retry: the old handle may never work
+again, and while it is open the filesystem cannot be unmounted to be repaired. Samples are not
+held, and what waits is bounded (`MAX_HELD`; beyond it the oldest are given up, and counted).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import queue
 import sqlite3
 import threading
@@ -26,6 +30,8 @@ from dataclasses import dataclass
 
 from aisession_tui.core.heap import HeapTrimmer
 
+from .db import Reopening
+
 log = logging.getLogger(__name__)
 
 Operation = Callable[[sqlite3.Connection], object]
@@ -33,6 +39,8 @@ Operation = Callable[[sqlite3.Connection], object]
 #: SQLite's primary result codes that mean "the storage refused", not "this write is bad":
 #: BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
 STORAGE_ERROR_CODES = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
+#: Of those, the ones after which a handle is not to be trusted: READONLY, IOERR, CANTOPEN.
+REOPEN_ERROR_CODES = frozenset({8, 10, 14})
 #: Operations held for a retry while the disk refuses; beyond this the oldest are given up.
 MAX_HELD = 20_000
 RETRY_FIRST = 1.0
@@ -50,6 +58,17 @@ def is_storage_error(exc: BaseException) -> bool:
         return (code & 0xFF) in STORAGE_ERROR_CODES
     text = str(exc).lower()
     return any(word in text for word in ("disk", "readonly", "read-only", "locked", "i/o"))
+
+
+def needs_reopen(exc: BaseException) -> bool:
+    """A storage failure after which the connection is closed and opened again by path."""
+    if isinstance(exc, OSError):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in REOPEN_ERROR_CODES
+    text = str(exc).lower()
+    return any(word in text for word in ("readonly", "read-only", "i/o", "unable to open"))
 
 
 class _Unavailable(Exception):
@@ -106,7 +125,7 @@ class StoreWriter:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: Reopening,
         *,
         maxsize: int = 10_000,
         batch_interval: float = 0.05,
@@ -154,9 +173,19 @@ class StoreWriter:
             if lossy:
                 self.stats.dropped_samples += 1
                 return False
+            if len(self._overflow) >= MAX_HELD:
+                self._give_up_oldest()
             self._overflow.append(item)
             self.stats.overflowed += 1
             return True
+
+    def _give_up_oldest(self) -> None:
+        """The thread is far behind: the oldest spilled write (never a flush) makes room."""
+        for index, waiting in enumerate(self._overflow):
+            if not isinstance(waiting, _Marker):
+                del self._overflow[index]
+                self.stats.lost += 1
+                return
 
     def flush(self, timeout: float | None = 30.0) -> bool:
         """Block until everything queued so far is committed; False on timeout.
@@ -201,40 +230,26 @@ class StoreWriter:
     # -- the thread ----------------------------------------------------------------------
 
     def _collect(self) -> list[Operation | _Marker]:
-        if self._held:
-            return self._collect_until_retry()
-        batch: list[Operation | _Marker] = [self._queue.get()]
-        if isinstance(batch[0], _Marker):
-            return self._with_overflow(batch)
-        deadline = time.monotonic() + self._batch_interval
-        while len(batch) < self._max_batch:
+        """The next batch: what arrives within `batch_interval` of its first item (at most
+        `max_batch`), or, while writes are held, what arrives until the retry is due (new writes
+        do not hasten it unless `MAX_HELD` of them wait). A flush or close ends it at once."""
+        holding = bool(self._held)
+        deadline = self._retry_at if holding else math.inf
+        limit = MAX_HELD if holding else self._max_batch
+        batch: list[Operation | _Marker] = []
+        while len(batch) < limit:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             try:
-                item = self._queue.get(timeout=remaining)
+                item = self._queue.get(timeout=None if remaining == math.inf else remaining)
             except queue.Empty:
                 break
             batch.append(item)
             if isinstance(item, _Marker):
                 break
-        return self._with_overflow(batch)
-
-    def _collect_until_retry(self) -> list[Operation | _Marker]:
-        """While writes are held, gather what comes until the retry is due (new writes do not
-        hasten it); a flush or close tries at once."""
-        batch: list[Operation | _Marker] = []
-        while True:
-            remaining = self._retry_at - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                item = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                break
-            batch.append(item)
-            if isinstance(item, _Marker):
-                break
+            if deadline == math.inf:
+                deadline = time.monotonic() + self._batch_interval
         return self._with_overflow(batch)
 
     def _with_overflow(self, batch: list[Operation | _Marker]) -> list[Operation | _Marker]:
@@ -262,7 +277,10 @@ class StoreWriter:
                 try:
                     self._apply(ops)
                 except _Unavailable as exc:
-                    self._hold(ops, str(exc.__cause__ or exc), final=stop)
+                    cause = exc.__cause__ or exc
+                    if needs_reopen(cause):
+                        self._conn.release()
+                    self._hold(ops, str(cause), final=stop)
                 except Exception as exc:  # the thread must outlive any surprise
                     self._fail(f"unexpected {type(exc).__name__}: {exc}", len(ops))
                 else:
@@ -282,12 +300,11 @@ class StoreWriter:
         self.stats.retries += 1
         self.last_error = error
         first = self.health.ok
-        self.health = StoreHealth(False, error, len(self._held), self.stats.lost)
         self._retry_delay = RETRY_FIRST if first else min(RETRY_MAX, self._retry_delay * 2)
         self._retry_at = time.monotonic() + self._retry_delay
         if first:
             log.error("store writes failing, will retry: %s", error)
-            self._tell()
+        self._report(StoreHealth(False, error, len(self._held), self.stats.lost))
         if final and lost:
             log.error("store closed with %d writes not saved: %s", lost, error)
 
@@ -295,11 +312,13 @@ class StoreWriter:
         if self.health.ok:
             return
         log.warning("store writes work again")
-        self.health = StoreHealth(True, None, 0, self.stats.lost)
         self._retry_delay = RETRY_FIRST
-        self._tell()
+        self._report(StoreHealth(True, None, 0, self.stats.lost))
 
-    def _tell(self) -> None:
+    def _report(self, health: StoreHealth) -> None:
+        if health == self.health:
+            return
+        self.health = health
         listener = self.on_health_change
         if listener is not None:
             try:
@@ -307,25 +326,23 @@ class StoreWriter:
             except Exception:  # a listener's bug must not stop the writes
                 log.exception("store health listener failed")
 
-    def _begin(self) -> None:
+    def _begin(self) -> sqlite3.Connection:
+        """The connection (opened again if it was let go), in a write transaction."""
         try:
-            self._conn.execute("BEGIN IMMEDIATE")
+            conn = self._conn.get()
+            conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             if is_storage_error(exc):
                 raise _Unavailable from exc
             raise
-
-    def _rollback(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self._conn.execute("ROLLBACK")
+        return conn
 
     def _apply(self, ops: list[Operation]) -> None:
         """One transaction for the batch; if an op fails, redo the batch op by op with
         savepoints so only the bad op is lost (the fast path has no per-op savepoint cost).
         Raises `_Unavailable` when the storage refuses: nothing of the batch is then written."""
-        conn = self._conn
         try:
-            self._begin()
+            conn = self._begin()
         except sqlite3.Error as exc:
             self._fail(f"cannot begin a transaction: {exc}", len(ops))
             return
@@ -333,17 +350,16 @@ class StoreWriter:
             for op in ops:
                 op(conn)
         except Exception as exc:
-            self._rollback()
+            _rollback(conn)
             if is_storage_error(exc):
                 raise _Unavailable from exc
             self._apply_carefully(ops)
             return
-        self._commit(len(ops))
+        self._commit(conn, len(ops))
 
     def _apply_carefully(self, ops: list[Operation]) -> None:
-        conn = self._conn
         try:
-            self._begin()
+            conn = self._begin()
         except sqlite3.Error as exc:
             self._fail(f"cannot begin a transaction: {exc}", len(ops))
             return
@@ -356,20 +372,19 @@ class StoreWriter:
                 applied += 1
             except Exception as exc:  # one bad record must not lose the batch
                 if is_storage_error(exc):
-                    self._rollback()
+                    _rollback(conn)
                     raise _Unavailable from exc
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK TO op")
                     conn.execute("RELEASE op")
                 self._fail(f"{type(exc).__name__}: {exc}", 1)
-        self._commit(applied)
+        self._commit(conn, applied)
 
-    def _commit(self, applied: int) -> None:
-        conn = self._conn
+    def _commit(self, conn: sqlite3.Connection, applied: int) -> None:
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._rollback()
+            _rollback(conn)
             if is_storage_error(exc):
                 raise _Unavailable from exc
             self._fail(f"commit failed: {exc}", applied)
@@ -381,6 +396,11 @@ class StoreWriter:
         self.stats.failed += count
         self.last_error = message
         log.error("store write failed: %s", message)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("ROLLBACK")
 
 
 def _noop() -> None:

@@ -41,9 +41,19 @@ LOW_WATER_FRACTION = 0.25
 #: Output that may wait unread in the session's read-ahead, besides our own queue: this fraction
 #: of the high-water mark (more made Ctrl+C in a `yes` flood slower, and `cat` no faster).
 READ_AHEAD_FRACTION = 0.25
+#: The read-ahead is asked again only once the wanted size is this factor away from the last
+#: asked: the parse rate of single steps is noisy, and each ask is a syscall (a pipe resize that
+#: fails while a flood keeps the pipe full, and so was retried on every step).
+READ_AHEAD_HYSTERESIS = 2.0
+#: Steps after a failed ask before asking again.
+READ_AHEAD_RETRY_STEPS = 8
 #: Output of the session the person types into is parsed as it is read, up to this much pending
 #: (an echo, a prompt): waiting for the next slicer turn would add a loop hop to every key.
 INLINE_BYTES = 4096
+
+
+def _near(size: int, other: int) -> bool:
+    return other / READ_AHEAD_HYSTERESIS < size < other * READ_AHEAD_HYSTERESIS
 
 
 class Attention(StrEnum):
@@ -78,6 +88,8 @@ class LiveSession:
         self.attention: set[Attention] = set()
         #: Bells rung since the person last looked (the title shows the count, not a toast each).
         self.bells = 0
+        #: Why the session did not start (one line), until it is started again.
+        self.start_error: str | None = None
         #: The person is working in this session: its output is parsed before anyone else's.
         self.interactive = False
         #: Called after emulator state changed (screen, title, cwd, modes); the pane repaints.
@@ -92,6 +104,10 @@ class LiveSession:
         #: Parse rate (bytes a second) of the last step: it sets the high-water mark.
         self._parse_rate = MAX_HIGH_WATER / BACKLOG_SECONDS
         self._reading_paused = False
+        #: The read-ahead last set, the last that could not be set, steps until that is retried.
+        self._read_ahead = 0
+        self._read_ahead_failed = 0
+        self._read_ahead_wait = 0
         self._deferred: list[SessionEvent] = []
         self._unsubscribe = self.session.subscribe(self._on_session_event)
 
@@ -112,6 +128,7 @@ class LiveSession:
         """Follow a new session (a restart) in the same emulator, keeping the old screen above."""
         self._unsubscribe()
         self.session = session
+        self.start_error = None
         self._unsubscribe = session.subscribe(self._on_session_event)
 
     def acknowledge(self, *kinds: Attention) -> None:
@@ -170,6 +187,21 @@ class LiveSession:
             return
         self.runtime.slicer().submit(self._feed_step, urgent=self.interactive)
 
+    def _follow_read_ahead(self) -> None:
+        """Size the session's read-ahead (the output relay's pipe) by the parse rate too: a
+        fast-parsing flood reads far ahead, Ctrl+C in a `yes` flood finds little queued."""
+        wanted = int(self.high_water * READ_AHEAD_FRACTION)
+        if _near(wanted, self._read_ahead):
+            return
+        if self._read_ahead_wait and _near(wanted, self._read_ahead_failed):
+            self._read_ahead_wait -= 1  # that shrink failed lately (the pipe held more)
+            return
+        if self.session.set_read_ahead(wanted):
+            self._read_ahead = wanted
+        else:
+            self._read_ahead_failed = wanted
+            self._read_ahead_wait = READ_AHEAD_RETRY_STEPS
+
     def _feed_step(self) -> bool:
         """Parse about `STEP_SECONDS` worth of pending output; True while more is pending.
 
@@ -201,9 +233,7 @@ class LiveSession:
             rate = self._parse_rate = len(chunk) / max(elapsed, 1e-6)
             target = min(rate * STEP_SECONDS, self._chunk_bytes * 2)  # grow gently
             self._chunk_bytes = int(min(MAX_CHUNK_BYTES, max(MIN_CHUNK_BYTES, target)))
-            # The session's read-ahead (the output relay's pipe) follows the parse rate too: a
-            # fast-parsing flood reads far ahead, Ctrl+C in a `yes` flood finds little queued.
-            self.session.set_read_ahead(int(self.high_water * READ_AHEAD_FRACTION))
+            self._follow_read_ahead()
         if self._reading_paused and self._pending_bytes <= self.high_water * LOW_WATER_FRACTION:
             self._reading_paused = False
             self.session.resume_reading(owner="pane")

@@ -161,6 +161,8 @@ class SessionPresenter:
     def badge(self) -> tuple[str, str]:
         """The status badge text and the colour variable it is shown in."""
         status = self.session.status
+        if self.live.start_error is not None:
+            return "failed", "$error"
         if status in (SessionStatus.TERMINATED, SessionStatus.ERROR):
             code = self.session.exit_code
             text = "exited" if code is None else f"exited {code}"
@@ -175,7 +177,10 @@ class SessionPresenter:
 
     @property
     def event_summary(self) -> str:
-        """The latest parsed event worth a glance, such as 'pytest: 3 failed, 120 passed'."""
+        """The latest parsed event worth a glance, such as 'pytest: 3 failed, 120 passed';
+        for a session that did not start, why."""
+        if self.live.start_error is not None:
+            return self.live.start_error
         if self.monitor is None:
             return ""
         event = self.monitor.latest_result

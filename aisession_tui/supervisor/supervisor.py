@@ -25,6 +25,7 @@ from ..ai.monitor import (
 )
 from ..ai.state import AgentState
 from ..core.config import SessionConfig, check_name
+from ..core.display_text import one_line
 from ..core.errors import SessionError
 from ..core.events import ProcessExited, SessionEvent, StatusChanged
 from ..core.manager import SessionManager
@@ -273,7 +274,11 @@ class Supervisor:
             if live.session.size != (emulator.lines, emulator.columns):
                 live.session.resize(emulator.lines, emulator.columns)
         except SessionError as error:
-            live.annotate(f"\x1b[1;31mcould not start: {error}\x1b[0m\r\n")
+            live.start_error = one_line(str(error))
+            live.annotate(
+                f"\x1b[1;31mcould not start: {live.start_error}\x1b[0m\r\n"
+                "\x1b[7m[prefix r tries again, x closes]\x1b[0m\r\n"
+            )
             live.attention.add(Attention.EXITED)
             self._notice(live, str(error), title=f"{live.name} did not start", severity="error")
             self._changed(live, Change.STATUS, Change.ATTENTION)

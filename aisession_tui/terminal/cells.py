@@ -48,8 +48,6 @@ def fill_char_cache(cache: dict[str, Char], attrs: Char, text: str | list[str]) 
 # Text is turned into "cell text": one item per cell, a wide character followed by `STUB`, so a
 # run of mixed widths is written as one slice (`str.translate` does the work in C). Widths are
 # pyte's `wcwidth`, learned per character as text brings them (bounded).
-_WIDTHS: dict[str, int] = {}
-_EXPAND: dict[int, str | None] = {}  # for str.translate: wide -> char + STUB, unprintable -> gone
 _ZERO_WIDTH: set[str] = set()
 _MAX_WIDTHS = 65536
 _MAX_CELL_TEXT = 32
@@ -58,22 +56,24 @@ _MAX_CELL_TEXT = 32
 _zero_width_re: re.Pattern[str] | None = None
 
 
-def _learn_widths(chars: set[str]) -> None:
-    global _zero_width_re
-    if len(_WIDTHS) + len(chars) > _MAX_WIDTHS:
-        _WIDTHS.clear()
-        _EXPAND.clear()
-        _ZERO_WIDTH.clear()
-        _zero_width_re = None
-    for char in chars:
-        width = _WIDTHS[char] = wcwidth(char) if char != STUB else -1  # NUL: nothing, as in pyte
-        if width == 2:
-            _EXPAND[ord(char)] = char + STUB
-        elif width < 0:
-            _EXPAND[ord(char)] = None
-        elif width == 0:
+class _Expansions(dict[int, str | int | None]):
+    """`str.translate`'s table of every character met: wide -> itself + `STUB`, unprintable ->
+    None (dropped), others -> themselves (a key translate finds costs less than a missing one).
+    A character met the first time is learned when translate asks for it."""
+
+    def __missing__(self, code: int) -> str | int | None:
+        global _zero_width_re
+        char = chr(code)
+        width = wcwidth(char) if char != STUB else -1  # NUL: nothing, as in pyte
+        value: str | int | None = char + STUB if width == 2 else None if width < 0 else code
+        if width == 0:
             _ZERO_WIDTH.add(char)
             _zero_width_re = None
+        self[code] = value
+        return value
+
+
+_EXPAND = _Expansions()
 
 
 def _zero_width_runs() -> re.Pattern[str]:
@@ -98,13 +98,17 @@ def cell_text(text: str) -> tuple[str, str | list[str]]:
     character per cell when no character joins another, else a list of each cell's text. Wide
     characters take two cells (the second is `STUB`); unprintable characters are dropped; a
     zero-width character joins the cell before it (the wide character, not its stub)."""
-    chars = set(text)
-    missing = chars.difference(_WIDTHS)
-    if missing:
-        _learn_widths(missing)
-    if chars.isdisjoint(_ZERO_WIDTH):
-        return "", text.translate(_EXPAND)
-    pieces = _zero_width_runs().split(text.translate(_EXPAND))
+    global _zero_width_re
+    if len(_EXPAND) > _MAX_WIDTHS:  # between texts: one text's characters are learned together
+        _EXPAND.clear()
+        _ZERO_WIDTH.clear()
+        _zero_width_re = None
+    translated = text.translate(_EXPAND)
+    if not _ZERO_WIDTH:
+        return "", translated
+    pieces = _zero_width_runs().split(translated)
+    if len(pieces) == 1:
+        return "", translated
     lead = pieces[1] if not pieces[0] else ""
     cells: list[str] = list(pieces[0])
     for index in range(1, len(pieces), 2):
@@ -411,6 +415,32 @@ class AttrState:
         self.moves: dict[str, AttrState] = {}
 
 
+#: Runs of text written before, as the cells a row takes in one `dict.update` from a dict (the
+#: fast C path, several times faster than from generated pairs): full-screen programs repaint the
+#: same labels, menus and status lines where they were. By (column, text, `AttrState`); the key
+#: keeps its state alive, so an identity never stands for other attributes. Bounded by cells held.
+TEXT_RUNS: dict[tuple[int, str, AttrState], dict[int, Char]] = {}
+MAX_TEXT_RUN_CELLS = 1 << 16
+_text_run_cells = 0
+
+
+def new_text_run(key: tuple[int, str, AttrState]) -> dict[int, Char]:
+    """The cells of `key`'s text at its column in its attributes, remembered in `TEXT_RUNS`."""
+    global _text_run_cells
+    x, text, state = key
+    if _text_run_cells + len(text) > MAX_TEXT_RUN_CELLS:
+        TEXT_RUNS.clear()
+        _text_run_cells = 0
+    chars = state.chars
+    if not chars.keys() >= set(text):
+        fill_char_cache(chars, state.attrs, text)
+    run = TEXT_RUNS[key] = dict(
+        zip(range(x, x + len(text)), map(chars.__getitem__, text), strict=False)
+    )
+    _text_run_cells += len(text)
+    return run
+
+
 class SpanRow(UnbuiltRow):
     """An unbuilt row of runs of cell text in several attributes, from column 0 on (coloured
     or wide-character floods). `spans` is flat, cell text then attributes for each run: a flood
@@ -433,12 +463,25 @@ class SpanRow(UnbuiltRow):
             x = end
         del self._spans
 
+    @property
+    def spans(self) -> list[Any]:
+        """The row's runs, flat (cell text, attributes, ...), without building the cells (only
+        while `type(row) is SpanRow`; not to be changed)."""
+        return self._spans
+
     def text(self, columns: int) -> str:
         """The row's text as `row_text` reads it, without building the cells (only while
         `type(row) is SpanRow`)."""
         cells = self._spans[::2]
-        count = sum(map(len, cells))
-        text = "".join("".join(part) for part in cells).replace(STUB, "")
+        try:
+            text = "".join(cells)  # runs of one character per cell (all but combining marks)
+        except TypeError:
+            text = "".join(part if type(part) is str else "".join(part) for part in cells)
+            count = sum(map(len, cells))
+        else:
+            count = len(text)
+        if STUB in text:
+            text = text.replace(STUB, "")
         return text + self.default.data * max(0, columns - count)
 
 

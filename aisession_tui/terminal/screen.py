@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pyte import charsets as cs
@@ -42,6 +43,7 @@ from .cells import (
     CHARS_BY_ATTRS,
     MAX_ATTR_CACHE,
     STUB,
+    TEXT_RUNS,
     UNBUILT,
     AttrState,
     Bits,
@@ -56,6 +58,7 @@ from .cells import (
     combine,
     fill_char_cache,
     new_char,
+    new_text_run,
     sgr_plan,
 )
 from .cursor import CursorMixin
@@ -99,6 +102,8 @@ XTERM_ANSI = (
 _MAX_SGR_CACHE = 16384
 _MAX_MOVES = 256
 _MAX_POSITIONS = 8192
+#: Text this long is written from `TEXT_RUNS` (status lines, labels repainted where they were).
+_LONG_RUN = 40
 _SGR_SPLIT = re.compile(r"\x1b\[([0-9;]{0,128})m")
 
 
@@ -405,6 +410,17 @@ class TerminalScreen(
         state.moves[params] = following
         return following
 
+    def _move_run(self, state: AttrState, run: str) -> AttrState:
+        """Where a run of SGR sequences (their text) leads from `state` (remembered in
+        `state.moves` beside the steps of its sequences)."""
+        following = state
+        for params in _SGR_SPLIT.findall(run):
+            following = following.moves.get(params) or self._move(following, params)
+        if len(state.moves) >= _MAX_MOVES:
+            state.moves.clear()
+        state.moves[run] = following
+        return following
+
     def _line_spans(self, text: str) -> tuple[list[Any], int, str] | None:
         """A line's runs (flat: cell text, attributes, ...; see `SpanRow`) from the cursor's
         attributes on, which it leaves as the line does; with its width in cells and last text.
@@ -663,12 +679,14 @@ class TerminalScreen(
             cached = self._remember_sgr(key, self._apply_sgr(plan))
         self.cursor.attrs = cached
 
-    def draw_sequences(self, tokens: list[tuple[str, str, str]]) -> None:
-        """(CSI parameter text, final, text) triples for SGR, CUP, EL and ECH, each followed by
-        text, as coloured output and full-screen programs interleave them: the same as the
-        stream dispatching each sequence then `draw`, without a call per token in the common
-        case. A token whose handler raises is skipped alone (the first error is raised once
-        all are done)."""
+    def draw_sequences(self, groups: list[tuple[str, str, str, str, str, str]]) -> None:
+        """Runs of SGR, CUP, EL and ECH sequences with text, as coloured output and full-screen
+        programs interleave them, in groups (`TerminalStream._sequence_group_re`): SGRs, a CUP,
+        SGRs, text, an EL or ECH (each part may be missing; a sequence's text keeps its escape
+        bytes). The same as the stream dispatching each sequence then `draw`, without a call
+        per sequence in the common case: a group's SGRs are one step between `AttrState`s and
+        its CUP a remembered position. A sequence whose handler raises is skipped alone (the
+        first error is raised once all are done)."""
         cursor = self.cursor
         mode = self.mode
         columns = self.columns
@@ -681,76 +699,134 @@ class TerminalScreen(
         )
         buffer = self.buffer
         dirty = self.dirty
-        move = self._move
+        move = self._move_run
         state = self._attr_state(cursor.attrs)
         positions = self._positions
         if self._positions_for != (lines, columns, mo.DECOM in mode, self.margins):
             positions.clear()
             self._positions_for = (lines, columns, mo.DECOM in mode, self.margins)
         buffer_get = buffer.get
+        text_runs = TEXT_RUNS
         failure: Exception | None = None
-        for params, final, text in tokens:
+        for group in groups:
+            sgr, cup, more_sgr, text, erase, final = group
+            step = 0
             try:
-                if final == "m":
-                    state = state.moves.get(params) or move(state, params)
+                if more_sgr:
+                    sgr = sgr + more_sgr if sgr else more_sgr
+                if sgr:
+                    state = state.moves.get(sgr) or move(state, sgr)
                     cursor.attrs = state.attrs
-                elif final == "H" or final == "f":
-                    position = positions.get(params)
+                step = 1
+                if cup:
+                    position = positions.get(cup)
                     if position is None:
-                        position = self._cursor_position_text(params)
+                        position = self._cursor_position_text(cup)
                     if position is not None:
                         cursor.y, cursor.x = position
-                elif final == "K":
+                step = 2
+                if text:
                     x = cursor.x
-                    if (params == "" or params == "0") and 0 < x < columns:
-                        # EL 0 inside the row, the usual shape (`erase_in_line` in one update)
+                    end = x + len(text)
+                    if plain and end <= columns and text.isascii() and text.isprintable():
                         line = buffer_get(cursor.y)
                         if line is None or type(line) in UNBUILT:
                             line = buffer[cursor.y]
-                        line.update(blank_run(x, columns, state.erase))
-                        if "wrapped" in line.__dict__:
-                            set_wrapped(line, False)
+                        if end - x >= _LONG_RUN:
+                            key = (x, text, state)
+                            line.update(text_runs.get(key) or new_text_run(key))
+                        else:
+                            chars = state.chars
+                            try:
+                                line.update(
+                                    zip(range(x, end), map(chars.__getitem__, text), strict=False)
+                                )
+                            except KeyError:
+                                fill_char_cache(chars, state.attrs, text)
+                                line.update(
+                                    zip(range(x, end), map(chars.__getitem__, text), strict=False)
+                                )
+                        cursor.x = end
                         dirty.add(cursor.y)
+                        self._last_char = text[-1]
                     else:
-                        self.erase_in_line(_csi_param(params))
-                else:  # "X"
+                        self.draw(text)
+                step = 3
+                if final:
                     x = cursor.x
-                    count = _csi_param(params) or 1
-                    line = buffer_get(cursor.y)
-                    if line is None or type(line) in UNBUILT:
-                        line = buffer[cursor.y]
-                    stop = min(x + count, columns)
-                    line.update(blank_run(x, stop, state.erase))
-                    dirty.add(cursor.y)
-                if not text:
-                    continue
-                x = cursor.x
-                end = x + len(text)
-                if plain and end <= columns and text.isascii() and text.isprintable():
-                    cache = state.chars
-                    line = buffer_get(cursor.y)
-                    if line is None or type(line) in UNBUILT:
-                        line = buffer[cursor.y]
-                    try:
-                        line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
-                    except KeyError:
-                        fill_char_cache(cache, state.attrs, text)
-                        line.update(zip(range(x, end), map(cache.__getitem__, text), strict=False))
-                    cursor.x = end
-                    dirty.add(cursor.y)
-                    self._last_char = text[-1]
-                else:
-                    self.draw(text)
+                    if final == "K":
+                        if erase == "" or erase == "0":
+                            start, stop = x, columns
+                        elif erase == "1":
+                            start, stop = 0, x + 1
+                        else:
+                            start = stop = 0
+                        if 0 < stop - start < columns:
+                            # EL 0 or 1 not covering the whole row (`erase_in_line` in one update)
+                            line = buffer_get(cursor.y)
+                            if line is None or type(line) in UNBUILT:
+                                line = buffer[cursor.y]
+                            line.update(blank_run(start, stop, state.erase))
+                            if stop == columns and "wrapped" in line.__dict__:
+                                set_wrapped(line, False)
+                            dirty.add(cursor.y)
+                        else:
+                            self.erase_in_line(_csi_param(erase))
+                    else:  # "X"
+                        count = _csi_param(erase) or 1
+                        line = buffer_get(cursor.y)
+                        if line is None or type(line) in UNBUILT:
+                            line = buffer[cursor.y]
+                        line.update(blank_run(x, min(x + count, columns), state.erase))
+                        dirty.add(cursor.y)
             except Exception as error:
                 failure = failure or error
                 self.repair()
+                failure = self._finish_group(group, step) or failure
                 state = self._attr_state(cursor.attrs)
         if failure is not None:
             raise failure
 
-    def _cursor_position_text(self, params: str) -> tuple[int, int] | None:
-        """CUP from its parameter text: where the cursor goes (remembered in `_positions` for
+    def _finish_group(
+        self, group: tuple[str, str, str, str, str, str], failed: int
+    ) -> Exception | None:
+        """The rest of a `draw_sequences` group after part `failed` raised (0: its SGRs, 1: its
+        CUP, 2: its text, 3: its EL or ECH), one sequence at a time, as the stream would
+        dispatch them; each failure is skipped alone and the first returned."""
+        sgr, cup, more_sgr, text, erase, final = group
+        calls: list[Callable[[], Any]] = []
+        if failed == 0:
+            # Which SGR failed is not known: each of them again (SGR depends only on the
+            # attributes before it, and those were not changed by the failed step).
+            calls.extend(
+                partial(self.select_graphic_rendition_text, params)
+                for params in _SGR_SPLIT.findall(sgr)
+            )
+        if failed < 1 and cup:
+            calls.append(partial(self.cursor_position, *_csi_params(cup[2:-1])[:2]))
+        if failed == 0:
+            calls.extend(
+                partial(self.select_graphic_rendition_text, params)
+                for params in _SGR_SPLIT.findall(more_sgr)
+            )
+        if failed < 2 and text:
+            calls.append(partial(self.draw, text))
+        if failed < 3 and final:
+            method = self.erase_in_line if final == "K" else self.erase_characters
+            calls.append(partial(method, _csi_param(erase)))
+        first: Exception | None = None
+        for call in calls:
+            try:
+                call()
+            except Exception as error:
+                first = first or error
+                self.repair()
+        return first
+
+    def _cursor_position_text(self, sequence: str) -> tuple[int, int] | None:
+        """CUP from its text (`CSI ... H`): where the cursor goes (remembered in `_positions` for
         the current size, origin mode and margins), or None if pyte's method moved it."""
+        params = sequence[2:-1]
         values = params.split(";")
         if len(values) > 2 or mo.DECOM in self.mode or not all(map(str.isdigit, values)):
             self.cursor_position(*_csi_params(params)[:2])
@@ -760,7 +836,7 @@ class TerminalScreen(
         position = min(line - 1, self.lines - 1), min(column - 1, self.columns - 1)
         if len(self._positions) >= _MAX_POSITIONS:
             self._positions.clear()
-        self._positions[params] = position
+        self._positions[sequence] = position
         return position
 
     def _apply_sgr(self, plan: SgrPlan) -> Char:

@@ -158,14 +158,16 @@ class TerminalStream(pyte.Stream):
     _sgr_text_re = re.compile(
         r"\x1b\[([0-9;]{0,128})m(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
     )
-    # SGR, CUP, EL or ECH with plain parameters, then plain text: what coloured output and
-    # full-screen programs paint with.
-    _sequence_text_re = re.compile(
-        r"\x1b\[([0-9;]{0,128})([HfKXm])(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
-    )
-    # Two or more of those in a row.
+    # Two or more SGR, CUP, EL or ECH sequences with plain parameters, each followed by plain
+    # text: what coloured output and full-screen programs paint with.
     _sequence_run_re = re.compile(
         r"(?:\x1b\[[0-9;]{0,128}[HfKXm]" + pyte.Stream._text_pattern.pattern[:-1] + "*){2,}"
+    )
+    # Such a run cut into groups for `draw_sequences`: SGRs, a CUP, SGRs, text, EL or ECH.
+    _sequence_group_re = re.compile(
+        r"((?:\x1b\[[0-9;]{0,128}m)*)(\x1b\[[0-9;]{0,128}[Hf])?((?:\x1b\[[0-9;]{0,128}m)*)("
+        + pyte.Stream._text_pattern.pattern[:-1]
+        + r"*)(?:\x1b\[([0-9;]{0,128})([KX]))?"
     )
 
     def attach(self, screen: Any) -> None:
@@ -295,7 +297,7 @@ class TerminalStream(pyte.Stream):
         ):
             draw_sequences = None  # some screen method was replaced: dispatch one by one
         match_sequence_run = self._sequence_run_re.match
-        findall_sequences = self._sequence_text_re.findall
+        findall_groups = self._sequence_group_re.findall
         taking_plain_text = self._taking_plain_text
 
         length = len(data)
@@ -334,7 +336,7 @@ class TerminalStream(pyte.Stream):
                             if match is not None:
                                 # Several SGR/CUP/EL/ECH + text tokens in a row: one call.
                                 start, offset = match.span()
-                                draw_sequences(findall_sequences(data, start, offset))
+                                draw_sequences(findall_groups(data, start, offset))
                                 continue
                         match = match_sgr_text(data, offset)
                         if match is not None:

@@ -126,7 +126,7 @@ class SupervisorApp(App[None], inherit_bindings=False):
             runtime=runtime,
         )
         self.supervisor.subscribe(self._on_supervisor_event)
-        self.main = MainScreen(self.supervisor, self.options.panels)
+        self.main = MainScreen(self.supervisor, self.options.panels, self.options.keymap)
         self.supervisor.prepare = self.main.pane_ready
         #: Sessions added while the app starts, started once the first layout sized their panes.
         self._deferred_starts: list[LiveSession] | None = None
@@ -164,8 +164,8 @@ class SupervisorApp(App[None], inherit_bindings=False):
     # -- keys ----------------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        """Keys arriving while a prefix command runs are held, then replayed in order."""
-        if isinstance(event, events.Key) and self.prefix_keys.hold(event):
+        """The key after the prefix chooses a command; keys typed while it runs wait for it."""
+        if isinstance(event, events.Key) and await self.prefix_keys.route(event):
             return
         await super().on_event(event)
 

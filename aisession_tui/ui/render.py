@@ -22,7 +22,17 @@ from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual.strip import Strip
 from wcwidth import wcwidth
 
-from ..terminal.cells import BLINK, BOLD, CONCEAL, DIM, LazyRow, bits_of, underline_of
+from ..terminal.cells import (
+    BLINK,
+    BOLD,
+    CONCEAL,
+    DIM,
+    STUB,
+    LazyRow,
+    SpanRow,
+    bits_of,
+    underline_of,
+)
 from ..terminal.screen import Char, Row
 
 __all__ = ["ANSI_NAMES", "Palette", "render_row"]
@@ -145,10 +155,15 @@ def _is_wide(text: str) -> bool:
 
 def render_row(row: Row, width: int, palette: Palette, *, cursor_x: int | None = None) -> Strip:
     """One screen row as a Strip of exactly `width` cells; `cursor_x` draws the cursor there."""
-    if type(row) is LazyRow and cursor_x is None:
-        text, attrs = row.unbuilt
-        if text.isascii():
-            return _render_text(text[:width], attrs, row.default, width, palette)
+    if cursor_x is None:
+        if type(row) is LazyRow:
+            text, attrs = row.unbuilt
+            if text.isascii():
+                return _render_text(text[:width], attrs, row.default, width, palette)
+        elif type(row) is SpanRow:
+            strip = _render_spans(row.spans, row.default, width, palette)
+            if strip is not None:
+                return strip
     cells: list[Char] = []
     append = cells.append
     x = 0
@@ -194,3 +209,47 @@ def _render_text(text: str, attrs: Char, default: Char, width: int, palette: Pal
         return Strip([Segment(text + " " * rest, style)], width)
     blank = Segment(" " * rest, palette.style(default))
     return Strip([Segment(text, style), blank] if text else [blank], width)
+
+
+def _render_spans(spans: list[Any], default: Char, width: int, palette: Palette) -> Strip | None:
+    """An unbuilt row of runs (`SpanRow.spans`) drawn from its cell text, without building its
+    cells: the same segments as the cell by cell way (runs in equal attributes joined, a wide
+    character's stub dropped, one cut in half at the edge drawn blank). None for runs of
+    combining characters (a list per cell), which take the cell by cell way."""
+    segments: list[Segment] = []
+    style = palette.style
+    key: tuple[Any, ...] | None = None
+    first = default
+    parts: list[str] = []
+    x = 0
+    for index in range(0, len(spans), 2):
+        cells = spans[index]
+        if type(cells) is not str:
+            return None
+        if x + len(cells) > width:
+            cells = cells[: width - x]
+            if len(cells) < len(spans[index]) and spans[index][len(cells)] == STUB:
+                cells = cells[:-1] + " "  # a wide character without room for its second cell
+        if not cells:
+            continue
+        x += len(cells)
+        attrs = spans[index + 1]
+        attrs_key = _attrs_of(attrs)
+        if attrs_key != key:
+            if parts:
+                segments.append(Segment("".join(parts), style(first)))
+                parts = []
+            key, first = attrs_key, attrs
+        parts.append(cells.replace(STUB, "") if STUB in cells else cells)
+        if x >= width:
+            break
+    if x < width:
+        if _attrs_of(default) != key:
+            if parts:
+                segments.append(Segment("".join(parts), style(first)))
+                parts = []
+            first = default
+        parts.append(default.data * (width - x))
+    if parts:
+        segments.append(Segment("".join(parts), style(first)))
+    return Strip(segments, width)

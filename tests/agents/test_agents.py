@@ -218,6 +218,7 @@ def hook_signal(name: str, event: str, seconds: float) -> HookSignal:
         signal.question,
         signal.conversation_id,
         signal.yields_to,
+        signal.yields_after_input,
     )
 
 
@@ -237,14 +238,37 @@ def test_a_fresh_hook_wins_and_the_screen_is_the_fallback() -> None:
     working = hook_signal("claude", "PreToolUse", 10)
     assert shown_status(status(AgentState.IDLE, 16), working).state is AgentState.IDLE
     assert shown_status(status(AgentState.IDLE, 5), working).state is AgentState.WORKING
-    # Codex only says when a turn ended: the screen takes over at its next change.
+    # Codex only says when a turn ended: the screen takes over at its next change after the
+    # person types again.
     notify = {**payload("codex-notify"), "input-messages": ["create out2.txt"]}
     done = agent_named("codex").signal("notify", notify)
     assert done is not None and done.state == "done"
+    after = done.at + timedelta(seconds=1)
     later = status(AgentState.WORKING, 0)
     assert shown_status(later, done).state is AgentState.DONE  # the screen's is older
-    newer = AgentStatus(AgentState.WORKING, "typing", done.at + timedelta(seconds=1))
-    assert shown_status(newer, done).state is AgentState.WORKING
+    typed = after + timedelta(seconds=1)
+    newer = AgentStatus(AgentState.WORKING, "output flowing", typed + timedelta(seconds=1))
+    assert shown_status(newer, done, typed).state is AgentState.WORKING
+    exited = AgentStatus(AgentState.EXITED, "exit 0", after)
+    assert shown_status(exited, done).state is AgentState.EXITED
+
+
+def test_the_bell_that_ends_a_codex_turn_does_not_undo_its_done() -> None:
+    """Codex rings its bell as the turn ends, just before or just after its notify reaches the
+    app (seen both ways in the real CLI): that "waiting" belongs to the turn that ended."""
+    notify = {**payload("codex-notify"), "input-messages": ["create out2.txt"]}
+    done = agent_named("codex").signal("notify", notify)
+    assert done is not None
+    bell = AgentStatus(AgentState.WAITING_FOR_INPUT, "bell rang", done.at + timedelta(seconds=0.2))
+    answered = done.at - timedelta(seconds=5)  # "y" to the approval dialog, before the turn ended
+    assert shown_status(bell, done, answered).state is AgentState.DONE
+    assert shown_status(bell, done).state is AgentState.DONE
+    # Typed after the turn but the bell is older: still this turn's.
+    assert shown_status(bell, done, bell.since + timedelta(seconds=1)).state is AgentState.DONE
+    # The next turn's approval dialog, after the person's next prompt, is the screen's.
+    prompt = done.at + timedelta(seconds=10)
+    dialog = AgentStatus(AgentState.WAITING_FOR_INPUT, "menu", prompt + timedelta(seconds=2))
+    assert shown_status(dialog, done, prompt).state is AgentState.WAITING_FOR_INPUT
 
 
 def test_tracker_keeps_the_first_question_and_forgets_answered_ones() -> None:

@@ -7,23 +7,36 @@ another test's servers are in reach.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from aisession_tui.core import AISession, SessionConfig, SessionManager, SessionStatus
+from aisession_tui.core import (
+    AISession,
+    OutputReceived,
+    SessionConfig,
+    SessionEvent,
+    SessionManager,
+    SessionStatus,
+)
 from aisession_tui.core.backends import TmuxBackend
-from aisession_tui.core.process import is_running
+from aisession_tui.core.process import is_running, session_pids
+from aisession_tui.core.session import READ_BATCH
 from aisession_tui.core.tmux import socket_dir
-from aisession_tui.core.tmux.pane import PAUSE_AT, TmuxChild
+from aisession_tui.core.tmux.pane import HOLD_DEFAULT, TmuxChild
 from aisession_tui.core.tmux.protocol import decode_output, quote
+from aisession_tui.supervisor.live_session import READ_AHEAD_FRACTION, LiveSession
 from aisession_tui.terminal.emulator import Emulator
 
 from .conftest import Recorder, bash_config, kill_server, require_tmux
@@ -302,13 +315,18 @@ async def test_alternate_screen_cursor_and_modes_survive_an_attach(tmp_path: Pat
         await kill_server(second)
 
 
+#: What tmux may send between our asking it to stop a pane and its doing so: our stdout pipe,
+#: its write buffer, one read of ours.
+IN_FLIGHT = 256 * 1024
+FLOOD = "trap 'printf \"\\033[2J\\033[HDONE\"; sleep 60' INT; yes"
+
+
 async def test_a_reader_that_stops_holds_bounded_output_and_the_screen_catches_up(
     tmp_path: Path,
 ) -> None:
     backend = TmuxBackend("ws")
-    flood = "trap 'printf \"\\033[2J\\033[HDONE\"; sleep 60' INT; yes"
     session = AISession(
-        SessionConfig(shell_command=flood, working_directory=tmp_path), backend=backend
+        SessionConfig(shell_command=FLOOD, working_directory=tmp_path), backend=backend
     )
     rec = Recorder(session)
     try:
@@ -321,9 +339,12 @@ async def test_a_reader_that_stops_holds_bounded_output_and_the_screen_catches_u
         # Nobody takes the pane's output: tmux is told to stop sending it, and what waits here
         # stays bounded however long `yes` goes on.
         held = child.held_bytes
-        assert held <= PAUSE_AT + 1024 * 1024
+        assert held <= HOLD_DEFAULT + IN_FLIGHT
+        written = _written_by(child.pid)
         await asyncio.sleep(0.5)
         assert child.held_bytes == held
+        if backend.server.holds_programs:  # and the program is held up, as on a PTY
+            assert _written_by(child.pid) == written
         session.resume_reading()
         session.write(b"\x03")
         await rec.wait_output(b"DONE", within=60)
@@ -335,18 +356,75 @@ async def test_a_reader_that_stops_holds_bounded_output_and_the_screen_catches_u
         await kill_server(backend)
 
 
-def _written(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
-        if line.startswith("wchar:"):
-            return int(line.split()[1])
-    raise AssertionError("no wchar")
+@pytest.mark.timeout(360)
+async def test_a_yes_flood_keeps_the_apps_backlog_within_the_pty_budget_and_ctrl_c_prompts(
+    tmp_path: Path,
+) -> None:
+    """The app's whole backlog of a flooding pane (queued for parsing, in the pipe, held for
+    the pipe) stays within what the PTY backend allows: the emulator's high-water mark, the
+    read-ahead, as much again held here, and what was on its way when tmux was asked to stop."""
+    backend = TmuxBackend("ws")
+    config = SessionConfig(shell_command=FLOOD, working_directory=tmp_path, pty_size=(24, 80))
+    session = AISession(config, backend=backend)
+    live = LiveSession(session, scrollback=1000)
+    over: list[int] = []
+    held: list[int] = []
 
+    def watch(event: SessionEvent) -> None:
+        child = session._child
+        if isinstance(event, OutputReceived) and isinstance(child, TmuxChild):
+            read_ahead = int(live.high_water * READ_AHEAD_FRACTION)
+            queued = live._pending_bytes + _unread(child.read_fd) + child.held_bytes
+            budget = live.high_water + READ_BATCH + 2 * max(read_ahead, HOLD_DEFAULT)
+            over.append(queued - budget - IN_FLIGHT)
+            held.append(child.held_bytes)
 
-def _comm(pid: int) -> bytes:
+    unsubscribe = session.subscribe(watch)
     try:
-        return Path(f"/proc/{pid}/comm").read_bytes().strip()
-    except OSError:
-        return b""
+        await session.start()
+        await _until(live, lambda: len(over) > 500)  # some seconds of flood
+        assert max(over) <= 0, f"backlog {max(over)} bytes over the budget"
+        assert max(held) > 0  # the pane was behind, so the bound was put to the test
+        live.write(b"\x03")
+        await _until(live, lambda: live.emulator.text_lines()[0].startswith("DONE"))
+        await session.stop(grace=0.3)
+    finally:
+        unsubscribe()
+        live.close()
+        await kill_server(backend)
+
+
+async def _until(live: LiveSession, condition: Callable[[], bool], within: float = 150) -> None:
+    """Wait, woken by each parsing step of `live`, until `condition()` holds."""
+    changed = asyncio.Event()
+    live.on_screen_change = changed.set
+    async with asyncio.timeout(within):
+        while not condition():
+            changed.clear()
+            await changed.wait()
+
+
+def _unread(fd: int) -> int:
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+def _written_by(sid: int) -> int:
+    """Bytes written so far by the processes of kernel session `sid`."""
+    total = 0
+    for pid in session_pids(sid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+                if line.startswith("wchar:"):
+                    total += int(line.split()[1])
+    return total
+
+
+def test_panes_are_turned_off_only_where_tmux_then_stops_reading_them() -> None:
+    from aisession_tui.core.tmux.server import holds_programs
+
+    assert not holds_programs("3.3a") and not holds_programs("3.2")
+    assert holds_programs("3.4") and holds_programs("3.5a") and holds_programs("next-3.6")
+    assert holds_programs("master")
 
 
 def test_the_server_starts_in_a_user_scope_only_where_a_systemd_user_manager_runs(

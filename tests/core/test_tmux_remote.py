@@ -162,3 +162,47 @@ async def test_tmux_missing_on_the_host_is_one_line_in_the_pane(
 
 def _running(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists()
+
+
+async def test_a_remote_session_starts_in_the_login_folder_unless_given_a_cwd(
+    loopback_host: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's own folder means nothing over there: without a `cwd` of its own, a remote
+    session starts where an ssh login does (`$HOME`); the command line and a workspace file
+    leave it unset, a `cwd` they give is kept."""
+    from aisession_tui.cli import build_parser, session_configs
+    from aisession_tui.store.workspace import load_workspace
+
+    here = tmp_path / "app-folder"
+    (here / "there").mkdir(parents=True)
+    monkeypatch.chdir(here)  # what the old default would have used (it exists over there too)
+    args = build_parser().parse_args(
+        ["-s", "far=pwd", "-s", "near=pwd", "--session-host", "far=" + loopback_host]
+    )
+    far, near = session_configs(args, None)
+    assert "working_directory" not in far.model_fields_set
+    assert near.working_directory == here
+    (here / "ws.toml").write_text(
+        f'[[sessions]]\nname = "far"\ncommand = "pwd"\nhost = "{loopback_host}"\n'
+        f'[[sessions]]\nname = "set"\ncommand = "pwd"\nhost = "{loopback_host}"\ncwd = "/tmp"\n'
+        '[[sessions]]\nname = "near"\ncommand = "pwd"\n'
+    )
+    from_file = load_workspace(here / "ws.toml").sessions
+    assert "working_directory" not in from_file[0].model_fields_set
+    assert from_file[1].working_directory == Path("/tmp")
+    assert from_file[2].working_directory == here
+    login = [*os.environ["AISESSION_SSH"].split(), loopback_host, 'printf %s "$HOME"']
+    home = (await asyncio.to_thread(subprocess.run, login, capture_output=True, text=True)).stdout
+    assert home and home != str(here)
+    backend = TmuxBackend(f"tmuxbackend-cwd-{uuid.uuid4().hex[:8]}", host=loopback_host)
+    try:
+        for config, expected in ((far, home), (from_file[1], "/tmp")):
+            command = config.model_copy(update={"shell_command": "pwd; exec sleep 60"})
+            session = AISession(command, backend=backend)
+            rec = Recorder(session)
+            await session.start()
+            await rec.wait_output(b"\n")
+            assert rec.output.decode().splitlines()[0].strip() == expected
+            await session.stop(grace=0.3)
+    finally:
+        await kill_server(backend)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ import pytest
 from aisession_tui.store.paths import DB_FILENAME
 from aisession_tui.store.store import Store
 
-from ..store.disk import fill, small_disk
+from ..store.disk import failing_disk, fill, small_disk
 from .tmux import APP, PLAIN_BASH, SIDEBAR_EDGE, TmuxApp, require, tmux_program
 
 QUIET = {"PS1": "$ ", "HISTFILE": "/dev/null"}
@@ -180,43 +180,69 @@ def test_a_full_disk_is_shown_once_the_app_keeps_running_and_saving_resumes(
 ) -> None:
     app = TmuxApp(tmux_program(), tmp_path, width=120, height=40)
     with small_disk(app.data_dir, size="4m"):
-        apps.append(app)
-        app.start(
-            ["-s", f"work={PLAIN_BASH}"],
-            AISESSION_CONTROL_SOCKET=str(control_socket(tmp_path)),
-            **QUIET,
+        filler = app.data_dir / "filler"
+        survives_a_disk_fault(
+            apps, app, lambda: fill(app.data_dir), filler.unlink, "not saving: database or disk"
         )
-        shell_ran(app, "echo before-$((40+2))", "before-42")
-        app.wait_until(lambda: "before-42" in saved_lines(app, "work"), "saved", SAVED_WITHIN)
-        filler = fill(app.data_dir)
 
-        shell_ran(app, "seq -f 'while-full-%g' 1 300", "while-full-300")
-        app.wait_for(
-            lambda lines: any("Sessions are not being saved" in line for line in lines),
-            "a notification that the session database is not saving",
-        )
-        app.wait_for(
-            lambda lines: any("not saving: database or disk" in line for line in lines),
-            "the Details panel saying the session database is not saving",
-        )
-        assert app.running()
 
-        filler.unlink()
-        app.wait_for(
-            lambda lines: any("takes writes again" in line for line in lines),
-            "the notice that writes work again",
-        )
-        app.wait_for(
-            lambda lines: not any("not saving:" in line for line in lines), "the problem line gone"
-        )
-        app.wait_until(
-            lambda: "while-full-300" in saved_lines(app, "work"),
-            "what was printed while the disk was full, saved once it had room",
-            SAVED_WITHIN,
-        )
-        pid = the_app_pid(app)
-        os.kill(pid, signal.SIGTERM)
-        app.wait_until(lambda: gone(pid), "the app ended")
+def test_a_disk_gone_read_only_is_shown_the_app_lets_it_be_repaired_and_saving_resumes(
+    apps: list[TmuxApp], tmp_path: Path
+) -> None:
+    """ext4 goes read-only after a disk error; only unmounting, a check and mounting again
+    bring it back, and the unmount works only once the app holds no file there."""
+    app = TmuxApp(tmux_program(), tmp_path, width=120, height=40)
+    with failing_disk(app.data_dir) as disk:
+        survives_a_disk_fault(apps, app, disk.fail, disk.repair, "not saving: disk I/O error")
+
+
+def survives_a_disk_fault(
+    apps: list[TmuxApp],
+    app: TmuxApp,
+    fault: Callable[[], object],
+    mend: Callable[[], object],
+    detail: str,
+) -> None:
+    """The app on a data dir whose disk fails under it: told once (a notification and
+    `detail` in Details), it keeps running; once the disk is mended, it says so, and what was
+    printed meanwhile is saved."""
+    apps.append(app)
+    app.start(
+        ["-s", f"work={PLAIN_BASH}"],
+        AISESSION_CONTROL_SOCKET=str(control_socket(app.workdir)),
+        **QUIET,
+    )
+    shell_ran(app, "echo before-$((40+2))", "before-42")
+    app.wait_until(lambda: "before-42" in saved_lines(app, "work"), "saved", SAVED_WITHIN)
+    fault()
+
+    shell_ran(app, "seq -f 'while-failing-%g' 1 300", "while-failing-300")
+    app.wait_for(
+        lambda lines: any("Sessions are not being saved" in line for line in lines),
+        "a notification that the session database is not saving",
+    )
+    app.wait_for(
+        lambda lines: any(detail in line for line in lines),
+        "the Details panel saying the session database is not saving",
+    )
+    assert app.running()
+
+    mend()
+    app.wait_for(
+        lambda lines: any("takes writes again" in line for line in lines),
+        "the notice that writes work again",
+    )
+    app.wait_for(
+        lambda lines: not any("not saving:" in line for line in lines), "the problem line gone"
+    )
+    app.wait_until(
+        lambda: "while-failing-300" in saved_lines(app, "work"),
+        "what was printed while the disk failed, saved once it was mended",
+        SAVED_WITHIN,
+    )
+    pid = the_app_pid(app)
+    os.kill(pid, signal.SIGTERM)
+    app.wait_until(lambda: gone(pid), "the app ended")
 
 
 def test_secrets_on_the_command_line_and_in_output_never_reach_the_database_file(

@@ -19,7 +19,8 @@ from aisession_tui.core.types import SessionStatus
 from aisession_tui.store.commands import register
 from aisession_tui.store.paths import DB_FILENAME
 from aisession_tui.store.restore import RestoredSession
-from aisession_tui.store.store import Store, process_started
+from aisession_tui.store.runs import process_started
+from aisession_tui.store.store import Store
 
 from .conftest import make_session
 

@@ -20,6 +20,7 @@ from aisession_tui.supervisor.live_session import (
     MAX_HIGH_WATER,
     MIN_HIGH_WATER,
     READ_AHEAD_FRACTION,
+    READ_AHEAD_HYSTERESIS,
     LiveSession,
 )
 
@@ -92,13 +93,39 @@ async def test_a_backlog_past_the_mark_pauses_reading_until_it_is_parsed(tmp_pat
 
 
 async def test_the_relay_pipe_holds_a_quarter_of_the_high_water_mark(tmp_path: Path) -> None:
+    """Within `READ_AHEAD_HYSTERESIS`: the pipe is resized when the wanted size has moved that
+    far, not on every parsing step (a syscall each, failing while a flood keeps the pipe full)."""
     session, live = await started(tmp_path, "seq 1 200000; exec sleep 60")
+    asks: list[int] = []
+    applied: list[int] = []
+    ask = session.set_read_ahead
+
+    def asked(size: int) -> bool:
+        asks.append(size)
+        if ask(size):
+            applied.append(size)  # a shrink fails while the pipe holds more
+            return True
+        return False
+
+    session.set_read_ahead = asked  # type: ignore[method-assign]
+    steps = 0
+
+    def done() -> bool:
+        nonlocal steps
+        steps += 1
+        return "200000" in "".join(live.emulator.text_lines())
+
     try:
-        await until(live, lambda: "200000" in "".join(live.emulator.text_lines()))
+        await until(live, done)
         child = session._child
         assert child is not None and child.read_fd != child.write_fd  # read through the relay
+        size = fcntl.fcntl(child.read_fd, F_GETPIPE_SZ)
+        assert size == 1 << (applied[-1].bit_length() - 1)
         wanted = int(live.high_water * READ_AHEAD_FRACTION)
-        assert fcntl.fcntl(child.read_fd, F_GETPIPE_SZ) == 1 << (wanted.bit_length() - 1)
+        near = [ask / READ_AHEAD_HYSTERESIS < wanted < ask * READ_AHEAD_HYSTERESIS for ask in asks]
+        # What was set last, or a shrink that failed while the pipe was full, to be retried.
+        assert near[asks.index(applied[-1])] or near[-1], (wanted, asks, applied)
+        assert steps > 20 and len(asks) < steps / 4
     finally:
         live.close()
         await session.stop()

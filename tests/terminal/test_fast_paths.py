@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +22,7 @@ from aisession_tui.terminal.emulator import row_text
 from aisession_tui.terminal.reflow import is_wrapped
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.streams import sgr_heavy, wide_utf8
+from benchmarks.streams import repaint, sgr_heavy, wide_utf8
 
 _PIECES = [
     "word",
@@ -129,8 +131,8 @@ def test_a_coloured_flood_leaves_rows_unbuilt_until_read() -> None:
     assert type(span_row) not in UNBUILT  # reading a cell did
 
 
-def test_the_benchmark_floods_equal_the_slow_way_at_the_benchmark_size() -> None:
-    for make in (sgr_heavy, wide_utf8):
+def test_the_benchmark_streams_equal_the_slow_way_at_the_benchmark_size() -> None:
+    for make in (sgr_heavy, wide_utf8, repaint):
         data = make(60_000)
         fast = Emulator(160, 48, scrollback=300)
         slow = _slow(160, 48, 300)
@@ -189,3 +191,51 @@ def test_runs_of_sgr_cup_el_ech_and_text_equal_one_sequence_at_a_time(
     slow.feed(data)
     assert _state(fast) == _state(slow)
     assert fast.text_lines() == slow.text_lines()
+
+
+def test_a_failing_sgr_in_a_run_loses_only_itself() -> None:
+    """A group of a run (SGRs, CUP, SGRs, text, EL) whose SGR handler raises: the rest of the
+    group and of the run still happen, as when the stream dispatches one sequence at a time."""
+    data = "\x1b[0m\x1b[2;3H\x1b[1mbold\x1b[K\x1b[0m\x1b[3;2H\x1b[44mblue\x1b[2X\x1b[1;1Hx"
+    emulators = [Emulator(12, 4, scrollback=4), _slow(12, 4, 4)]
+    for emulator in emulators:
+        screen = emulator.screen
+        working = screen.select_graphic_rendition_text
+
+        def broken(params: str, working: Any = working) -> None:
+            if params == "1":
+                raise RuntimeError("boom")
+            working(params)
+
+        screen.select_graphic_rendition_text = broken  # type: ignore[method-assign]
+        emulator.stream._initialize_parser()
+        emulator.feed(data.encode())
+    fast, slow = emulators
+    assert _state(fast) == _state(slow)
+    assert fast.text_lines()[:3] == ["x".ljust(12), "  bold".ljust(12), " blue".ljust(12)]
+
+
+def test_remembered_text_runs_stay_bounded() -> None:
+    from aisession_tui.terminal import cells
+
+    emulator = Emulator(160, 4, scrollback=0)
+    for n in range(4000):
+        emulator.feed(f"\x1b[1;1H\x1b[0m{n:>60}\x1b[K\x1b[2;1H\x1b[1m{n:<60}".encode())
+    assert 0 < cells._text_run_cells <= cells.MAX_TEXT_RUN_CELLS
+    assert sum(map(len, cells.TEXT_RUNS.values())) == cells._text_run_cells
+    assert emulator.text_lines()[:2] == ["3999".rjust(60).ljust(160), "3999".ljust(160)]
+
+
+def test_learned_character_widths_stay_bounded_and_are_learned_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aisession_tui.terminal import cells
+
+    monkeypatch.setattr(cells, "_MAX_WIDTHS", 64)
+    emulator = Emulator(20, 2, scrollback=400)
+    lines = ["".join(chr(0x4E00 + n * 8 + i) for i in range(8)) + "e\u0301" for n in range(40)]
+    for line in lines:
+        emulator.feed(f"{line}\r\n".encode())
+        assert len(cells._EXPAND) <= 64 + 10  # at most one text's characters past the bound
+    last = lines[-1].replace("e\u0301", "\u00e9")
+    assert emulator.text_lines()[0] == last + " " * (20 - 17)

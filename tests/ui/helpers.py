@@ -12,6 +12,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from aisession_tui.core.config import SessionConfig
+from aisession_tui.core.types import SessionStatus
 from aisession_tui.supervisor.presenter import SessionPresenter
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 
@@ -33,6 +34,12 @@ async def wait_for(pilot: Pilot, condition: Callable[[], object], within: float 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within}s: {condition}")
         await pilot.pause(0.02)
+
+
+def all_running(app: SupervisorApp) -> bool:
+    """Every session's program has started (keys typed before that reach no program)."""
+    lives = app.lives.values()
+    return bool(lives) and all(live.session.status is SessionStatus.RUNNING for live in lives)
 
 
 def screen_text(app: SupervisorApp, name: str) -> str:

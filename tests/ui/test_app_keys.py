@@ -14,11 +14,10 @@ from aisession_tui.ui.screens import (
     RenameScreen,
     SearchScreen,
 )
-from aisession_tui.ui.screens.prefix import PrefixScreen
 from aisession_tui.ui.widgets.pane_grid import Layout
 from aisession_tui.ui.widgets.pane_lines import line_text
 
-from .helpers import make_app, screen_text, shell, wait_for, wait_for_text
+from .helpers import all_running, make_app, screen_text, shell, wait_for, wait_for_text
 
 SIZE = (160, 48)
 
@@ -42,9 +41,9 @@ async def test_prefix_key_is_not_sent_but_pressed_twice_it_is() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.focused_live.session.status is SessionStatus.RUNNING)
         await pilot.press("ctrl+b")
-        assert isinstance(app.screen, PrefixScreen)
+        assert app.prefix_keys.waiting and app.main.prefix_bar.display
         await pilot.press("escape")
-        assert not isinstance(app.screen, PrefixScreen)
+        assert not app.prefix_keys.waiting and not app.main.prefix_bar.display
         await pilot.press("a", "enter")
         await wait_for(pilot, lambda: screen_text(app, "raw").count("a") >= 2)
         assert "^B" not in screen_text(app, "raw")
@@ -318,14 +317,34 @@ async def test_keys_typed_in_a_burst_after_a_prefix_command_follow_its_focus_cha
 
     app = make_app(shell("one", "cat -v"), shell("two", "cat -v"), panels=())
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.focused_live is not None)
+        await wait_for(pilot, lambda: all_running(app))
         burst = [("ctrl+b", None), ("n", "n")] + [(char, char) for char in "echo"]
         for key, character in burst:  # all queued before the app handles the first
             app.post_message(events.Key(key, character))
         await wait_for_text(pilot, app, "two", "echo")
         assert focused_name(app) == "two"
         assert "e" not in screen_text(app, "one")
-        assert not isinstance(app.screen, PrefixScreen)
+        assert not app.prefix_keys.waiting and not app.main.prefix_bar.display
+        await app.shutdown()
+
+
+async def test_a_burst_with_several_prefix_commands_follows_each_in_turn() -> None:
+    """Keys held behind a prefix command are replayed through the prefix mode: a second prefix
+    among them chooses its command, and the keys after it wait for that one."""
+    from textual import events
+
+    app = make_app(shell("one", "cat -v"), shell("two", "cat -v"), panels=())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_running(app))
+        for rounds in (1, 2):  # the prefix mode is the same one each time
+            burst = ["ctrl+b", "n", *"ab", "ctrl+b", "p", *"cd", "ctrl+b", "ctrl+b", "z"]
+            for key in burst:  # all queued before the app handles the first
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+            await wait_for(pilot, lambda r=rounds: screen_text(app, "one").count("^Bz") == r)
+        assert screen_text(app, "two").count("ab") == 2 and "c" not in screen_text(app, "two")
+        assert screen_text(app, "one").count("cd^Bz") == 2 and "a" not in screen_text(app, "one")
+        assert focused_name(app) == "one"
+        assert not app.prefix_keys.waiting and not app.main.prefix_bar.display
         await app.shutdown()
 
 
@@ -336,7 +355,7 @@ async def test_the_prefix_key_is_configurable() -> None:
         await pilot.press("ctrl+b", "enter")  # no longer the prefix: goes to the program
         await wait_for_text(pilot, app, "raw", "^B")
         await pilot.press("ctrl+a")
-        assert isinstance(app.screen, PrefixScreen)
+        assert app.prefix_keys.waiting and app.main.prefix_bar.display
         await pilot.press("ctrl+a", "enter")  # pressed twice: sent to the program
         await wait_for_text(pilot, app, "raw", "^A")
         await app.shutdown()

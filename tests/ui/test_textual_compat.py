@@ -8,7 +8,7 @@ import weakref
 
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from aisession_tui.ui import textual_compat
 
@@ -94,3 +94,49 @@ def test_a_strip_divided_at_its_own_length_does_not_keep_itself() -> None:
     assert sys.getrefcount(strip) == held  # (Textual's cache held it: strip -> cache -> strip)
     assert [part.text for part in strip.divide([2, 6])] == ["ab", "cdef"]
     assert strip.divide([2, 6]) is strip.divide([2, 6])  # other divisions are still cached
+
+
+class OneKey(App[None]):
+    def compose(self) -> ComposeResult:
+        yield textual_compat.FooterKey("x", "x", "Kill", "kill_session")
+
+
+async def test_footer_key_shows_a_key_and_its_description() -> None:
+    app = OneKey()
+    async with app.run_test(size=(40, 3)) as pilot:
+        await pilot.pause()
+        key = app.query_one(textual_compat.FooterKey)
+        assert (key.key, key.description, key.action) == ("x", "Kill", "kill_session")
+        assert "x Kill" in str(key.render())
+
+
+class Table(App[None]):
+    def compose(self) -> ComposeResult:
+        yield DataTable[str]()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Active", key="active")
+        for name in ("a", "b", "c"):
+            table.add_row(f"{name}: 5s ago", key=name)
+
+
+async def test_update_rows_in_place_renders_that_row_again_and_no_other() -> None:
+    app = Table()
+    async with app.run_test(size=(40, 8)) as pilot:
+        table = app.query_one(DataTable)
+        await pilot.pause()
+        lines = lambda: [table.render_line(y).text for y in range(4)]  # noqa: E731
+        assert "b: 5s ago" in lines()[2]
+        count = table._update_count
+        cached_rows = lambda key: [k for k in table._row_render_cache.keys() if k[0] == key]  # noqa: E731, SIM118
+        assert cached_rows("a") and cached_rows("b")
+        assert textual_compat.update_rows_in_place(table, {"b": {"active": "b: 6s ago"}}) == []
+        assert table._update_count == count  # every other row keeps its rendering
+        assert cached_rows("a") and not cached_rows("b")
+        assert "b: 6s ago" in lines()[2] and "a: 5s ago" in lines()[1]
+        wider = {"c": {"active": "c: 10s ago"}}
+        assert textual_compat.update_rows_in_place(table, wider) == ["c"]
+        assert table.get_cell("c", "active") == "c: 5s ago"  # wider: left to update_cell
+        await pilot.pause()
+        assert "6s" in app.export_screenshot()  # and the screen shows it

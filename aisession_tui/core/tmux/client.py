@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Protocol
 
 from ..errors import ProcessError
-from .protocol import LineParser, Notification, PaneOutput, Reply, command_line
+from .protocol import LineParser, Notification, PaneOutput, Reply, command_line, last_line
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 MAX_LINE = 64 * 1024 * 1024
 #: Output kept for a pane that is being opened, before anyone follows it.
 MAX_ORPHAN = 4 * 1024 * 1024
+
+
+Then = Callable[[list[Reply]], None]
 
 
 class PaneListener(Protocol):
@@ -63,6 +66,8 @@ class ControlClient:
         self._parser = LineParser()
         self._partial = bytearray()
         self._waiting: deque[asyncio.Future[Reply]] = deque()
+        #: Called with the replies of a `send_together` as soon as its last one is read.
+        self._then: dict[asyncio.Future[Reply], tuple[list[asyncio.Future[Reply]], Then]] = {}
         self._panes: dict[str, PaneListener] = {}
         #: Output of panes nobody follows yet, kept while a window is being opened.
         self._orphans: dict[str, bytearray] = {}
@@ -128,9 +133,15 @@ class ControlClient:
         self._stdin.write(line.encode() + b"\n")
         return future
 
-    def send_together(self, lines: Sequence[str]) -> list[asyncio.Future[Reply]]:
+    def send_together(
+        self, lines: Sequence[str], then: Then | None = None
+    ) -> list[asyncio.Future[Reply]]:
         """Several commands on one line: tmux runs them back to back, with no pane output read
-        in between (a consistent snapshot); each still gets its own reply."""
+        in between (a consistent snapshot); each still gets its own reply.
+
+        `then` gets the replies the moment the last is read, before any line after it: output
+        that follows is then known to come after the commands (a future's callbacks run later,
+        when more of the stream may have been read)."""
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[Reply]] = [loop.create_future() for _ in lines]
         if self._stdin is None or not self.alive:
@@ -138,13 +149,15 @@ class ControlClient:
                 future.set_exception(ControlError(f"tmux is not running ({self.exit_reason})"))
             return futures
         self._waiting.extend(futures)
+        if then is not None:
+            self._then[futures[-1]] = (futures, then)
         self._stdin.write(" ; ".join(lines).encode() + b"\n")
         return futures
 
-    def send_nowait(self, line: str) -> None:
-        """A command whose reply nobody waits for (an error is logged)."""
-        future = self.send(line)
-        future.add_done_callback(_log_failure(line))
+    def send_nowait(self, *lines: str) -> None:
+        """Commands (on one line) whose replies nobody waits for (errors are logged)."""
+        for line, future in zip(lines, self.send_together(lines), strict=True):
+            future.add_done_callback(_log_failure(line))
 
     async def run(self, *args: str | bytes) -> Reply:
         """Run one command (arguments quoted); raises `ControlError` when tmux reports one."""
@@ -208,6 +221,9 @@ class ControlClient:
                 future = self._waiting.popleft()
                 if not future.done():
                     future.set_result(item)
+                group = self._then.pop(future, None)
+                if group is not None:
+                    self._call_then(*group)
         else:
             self._on_notification(item)
 
@@ -225,6 +241,15 @@ class ControlClient:
             except Exception:
                 log.exception("tmux notification handler failed on %s", note)
 
+    @staticmethod
+    def _call_then(futures: list[asyncio.Future[Reply]], then: Then) -> None:
+        if any(f.cancelled() or f.exception() is not None for f in futures):
+            return
+        try:
+            then([f.result() for f in futures])
+        except Exception:
+            log.exception("tmux reply handler failed")
+
     def _on_stderr(self, data: bytes) -> None:
         if len(self._stderr) < 4096:
             self._stderr += data[: 4096 - len(self._stderr)]
@@ -233,8 +258,9 @@ class ControlClient:
         if self._transport is not None:
             self.returncode = self._transport.get_returncode()
         if self.exit_reason is None:  # ended without a word (ssh failed, tmux missing there)
-            self.exit_reason = self._stderr.decode(errors="replace").strip() or "exited"
+            self.exit_reason = last_line(bytes(self._stderr), "exited")
             self._on_notification(Notification("exit", [self.exit_reason]))
+        self._then.clear()
         while self._waiting:
             future = self._waiting.popleft()
             if not future.done():

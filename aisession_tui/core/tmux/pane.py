@@ -6,13 +6,14 @@ pane's output arrives in the control client's `%output` lines instead, and its i
 writes, pauses and drains a pane exactly as it does a PTY (and the pane cannot tell).
 
 Flow control: when the session stops reading (its pane is behind), the output pipe fills and
-what tmux sends next waits here; past `PAUSE_AT` bytes tmux is asked to pause the pane for us
-(`refresh-client -A %N:pause`) and sends no more of it (it goes on reading the program, into its
-own screen: unlike a PTY, the program is not held up). Once everything held here is taken, the
-pane is continued; tmux skips what it did not send, so on `%continue` the pane's screen is
-redrawn from tmux's copy (`snapshot.py`). tmux's own `%pause` (output older than `pause-after`
-seconds: the whole app is behind) is answered the same way. (`%N:off`, which would stop tmux
-reading the pane, crashes tmux 3.3a's server when output is pending, so it is not used.)
+what tmux sends next waits here; once as much again as the pipe holds (the session's read-ahead:
+the PTY backend's budget) waits, tmux is asked to stop the pane. Where tmux can (3.4 and later)
+the pane is turned off (`refresh-client -A %N:off`): tmux stops reading it, so the program
+blocks as on a PTY. tmux 3.3 goes on reading an "off" pane, so there it is paused instead
+(`%N:pause`): tmux sends no more of it but keeps running the program into its own screen. Once
+everything held here is taken the pane is let go on; tmux skips what it did not send, so the
+pane's screen is then redrawn from tmux's copy (`snapshot.py`). tmux's own `%pause` (output
+older than `pause-after` seconds: the whole app is behind) is answered the same way.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..errors import ProcessError
 from ..process import ChildProcess, ExitWatch, hang_up_session, signal_session, zombie_exit_code
 from .protocol import hex_keys, quote
 from .snapshot import STATE_FORMAT, PaneState, seed_bytes
@@ -36,8 +38,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Output held for a session that is not reading, before tmux is asked to pause the pane.
-PAUSE_AT = 1024 * 1024
+#: Output held for a session that is not reading before tmux is asked to stop the pane, until
+#: the session sets its read-ahead (then that, as on a PTY).
+HOLD_DEFAULT = 64 * 1024
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _INPUT_CHUNK = 16 * 1024
 _PASTE_ON = b"\x1b[?2004h"
@@ -93,19 +96,24 @@ class TmuxChild(ChildProcess):
         window: str,
         pid: int,
         local: bool = True,
+        holds_program: bool = False,
     ) -> None:
         self._client = client
         self.pane = pane
         self.window = window
         self.pid = pid
         self._local = local
+        #: tmux stops reading a pane turned off (3.4 and later): the program then blocks.
+        self._holds_program = holds_program
         self.read_fd, self._out_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._in_r, self.write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._loop = asyncio.get_running_loop()
         self._held = bytearray()
+        self._hold_limit = HOLD_DEFAULT
         self._draining = False
+        #: tmux paused the pane itself (pause-after); `_stopped`: we asked it to stop.
         self._paused = False
-        self._off = False
+        self._stopped = False
         self._syncing = 0
         self._paste: bool | None = None
         self._exit_code: int | None = None
@@ -120,7 +128,6 @@ class TmuxChild(ChildProcess):
         self._detached = False
         self._exit_callback: Callable[[], None] | None = None
         self._exit_watch: ExitWatch | None = None
-        self._redraw_task: asyncio.Task[None] | None = None
         #: Called once `close` has run (the backend then forgets the pane).
         self.on_closed: Callable[[TmuxChild], None] | None = None
         self._loop.add_reader(self._in_r, self._on_input)
@@ -140,6 +147,7 @@ class TmuxChild(ChildProcess):
             return False
         with contextlib.suppress(OSError):
             fcntl.fcntl(self.read_fd, _F_SETPIPE_SZ, max(size, 4096))
+        self._hold_limit = max(size, 4096)
         return True
 
     def watch_exit(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> _Handle:
@@ -355,9 +363,32 @@ class TmuxChild(ChildProcess):
         if not self._draining:
             self._loop.add_writer(self._out_w, self._drain)
             self._draining = True
-        if len(self._held) > PAUSE_AT and not self._off:
-            self._off = True
-            self._client.send_nowait(f"refresh-client -A '{self.pane}:pause'")
+        if len(self._held) > self._hold_limit and not self._stopped:
+            self._stop()
+
+    def _stop(self) -> None:
+        """Ask tmux to stop the pane: off where that holds the program, else paused."""
+        self._stopped = True
+        target = f"'{self.pane}:"
+        if self._holds_program:
+            # Paused first: that drops what tmux queued for us, which `off` alone does not
+            # before tmux 3.7 (it then crashes sending it); continuing leaves it off.
+            self._client.send_nowait(
+                f"refresh-client -A {target}pause'",
+                f"refresh-client -A {target}off'",
+                f"refresh-client -A {target}continue'",
+            )
+        else:
+            self._client.send_nowait(f"refresh-client -A {target}pause'")
+
+    def _go_on(self) -> None:
+        """Let a stopped or paused pane go on, its screen redrawn from tmux's copy."""
+        if self._stopped and self._holds_program:
+            self._stopped = self._paused = False
+            self._request_seed(resync=True, lead=f"refresh-client -A '{self.pane}:on'")
+        else:  # its %continue brings the redraw
+            self._stopped = False
+            self._client.send_nowait(f"refresh-client -A '{self.pane}:continue'")
 
     def _drain(self) -> None:
         try:
@@ -373,39 +404,49 @@ class TmuxChild(ChildProcess):
         self._draining = False
         if self._flushed:
             self._end_output()
-        elif self._off or self._paused:  # %continue then brings the redraw
-            self._off = False
-            self._client.send_nowait(f"refresh-client -A '{self.pane}:continue'")
+        elif self._stopped or self._paused:
+            self._go_on()
 
     def on_pause(self) -> None:
+        if self._stopped:  # ours
+            return
         self._paused = True
         if not self._held:  # nothing waits here: tmux paused for the app as a whole
-            self._client.send_nowait(f"refresh-client -A '{self.pane}:continue'")
+            self._go_on()
 
     def on_continue(self) -> None:
+        if self._stopped:  # ours, leaving the pane off
+            return
         self._paused = False
-        self._resync()
-
-    def _resync(self, lead: str | None = None) -> None:
-        self._redraw_task = self._loop.create_task(self.redraw(resync=True, lead=lead))
+        self._request_seed(resync=True)
 
     def on_gone(self) -> None:
+        self._syncing = 0
         self.mark_dead(self._exit_code)
 
-    async def redraw(self, *, resync: bool, scrollback: int = 0, lead: str | None = None) -> None:
-        """Feed the session tmux's copy of the pane: all of it on attach (`scrollback` lines of
-        history), the screen alone after a pause (`resync`), taken right after `lead`."""
+    def _request_seed(
+        self, *, resync: bool, scrollback: int = 0, lead: str | None = None
+    ) -> list[asyncio.Future[Reply]]:
+        """Ask for tmux's copy of the pane (after `lead`); it is fed to the session the moment
+        the answer is read, and output until then is dropped (the copy covers it)."""
         self._syncing += 1
-        try:
-            seed = await snapshot(
-                self._client, self.pane, history=scrollback, resync=resync, lead=lead
-            )
-        except Exception as exc:  # the pane went away meanwhile
-            log.debug("tmux pane %s: no snapshot: %s", self.pane, exc)
-            return
-        finally:
+        commands, seed = snapshot_request(self.pane, history=scrollback, resync=resync, lead=lead)
+
+        def seeded(replies: list[Reply]) -> None:
             self._syncing -= 1
-        self.deliver(seed)
+            data = seed(replies)
+            if data is not None:
+                self.deliver(data)
+
+        return self._client.send_together(commands, then=seeded)
+
+    async def redraw(self, *, resync: bool, scrollback: int = 0) -> None:
+        """Feed the session tmux's copy of the pane: all of it on attach (`scrollback` lines of
+        history), the screen alone after a pause (`resync`)."""
+        try:
+            await asyncio.gather(*self._request_seed(resync=resync, scrollback=scrollback))
+        except ProcessError as exc:  # the control client ended meanwhile
+            log.debug("tmux pane %s: no snapshot: %s", self.pane, exc)
 
     def _note_paste_mode(self, data: bytes) -> None:
         """Keep tmux told whether bracketed paste is on (tmux 3.3 has no format for it)."""
@@ -449,10 +490,11 @@ class TmuxChild(ChildProcess):
             self._client.send_nowait(line)
 
 
-async def snapshot(
-    client: ControlClient, pane: str, *, history: int, resync: bool, lead: str | None = None
-) -> bytes:
-    """The seed for pane `pane` (`snapshot.seed_bytes`), taken in one go (after `lead`)."""
+def snapshot_request(
+    pane: str, *, history: int, resync: bool, lead: str | None = None
+) -> tuple[list[str], Callable[[list[Reply]], bytes | None]]:
+    """The commands that ask for pane `pane`'s seed (`snapshot.seed_bytes`) in one go, after
+    `lead`, and what makes the seed of their replies (None if the pane is gone)."""
     target = f"-t {pane}"
     commands = [f"display -p {target} '{STATE_FORMAT}'", f"capture-pane -p -e {target}"]
     if history:
@@ -460,13 +502,18 @@ async def snapshot(
     commands.append(f"capture-pane -p -e -a -q {target}")
     if lead is not None:
         commands.insert(0, lead)
-    replies = await asyncio.gather(*client.send_together(commands))
-    if lead is not None:
-        replies = replies[1:]
-    state = PaneState.parse(replies[0].text)
-    screen = replies[1].lines
-    past: list[bytes] | None = None
-    if history and state.history > 0 and not replies[2].error:
-        past = replies[2].lines
-    normal = replies[-1].lines if state.alternate and not replies[-1].error else None
-    return seed_bytes(state, screen, history=past, normal_screen=normal, resync=resync)
+
+    def seed(replies: list[Reply]) -> bytes | None:
+        if lead is not None:
+            replies = replies[1:]
+        if replies[0].error or replies[1].error:
+            return None
+        state = PaneState.parse(replies[0].text)
+        past: list[bytes] | None = None
+        if history and state.history > 0 and not replies[2].error:
+            past = replies[2].lines
+        normal = replies[-1].lines if state.alternate and not replies[-1].error else None
+        screen = replies[1].lines
+        return seed_bytes(state, screen, history=past, normal_screen=normal, resync=resync)
+
+    return commands, seed

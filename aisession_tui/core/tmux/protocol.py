@@ -45,6 +45,12 @@ def hex_keys(data: bytes, *, target: str, chunk: int = 2048) -> Iterable[str]:
         yield f"send-keys -H -t {target} " + " ".join(f"{b:02x}" for b in part)
 
 
+def last_line(text: bytes, default: str) -> str:
+    """What a failing ssh said last (its error; warnings come before it)."""
+    lines = text.decode(errors="replace").strip().splitlines()
+    return lines[-1].strip() if lines else default
+
+
 def decode_output(escaped: bytes) -> bytes:
     """The pane's bytes from the DATA of a `%output` line (octal escapes undone, in C)."""
     if b"\\" not in escaped:

@@ -28,7 +28,7 @@ from pathlib import Path
 from ..errors import ProcessError
 from .client import ControlClient, ControlError
 from .pane import DEAD_FORMAT, TmuxChild, exit_code_from
-from .protocol import Notification, quote
+from .protocol import Notification, last_line, quote
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +146,9 @@ def missing_message(host: str) -> str:
     )
 
 
-def hosts_problem(hosts: Sequence[str], timeout: float = 30.0) -> str | None:
-    """Before the app starts (blocking, all hosts at once): the first host that cannot be
-    reached or has no tmux, as one line; None when every one is ready."""
+def hosts_problems(hosts: Sequence[str], timeout: float = 30.0) -> dict[str, str]:
+    """Before the app starts (blocking, all hosts at once): each host that cannot be reached
+    or has no tmux, with what is wrong as one line; empty when every one is ready."""
     probes = [
         (
             host,
@@ -163,21 +163,27 @@ def hosts_problem(hosts: Sequence[str], timeout: float = 30.0) -> str | None:
         )
         for host in dict.fromkeys(hosts)
     ]
-    problem = None
+    problems: dict[str, str] = {}
     for host, probe in probes:
         try:
             _, err = probe.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             probe.kill()
             probe.communicate()
-            problem = problem or f"{host}: no answer over ssh within {timeout:g}s"
+            problems[host] = f"{host}: no answer over ssh within {timeout:g}s"
             continue
         if probe.returncode == SSH_FAILED:
-            reason = err.decode(errors="replace").strip().splitlines()[-1:] or ["ssh failed"]
-            problem = problem or f"cannot reach {host} over ssh: {reason[0]}"
+            problems[host] = f"cannot reach {host} over ssh: {last_line(err, 'ssh failed')}"
         elif probe.returncode != 0:
-            problem = problem or missing_message(host)
-    return problem
+            problems[host] = missing_message(host)
+    return problems
+
+
+def holds_programs(version: str) -> bool:
+    """Whether tmux `version` (`#{version}`: 3.3a, next-3.6, master) stops reading a pane its
+    only client turned off, so the program blocks: 3.4 and later (3.3 ignored "off" there)."""
+    found = re.search(r"(\d+)\.(\d+)", version)
+    return found is None or (int(found[1]), int(found[2])) >= (3, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +243,8 @@ class TmuxServer:
         self._attached: asyncio.Future[None] | None = None
         #: The tmux server's process id, once connected.
         self.server_pid = 0
+        #: Whether the server stops reading a pane turned off (`holds_programs`).
+        self.holds_programs = False
 
     @property
     def local(self) -> bool:
@@ -312,8 +320,10 @@ class TmuxServer:
                         if line and not line.startswith("#"):
                             await self.client.send(line)
                 await self.client.run("set", "-g", "history-limit", str(max(self.scrollback, 1)))
-                reply = await self.client.run("display", "-p", "#{pid}")
-                self.server_pid = int(reply.text.strip() or 0) if self.host is None else 0
+                reply = await self.client.run("display", "-p", "#{pid}|#{version}")
+                pid, _, version = reply.text.strip().partition("|")
+                self.server_pid = int(pid or 0) if self.host is None else 0
+                self.holds_programs = holds_programs(version)
                 if PAUSE_AFTER:
                     await self.client.run("refresh-client", "-f", f"pause-after={PAUSE_AFTER}")
                 subscription = f"{_DEAD_SUBSCRIPTION}:%*:{DEAD_FORMAT}"
@@ -343,16 +353,19 @@ class TmuxServer:
         config_json: str,
         name: str,
         argv: list[str],
-        cwd: Path,
+        cwd: Path | None,
         env: Mapping[str, str],
         size: tuple[int, int],
     ) -> TmuxChild:
-        """A new window running `argv` at `size` (rows, cols), followed from its first byte."""
+        """A new window running `argv` at `size` (rows, cols), in `cwd` (None: the server's
+        own, the login folder over ssh), followed from its first byte."""
         await self.connect()
         rows, cols = size
         argv = ["/bin/sh", "-c", WRAPPER, "aisession-wrap", self.tmux_program(), *argv]
         words = ["new-window", "-d", "-P", "-F", "#{window_id}|#{pane_id}|#{pane_pid}"]
-        words += ["-t", f"{TMUX_SESSION}:", "-n", name, "-c", str(cwd).replace("#", "##")]
+        words += ["-t", f"{TMUX_SESSION}:", "-n", name]
+        if cwd is not None:
+            words += ["-c", str(cwd).replace("#", "##")]
         for key, value in tmux_environment(env).items():  # TMUX is the pane's own server
             words += ["-e", f"{key}={value}"]
         new_window = " ".join([words[0], *(quote(w) for w in words[1:])])
@@ -388,7 +401,14 @@ class TmuxServer:
         return child
 
     def _follow(self, window: str, pane: str, pid: int) -> TmuxChild:
-        child = TmuxChild(self.client, pane=pane, window=window, pid=pid, local=self.local)
+        child = TmuxChild(
+            self.client,
+            pane=pane,
+            window=window,
+            pid=pid,
+            local=self.local,
+            holds_program=self.holds_programs,
+        )
         self._children[window] = child
         return child
 

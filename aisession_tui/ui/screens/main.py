@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from textual import on, work
@@ -21,6 +21,7 @@ from ...control.backend import ControlBackend
 from ...core.types import SessionId, SessionStatus
 from ...supervisor import InvalidName, LiveSession, Supervisor
 from ..keymap import DEFAULT_PREFIX
+from ..prefix_bar import PrefixBar
 from ..render import Palette
 from ..textual_compat import forget_removed_children
 from ..widgets.footer import KeyFooter
@@ -96,7 +97,9 @@ class MainScreen(SteadyScreen):
         ),
     ]
 
-    def __init__(self, supervisor: Supervisor, panels: Sequence[str]) -> None:
+    def __init__(
+        self, supervisor: Supervisor, panels: Sequence[str], keymap: Mapping[str, str]
+    ) -> None:
         super().__init__(id="_default")
         self.supervisor = supervisor
         #: Each session's pane, by id (never looked up by CSS id: Textual caches those lookups,
@@ -105,6 +108,8 @@ class MainScreen(SteadyScreen):
         self._mounting: dict[SessionId, AwaitMount] = {}
         self.pane_grid = PaneGrid(id="panes")
         self.sidebar = Sidebar(panels, id="sidebar")
+        #: Shown while the prefix waits for a command key (the app's `PrefixKeys`).
+        self.prefix_bar = PrefixBar(keymap, id="prefix-bar")
         #: The control socket's side, once it is served: the messages between agents.
         self.control: ControlBackend | None = None
         #: The Sessions panel lists sessions needing the person first.
@@ -118,6 +123,7 @@ class MainScreen(SteadyScreen):
             yield self.pane_grid
             yield self.sidebar
         yield KeyFooter(show_command_palette=False)
+        yield self.prefix_bar
 
     def on_mount(self) -> None:
         self._arm_clock()
@@ -196,7 +202,9 @@ class MainScreen(SteadyScreen):
     @on(PaneFrame.Focused)
     def _pane_focused(self, event: PaneFrame.Focused) -> None:
         frame = event.frame
-        if frame.live not in self.supervisor:
+        # Focus moved on again before this message arrived (two prefix commands in a burst):
+        # the frames' messages come through queues of their own, in no set order.
+        if frame.live not in self.supervisor or not frame.terminal.has_focus:
             return
         self.supervisor.focus(frame.live)
         self.pane_grid.remember_focus(frame)

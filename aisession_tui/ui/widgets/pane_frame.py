@@ -22,12 +22,31 @@ NOTE_SECONDS = 3.0
 class PaneTitle(Static):
     """Name, role, status badge, directory, attention marker and the latest parsed event."""
 
+    _shown: tuple[object, ...] | None = None
+
     def show(
         self, presenter: SessionPresenter, number: int, focused: bool, note: str | None = None
     ) -> None:
         """Every part is literal `Content` (never markup) of drawing characters only: the name,
         role, cwd (OSC 7) and parsed result come from children and sockets."""
         badge, badge_class = presenter.badge()
+        summary = display_line(presenter.event_summary)
+        shown = (
+            number,
+            focused,
+            note,
+            badge,
+            badge_class,
+            presenter.name,
+            presenter.role,
+            presenter.agent_title,
+            presenter.attention_marker,
+            summary,
+            presenter.short_cwd,
+        )
+        if shown == self._shown:
+            return  # a busy session's token count changes often; what the bar says seldom
+        self._shown = shown
         parts: list[Content | str] = [
             Content.styled(f" {number} ", "bold reverse $accent" if focused else "bold"),
             Content.styled(f" {display_line(presenter.name)}", "bold"),
@@ -39,7 +58,6 @@ class PaneTitle(Static):
         parts.append(Content.styled(f"  {badge} ", f"bold {badge_class}"))
         if presenter.attention_marker:
             parts.append(Content.styled(f" {presenter.attention_marker} ", "bold reverse $warning"))
-        summary = display_line(presenter.event_summary)
         if summary:
             parts.append(Content.styled(f"  {summary}", "$text-muted"))
         if note:

@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 from ...ai.state import AgentState
 from ...supervisor.presenter import SessionPresenter
 from ..literal import line_text
+from ..textual_compat import update_rows_in_place
 
 
 class SessionList(DataTable[str]):
@@ -49,8 +50,9 @@ class SessionList(DataTable[str]):
         with `waiting_first`, those needing the person come first, longest waiting first.
 
         When the same sessions are listed in the same order, only the cells that changed are
-        updated: the panel refreshes every second for its relative times, and rebuilding the
-        table costs at many sessions."""
+        updated, and only their rows rendered again while their widths stay: the panel
+        refreshes every second for its relative times, and rendering every row costs at many
+        sessions."""
         variables = self.app.get_css_variables()  # the theme's colours (costly: once a call)
         numbered = list(enumerate(presenters, start=1))
         if waiting_first:
@@ -60,10 +62,20 @@ class SessionList(DataTable[str]):
             for number, (key, presenter) in numbered
         ]
         if [key for key, _ in rows] == [key.value for key in self.rows]:
-            for key, cells in rows:
-                for (_, column), value in zip(self._COLUMNS, cells, strict=True):
-                    if self.get_cell(key, column) != value:
-                        self.update_cell(key, column, value, update_width=True)
+            changes = {
+                key: changed
+                for key, cells in rows
+                if (
+                    changed := {
+                        column: value
+                        for (_, column), value in zip(self._COLUMNS, cells, strict=True)
+                        if self.get_cell(key, column) != value
+                    }
+                )
+            }
+            for key in update_rows_in_place(self, changes):
+                for column, value in changes[key].items():
+                    self.update_cell(key, column, value, update_width=True)
         else:
             self.clear()
             for key, cells in rows:
