@@ -62,6 +62,9 @@ from .screens.main import MainScreen
 from .textual_compat import keep_strips_acyclic
 from .themes import DEFAULT_THEME, LoadedThemes, builtin_theme_dirs, load_themes
 
+#: Changes that only move counts the panels show: shown within a second, not five times one.
+COUNT_CHANGES = frozenset({Change.TOKENS, Change.RESULTS})
+
 
 @dataclass(frozen=True, slots=True)
 class AppOptions:
@@ -289,7 +292,9 @@ class SupervisorApp(App[None], inherit_bindings=False):
                 if isinstance(event, SessionChanged) and Change.COLORS in event.what:
                     frame.terminal.apply_color_overrides()
                 frame.refresh_title()
-            main.request_panel_refresh()
+            main.request_panel_refresh(
+                counts_only=isinstance(event, SessionChanged) and event.what <= COUNT_CHANGES
+            )
         elif isinstance(event, Notice):
             self._show_notice(event)
         elif isinstance(event, ClipboardCopied):

@@ -4,14 +4,17 @@ its prefix bar and help card again on each opening, or refresh its panels every 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 
 from textual._compositor import Compositor
 from textual.pilot import Pilot
 
+from aisession_tui.supervisor import Change, SessionChanged
 from aisession_tui.supervisor.presenter import SessionPresenter
 from aisession_tui.ui.app import AppOptions, SupervisorApp
 from aisession_tui.ui.screens.help import HelpScreen
+from aisession_tui.ui.screens.main import PANEL_FPS
 
 from .helpers import all_running, make_app, screen_text, settle, shell, wait_for
 
@@ -175,4 +178,36 @@ async def test_a_busy_pane_title_is_redrawn_only_when_what_it_says_changes() -> 
         frame.title_bar.update = counting_update  # type: ignore[method-assign]
         await wait_for(pilot, lambda: told >= 5, within=30)
         assert drawn <= 2  # a change of status or parsed result may come along; not each count
+        await app.shutdown()
+
+
+async def test_changed_counts_refresh_the_panels_once_a_second_and_a_state_at_once() -> None:
+    """Token counts of busy sessions change with every parse step (twenty floods hit the cap of
+    five refreshes a second, each redrawing the Sessions table): counts alone wait a second; a
+    change of state that comes meanwhile is shown as soon as before."""
+    app = make_app(shell("one", "cat"), shell("two", "cat"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.lives) == 2 and app.focused_live is not None)
+        await settle(pilot)
+        live = next(iter(app.lives.values()))
+        refreshed: list[float] = []
+        original = app.main.refresh_panels
+
+        def counting() -> None:
+            refreshed.append(time.monotonic())
+            original()
+
+        app.main.refresh_panels = counting  # type: ignore[method-assign]
+        counts = SessionChanged(live, frozenset({Change.TOKENS, Change.RESULTS}))
+        started = time.monotonic()
+        for _ in range(20):  # counts changing twenty times, over a second or more
+            app._on_supervisor_event(counts)
+            await asyncio.sleep(0.05)
+        elapsed = time.monotonic() - started
+        assert len(refreshed) <= elapsed + 1, (refreshed, elapsed)  # not five a second
+        app._on_supervisor_event(counts)
+        asked = time.monotonic()
+        app._on_supervisor_event(SessionChanged(live, frozenset({Change.AGENT})))
+        # The state brings the pending refresh forward to its own fifth of a second.
+        assert app.main._panel_refresh_due <= asked + 1 / PANEL_FPS
         await app.shutdown()

@@ -41,6 +41,9 @@ from .steady import SteadyScreen
 
 #: At most this many panel refreshes a second, however busy the sessions are.
 PANEL_FPS = 5
+#: Changed counts alone (tokens, parsed results) are shown at most this late: under floods they
+#: change with every parse step of every session, and each refresh redraws the Sessions table.
+COUNTS_DELAY = 1.0
 #: How long after a relative time reads differently the panels show it (so it surely has).
 CLOCK_SLACK = 0.02
 #: Times in minutes or more are shown at most this many seconds late (changes batched).
@@ -115,6 +118,7 @@ class MainScreen(SteadyScreen):
         #: The Sessions panel lists sessions needing the person first.
         self.waiting_first = False
         self._panel_refresh: Timer | None = None
+        self._panel_refresh_due = 0.0
         self._clock: Timer | None = None
         self._last_search = ""
 
@@ -310,10 +314,17 @@ class MainScreen(SteadyScreen):
         self.notify(f"Sessions panel: sessions {order}", timeout=3)
         self.refresh_panels()
 
-    def request_panel_refresh(self) -> None:
-        """Refresh the panels soon, at most `PANEL_FPS` times a second however busy sessions are."""
-        if self._panel_refresh is None:
-            self._panel_refresh = self.set_timer(1 / PANEL_FPS, self.refresh_panels)
+    def request_panel_refresh(self, *, counts_only: bool = False) -> None:
+        """Refresh the panels soon, at most `PANEL_FPS` times a second however busy sessions are
+        (once a second for changed counts alone); a sooner request brings a later one forward."""
+        delay = COUNTS_DELAY if counts_only else 1 / PANEL_FPS
+        due = time.monotonic() + delay
+        if self._panel_refresh is not None:
+            if self._panel_refresh_due <= due:
+                return
+            self._panel_refresh.stop()
+        self._panel_refresh_due = due
+        self._panel_refresh = self.set_timer(delay, self.refresh_panels)
 
     def refresh_panels(self) -> None:
         """Show the current state in every visible panel, and in an open inbox."""
