@@ -206,8 +206,8 @@ async def test_changed_counts_refresh_the_panels_once_a_second_and_a_state_at_on
         elapsed = time.monotonic() - started
         assert len(refreshed) <= elapsed + 1, (refreshed, elapsed)  # not five a second
         app._on_supervisor_event(counts)
-        asked = time.monotonic()
         app._on_supervisor_event(SessionChanged(live, frozenset({Change.AGENT})))
+        answered = time.monotonic()
         # The state brings the pending refresh forward to its own fifth of a second.
-        assert app.main._panel_refresh_due <= asked + 1 / PANEL_FPS
+        assert app.main._panel_refresh_due <= answered + 1 / PANEL_FPS
         await app.shutdown()
