@@ -16,6 +16,7 @@ save), never by a polling tick: an idle app does nothing.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -31,6 +32,8 @@ SAVE_AFTER = 2.0
 #: turn of the loop, so saving a long scrollback at once (the first save of a restored pane, a
 #: flood) never stalls typing.
 ROWS_PER_SAVE = 500
+#: Seconds before looking again at a session whose last delta the writer has not yet written.
+WRITER_BEHIND_RETRY = 0.25
 
 
 class ScrollbackView(Protocol):
@@ -71,6 +74,10 @@ class _Piece:
         return view.scrollback_row(self.end - 1) is self.last
 
 
+_WRITTEN = threading.Event()
+_WRITTEN.set()
+
+
 class ScrollbackSaver:
     """Saves the scrollback of the sessions `view_for` knows, `delay` seconds after output."""
 
@@ -88,6 +95,8 @@ class ScrollbackSaver:
         self.rows_per_save = rows_per_save
         self._saved: dict[SessionId, list[_Piece]] = {}
         self._due: set[SessionId] = set()
+        #: Each session's last delta, until the writer is done with it.
+        self._writing: dict[SessionId, threading.Event] = {}
         self._timer: asyncio.TimerHandle | None = None
         self.saves = 0
         self.full_saves = 0
@@ -113,10 +122,16 @@ class ScrollbackSaver:
                 self._timer = asyncio.get_running_loop().call_later(self.delay, self._save_due)
             return
         due, self._due = self._due, set()
-        for session_id in due:
+        waiting = {s for s in due if not self._writing.get(s, _WRITTEN).is_set()}
+        for session_id in due - waiting:
             self.save(session_id, limit=self.rows_per_save)
         if self._due:  # more rows than one slice: the rest on the next turn of the loop
             self._schedule(0)
+        if waiting:
+            # The writer is behind (floods): a session's lines wait in its pane, bounded by the
+            # scrollback, not in delta after delta in the writer's queue.
+            self._due |= waiting
+            self._schedule(WRITER_BEHIND_RETRY)
 
     def save(self, session_id: SessionId, *, limit: int | None = None) -> bool:
         """Save what is new (or rewritten) in one session now, at most `limit` rows of it (the
@@ -140,7 +155,7 @@ class ScrollbackSaver:
         if start + len(history) < end:
             end = start + len(history)
             self._due.add(session_id)
-        self.store.save_scrollback(
+        self._writing[session_id] = self.store.save_scrollback(
             session_id,
             ScrollbackDelta(
                 start,
@@ -168,6 +183,7 @@ class ScrollbackSaver:
     def forget(self, session_id: SessionId) -> None:
         """A session closed: no more saves for it."""
         self._saved.pop(session_id, None)
+        self._writing.pop(session_id, None)
         self._due.discard(session_id)
 
     def close(self) -> None:

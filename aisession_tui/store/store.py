@@ -404,13 +404,29 @@ class Store:
         if op is not None:
             self._writer.submit(op)
 
-    def save_scrollback(self, session_id: SessionKey, delta: ScrollbackDelta) -> None:
+    def save_scrollback(self, session_id: SessionKey, delta: ScrollbackDelta) -> threading.Event:
         """Save a running session's scrollback incrementally (see `ScrollbackDelta`): a full
         delta replaces what is stored, another appends its lines as one compressed chunk,
         redacted and compressed in the writer thread. A delta that does not follow on from what
         is stored (one before it was lost) is not applied; `needs_full` then tells the saver to
-        send a full one."""
-        self._writer.submit(self._screens.scrollback(_key(session_id), delta))
+        send a full one.
+
+        Returns an event set once the writer is done with the delta (written, failed or given
+        up), so a saver can keep at most one delta per session waiting: under floods the
+        writer thread falls behind, and the lines of every waiting delta are held in memory."""
+        done = threading.Event()
+        write = self._screens.scrollback(_key(session_id), delta)
+
+        def write_then_tell(conn: sqlite3.Connection) -> None:
+            try:
+                write(conn)
+            finally:
+                done.set()
+
+        # Given up unapplied (the writer far behind a refusing disk): dropped, so told too.
+        weakref.finalize(write_then_tell, done.set)
+        self._writer.submit(write_then_tell)
+        return done
 
     # -- reads ---------------------------------------------------------------------------
 

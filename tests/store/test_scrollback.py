@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -274,3 +275,37 @@ def test_saves_while_nothing_scrolls_keep_the_saver_state_small(
     store.flush()
     screen = store.load_screen(sid)
     assert screen is not None and screen.lines[-1] == " frame 49"
+
+
+async def test_a_writer_behind_holds_one_delta_per_session_and_loses_no_lines(
+    store: Store, pane: Emulator
+) -> None:
+    """Under twenty floods the writer thread fell behind the saver, and every delta it had not
+    yet written held its lines in memory (the app grew by megabytes a second). While a
+    session's last delta waits, its new lines wait in the pane (bounded by the scrollback);
+    once the writer catches up they are all saved."""
+    sid = make_session(store)
+    saver = ScrollbackSaver(store, lambda s: pane if s == sid else None, delay=0.01)
+    busy, release = threading.Event(), threading.Event()
+
+    def slow_write(conn: sqlite3.Connection) -> None:
+        busy.set()
+        release.wait(10)
+
+    store.writer.submit(slow_write)
+    assert busy.wait(5)
+    for start in range(0, 900, 100):  # output keeps coming while the writer is stuck
+        feed_lines(pane, start, 100)
+        saver.note_output(sid)
+        await asyncio.sleep(0.05)
+    assert saver.saves == 1, "one delta waits in the writer, not one per save"
+    release.set()
+    for _ in range(200):
+        await asyncio.sleep(0.02)
+        await store.aflush()
+        screen = store.load_screen(sid)
+        if screen is not None and screen.lines == shown(pane):
+            break
+    assert screen is not None and screen.lines == shown(pane)
+    assert saver.saves >= 2
+    saver.close()
