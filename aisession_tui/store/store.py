@@ -411,9 +411,10 @@ class Store:
         is stored (one before it was lost) is not applied; `needs_full` then tells the saver to
         send a full one.
 
-        Returns an event set once the writer is done with the delta (written, failed or given
-        up), so a saver can keep at most one delta per session waiting: under floods the
-        writer thread falls behind, and the lines of every waiting delta are held in memory."""
+        Returns an event set once the writer is done with the delta (applied in its
+        transaction, failed or given up), so a saver can keep at most one delta per session
+        waiting: under floods the writer thread falls behind, and the lines of every waiting
+        delta are held in memory."""
         done = threading.Event()
         write = self._screens.scrollback(_key(session_id), delta)
 
