@@ -32,7 +32,11 @@ SAVE_AFTER = 2.0
 #: turn of the loop, so saving a long scrollback at once (the first save of a restored pane, a
 #: flood) never stalls typing.
 ROWS_PER_SAVE = 500
-#: Seconds before looking again at a session whose last delta the writer has not yet written.
+#: Rows of one session that may wait in the store's writer: under floods the writer falls behind
+#: and each waiting delta holds its lines; past this, newer lines wait in the pane (bounded by its
+#: scrollback) until the writer catches up. A burst (a long `seq`, a first save) fits at once.
+MAX_WAITING_ROWS = 10 * ROWS_PER_SAVE
+#: Seconds before looking again at a session with that many rows waiting.
 WRITER_BEHIND_RETRY = 0.25
 
 
@@ -74,10 +78,6 @@ class _Piece:
         return view.scrollback_row(self.end - 1) is self.last
 
 
-_WRITTEN = threading.Event()
-_WRITTEN.set()
-
-
 class ScrollbackSaver:
     """Saves the scrollback of the sessions `view_for` knows, `delay` seconds after output."""
 
@@ -88,15 +88,17 @@ class ScrollbackSaver:
         *,
         delay: float = SAVE_AFTER,
         rows_per_save: int = ROWS_PER_SAVE,
+        max_waiting_rows: int = MAX_WAITING_ROWS,
     ) -> None:
         self.store = store
         self.view_for = view_for
         self.delay = delay
         self.rows_per_save = rows_per_save
+        self.max_waiting_rows = max_waiting_rows
         self._saved: dict[SessionId, list[_Piece]] = {}
         self._due: set[SessionId] = set()
-        #: Each session's last delta, until the writer is done with it.
-        self._writing: dict[SessionId, threading.Event] = {}
+        #: Each session's deltas the writer is not yet done with: (done, rows).
+        self._writing: dict[SessionId, list[tuple[threading.Event, int]]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self.saves = 0
         self.full_saves = 0
@@ -122,16 +124,19 @@ class ScrollbackSaver:
                 self._timer = asyncio.get_running_loop().call_later(self.delay, self._save_due)
             return
         due, self._due = self._due, set()
-        waiting = {s for s in due if not self._writing.get(s, _WRITTEN).is_set()}
+        waiting = {s for s in due if self._waiting_rows(s) >= self.max_waiting_rows}
         for session_id in due - waiting:
             self.save(session_id, limit=self.rows_per_save)
         if self._due:  # more rows than one slice: the rest on the next turn of the loop
             self._schedule(0)
         if waiting:
-            # The writer is behind (floods): a session's lines wait in its pane, bounded by the
-            # scrollback, not in delta after delta in the writer's queue.
             self._due |= waiting
             self._schedule(WRITER_BEHIND_RETRY)
+
+    def _waiting_rows(self, session_id: SessionId) -> int:
+        pending = [p for p in self._writing.get(session_id, []) if not p[0].is_set()]
+        self._writing[session_id] = pending
+        return sum(rows for _, rows in pending)
 
     def save(self, session_id: SessionId, *, limit: int | None = None) -> bool:
         """Save what is new (or rewritten) in one session now, at most `limit` rows of it (the
@@ -155,18 +160,20 @@ class ScrollbackSaver:
         if start + len(history) < end:
             end = start + len(history)
             self._due.add(session_id)
-        self._writing[session_id] = self.store.save_scrollback(
+        screen = view.text_lines()
+        done = self.store.save_scrollback(
             session_id,
             ScrollbackDelta(
                 start,
                 end,
                 first,
                 history,
-                view.text_lines(),
+                screen,
                 full,
                 replace=not full and keep < len(pieces),
             ),
         )
+        self._writing.setdefault(session_id, []).append((done, len(history) + len(screen)))
         kept = [] if full else pieces[:keep]
         if end > start or not kept:  # nothing new (e.g. a full-screen program): no new piece
             kept.append(_Piece(start, end, view.scrollback_row(end - 1) if end > start else None))
