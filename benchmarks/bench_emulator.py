@@ -16,6 +16,8 @@ machine does not skew either side; runs of the two are interleaved.
 `--against REF` checks REF out into a temporary git worktree and runs both emulators on the whole
 of each stream, each in a worker process of its own (two versions of the package cannot share
 one interpreter), alternating which goes first; the streams are this tree's `streams.py` for both.
+Each stream is timed twice: parsing alone ("feed"), and with each chunk followed by reading the
+text of the rows it changed ("read"), since a screen may leave work to when its rows are read.
 """
 
 from __future__ import annotations
@@ -52,14 +54,20 @@ def run_stock(chunks: list[bytes]) -> float:
     return time.process_time() - start
 
 
-def run_ours(chunks: list[bytes]) -> float:
-    """Seconds for our emulator (the `aisession_tui` first on `sys.path`) to parse `chunks`."""
+def run_ours(chunks: list[bytes], read: bool = False) -> float:
+    """Seconds for our emulator (the `aisession_tui` first on `sys.path`) to parse `chunks`;
+    with `read`, each chunk is followed by reading the text of the rows it changed, as a pane
+    drawing them or the analysis would (rows kept unbuilt are paid for when read)."""
     from aisession_tui.terminal import Emulator
+    from aisession_tui.terminal.emulator import row_text
 
     emulator = Emulator(COLUMNS, LINES, scrollback=SCROLLBACK)
     start = time.process_time()
     for chunk in chunks:
         emulator.feed(chunk)
+        if read:
+            for y in emulator.take_dirty():
+                row_text(emulator.row(y), COLUMNS)
     return time.process_time() - start
 
 
@@ -88,11 +96,11 @@ def worker(package_root: str) -> int:
         raise SystemExit(f"worker imported {where}, not the package under {package_root}")
     streams: dict[tuple[str, int], list[bytes]] = {}
     for request in sys.stdin:
-        name, size = request.split()
+        name, size, read = request.split()
         key = (name, int(size))
         if key not in streams:
             streams = {key: _chunks(STREAMS[name](int(size)))}
-        print(run_ours(streams[key]), flush=True)
+        print(run_ours(streams[key], read == "read"), flush=True)
     return 0
 
 
@@ -107,9 +115,9 @@ class Worker:
             text=True,
         )
 
-    def seconds(self, name: str, size: int) -> float:
+    def seconds(self, name: str, size: int, read: bool) -> float:
         assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.write(f"{name} {size}\n")
+        self._process.stdin.write(f"{name} {size} {'read' if read else 'feed'}\n")
         self._process.stdin.flush()
         answer = self._process.stdout.readline()
         if not answer:
@@ -149,20 +157,23 @@ def _compare(ref: str, checkout: Path, names: list[str], size: int, runs: int) -
         print(
             f"Emulator throughput at {COLUMNS}x{LINES}, scrollback {SCROLLBACK}, "
             f"{CHUNK // 1024} KiB chunks, {size / 1e6:.1f} MB per stream, "
-            f"median of {runs} interleaved runs, CPU time\n"
+            f"median of {runs} interleaved runs, CPU time; 'read': each chunk followed by "
+            "reading the text of the rows it changed\n"
         )
-        header = f"{'stream':<10}{ref[:12] + ' MB/s':>20}{'this tree MB/s':>16}{'ratio':>8}"
+        header = f"{'stream':<10}{'':<6}{ref[:12] + ' MB/s':>20}{'this tree MB/s':>16}{'ratio':>8}"
         print(header)
         print("-" * len(header))
         for name in names:
-            their_rates, our_rates = [], []
-            for run in range(runs):
-                pair = (theirs, ours) if run % 2 == 0 else (ours, theirs)
-                for side in pair:
-                    rate = size / side.seconds(name, size) / 1e6
-                    (their_rates if side is theirs else our_rates).append(rate)
-            then, now = statistics.median(their_rates), statistics.median(our_rates)
-            print(f"{name:<10}{then:>20.2f}{now:>16.2f}{now / then:>7.2f}x", flush=True)
+            for read in (False, True):
+                their_rates, our_rates = [], []
+                for run in range(runs):
+                    pair = (theirs, ours) if run % 2 == 0 else (ours, theirs)
+                    for side in pair:
+                        rate = size / side.seconds(name, size, read) / 1e6
+                        (their_rates if side is theirs else our_rates).append(rate)
+                then, now = statistics.median(their_rates), statistics.median(our_rates)
+                how = "read" if read else "feed"
+                print(f"{name:<10}{how:<6}{then:>20.2f}{now:>16.2f}{now / then:>7.2f}x", flush=True)
     finally:
         theirs.close()
         ours.close()

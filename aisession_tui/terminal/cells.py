@@ -420,6 +420,8 @@ class AttrState:
 #: same labels, menus and status lines where they were. By (column, text, `AttrState`); the key
 #: keeps its state alive, so an identity never stands for other attributes. Bounded by cells held.
 TEXT_RUNS: dict[tuple[int, str, AttrState], dict[int, Char]] = {}
+#: Text this long is written from `TEXT_RUNS` (status lines, labels repainted where they were).
+LONG_TEXT_RUN = 40
 MAX_TEXT_RUN_CELLS = 1 << 16
 _text_run_cells = 0
 
@@ -438,6 +440,22 @@ def new_text_run(key: tuple[int, str, AttrState]) -> dict[int, Char]:
         zip(range(x, x + len(text)), map(chars.__getitem__, text), strict=False)
     )
     _text_run_cells += len(text)
+    return run
+
+
+_MAX_BLANK_RUNS = 4096
+_BLANK_RUNS: dict[tuple[int, int, Char], dict[int, Char]] = {}
+
+
+def blank_run(start: int, stop: int, blank: Char) -> dict[int, Char]:
+    """Cells `start..stop-1` set to `blank`, as a shared dict to `update` rows from (never
+    changed): a row takes a prebuilt dict's items much faster than a generated run's."""
+    key = (start, stop, blank)
+    run = _BLANK_RUNS.get(key)
+    if run is None:
+        if len(_BLANK_RUNS) >= _MAX_BLANK_RUNS:
+            _BLANK_RUNS.clear()
+        run = _BLANK_RUNS[key] = dict.fromkeys(range(start, stop), blank)
     return run
 
 
@@ -485,7 +503,64 @@ class SpanRow(UnbuiltRow):
         return text + self.default.data * max(0, columns - count)
 
 
-UNBUILT = (LazyRow, SpanRow)
+#: A write `PatchRow` keeps: cells `start..stop-1` take `text` in `AttrState` `how`, or, when
+#: `text` is None, the blank cell `how` (an erase).
+Patch = tuple[int, int, str | None, Any]
+#: Writes a row keeps before it is built anyway: bounds what an unread row holds.
+MAX_PATCHES = 32
+
+
+class PatchRow(UnbuiltRow):
+    """A built row with writes not yet applied: full-screen programs rewrite the same rows
+    many times between two frames (a repaint's text, then its erase, then new text), and most
+    of those cells are overwritten before anyone reads them. A row becomes one in place
+    (`patch_row`); when read, writes wholly covered by later ones are skipped and the rest
+    applied in order, so the row ends as if each had been applied when made."""
+
+    #: The writes not yet applied, oldest first; the screen's fast path appends to it directly,
+    #: and at `MAX_PATCHES` has it built (`patch_row`).
+    patches: list[Patch]
+
+    def _build(self) -> None:
+        patches = self.patches
+        del self.patches
+        if len(patches) > 1:
+            covered = 0
+            shown: list[Patch] = []
+            for patch in reversed(patches):
+                start, stop = patch[0], patch[1]
+                mask = ((1 << (stop - start)) - 1) << start
+                if mask & ~covered:
+                    shown.append(patch)
+                    covered |= mask
+            shown.reverse()
+            patches = shown
+        update = dict.update
+        for start, stop, text, how in patches:
+            if text is None:
+                update(self, blank_run(start, stop, how))
+            elif stop - start >= LONG_TEXT_RUN:
+                update(self, TEXT_RUNS.get((start, text, how)) or new_text_run((start, text, how)))
+            else:
+                chars = how.chars
+                columns = range(start, stop)
+                try:
+                    update(self, zip(columns, map(chars.__getitem__, text), strict=False))
+                except KeyError:  # a character not met in these attributes yet
+                    fill_char_cache(chars, how.attrs, text)
+                    update(self, zip(columns, map(chars.__getitem__, text), strict=False))
+
+
+def patch_row(buffer: ScreenBuffer, y: int) -> PatchRow:
+    """Row `y` made a `PatchRow` with no writes kept, in place: built first if it is unbuilt (a
+    `PatchRow` holding `MAX_PATCHES` writes too), created if missing."""
+    row = cast(PatchRow, buffer[y])  # indexing a `ScreenBuffer` builds or creates the row
+    row.__class__ = PatchRow
+    row.patches = []
+    return row
+
+
+UNBUILT = (LazyRow, SpanRow, PatchRow)
 
 
 class ScreenBuffer(defaultdict[int, Row]):

@@ -13,25 +13,11 @@ from typing import Any
 
 from pyte.screens import Char, Margins, StaticDefaultDict
 
-from .cells import ScreenBuffer
+from .cells import ScreenBuffer, blank_run
 from .reflow import set_wrapped
 from .screen_base import ScreenBase
 
 _MAX_ERASE_CACHE = 256
-_MAX_BLANK_RUNS = 4096
-_BLANK_RUNS: dict[tuple[int, int, Char], dict[int, Char]] = {}
-
-
-def blank_run(start: int, stop: int, blank: Char) -> dict[int, Char]:
-    """Cells `start..stop-1` set to `blank`, as a shared dict to `update` rows from (never
-    changed): a row takes a prebuilt dict's items much faster than a generated run's."""
-    key = (start, stop, blank)
-    run = _BLANK_RUNS.get(key)
-    if run is None:
-        if len(_BLANK_RUNS) >= _MAX_BLANK_RUNS:
-            _BLANK_RUNS.clear()
-        run = _BLANK_RUNS[key] = dict.fromkeys(range(start, stop), blank)
-    return run
 
 
 class EditingMixin(ScreenBase):

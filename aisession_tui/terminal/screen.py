@@ -16,6 +16,9 @@ and by screen-for-screen comparisons with stock pyte and with tmux):
 - `draw_lines` takes whole CR LF-terminated lines of text and SGR sequences (floods, coloured or
   not): the screen is shifted once per batch, and rows pushed into the scrollback are unbuilt
   `LazyRow`s (plain text) or `SpanRow`s (runs of cell text), built only if someone reads them.
+- `draw_sequences` takes runs of SGR, CUP, EL and ECH with text (full-screen repaints, coloured
+  output) in groups, and keeps each text or erase as a write on the row (`PatchRow`), applied
+  when the row is read: what a repaint overwrites before the next frame is never written.
 
 Features pyte lacks, each in a mixin of its own: the alternate screen and the modes the pane needs
 (`modes.py`: bracketed paste 2004, DECCKM, mouse 9/1000/1002/1003 and SGR 1006, synchronized output
@@ -35,19 +38,18 @@ from pyte import charsets as cs
 from pyte import modes as mo
 from pyte.screens import Char, StaticDefaultDict
 from pyte.screens import HistoryScreen as _HistoryScreen
-from pyte.screens import Screen as _Screen
 
 from .cells import (
     BLANK,
     BLANK_REVERSE,
     CHARS_BY_ATTRS,
     MAX_ATTR_CACHE,
+    MAX_PATCHES,
     STUB,
-    TEXT_RUNS,
-    UNBUILT,
     AttrState,
     Bits,
     LazyRow,
+    PatchRow,
     Row,
     ScreenBuffer,
     SgrPlan,
@@ -58,11 +60,11 @@ from .cells import (
     combine,
     fill_char_cache,
     new_char,
-    new_text_run,
+    patch_row,
     sgr_plan,
 )
 from .cursor import CursorMixin
-from .editing import EditingMixin, blank_run
+from .editing import EditingMixin
 from .events import TerminalEvent
 from .keyboard import KeyboardMixin
 from .lr_margins import DECLRMM, LeftRightMarginsMixin
@@ -102,8 +104,6 @@ XTERM_ANSI = (
 _MAX_SGR_CACHE = 16384
 _MAX_MOVES = 256
 _MAX_POSITIONS = 8192
-#: Text this long is written from `TEXT_RUNS` (status lines, labels repainted where they were).
-_LONG_RUN = 40
 _SGR_SPLIT = re.compile(r"\x1b\[([0-9;]{0,128})m")
 
 
@@ -573,6 +573,9 @@ class TerminalScreen(
         if self._main_buffer is None:
             self.history_added += len(new_rows)  # one row left the top for each (some unbuilt)
             if pushed > 0:
+                for row in rows[: min(pushed, bottom - first)]:  # the screen's rows among them
+                    if type(row) is PatchRow:
+                        row.materialize()
                 history.extend(rows[:pushed])
         screen_rows = rows[pushed:] if pushed > 0 else rows
         for y, row in enumerate(screen_rows):
@@ -605,7 +608,11 @@ class TerminalScreen(
         get = buffer.get  # moving rows does not build lazy ones; missing rows are blank
         if self._main_buffer is None:
             row = get(top)
-            self.history.top.append(StaticDefaultDict(self.default_char) if row is None else row)
+            if row is None:
+                row = StaticDefaultDict(self.default_char)
+            elif type(row) is PatchRow:
+                row.materialize()  # the scrollback keeps cells, not a screen row's writes
+            self.history.top.append(row)
             self.history_added += 1
         self.dirty.update(range(self.lines))
         for y in range(top, bottom):
@@ -636,17 +643,32 @@ class TerminalScreen(
         self.cursor_style = 0
 
     def reverse_index(self) -> None:
-        """RI: scroll down at the top margin (bottom history only outside the alternate screen);
-        the new top row takes the background colour."""
-        top = self.margins.top if self.margins else 0
-        scrolls = self.cursor.y == top
-        if scrolls and self.scroll_in_margins(up=False):
+        """RI: scroll down at the top margin (the row leaving the bottom goes to pyte's bottom
+        history, only outside the alternate screen); the new top row takes the background
+        colour. Rows move as they are: unbuilt ones are not built by moving."""
+        margins = self.margins
+        top, bottom = (0, self.lines - 1) if margins is None else margins
+        if self.cursor.y != top:
+            self.cursor_up()
             return
+        if self.scroll_in_margins(up=False):
+            return
+        buffer = self.buffer
+        get = buffer.get
         if self._main_buffer is None:
-            super().reverse_index()
-        else:
-            _Screen.reverse_index(self)
-        if scrolls and self.cursor.attrs.bg != "default":
+            row = get(bottom)
+            if row is None:
+                row = StaticDefaultDict(self.default_char)
+            elif type(row) is PatchRow:
+                row.materialize()
+            self.history.bottom.append(row)
+        self.dirty.update(range(self.lines))
+        for y in range(bottom, top, -1):
+            row = get(y - 1)
+            # A missing row moves as a new blank one, as in pyte (whose tests count rows).
+            buffer[y] = StaticDefaultDict(self.default_char) if row is None else row
+        buffer.pop(top, None)
+        if self.cursor.attrs.bg != "default":
             self.blank_row(top)
 
     def select_graphic_rendition(self, *attrs: int, **kwargs: Any) -> None:
@@ -706,7 +728,6 @@ class TerminalScreen(
             positions.clear()
             self._positions_for = (lines, columns, mo.DECOM in mode, self.margins)
         buffer_get = buffer.get
-        text_runs = TEXT_RUNS
         failure: Exception | None = None
         for group in groups:
             sgr, cup, more_sgr, text, erase, final = group
@@ -729,25 +750,13 @@ class TerminalScreen(
                     x = cursor.x
                     end = x + len(text)
                     if plain and end <= columns and text.isascii() and text.isprintable():
-                        line = buffer_get(cursor.y)
-                        if line is None or type(line) in UNBUILT:
-                            line = buffer[cursor.y]
-                        if end - x >= _LONG_RUN:
-                            key = (x, text, state)
-                            line.update(text_runs.get(key) or new_text_run(key))
-                        else:
-                            chars = state.chars
-                            try:
-                                line.update(
-                                    zip(range(x, end), map(chars.__getitem__, text), strict=False)
-                                )
-                            except KeyError:
-                                fill_char_cache(chars, state.attrs, text)
-                                line.update(
-                                    zip(range(x, end), map(chars.__getitem__, text), strict=False)
-                                )
+                        y = cursor.y
+                        line = buffer_get(y)
+                        if type(line) is not PatchRow or len(line.patches) >= MAX_PATCHES:
+                            line = patch_row(buffer, y)
+                        line.patches.append((x, end, text, state))
                         cursor.x = end
-                        dirty.add(cursor.y)
+                        dirty.add(y)
                         self._last_char = text[-1]
                     else:
                         self.draw(text)
@@ -762,23 +771,25 @@ class TerminalScreen(
                         else:
                             start = stop = 0
                         if 0 < stop - start < columns:
-                            # EL 0 or 1 not covering the whole row (`erase_in_line` in one update)
-                            line = buffer_get(cursor.y)
-                            if line is None or type(line) in UNBUILT:
-                                line = buffer[cursor.y]
-                            line.update(blank_run(start, stop, state.erase))
+                            # EL 0 or 1 not covering the whole row (`erase_in_line` in one patch)
+                            y = cursor.y
+                            line = buffer_get(y)
+                            if type(line) is not PatchRow or len(line.patches) >= MAX_PATCHES:
+                                line = patch_row(buffer, y)
+                            line.patches.append((start, stop, None, state.erase))
                             if stop == columns and "wrapped" in line.__dict__:
                                 set_wrapped(line, False)
-                            dirty.add(cursor.y)
+                            dirty.add(y)
                         else:
                             self.erase_in_line(_csi_param(erase))
                     else:  # "X"
                         count = _csi_param(erase) or 1
-                        line = buffer_get(cursor.y)
-                        if line is None or type(line) in UNBUILT:
-                            line = buffer[cursor.y]
-                        line.update(blank_run(x, min(x + count, columns), state.erase))
-                        dirty.add(cursor.y)
+                        y = cursor.y
+                        line = buffer_get(y)
+                        if type(line) is not PatchRow or len(line.patches) >= MAX_PATCHES:
+                            line = patch_row(buffer, y)
+                        line.patches.append((x, min(x + count, columns), None, state.erase))
+                        dirty.add(y)
             except Exception as error:
                 failure = failure or error
                 self.repair()

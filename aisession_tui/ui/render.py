@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from itertools import groupby
-from operator import itemgetter
-from typing import Any
+from itertools import compress, groupby, pairwise, repeat
+from operator import itemgetter, ne
+from typing import Any, cast
 
 from rich.color import Color
 from rich.segment import Segment
@@ -28,8 +28,10 @@ from ..terminal.cells import (
     CONCEAL,
     DIM,
     STUB,
+    UNBUILT,
     LazyRow,
     SpanRow,
+    UnbuiltRow,
     bits_of,
     underline_of,
 )
@@ -141,6 +143,21 @@ class Palette:
 
 
 _attrs_of = itemgetter(1, 2, 3, 4, 5, 6, 7, 8)
+_data_of = itemgetter(0)
+
+
+def _render_narrow(cells: list[Char], text: str, palette: Palette) -> Strip:
+    """A row of one narrow character per cell (`text`): a segment per run of cells in equal
+    attributes, found by comparing neighbours' attributes in C rather than cell by cell."""
+    attrs = list(map(_attrs_of, cells))
+    starts = [0, *compress(range(1, len(cells)), map(ne, attrs, attrs[1:])), len(cells)]
+    style = palette.style
+    return Strip(
+        [Segment(text[a:b], style(cells[a])) for a, b in pairwise(starts)],
+        len(cells),
+    )
+
+
 _WIDE_CACHE: dict[str, int] = {}
 
 
@@ -164,6 +181,19 @@ def render_row(row: Row, width: int, palette: Palette, *, cursor_x: int | None =
             strip = _render_spans(row.spans, row.default, width, palette)
             if strip is not None:
                 return strip
+        else:
+            if type(row) in UNBUILT:
+                cast(UnbuiltRow, row).materialize()
+            cells = list(map(row.get, range(width), repeat(row.default, width)))
+            text = "".join(map(_data_of, cells))
+            if len(text) == width and text.isascii():  # one narrow character in every cell
+                return _render_narrow(cells, text, palette)
+    return render_cells(row, width, palette, cursor_x=cursor_x)
+
+
+def render_cells(row: Row, width: int, palette: Palette, *, cursor_x: int | None = None) -> Strip:
+    """`render_row` the cell by cell way, which every row can take (the others are shortcuts
+    for common rows, tested to draw the same)."""
     cells: list[Char] = []
     append = cells.append
     x = 0

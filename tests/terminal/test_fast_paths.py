@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aisession_tui.terminal import Emulator
-from aisession_tui.terminal.cells import UNBUILT, SpanRow
+from aisession_tui.terminal.cells import MAX_PATCHES, UNBUILT, LazyRow, PatchRow, SpanRow
 from aisession_tui.terminal.emulator import row_text
 from aisession_tui.terminal.reflow import is_wrapped
 
@@ -129,6 +129,45 @@ def test_a_coloured_flood_leaves_rows_unbuilt_until_read() -> None:
     assert type(span_row) is SpanRow  # reading its text did not build it
     assert "".join(span_row[x].data for x in range(160)) == text
     assert type(span_row) not in UNBUILT  # reading a cell did
+
+
+def test_a_repainted_row_keeps_its_writes_until_read_and_reads_as_if_applied() -> None:
+    """Full-screen repaints leave rows as `PatchRow`s (writes kept, at most `MAX_PATCHES`);
+    reading one gives the cells the writes made one by one would, overwritten ones included."""
+    writes = "".join(
+        f"\x1b[3;{1 + (n * 7) % 50}H\x1b[{31 + n % 7}mw{n}\x1b[{'K' if n % 3 else '3X'}\x1b[0m"
+        for n in range(3 * MAX_PATCHES + 5)
+    )
+    data = ("\x1b[3;1H\x1b[44mfirst\x1b[1K\x1b[0m" + writes + "\x1b[3;60H\x1b[7mtail").encode()
+    fast, slow = Emulator(80, 6, scrollback=10), _slow(80, 6, 10)
+    fast.feed(data)
+    slow.feed(data)
+    row = fast.row(2)
+    assert type(row) is PatchRow
+    assert 0 < len(row.patches) <= MAX_PATCHES
+    assert _state(fast) == _state(slow)
+    assert type(row) not in UNBUILT  # reading its cells built it
+    assert row_text(row, 80) == "w100".ljust(59) + "tail".ljust(21)
+
+
+def test_rows_leaving_for_the_scrollback_are_built_and_scrolling_back_builds_none() -> None:
+    """The scrollback keeps cells, not a repaint's pending writes; moving rows with RI (scroll
+    down) neither builds unbuilt ones nor loses them."""
+    emulator = Emulator(40, 4, scrollback=10)
+    emulator.feed(b"\x1b[1;1H\x1b[1mtop\x1b[K\x1b[2;5H\x1b[32mnext\x1b[K\x1b[0m")
+    assert type(emulator.row(0)) is PatchRow
+    emulator.feed(b"\x1b[4;1H\n\n")
+    history = emulator.screen.history.top
+    assert [row_text(row, 40).rstrip() for row in history] == ["top", "    next"]
+    assert not any(type(row) in UNBUILT for row in history)
+    emulator.feed(b"\x1b[4;1H" + b"flood line\r\n" * 6)
+    lazy = [y for y in range(4) if type(emulator.row(y)) is LazyRow]
+    assert lazy
+    emulator.feed(b"\x1b[1;1H\x1bM")
+    assert [y + 1 for y in lazy if y + 1 < 4] == [
+        y for y in range(4) if type(emulator.row(y)) is LazyRow
+    ]
+    assert emulator.text_lines()[0] == " " * 40
 
 
 def test_the_benchmark_streams_equal_the_slow_way_at_the_benchmark_size() -> None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from rich.color import Color
 
 from aisession_tui.terminal import Emulator
-from aisession_tui.terminal.cells import LazyRow, SpanRow
+from aisession_tui.terminal.cells import UNBUILT, LazyRow, PatchRow, SpanRow
 from aisession_tui.terminal.emulator import row_text
-from aisession_tui.ui.render import Palette, render_row
+from aisession_tui.ui.render import Palette, render_cells, render_row
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks.streams import repaint
 
 PALETTE = Palette(foreground="#d0d0d0", background="#101010")
 
@@ -140,7 +146,7 @@ def test_flood_rows_drawn_and_read_unbuilt_match_the_cell_by_cell_way(sgr: str, 
         text = row_text(row, 20)
         assert type(row) is LazyRow  # nor did reading its text
         row.materialize()
-        assert list(fast) == list(render_row(row, width, PALETTE))
+        assert list(fast) == list(render_cells(row, width, PALETTE))
         assert fast.cell_length == width
         assert text == row_text(row, 20)
 
@@ -171,9 +177,24 @@ def test_coloured_flood_rows_drawn_unbuilt_match_the_cell_by_cell_way(width: int
         text = row_text(row, 20)
         assert type(row) is SpanRow  # nor did reading its text
         row.materialize()
-        assert list(fast) == list(render_row(row, width, PALETTE))
+        assert list(fast) == list(render_cells(row, width, PALETTE))
         assert fast.cell_length == width
         assert text == row_text(row, 20)
+
+
+@pytest.mark.parametrize("width", [160, 100, 170])
+def test_repainted_rows_drawn_as_narrow_runs_match_the_cell_by_cell_way(width: int) -> None:
+    """Rows of one narrow character per cell (what full-screen programs repaint) are drawn a
+    segment per run of equal attributes; the same as cell by cell, at any pane width."""
+    emu = Emulator(160, 48)
+    emu.feed(repaint(40_000))
+    rows = [emu.row(y) for y in range(48)]
+    assert sum(type(row) is PatchRow for row in rows) > 10
+    for row in rows:
+        fast = render_row(row, width, PALETTE)
+        assert type(row) not in UNBUILT
+        assert list(fast) == list(render_cells(row, width, PALETTE))
+        assert fast.cell_length == width
 
 
 # -- issue 16: the 16 colours of the 256 follow the theme; dim, blink, conceal, underline styles --
