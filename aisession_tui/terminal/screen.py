@@ -573,9 +573,9 @@ class TerminalScreen(
         if self._main_buffer is None:
             self.history_added += len(new_rows)  # one row left the top for each (some unbuilt)
             if pushed > 0:
-                for row in rows[: min(pushed, bottom - first)]:  # the screen's rows among them
+                for row in rows[: min(pushed, max(0, bottom - first))]:  # the screen's rows
                     if type(row) is PatchRow:
-                        row.materialize()
+                        row.materialize()  # the scrollback keeps cells (`_history_row`)
                 history.extend(rows[:pushed])
         screen_rows = rows[pushed:] if pushed > 0 else rows
         for y, row in enumerate(screen_rows):
@@ -607,12 +607,7 @@ class TerminalScreen(
         buffer = self.buffer
         get = buffer.get  # moving rows does not build lazy ones; missing rows are blank
         if self._main_buffer is None:
-            row = get(top)
-            if row is None:
-                row = StaticDefaultDict(self.default_char)
-            elif type(row) is PatchRow:
-                row.materialize()  # the scrollback keeps cells, not a screen row's writes
-            self.history.top.append(row)
+            self.history.top.append(_history_row(get(top), self.default_char))
             self.history_added += 1
         self.dirty.update(range(self.lines))
         for y in range(top, bottom):
@@ -656,12 +651,7 @@ class TerminalScreen(
         buffer = self.buffer
         get = buffer.get
         if self._main_buffer is None:
-            row = get(bottom)
-            if row is None:
-                row = StaticDefaultDict(self.default_char)
-            elif type(row) is PatchRow:
-                row.materialize()
-            self.history.bottom.append(row)
+            self.history.bottom.append(_history_row(get(bottom), self.default_char))
         self.dirty.update(range(self.lines))
         for y in range(bottom, top, -1):
             row = get(y - 1)
@@ -924,6 +914,16 @@ def _csi_param(text: str) -> int:
 
 def _csi_params(text: str) -> list[int]:
     return [min(int(part), 9999) if part else 0 for part in text.split(";")]
+
+
+def _history_row(row: Row | None, default: Char) -> Row:
+    """A screen row as the scrollback keeps it: a missing one blank, a `PatchRow` built (cells,
+    not a screen row's pending writes)."""
+    if row is None:
+        return StaticDefaultDict(default)
+    if type(row) is PatchRow:
+        row.materialize()
+    return row
 
 
 def _unbuilt_row(blank: Char, spans: list[Any]) -> Row:
