@@ -39,6 +39,7 @@ from pyte import modes as mo
 from pyte.screens import Char, StaticDefaultDict
 from pyte.screens import HistoryScreen as _HistoryScreen
 
+from . import sequence_runs
 from .cells import (
     BLANK,
     BLANK_REVERSE,
@@ -80,6 +81,7 @@ from .queries import DEFAULT_CELL_PIXELS, QueriesMixin
 from .reflow import SHORT, set_wrapped
 from .reports import ReportsMixin
 from .resize import ResizeMixin
+from .sequence_runs import GROUP
 
 __all__ = [
     "BRACKETED_PASTE",
@@ -427,6 +429,12 @@ class TerminalScreen(
         None (attributes untouched) when a zero-width character would join a cell of another
         run or row."""
         state = self._attr_state(self.cursor.attrs)
+        compiled = sequence_runs.compiled
+        if compiled is not None:
+            laid_out = compiled.line_spans(text, state)
+            if laid_out is not None:
+                self.cursor.attrs = laid_out[3].attrs
+                return laid_out[0], laid_out[1], laid_out[2]
         spans: list[Any] = []
         append = spans.append
         move = self._move
@@ -693,7 +701,7 @@ class TerminalScreen(
 
     def draw_sequences(self, groups: list[tuple[str, str, str, str, str, str]]) -> None:
         """Runs of SGR, CUP, EL and ECH sequences with text, as coloured output and full-screen
-        programs interleave them, in groups (`TerminalStream._sequence_group_re`): SGRs, a CUP,
+        programs interleave them, in groups (`sequence_runs.GROUP`): SGRs, a CUP,
         SGRs, text, an EL or ECH (each part may be missing; a sequence's text keeps its escape
         bytes). The same as the stream dispatching each sequence then `draw`, without a call
         per sequence in the common case: a group's SGRs are one step between `AttrState`s and
@@ -785,6 +793,47 @@ class TerminalScreen(
                 self.repair()
                 failure = self._finish_group(group, step) or failure
                 state = self._attr_state(cursor.attrs)
+        if failure is not None:
+            raise failure
+
+    def draw_sequence_run(self, data: str, start: int, stop: int) -> None:
+        """The run `data[start:stop]` (`sequence_runs.RUN`) through the compiled fast path: it
+        applies each group whose parts are plain (remembered SGR steps, a CUP of one or two
+        numbers, printable ASCII that fits, an EL or ECH within the row) and leaves the others,
+        one at a time, to `draw_sequences`. The Python path when the compiled module is missing."""
+        compiled = sequence_runs.compiled
+        mode = self.mode
+        if compiled is None or (
+            self.charset
+            or self.g0_charset is not _LAT1
+            or mo.IRM in mode
+            or self.lr_margins is not None
+        ):
+            self.draw_sequences(GROUP.findall(data, start, stop))
+            return
+        cursor = self.cursor
+        context = (
+            *(cursor, self.buffer, self.dirty, mo.DECOM in mode),
+            *(patch_row, PatchRow, self.columns, self.lines, MAX_PATCHES),
+        )
+        draw_groups = compiled.draw_groups
+        match_group = GROUP.match
+        state = self._attr_state(cursor.attrs)
+        failure: Exception | None = None
+        while True:
+            start, state = draw_groups(self, data, start, stop, state, context)
+            if start >= stop:
+                break
+            match = match_group(data, start, stop)
+            try:
+                if match is None or match.end() == start:  # the two disagree: Python's way
+                    self.draw_sequences(GROUP.findall(data, start, stop))
+                    break
+                start = match.end()
+                self.draw_sequences([match.groups()])  # type: ignore[list-item]
+            except Exception as error:
+                failure = failure or error
+            state = self._attr_state(cursor.attrs)
         if failure is not None:
             raise failure
 

@@ -3,7 +3,8 @@
 pyte's `Stream` pushes every control character and every byte of every escape sequence through a
 generator one character at a time. Real output is dominated by a handful of shapes (runs of text,
 CR/LF, complete `CSI ... m` sequences, OSC strings), so `TerminalStream.feed` recognises those with
-compiled regexes while the parser is in its ground state and calls the screen directly. Anything
+compiled regexes (or, for runs of SGR/CUP/EL/ECH sequences, the optional C module of
+`sequence_runs`) while the parser is in its ground state and calls the screen directly. Anything
 unusual, or a sequence cut in half at a chunk boundary, goes through the character state machine,
 which keeps pyte's event names and arguments (pyte's own test suite runs against this class) and
 fixes what real programs trip over:
@@ -28,7 +29,9 @@ from typing import Any
 import pyte
 from pyte import control as ctrl
 
+from . import sequence_runs
 from .cells import UNDERLINE_STYLE_CODE
+from .sequence_runs import GROUP, RUN
 
 __all__ = ["TerminalByteStream", "TerminalStream"]
 
@@ -158,17 +161,6 @@ class TerminalStream(pyte.Stream):
     _sgr_text_re = re.compile(
         r"\x1b\[([0-9;]{0,128})m(" + pyte.Stream._text_pattern.pattern[:-1] + "*)"
     )
-    # Two or more SGR, CUP, EL or ECH sequences with plain parameters, each followed by plain
-    # text: what coloured output and full-screen programs paint with.
-    _sequence_run_re = re.compile(
-        r"(?:\x1b\[[0-9;]{0,128}[HfKXm]" + pyte.Stream._text_pattern.pattern[:-1] + "*){2,}"
-    )
-    # Such a run cut into groups for `draw_sequences`: SGRs, a CUP, SGRs, text, EL or ECH.
-    _sequence_group_re = re.compile(
-        r"((?:\x1b\[[0-9;]{0,128}m)*)(\x1b\[[0-9;]{0,128}[Hf])?((?:\x1b\[[0-9;]{0,128}m)*)("
-        + pyte.Stream._text_pattern.pattern[:-1]
-        + r"*)(?:\x1b\[([0-9;]{0,128})([KX]))?"
-    )
 
     def attach(self, screen: Any) -> None:
         self._bound_class: type | None = None
@@ -296,8 +288,12 @@ class TerminalStream(pyte.Stream):
             )
         ):
             draw_sequences = None  # some screen method was replaced: dispatch one by one
-        match_sequence_run = self._sequence_run_re.match
-        findall_groups = self._sequence_group_re.findall
+        match_sequence_run = RUN.match
+        findall_groups = GROUP.findall
+        # The compiled fast path for those runs, where it was built.
+        compiled = sequence_runs.compiled
+        draw_sequence_run = getattr(listener, "draw_sequence_run", None)
+        scan_run = compiled.scan_run if compiled is not None and draw_sequence_run else None
         taking_plain_text = self._taking_plain_text
 
         length = len(data)
@@ -332,12 +328,19 @@ class TerminalStream(pyte.Stream):
                                 offset = match.end()
                                 draw_lines(match.group())  # type: ignore[misc]
                                 continue
-                            match = match_sequence_run(data, offset)
-                            if match is not None:
-                                # Several SGR/CUP/EL/ECH + text tokens in a row: one call.
-                                start, offset = match.span()
-                                draw_sequences(findall_groups(data, start, offset))
-                                continue
+                            # Several SGR/CUP/EL/ECH + text tokens in a row: one call.
+                            if scan_run is not None:
+                                stop = scan_run(data, offset)
+                                if stop:
+                                    start, offset = offset, stop
+                                    draw_sequence_run(data, start, stop)  # type: ignore[misc]
+                                    continue
+                            else:
+                                match = match_sequence_run(data, offset)
+                                if match is not None:
+                                    start, offset = match.span()
+                                    draw_sequences(findall_groups(data, start, offset))
+                                    continue
                         match = match_sgr_text(data, offset)
                         if match is not None:
                             # The commonest shape of coloured output: `CSI ... m` then text.

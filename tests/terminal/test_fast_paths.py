@@ -8,15 +8,21 @@ way: line by line and sequence by sequence, or one character at a time.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aisession_tui.terminal import Emulator
+from aisession_tui.terminal import Emulator, sequence_runs
 from aisession_tui.terminal.cells import MAX_PATCHES, UNBUILT, LazyRow, PatchRow, SpanRow
 from aisession_tui.terminal.emulator import row_text
 from aisession_tui.terminal.reflow import is_wrapped
@@ -278,3 +284,154 @@ def test_learned_character_widths_stay_bounded_and_are_learned_again(
         assert len(cells._EXPAND) <= 64 + 10  # at most one text's characters past the bound
     last = lines[-1].replace("e\u0301", "\u00e9")
     assert emulator.text_lines()[0] == last + " " * (20 - 17)
+
+
+# -- the compiled fast path (`_speedups.c`) against the Python path ---------------------------
+
+
+@contextmanager
+def _python_path() -> Iterator[None]:
+    """Emulators fed inside take the Python path, as where the C module was not built."""
+    saved = sequence_runs.compiled
+    sequence_runs.compiled = None
+    try:
+        yield
+    finally:
+        sequence_runs.compiled = saved
+
+
+def _compiled() -> ModuleType:
+    if sequence_runs.compiled is None:
+        if os.environ.get("AISESSION_CI"):
+            pytest.fail("the C fast path is not built (and AISESSION_CI is set, so it must be)")
+        pytest.skip("the C fast path is not built (no C compiler when installed)")
+    return sequence_runs.compiled
+
+
+def _both_paths(data: bytes, columns: int, lines: int, scrollback: int, chunk: int) -> None:
+    _compiled()
+    compiled = Emulator(columns, lines, scrollback=scrollback)
+    python = Emulator(columns, lines, scrollback=scrollback)
+    for offset in range(0, len(data), chunk):
+        compiled.feed(data[offset : offset + chunk])
+        with _python_path():
+            python.feed(data[offset : offset + chunk])
+    assert compiled.text_lines() == python.text_lines()
+    assert _state(compiled) == _state(python)
+
+
+def test_the_compiled_fast_path_is_built_from_this_source() -> None:
+    """An install builds it beside its source (`hatch_build.py`): a stale one would be tested
+    in place of the code under review."""
+    source = Path(sequence_runs.__file__).with_name("_speedups.c")
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == _compiled().SOURCE_DIGEST
+
+
+def test_the_python_path_is_taken_when_the_environment_asks() -> None:
+    script = (
+        "from aisession_tui.terminal import Emulator, sequence_runs\n"
+        "emulator = Emulator(20, 3)\n"
+        "emulator.feed(b'\\x1b[2;3H\\x1b[1mhi\\x1b[K\\x1b[1;1Hx')\n"
+        "print(sequence_runs.compiled, [line.rstrip() for line in emulator.text_lines()[:2]])\n"
+    )
+    environment = {**os.environ, "AISESSION_TUI_PURE_PYTHON": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=environment
+    )
+    assert result.stdout.strip() == "None ['x', '  hi']", result.stderr
+
+
+# Sequences a run may hold, with the shapes the compiled path leaves to Python: CUP with empty,
+# extra or huge parameters, EL other than 0/1, ECH with two parameters, over-long parameters.
+_RUN_SEQUENCES = st.sampled_from(
+    [
+        "\x1b[{a};{b}H",
+        "\x1b[{a}H",
+        "\x1b[{a};{b}f",
+        "\x1b[H",
+        "\x1b[;{b}H",
+        "\x1b[{a};H",
+        "\x1b[{a};{b};1H",
+        "\x1b[999999999;{b}H",
+        "\x1b[00{a};0{b}H",
+        "\x1b[K",
+        "\x1b[0K",
+        "\x1b[00K",
+        "\x1b[1K",
+        "\x1b[2K",
+        "\x1b[1;0K",
+        "\x1b[{a}X",
+        "\x1b[X",
+        "\x1b[{a};{b}X",
+        "\x1b[123456789X",
+        "\x1b[0m",
+        "\x1b[m",
+        "\x1b[44;37m",
+        "\x1b[1;32m",
+        "\x1b[38;5;208m",
+        "\x1b[" + "1;" * 64 + "m",  # 128 characters of parameters: still a run
+        "\x1b[" + "1;" * 64 + "1m",  # 129: not
+        "\x1b[5n",  # not a run's sequence: ends it
+    ]
+)
+_RUN_TEXTS = st.sampled_from(
+    ["", "status", "a b", "~", "a very long piece of text", "漢字", "é", "e\u0301", "\x01x", "\r\n"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    tokens=st.lists(
+        st.tuples(_RUN_SEQUENCES, _RUN_TEXTS, st.integers(0, 12), st.integers(0, 14)),
+        max_size=30,
+    ),
+    prefix=st.sampled_from(
+        ["", "\x1b[2;4r\x1b[?6h", "\x1b[?7l", "\x1b[?5h", "\x1b[4h", "\x1b[?1049h", "\x1b(0"]
+    ),
+    columns=st.integers(1, 14),
+    lines=st.integers(1, 6),
+    chunk=st.integers(1, 64),
+)
+def test_runs_take_the_compiled_path_as_they_take_the_python_path(
+    tokens: list[tuple[str, str, int, int]], prefix: str, columns: int, lines: int, chunk: int
+) -> None:
+    data = prefix + "".join(seq.format(a=a, b=b) + text for seq, text, a, b in tokens)
+    # Wrapped rows first, so an erase to a row's end has a wrap mark to clear.
+    _both_paths(("w" * 30 + data).encode(), columns, lines, 4, chunk)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines_=st.lists(
+        st.lists(st.sampled_from([*_PIECES, "\x1b[5n", "~"]), max_size=12), max_size=30
+    ),
+    columns=st.integers(1, 12),
+    lines=st.integers(1, 6),
+    tail=st.sampled_from(["", "tail"]),
+)
+@example(lines_=[["~", "\x1b[1m", "word"]] * 8, columns=12, lines=2, tail="")
+def test_coloured_floods_take_the_compiled_path_as_they_take_the_python_path(
+    lines_: list[list[str]], columns: int, lines: int, tail: str
+) -> None:
+    data = ("".join("".join(line) + "\r\n" for line in lines_) + tail).encode()
+    _both_paths(data, columns, lines, 4, 4096)
+
+
+@pytest.mark.parametrize("make", [sgr_heavy, wide_utf8, repaint])
+def test_the_benchmark_streams_take_both_paths_alike(make: Any) -> None:
+    _both_paths(make(200_000), 160, 48, 300, 65536)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    pieces=st.lists(
+        st.sampled_from(["\x1b[", "1", ";", "1;" * 32, "m", "H", "K", "X", "f", "q", "a", "\n"])
+    ),
+    offset=st.integers(0, 3),
+)
+@example(pieces=["\x1b[", "1;" * 32, "1;" * 32, "m", "a", "\x1b[", "m"], offset=0)
+@example(pieces=["\x1b[", "1;" * 32, "1;" * 32, "1", "m", "a", "\x1b[", "m"], offset=0)
+def test_scan_run_finds_the_runs_the_regex_finds(pieces: list[str], offset: int) -> None:
+    data = "".join(pieces)
+    match = sequence_runs.RUN.match(data, offset)
+    assert _compiled().scan_run(data, offset) == (match.end() if match else 0)
