@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
@@ -297,12 +298,15 @@ def test_terminal_colors_reject_a_short_palette() -> None:
         TerminalColors("#000000", "#ffffff", "#ff0000", XTERM_ANSI[:8])
 
 
-def test_built_wheel_contains_the_themes_and_loads_them(tmp_path: Path) -> None:
+def test_built_wheel_contains_the_themes_and_the_compiled_fast_path_and_loads_them(
+    tmp_path: Path,
+) -> None:
     """Slow-ish: builds a real wheel from a copy of the source tree and loads themes from it."""
     source = tmp_path / "src"
     source.mkdir()
     shutil.copy2(REPO / "pyproject.toml", source)
-    no_cache = shutil.ignore_patterns("__pycache__")
+    shutil.copy2(REPO / "hatch_build.py", source)
+    no_cache = shutil.ignore_patterns("__pycache__", "*.so")  # the build compiles its own
     shutil.copytree(REPO / "aisession_tui", source / "aisession_tui", ignore=no_cache)
     shutil.copytree(SHIPPED_DIR, source / "themes")
     for extra in ("README.md", "LICENSE"):
@@ -323,6 +327,11 @@ def test_built_wheel_contains_the_themes_and_loads_them(tmp_path: Path) -> None:
         for path in SHIPPED:
             assert f"aisession_tui/themes/{path.name}" in names
             assert archive.read(f"aisession_tui/themes/{path.name}") == path.read_bytes()
+        compiled = bool(shutil.which("cc") or os.environ.get("AISESSION_CI"))
+        if compiled:  # the C fast path, built by the hook and tagged for this interpreter
+            suffix = sysconfig.get_config_var("EXT_SUFFIX")
+            assert f"aisession_tui/terminal/_speedups{suffix}" in names, sorted(names)
+            assert "-cp3" in wheel.name, wheel.name
         site = tmp_path / "site"
         archive.extractall(site)
     probe = (
@@ -330,7 +339,9 @@ def test_built_wheel_contains_the_themes_and_loads_them(tmp_path: Path) -> None:
         "assert repo_theme_dir() is None, repo_theme_dir();"
         "l = load_themes(*builtin_theme_dirs(include_user=False));"
         "assert not l.errors, l.errors;"
-        "print(' '.join(sorted(l.names())))"
+        "print(' '.join(sorted(l.names())));"
+        "from aisession_tui.terminal import sequence_runs;"
+        "print(sequence_runs.compiled is not None)"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     result = subprocess.run(
@@ -342,7 +353,9 @@ def test_built_wheel_contains_the_themes_and_loads_them(tmp_path: Path) -> None:
         cwd=tmp_path,
         timeout=120,
     )
-    assert result.stdout.split() == sorted(p.stem for p in SHIPPED)
+    names, loaded = result.stdout.splitlines()
+    assert names.split() == sorted(p.stem for p in SHIPPED)
+    assert loaded == str(compiled)
 
 
 async def test_bad_theme_files_are_skipped_with_a_notice_and_the_app_runs_on(
