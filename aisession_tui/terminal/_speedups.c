@@ -553,20 +553,21 @@ draw_groups(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 PyDoc_STRVAR(line_spans_doc,
-"line_spans(line, state) -> (spans, width, last, state) | None\n\n"
+"line_spans(line, state, cell_text) -> (spans, width, last, state) | None\n\n"
 "One line of text and SGR sequences laid out from `AttrState` `state` as\n"
 "`TerminalScreen._line_spans` lays it out (flat spans: cell text, attributes, ...; its width\n"
-"in cells; its last text; the state it ends in), when its text is ASCII and each SGR a\n"
-"remembered step; None (nothing changed) otherwise.");
+"in cells; its last text; the state it ends in), when each SGR is a remembered step; text\n"
+"that is not ASCII goes through `cell_text`. None (nothing changed) when an SGR is not\n"
+"remembered or a zero-width character would join a cell of another run.");
 
 static PyObject *
 line_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "line_spans(line, state)");
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "line_spans(line, state, cell_text)");
         return NULL;
     }
-    PyObject *line = args[0];
+    PyObject *line = args[0], *cell_text = args[2];
     Text text;
     if (text_of(line, &text) < 0)
         return NULL;
@@ -609,18 +610,15 @@ line_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             continue;
         }
         Py_ssize_t stop = at;
+        int ascii = 1;
         while (stop < text.length) {
             Py_UCS4 c = AT(&text, stop);
             if (c == 0x1b)
                 break;
-            if (c >= 0x80) {
-                known = 0;
-                break;
-            }
+            if (c >= 0x80)
+                ascii = 0;
             stop++;
         }
-        if (!known)
-            break;
         if (stop == at) { /* an ESC that does not start an SGR */
             known = 0;
             break;
@@ -629,12 +627,42 @@ line_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (part == NULL)
             goto error;
         Py_XSETREF(last, Py_NewRef(part));
-        int appended = PyList_Append(spans, part) < 0 || PyList_Append(spans, attrs) < 0;
-        Py_DECREF(part);
+        Py_ssize_t size = stop - at;
+        at = stop;
+        PyObject *cells = part;
+        if (!ascii) {
+            /* (zero-width characters before the first cell, the cells) */
+            PyObject *laid_out = PyObject_CallOneArg(cell_text, part);
+            Py_DECREF(part);
+            if (laid_out == NULL)
+                goto error;
+            if (!PyTuple_Check(laid_out) || PyTuple_GET_SIZE(laid_out) != 2) {
+                Py_DECREF(laid_out);
+                PyErr_SetString(PyExc_TypeError, "cell_text() must give (lead, cells)");
+                goto error;
+            }
+            int lead = PyObject_IsTrue(PyTuple_GET_ITEM(laid_out, 0));
+            cells = Py_NewRef(PyTuple_GET_ITEM(laid_out, 1));
+            Py_DECREF(laid_out);
+            Py_ssize_t count = lead ? 0 : PyObject_Length(cells);
+            if (lead != 0 || count <= 0) {
+                Py_DECREF(cells);
+                if (lead < 0 || count < 0)
+                    goto error;
+                if (lead) {
+                    known = 0; /* it would join a cell of the run before */
+                    break;
+                }
+                continue; /* nothing printable */
+            }
+            width += count;
+        } else {
+            width += size;
+        }
+        int appended = PyList_Append(spans, cells) < 0 || PyList_Append(spans, attrs) < 0;
+        Py_DECREF(cells);
         if (appended)
             goto error;
-        width += stop - at;
-        at = stop;
     }
     Py_DECREF(attrs);
     if (!known) {
@@ -659,10 +687,125 @@ error:
     return NULL;
 }
 
+/* Append (spans, blank, wrapped) to `rows`; 0, or -1 with an exception set. */
+static int
+add_cut_row(PyObject *rows, PyObject *spans, PyObject *blank, PyObject *wrapped)
+{
+    PyObject *row = PyTuple_Pack(3, spans, blank, wrapped);
+    if (row == NULL)
+        return -1;
+    int result = PyList_Append(rows, row);
+    Py_DECREF(row);
+    return result;
+}
+
+PyDoc_STRVAR(cut_spans_doc,
+"cut_spans(spans, columns, erase, erase_for, short, stub) -> list\n\n"
+"`TerminalScreen._cut_spans`: a line's flat spans cut into rows of at most `columns` cells,\n"
+"each (spans, blank cell, wrap mark); a wide character (its `stub` after it) that does not\n"
+"fit wraps whole and leaves its row `short`; a row a wrap brings in is blank in\n"
+"`erase_for(attributes)` of the run it wraps in. `columns` is at least 2 where a wide\n"
+"character may appear.");
+
+static PyObject *
+cut_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyList_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "cut_spans(spans: list, columns, erase, erase_for, short, stub)");
+        return NULL;
+    }
+    PyObject *spans = args[0], *erase_for = args[3], *short_mark = args[4], *stub = args[5];
+    Py_ssize_t columns = PyLong_AsSsize_t(args[1]);
+    if (columns == -1 && PyErr_Occurred())
+        return NULL;
+    if (columns < 1) {
+        PyErr_SetString(PyExc_ValueError, "columns must be at least 1");
+        return NULL;
+    }
+    PyObject *rows = PyList_New(0);
+    PyObject *current = rows ? PyList_New(0) : NULL;
+    PyObject *erase = Py_NewRef(args[2]);
+    PyObject *cells = NULL, *attrs = NULL;
+    Py_ssize_t room = columns;
+    if (current == NULL)
+        goto error;
+    for (Py_ssize_t index = 0; index + 1 < PyList_GET_SIZE(spans); index += 2) {
+        Py_XSETREF(cells, Py_NewRef(PyList_GET_ITEM(spans, index)));
+        Py_XSETREF(attrs, Py_NewRef(PyList_GET_ITEM(spans, index + 1)));
+        Py_ssize_t count = PyObject_Length(cells);
+        if (count < 0)
+            goto error;
+        while (count > 0) {
+            if (room == 0) {
+                if (add_cut_row(rows, current, erase, Py_True) < 0)
+                    goto error;
+                Py_SETREF(current, PyList_New(0));
+                if (current == NULL)
+                    goto error;
+                room = columns;
+                Py_SETREF(erase, PyObject_CallOneArg(erase_for, attrs));
+                if (erase == NULL)
+                    goto error;
+            }
+            if (count <= room) {
+                if (PyList_Append(current, cells) < 0 || PyList_Append(current, attrs) < 0)
+                    goto error;
+                room -= count;
+                break;
+            }
+            Py_ssize_t cut = room;
+            PyObject *at_cut = PySequence_GetItem(cells, cut);
+            int is_stub = at_cut ? PyObject_RichCompareBool(at_cut, stub, Py_EQ) : -1;
+            Py_XDECREF(at_cut);
+            if (is_stub < 0)
+                goto error;
+            if (is_stub)
+                cut -= 1;
+            if (cut) {
+                PyObject *head = PySequence_GetSlice(cells, 0, cut);
+                int appended = head == NULL || PyList_Append(current, head) < 0
+                               || PyList_Append(current, attrs) < 0;
+                Py_XDECREF(head);
+                if (appended)
+                    goto error;
+                Py_SETREF(cells, PySequence_GetSlice(cells, cut, count));
+                if (cells == NULL)
+                    goto error;
+                count -= cut;
+            }
+            if (add_cut_row(rows, current, erase, cut == room ? Py_True : short_mark) < 0)
+                goto error;
+            Py_SETREF(current, PyList_New(0));
+            if (current == NULL)
+                goto error;
+            room = columns;
+            Py_SETREF(erase, PyObject_CallOneArg(erase_for, attrs));
+            if (erase == NULL)
+                goto error;
+        }
+    }
+    if (add_cut_row(rows, current, erase, Py_False) < 0)
+        goto error;
+    Py_DECREF(current);
+    Py_DECREF(erase);
+    Py_XDECREF(cells);
+    Py_XDECREF(attrs);
+    return rows;
+error:
+    Py_XDECREF(rows);
+    Py_XDECREF(current);
+    Py_XDECREF(erase);
+    Py_XDECREF(cells);
+    Py_XDECREF(attrs);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scan_run", (PyCFunction)(void (*)(void))scan_run, METH_FASTCALL, scan_run_doc},
     {"draw_groups", (PyCFunction)(void (*)(void))draw_groups, METH_FASTCALL, draw_groups_doc},
     {"line_spans", (PyCFunction)(void (*)(void))line_spans, METH_FASTCALL, line_spans_doc},
+    {"cut_spans", (PyCFunction)(void (*)(void))cut_spans, METH_FASTCALL, cut_spans_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -431,7 +431,7 @@ class TerminalScreen(
         state = self._attr_state(self.cursor.attrs)
         compiled = sequence_runs.compiled
         if compiled is not None:
-            laid_out = compiled.line_spans(text, state)
+            laid_out = compiled.line_spans(text, state, cell_text)
             if laid_out is not None:
                 self.cursor.attrs = laid_out[3].attrs
                 return laid_out[0], laid_out[1], laid_out[2]
@@ -468,8 +468,14 @@ class TerminalScreen(
         """A line's spans cut into rows of at most `columns` cells, as autowrap cuts them: each
         (spans, blank cell, wrap mark); a wide character that does not fit wraps whole, leaving
         its row `SHORT`. A row a wrap brings in is blank in the colour drawn when it wraps."""
+        compiled = sequence_runs.compiled
+        if compiled is not None:
+            rows: list[tuple[list[Any], Char, bool | str]] = compiled.cut_spans(
+                spans, self.columns, erase, self._erase_cell, SHORT, STUB
+            )
+            return rows
         columns = self.columns
-        rows: list[tuple[list[Any], Char, bool | str]] = []
+        rows = []
         current: list[Any] = []
         room = columns
         for index in range(0, len(spans), 2):
@@ -492,6 +498,10 @@ class TerminalScreen(
                 current, room, erase = [], columns, self._erase_for(attrs)
         rows.append((current, erase, False))
         return rows
+
+    def _erase_cell(self, attrs: Char) -> Char:
+        """`_erase_for(attrs)`, remembered with the attributes' `AttrState`."""
+        return self._attr_state(attrs).erase
 
     def _erase_for(self, attrs: Char) -> Char:
         """The blank cell erasing would write with the cursor in `attrs`."""

@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 from aisession_tui.terminal import Emulator, sequence_runs
 from aisession_tui.terminal.cells import MAX_PATCHES, UNBUILT, LazyRow, PatchRow, SpanRow
 from aisession_tui.terminal.emulator import row_text
-from aisession_tui.terminal.reflow import is_wrapped
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.streams import repaint, sgr_heavy, wide_utf8
@@ -62,8 +61,8 @@ def _state(emulator: Emulator) -> tuple:
     return (
         rows,
         tuple(tuple(row[x] for x in range(columns)) for row in history),
-        tuple(is_wrapped(row) for row in history),
-        tuple(is_wrapped(screen.buffer[y]) for y in range(screen.lines)),
+        tuple(row.__dict__.get("wrapped") for row in history),  # True, or SHORT
+        tuple(screen.buffer[y].__dict__.get("wrapped") for y in range(screen.lines)),
         (screen.cursor.x, screen.cursor.y),
         screen.cursor.attrs,
         screen._last_char,
@@ -410,6 +409,8 @@ def test_runs_take_the_compiled_path_as_they_take_the_python_path(
     tail=st.sampled_from(["", "tail"]),
 )
 @example(lines_=[["~", "\x1b[1m", "word"]] * 8, columns=12, lines=2, tail="")
+@example(lines_=[["ab", "\x1b[1m", "\u0301c"]] * 8, columns=12, lines=2, tail="")
+@example(lines_=[["ab", "\x1b[1m", "cd漢字"]] * 8, columns=5, lines=2, tail="")
 def test_coloured_floods_take_the_compiled_path_as_they_take_the_python_path(
     lines_: list[list[str]], columns: int, lines: int, tail: str
 ) -> None:
