@@ -551,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         args.samples, args.keys = 4, 32
     if not shutil.which("tmux"):
         raise SystemExit("tmux is not installed")
-    with tempfile.TemporaryDirectory(prefix="bench-many-") as name:
+    with tempfile.TemporaryDirectory(prefix="bench-many-", ignore_cleanup_errors=True) as name:
         folder = Path(name)
         app = run_app(args, folder / "app")
         base = run_tmux_baseline(args, folder / "tmux")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import zstandard
 
 from aisession_tui.core.config import SessionConfig
 from aisession_tui.core.types import CommandRecord, SessionId, SessionStatus
@@ -38,16 +41,30 @@ def parse_status(text: str) -> SessionStatus | str:
         return text
 
 
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_codecs = threading.local()  # a zstd context is not to be shared between threads
+
+
 def compress_lines(lines: list[str]) -> bytes:
-    """Screen and scrollback lines, zlib-compressed JSON (terminal text compresses ~10x)."""
+    """Screen and scrollback lines, zstd-compressed JSON (terminal text compresses ~7x): zstd at
+    level 3 compresses them ~9x faster than zlib at 6, and twenty busy sessions keep the store's
+    writer thread compressing."""
+    compressor = getattr(_codecs, "compressor", None)
+    if compressor is None:
+        compressor = _codecs.compressor = zstandard.ZstdCompressor(level=3)
     # ASCII JSON: safe for any str; compression absorbs the escapes' extra bytes.
-    return zlib.compress(json.dumps(lines).encode("ascii"), 6)
+    return compressor.compress(json.dumps(lines).encode("ascii"))
 
 
 def decompress_lines(blob: bytes | None) -> list[str]:
+    """`compress_lines` undone; blobs of releases before zstd (zlib) read as well."""
     if not blob:
         return []
-    return list(json.loads(zlib.decompress(blob).decode("utf-8")))
+    if blob[:4] == _ZSTD_MAGIC:
+        data = zstandard.ZstdDecompressor().decompress(blob)
+    else:
+        data = zlib.decompress(blob)
+    return list(json.loads(data.decode("utf-8")))
 
 
 class MissingSecretError(ValueError):

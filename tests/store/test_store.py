@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -102,6 +104,21 @@ def test_screens_are_stored_compressed(data_dir: Path, store: Store) -> None:
     blob_size = conn.execute("SELECT length(lines_z) FROM screens").fetchone()[0]
     conn.close()
     assert blob_size < sum(len(line) for line in lines) / 5
+
+
+def test_screens_stored_by_releases_before_zstd_still_load(data_dir: Path, store: Store) -> None:
+    """Releases before zstd stored zlib-compressed JSON; a database they wrote still reads."""
+    sid = make_session(store)
+    store.save_screen(sid, ["placeholder"])
+    assert store.flush()
+    old_blob = zlib.compress(json.dumps(["built 3 crates", "$ cargo test"]).encode("ascii"), 6)
+    conn = sqlite3.connect(data_dir / DB_FILENAME)
+    conn.execute("UPDATE screens SET lines_z = ?", (old_blob,))
+    conn.commit()
+    conn.close()
+    screen = store.load_screen(sid)
+    assert screen is not None
+    assert screen.lines == ["built 3 crates", "$ cargo test"]
 
 
 def test_repeated_screen_saves_keep_only_the_newest(store: Store) -> None:
