@@ -522,34 +522,41 @@ draw_groups(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
 
     /* The cursor and screen as the groups applied leave them, also when one failed. */
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *error = failed ? PyErr_GetRaisedException() : NULL;
+#else
     PyObject *error_type = NULL, *error_value = NULL, *error_traceback = NULL;
     if (failed)
         PyErr_Fetch(&error_type, &error_value, &error_traceback);
-    int written = set_size(cursor, name_x, x) < 0 || set_size(cursor, name_y, y) < 0;
-    if (!written && moved) {
+#endif
+    int unsaved = set_size(cursor, name_x, x) < 0 || set_size(cursor, name_y, y) < 0;
+    if (!unsaved && moved) {
         PyObject *attrs = PyObject_GetAttr(state, name_attrs);
-        written = attrs == NULL || PyObject_SetAttr(cursor, name_attrs, attrs) < 0;
+        unsaved = attrs == NULL || PyObject_SetAttr(cursor, name_attrs, attrs) < 0;
         Py_XDECREF(attrs);
     }
-    if (!written && last_text > 0) {
+    if (!unsaved && last_text > 0) {
         PyObject *last = PyUnicode_Substring(data, last_text - 1, last_text);
-        written = last == NULL || PyObject_SetAttr(screen, name_last_char, last) < 0;
+        unsaved = last == NULL || PyObject_SetAttr(screen, name_last_char, last) < 0;
         Py_XDECREF(last);
     }
     Py_DECREF(moves);
     if (failed) {
-        if (written)
-            PyErr_Clear();
+        if (unsaved)
+            PyErr_Clear(); /* the first error is the one to report */
+#if PY_VERSION_HEX >= 0x030C0000
+        PyErr_SetRaisedException(error);
+#else
         PyErr_Restore(error_type, error_value, error_traceback);
+#endif
         Py_DECREF(state);
         return NULL;
     }
-    if (written) {
+    if (unsaved) {
         Py_DECREF(state);
         return NULL;
     }
-    PyObject *result = Py_BuildValue("(nN)", at, state);
-    return result;
+    return Py_BuildValue("(nN)", at, state);
 }
 
 PyDoc_STRVAR(line_spans_doc,

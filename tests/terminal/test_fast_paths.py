@@ -23,7 +23,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aisession_tui.terminal import Emulator, sequence_runs
-from aisession_tui.terminal.cells import MAX_PATCHES, UNBUILT, LazyRow, PatchRow, SpanRow
+from aisession_tui.terminal.cells import (
+    MAX_PATCHES,
+    UNBUILT,
+    LazyRow,
+    PatchRow,
+    SpanRow,
+    patch_row,
+)
 from aisession_tui.terminal.emulator import row_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -436,3 +443,24 @@ def test_scan_run_finds_the_runs_the_regex_finds(pieces: list[str], offset: int)
     data = "".join(pieces)
     match = sequence_runs.RUN.match(data, offset)
     assert _compiled().scan_run(data, offset) == (match.end() if match else 0)
+
+
+def test_a_row_write_failing_in_the_compiled_path_raises_and_keeps_what_was_done() -> None:
+    compiled = _compiled()
+    emulator = Emulator(20, 4)
+    screen = emulator.screen
+
+    def failing_patch_row(buffer: Any, y: int) -> PatchRow:
+        if y == 2:
+            raise RuntimeError("no room")
+        return patch_row(buffer, y)
+
+    data = "\x1b[2;3Hab\x1b[3;1Hcd"
+    context = (screen.cursor, screen.buffer, screen.dirty, False)
+    context += (failing_patch_row, PatchRow, 20, 4, MAX_PATCHES)
+    state = screen._attr_state(screen.cursor.attrs)
+    with pytest.raises(RuntimeError, match="no room"):
+        compiled.draw_groups(screen, data, 0, len(data), state, context)
+    assert (screen.cursor.x, screen.cursor.y) == (0, 2)  # the failed group's CUP happened
+    assert screen._last_char == "b"
+    assert [line.rstrip() for line in emulator.text_lines()] == ["", "  ab", "", ""]
