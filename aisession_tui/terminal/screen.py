@@ -525,6 +525,11 @@ class TerminalScreen(
         attrs = cursor.attrs
         cache = chars_for(attrs)
         stop = len(texts)
+        # The compiled layout, carrying the `AttrState` from line to line (each line starts in
+        # the attributes the one before left) instead of looking it up again for each.
+        compiled = sequence_runs.compiled
+        line_spans = compiled.line_spans if compiled is not None else None
+        state = self._attr_state(attrs)
         for index in range(start, stop):
             text = texts[index]
             if text.isascii() and "\x1b" not in text:
@@ -547,10 +552,17 @@ class TerminalScreen(
                     return self._finish_fresh_lines(new_rows, last, index)
                 spans, width, text_last = [cells, attrs] if cells else [], len(cells), text
             else:
-                laid_out = self._line_spans(text)
-                if laid_out is None:
-                    return self._finish_fresh_lines(new_rows, last, index)
-                spans, width, text_last = laid_out
+                if state.attrs is not cursor.attrs:
+                    state = self._attr_state(cursor.attrs)
+                compiled_layout = line_spans(text, state, cell_text) if line_spans else None
+                if compiled_layout is not None:
+                    spans, width, text_last, state = compiled_layout
+                    cursor.attrs = state.attrs
+                else:
+                    laid_out = self._line_spans(text)
+                    if laid_out is None:
+                        return self._finish_fresh_lines(new_rows, last, index)
+                    spans, width, text_last = laid_out
             if text_last:
                 last = text_last
             if width <= columns:
