@@ -22,6 +22,7 @@ from aisession_tui.ui.screens import (
     BroadcastScreen,
     ConfirmScreen,
     FormField,
+    HelpCard,
     HelpScreen,
     NewSessionRequest,
     NewSessionScreen,
@@ -591,16 +592,16 @@ HELP = [
 
 
 async def test_help_lists_every_binding_literally_grouped_by_section() -> None:
-    app = Host(HelpScreen(HELP))
+    sections = [*HELP, ("Markup stays text", [("[b]", "[@click=app.quit]quit[/]")])]
+    app = Host(HelpScreen(sections))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        screen = app.dialog
-        titles = [s.visual.plain for s in screen.query(".help-section-title").results(Static)]  # type: ignore[attr-defined]
-        keys = [s.visual.plain for s in screen.query(".help-key").results(Static)]  # type: ignore[attr-defined]
-        descriptions = [s.visual.plain for s in screen.query(".help-desc").results(Static)]  # type: ignore[attr-defined]
-    assert titles == [title for title, _ in HELP]
-    assert keys == [key for _, rows in HELP for key, _ in rows]
-    assert descriptions == [desc for _, rows in HELP for _, desc in rows]
+        lines = app.dialog.query_one(HelpCard).text_lines
+    expected = []
+    for index, (title, rows) in enumerate(sections):
+        expected += [""] * bool(index) + [title]
+        expected += [f"{key:<22}  {description}".rstrip() for key, description in rows]
+    assert lines == expected
 
 
 async def test_help_scrolls_with_the_keyboard() -> None:
@@ -627,9 +628,11 @@ async def test_help_wraps_a_long_description_instead_of_cutting_it() -> None:
     app = Host(HelpScreen([("Pane", [("Shift+PgUp", long)])]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        cell = app.dialog.query_one(".help-desc", Static)
-        assert cell.region.height >= 3
-        assert cell.visual.plain == long  # type: ignore[attr-defined]
+        card = app.dialog.query_one(HelpCard)
+        lines = card.text_lines
+        assert card.region.height == len(lines) >= 4
+        assert lines[1].startswith("Shift+PgUp" + " " * 14 + "Scroll")
+        assert " ".join(line[24:].strip() for line in lines[1:]) == long.strip()
 
 
 # -- Validators ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ dismisses with a small request (or None)."""
 from .broadcast import BroadcastScreen
 from .confirm import ConfirmScreen
 from .dialog import DialogScreen, FieldError, FormField
-from .help import HelpScreen, HelpSections
+from .help import HelpCard, HelpScreen, HelpSections
 from .new_session import NewSessionScreen
 from .rename import RenameScreen
 from .requests import BroadcastRequest, NewSessionRequest, SearchDirection, SearchRequest
@@ -17,6 +17,7 @@ __all__ = [
     "DialogScreen",
     "FieldError",
     "FormField",
+    "HelpCard",
     "HelpScreen",
     "HelpSections",
     "NewSessionRequest",
