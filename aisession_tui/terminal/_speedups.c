@@ -706,6 +706,21 @@ add_cut_row(PyObject *rows, PyObject *spans, PyObject *blank, PyObject *wrapped)
     return result;
 }
 
+/* Close the row being filled (wrap mark `wrapped`) and start the next, blank in
+ * `erase_for(attrs)`: 0, or -1 with an exception set. */
+static int
+next_cut_row(PyObject *rows, PyObject **current, PyObject **erase, PyObject *wrapped,
+             PyObject *erase_for, PyObject *attrs)
+{
+    if (add_cut_row(rows, *current, *erase, wrapped) < 0)
+        return -1;
+    Py_SETREF(*current, PyList_New(0));
+    if (*current == NULL)
+        return -1;
+    Py_SETREF(*erase, PyObject_CallOneArg(erase_for, attrs));
+    return *erase == NULL ? -1 : 0;
+}
+
 PyDoc_STRVAR(cut_spans_doc,
 "cut_spans(spans, columns, erase, erase_for, short, stub) -> list\n\n"
 "`TerminalScreen._cut_spans`: a line's flat spans cut into rows of at most `columns` cells,\n"
@@ -745,15 +760,9 @@ cut_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         while (count > 0) {
             if (room == 0) {
-                if (add_cut_row(rows, current, erase, Py_True) < 0)
-                    goto error;
-                Py_SETREF(current, PyList_New(0));
-                if (current == NULL)
+                if (next_cut_row(rows, &current, &erase, Py_True, erase_for, attrs) < 0)
                     goto error;
                 room = columns;
-                Py_SETREF(erase, PyObject_CallOneArg(erase_for, attrs));
-                if (erase == NULL)
-                    goto error;
             }
             if (count <= room) {
                 if (PyList_Append(current, cells) < 0 || PyList_Append(current, attrs) < 0)
@@ -781,15 +790,10 @@ cut_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                     goto error;
                 count -= cut;
             }
-            if (add_cut_row(rows, current, erase, cut == room ? Py_True : short_mark) < 0)
-                goto error;
-            Py_SETREF(current, PyList_New(0));
-            if (current == NULL)
+            PyObject *mark = cut == room ? Py_True : short_mark;
+            if (next_cut_row(rows, &current, &erase, mark, erase_for, attrs) < 0)
                 goto error;
             room = columns;
-            Py_SETREF(erase, PyObject_CallOneArg(erase_for, attrs));
-            if (erase == NULL)
-                goto error;
         }
     }
     if (add_cut_row(rows, current, erase, Py_False) < 0)

@@ -427,14 +427,8 @@ class TerminalScreen(
         """A line's runs (flat: cell text, attributes, ...; see `SpanRow`) from the cursor's
         attributes on, which it leaves as the line does; with its width in cells and last text.
         None (attributes untouched) when a zero-width character would join a cell of another
-        run or row."""
+        run or row. The Python path of the compiled `line_spans` (see `_append_fresh_lines`)."""
         state = self._attr_state(self.cursor.attrs)
-        compiled = sequence_runs.compiled
-        if compiled is not None:
-            laid_out = compiled.line_spans(text, state, cell_text)
-            if laid_out is not None:
-                self.cursor.attrs = laid_out[3].attrs
-                return laid_out[0], laid_out[1], laid_out[2]
         spans: list[Any] = []
         append = spans.append
         move = self._move

@@ -418,6 +418,7 @@ def test_runs_take_the_compiled_path_as_they_take_the_python_path(
 @example(lines_=[["~", "\x1b[1m", "word"]] * 8, columns=12, lines=2, tail="")
 @example(lines_=[["ab", "\x1b[1m", "\u0301c"]] * 8, columns=12, lines=2, tail="")
 @example(lines_=[["ab", "\x1b[1m", "cd漢字"]] * 8, columns=5, lines=2, tail="")
+@example(lines_=[["ab", "\x1b[1m", "cd漢"]] * 8, columns=5, lines=2, tail="")  # one cell too wide
 def test_coloured_floods_take_the_compiled_path_as_they_take_the_python_path(
     lines_: list[list[str]], columns: int, lines: int, tail: str
 ) -> None:
