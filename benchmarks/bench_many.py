@@ -57,6 +57,22 @@ def app_program() -> str:
     return found
 
 
+def app_build(program: str) -> str:
+    """Which aisession_tui `program` runs and whether its emulator has the C fast path: the
+    benchmark measures the installed package, not this checkout, unless it was reinstalled."""
+    first = Path(program).read_text(errors="replace").split("\n", 1)[0]
+    interpreter = first[2:].strip() if first.startswith("#!") else sys.executable
+    probe = (
+        "import aisession_tui, aisession_tui.terminal.sequence_runs as runs;"
+        "print(aisession_tui.__file__.rsplit('/', 1)[0], "
+        "'(C fast path)' if runs.compiled else '(Python path)')"
+    )
+    result = subprocess.run(
+        [*shlex.split(interpreter), "-c", probe], capture_output=True, text=True, cwd="/"
+    )
+    return result.stdout.strip() or f"unknown ({result.stderr.strip()[-200:]})"
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -488,6 +504,7 @@ def report(
 ) -> None:
     busy, idle = app["busy"], app["idle"]
     print(f"\n== {args.writers} writers + typist, {args.width}x{args.height}, noisy machine ==")
+    print(f"app: {app_build(app_program())}")
     count = args.writers + 1
     print(f"start-up of {count} sessions at once: {app['startup']:.2f} s until all shown")
     for phase, data in (("idle", idle), ("busy", busy)):
