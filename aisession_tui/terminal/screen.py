@@ -532,7 +532,8 @@ class TerminalScreen(
                 else:
                     for offset in range(0, len(text), columns):
                         row = LazyRow(erase, text[offset : offset + columns], cache, attrs)
-                        set_wrapped(row, offset + columns < len(text))
+                        if offset + columns < len(text):
+                            row.__dict__["wrapped"] = True  # `set_wrapped` of a new row
                         new_rows.append(row)
                 if text:
                     last = text
@@ -564,7 +565,8 @@ class TerminalScreen(
             else:
                 for row_spans, blank, wrapped in self._cut_spans(spans, erase):
                     piece = _unbuilt_row(blank, row_spans)
-                    set_wrapped(piece, wrapped)
+                    if wrapped:
+                        piece.__dict__["wrapped"] = wrapped  # `set_wrapped` of a new row
                     new_rows.append(piece)
             if cursor.attrs is not attrs:
                 attrs = cursor.attrs
