@@ -6,27 +6,24 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
-from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Size
-from textual.strip import Strip
-from textual.widget import Widget
 from textual.widgets import Static
 
 from ...core.display_text import display_line
 from ..literal import line_content
+from ..widgets.rendered_lines import RenderedLines
 from .dialog import DialogScreen
 
 HelpSections = Sequence[tuple[str, Sequence[tuple[str, str]]]]
 """(section title, [(keys, description), ...]) in display order."""
 
 
-class HelpCard(Widget):
-    """The card's sections, laid out once per width and drawn through the Line API.
+class HelpCard(RenderedLines):
+    """The card's sections, rendered once per width (see `RenderedLines`).
 
     As a `Static` for each title, key and description (about 120), every opening of the card
     styled and laid out each of them again: 50-60 ms with twenty panes, 250 ms the first time.
@@ -41,10 +38,8 @@ class HelpCard(Widget):
     def __init__(self, sections: HelpSections, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sections = [(heading, list(rows)) for heading, rows in sections]
-        self._width = 0
-        self._lines: list[list[Segment]] = []
 
-    def _card(self) -> RenderableType:
+    def renderable(self) -> RenderableType:
         title, key, description = (
             self.get_component_rich_style(f"help-card--{part}", partial=True)
             for part in ("title", "key", "desc")
@@ -62,28 +57,9 @@ class HelpCard(Widget):
             parts.append(grid)
         return Group(*parts)
 
-    def _layout(self, width: int) -> None:
-        if width <= 0 or width == self._width:
-            return
-        options = self.app.console.options.update_width(width)
-        self._lines = self.app.console.render_lines(self._card(), options, pad=False)
-        self._width = width
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._width = 0  # a new theme: its colours at the next layout
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        self._layout(width)
-        return len(self._lines)
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        self._layout(width)
-        style = self.rich_style
-        if y >= len(self._lines):
-            return Strip.blank(width, style)
-        return Strip(self._lines[y]).apply_style(style).adjust_cell_length(width, style)
+        self._width = 0  # a new theme: its colours when next rendered
 
     @property
     def text_lines(self) -> list[str]:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from rich.console import RenderableType
-from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.geometry import Size
-from textual.strip import Strip
-from textual.widget import Widget
 
 from ...supervisor.presenter import SessionPresenter
 from ..literal import line_text
+from .rendered_lines import RenderedLines
 
 
 def details_table(details: list[tuple[str, str]]) -> Table:
@@ -26,55 +23,25 @@ def details_table(details: list[tuple[str, str]]) -> Table:
     return table
 
 
-class DetailsBody(Widget):
-    """The panel's lines, rendered once per change and width (Line API); as tall as the most
-    lines it has shown at this width.
+class DetailsBody(RenderedLines):
+    """The panel's lines (see `RenderedLines`).
 
-    A `Static` renders its table twice per change (once to measure its height, once to draw),
-    and each focus move to a session whose details took another number of lines laid out the
-    whole screen, two or three times (the panel's height, then its scrollbar coming or going):
-    30-45 ms each with twenty panes. This one grows when a session's details need more lines
-    and never shrinks for one that needs fewer, so moving among sessions seen before lays out
-    nothing (and the panels below it stay where they are)."""
+    As a `Static`, each focus move to a session whose details took another number of lines
+    laid out the whole screen, two or three times (the panel's height, then its scrollbar
+    coming or going): 30-45 ms each with twenty panes. This body grows when a session's details
+    need more lines and never shrinks for one that needs fewer, so moving among sessions seen
+    before lays out nothing (and the panels below it stay where they are)."""
 
     def __init__(self, *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self._renderable: RenderableType = Text()
-        self._width = 0
-        self._lines: list[list[Segment]] = []
-        #: The most lines shown at `_width`: the body's height.
-        self._tallest = 0
+
+    def renderable(self) -> RenderableType:
+        return self._renderable
 
     def update(self, renderable: RenderableType) -> None:
-        tallest = self._tallest
         self._renderable = renderable
-        self._lines = []
-        if self.size.width <= 0:
-            self._width = 0  # not shown: rendered when next measured
-        self._render_at(self.size.width, again=True)
-        self.refresh(layout=self._tallest != tallest)
-
-    def _render_at(self, width: int, *, again: bool = False) -> None:
-        if width <= 0 or (width == self._width and not again):
-            return
-        if width != self._width:
-            self._tallest = 0
-        options = self.app.console.options.update_width(width)
-        self._lines = self.app.console.render_lines(self._renderable, options, pad=False)
-        self._width = width
-        self._tallest = max(self._tallest, len(self._lines))
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        self._render_at(width)
-        return self._tallest
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        self._render_at(width)
-        style = self.rich_style
-        if y >= len(self._lines):
-            return Strip.blank(width, style)
-        return Strip(self._lines[y]).apply_style(style).adjust_cell_length(width, style)
+        self.rerender()
 
 
 class DetailsPanel(VerticalScroll):
