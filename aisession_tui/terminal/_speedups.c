@@ -4,10 +4,11 @@
  * `scan_run` finds such a run and `draw_groups` applies its groups to a `TerminalScreen`, the
  * same as `TerminalScreen.draw_sequences` would (see there and `sequence_runs.py`), for every
  * group whose parts are all plain: its SGRs a remembered step between `AttrState`s, its CUP
- * one or two numbers, its text printable ASCII that fits, its EL or ECH a part of one row. It stops at the first group that is not, before changing anything, and the Python
- * side applies that one group and calls again. Everything it does is also done by the Python
- * path, which is used when this module is not built, and the tests hold the two to the same
- * screens.
+ * one or two numbers, its text printable ASCII that fits, its EL or ECH a part of one row. It
+ * stops at the first group that is not, before changing anything, and the Python side applies
+ * that one group and calls again. `line_spans` and `cut_spans` lay out and wrap the lines of
+ * coloured floods. Everything here is also done by the Python path, which is used when this
+ * module is not built, and the tests hold the two to the same screens.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -597,7 +598,8 @@ line_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyObject *moves = PyObject_GetAttr(state, name_moves);
             if (moves == NULL)
                 goto error;
-            PyObject *key = PyDict_Check(moves) ? PyUnicode_Substring(line, at + 2, next - 1) : NULL;
+            PyObject *key =
+                PyDict_Check(moves) ? PyUnicode_Substring(line, at + 2, next - 1) : NULL;
             PyObject *following = key ? PyDict_GetItemWithError(moves, key) : NULL;
             Py_XDECREF(key);
             Py_XINCREF(following);

@@ -338,6 +338,16 @@ class TerminalScreen(
         for _ in range(min(count or 1, self.columns)):
             self.tab()
 
+    def _writes_plainly(self) -> bool:
+        """Text goes into cells as it comes, what the fast paths assume: no charset to
+        translate it, no insert mode, no left and right margins."""
+        return not (
+            self.charset
+            or self.g0_charset is not _LAT1
+            or mo.IRM in self.mode
+            or self.lr_margins is not None
+        )
+
     def draw_lines(self, block: str) -> None:
         """Lines each ending in CR LF, of text and SGR sequences (`CSI ... m`) only: the flood
         fast path (`cat`, `yes`, logs, coloured build and test output).
@@ -354,10 +364,7 @@ class TerminalScreen(
         simple = (
             (self.margins is None or self.margins == (0, bottom))
             and mo.DECAWM in self.mode
-            and mo.IRM not in self.mode
-            and not self.charset
-            and self.g0_charset is _LAT1
-            and self.lr_margins is None
+            and self._writes_plainly()
         )
         index = 0
         count = len(texts)
@@ -477,7 +484,7 @@ class TerminalScreen(
             while cells:
                 if room == 0:
                     rows.append((current, erase, True))
-                    current, room, erase = [], columns, self._erase_for(attrs)
+                    current, room, erase = [], columns, self._erase_cell(attrs)
                 if len(cells) <= room:
                     current += (cells, attrs)
                     room -= len(cells)
@@ -489,7 +496,7 @@ class TerminalScreen(
                     current += (cells[:cut], attrs)
                     cells = cells[cut:]
                 rows.append((current, erase, True if cut == room else SHORT))
-                current, room, erase = [], columns, self._erase_for(attrs)
+                current, room, erase = [], columns, self._erase_cell(attrs)
         rows.append((current, erase, False))
         return rows
 
@@ -719,22 +726,17 @@ class TerminalScreen(
 
     def draw_sequences(self, groups: list[tuple[str, str, str, str, str, str]]) -> None:
         """Runs of SGR, CUP, EL and ECH sequences with text, as coloured output and full-screen
-        programs interleave them, in groups (`sequence_runs.GROUP`): SGRs, a CUP,
-        SGRs, text, an EL or ECH (each part may be missing; a sequence's text keeps its escape
-        bytes). The same as the stream dispatching each sequence then `draw`, without a call
-        per sequence in the common case: a group's SGRs are one step between `AttrState`s and
-        its CUP a remembered position. A sequence whose handler raises is skipped alone (the
-        first error is raised once all are done)."""
+        programs interleave them, in groups (`sequence_runs.GROUP`): SGRs, a CUP, SGRs, text,
+        an EL or ECH (each part may be missing; a sequence's text keeps its escape bytes). The
+        same as the stream dispatching each sequence then `draw`, without a call per sequence
+        in the common case: a group's SGRs are one step between `AttrState`s and its CUP a
+        remembered position. A sequence whose handler raises is skipped alone (the first error
+        is raised once all are done)."""
         cursor = self.cursor
         mode = self.mode
         columns = self.columns
         lines = self.lines
-        plain = not (
-            self.charset
-            or self.g0_charset is not _LAT1
-            or mo.IRM in mode
-            or self.lr_margins is not None
-        )
+        plain = self._writes_plainly()
         buffer = self.buffer
         dirty = self.dirty
         move = self._move_run
@@ -820,18 +822,12 @@ class TerminalScreen(
         numbers, printable ASCII that fits, an EL or ECH within the row) and leaves the others,
         one at a time, to `draw_sequences`. The Python path when the compiled module is missing."""
         compiled = sequence_runs.compiled
-        mode = self.mode
-        if compiled is None or (
-            self.charset
-            or self.g0_charset is not _LAT1
-            or mo.IRM in mode
-            or self.lr_margins is not None
-        ):
+        if compiled is None or not self._writes_plainly():
             self.draw_sequences(GROUP.findall(data, start, stop))
             return
         cursor = self.cursor
         context = (
-            *(cursor, self.buffer, self.dirty, mo.DECOM in mode),
+            *(cursor, self.buffer, self.dirty, mo.DECOM in self.mode),
             *(patch_row, PatchRow, self.columns, self.lines, MAX_PATCHES),
         )
         draw_groups = compiled.draw_groups

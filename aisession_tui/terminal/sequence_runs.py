@@ -39,5 +39,6 @@ def _load_compiled() -> ModuleType | None:
     return _speedups
 
 
-#: The compiled module (`scan_run`, `draw_groups`), or None: the Python path.
+#: The compiled module (`scan_run`, `draw_groups`, `line_spans`, `cut_spans`), or None: the
+#: Python path.
 compiled: ModuleType | None = _load_compiled()
